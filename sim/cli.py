@@ -1,0 +1,127 @@
+"""The command line: ``python -m sim`` (also installed as ``sim``).
+
+Every user mistake ends as one line on stderr and exit status 2; programming
+errors stay loud (a traceback), because they are ours to fix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from sim.scenario import ScenarioError, load_scenario, parse_assignment
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A mistake on the command line itself (not in a file)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print one line and exit 2 (argparse prints the usage block too)."""
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _overrides(assignments: Sequence[str]) -> dict[str, str]:
+    return dict(parse_assignment(text) for text in assignments)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate each scenario; one line per file, errors on stderr."""
+    overrides = _overrides(args.set)
+    failed = 0
+    for path in args.scenarios:
+        try:
+            scenario = load_scenario(path, overrides)
+        except ScenarioError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"ok  {path}  {scenario.name}  digest {scenario.digest()[:12]}")
+    return EXIT_USAGE if failed else EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run one scenario ``--runs`` times and write results and a summary."""
+    from sim.experiment.run import run_command
+
+    return run_command(
+        Path(args.scenario), runs=args.runs, seed=args.seed, out=Path(args.out),
+        overrides=_overrides(args.set),
+    )
+
+
+def _not_built(name: str) -> Callable[[argparse.Namespace], int]:
+    def command(args: argparse.Namespace) -> int:
+        raise UsageError(f"'{name}' is not built yet (planned: see the open issues)")
+
+    return command
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser with the commands of DESIGN.md section 4."""
+    parser = _Parser(
+        prog="sim",
+        description="Simulate AI accelerator trade under tiered export-control rules.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = commands.add_parser("run", help="run one scenario many times; results and summary")
+    run.add_argument("scenario", help="scenario TOML file")
+    run.add_argument("--runs", type=_positive_int, default=10, help="replicates (default 10)")
+    run.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
+    run.add_argument("--out", default="results/run", help="output folder")
+    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                     help="override a scenario value, e.g. enforcement.detection=0.3")
+    run.set_defaults(handler=cmd_run)
+
+    compare = commands.add_parser("compare", help="compare scenarios: summary.csv and figures "
+                                                  "(not built yet)")
+    compare.add_argument("scenarios", nargs="+")
+    compare.add_argument("--runs", type=_positive_int, default=10)
+    compare.add_argument("--out", default="results/compare")
+    compare.set_defaults(handler=_not_built("compare"))
+
+    sweep = commands.add_parser("sweep", help="resumable parameter sweep (not built yet)")
+    sweep.add_argument("sweep_file")
+    sweep.add_argument("--out", default="results/sweep")
+    sweep.add_argument("--workers", type=_positive_int)
+    sweep.add_argument("--scheduler")
+    sweep.set_defaults(handler=_not_built("sweep"))
+
+    check = commands.add_parser("check", help="validate scenario files only")
+    check.add_argument("scenarios", nargs="+", help="scenario TOML files")
+    check.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a value before validating")
+    check.set_defaults(handler=cmd_check)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, found {text!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, found {text!r}")
+    return number
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (ScenarioError, UsageError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE

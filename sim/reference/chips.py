@@ -1,0 +1,118 @@
+"""AI accelerators as reference data, read from ``chips.csv``.
+
+One row per chip with its TPP (total processing performance), performance
+density, chip-to-chip bandwidth and origin, each with a source. The table is
+read once through :mod:`importlib.resources`, so it also works from an
+installed wheel. Sources and assumptions are listed in
+``docs/reference-data.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+from dataclasses import dataclass
+from importlib import resources
+
+__all__ = ["H100E_TPP", "ORIGINS", "Chip", "load_chips"]
+
+H100E_TPP = 15_832
+"""TPP of one H100-equivalent: 1,979 dense FP8 TFLOPS x 8 (DOMAIN.md: Units)."""
+
+ORIGINS = ("us_controlled", "domestic_china")
+"""Valid values of :attr:`Chip.origin`."""
+
+_BOOLS = {"true": True, "false": False}
+
+
+@dataclass(frozen=True, slots=True)
+class Chip:
+    """One accelerator model.
+
+    Attributes
+    ----------
+    chip : str
+        Short identifier, e.g. ``"H100"`` or ``"ASCEND_910C"``.
+    name : str
+        Marketing name.
+    vendor : str
+        Designer of the chip.
+    tpp : int
+        Total processing performance (2 x MacTOPS x bit length).
+    performance_density : float or None
+        TPP per mm² of die area; None where the die area is unknown.
+    interconnect_gbps : int
+        Chip-to-chip I/O bandwidth in GB/s; 0 for PCIe-only cards.
+    origin : str
+        ``"us_controlled"`` (subject to US rules) or ``"domestic_china"``.
+    consumer : bool
+        True for chips not designed for data centres (the density test
+        of the 2023 rule does not apply to them).
+    source : str
+        Citation for the figures.
+    note : str
+        How figures were derived and what is assumed.
+
+    """
+
+    chip: str
+    name: str
+    vendor: str
+    tpp: int
+    performance_density: float | None
+    interconnect_gbps: int
+    origin: str
+    consumer: bool
+    source: str
+    note: str
+
+    @property
+    def h100e(self) -> float:
+        """TPP expressed in H100-equivalents."""
+        return self.tpp / H100E_TPP
+
+
+def _parse_row(row: dict[str, str]) -> Chip:
+    """Convert one CSV row into a :class:`Chip`, rejecting malformed data."""
+    if row["origin"] not in ORIGINS:
+        raise ValueError(f"chips.csv: {row['chip']}: origin must be one of {ORIGINS}")
+    if row["consumer"] not in _BOOLS:
+        raise ValueError(f"chips.csv: {row['chip']}: consumer must be 'true' or 'false'")
+    density = row["performance_density"].strip()
+    return Chip(
+        chip=row["chip"],
+        name=row["name"],
+        vendor=row["vendor"],
+        tpp=int(row["tpp"]),
+        performance_density=float(density) if density else None,
+        interconnect_gbps=int(row["interconnect_gbps"]),
+        origin=row["origin"],
+        consumer=_BOOLS[row["consumer"]],
+        source=row["source"],
+        note=row["note"],
+    )
+
+
+@functools.cache
+def load_chips() -> dict[str, Chip]:
+    """Return every chip in ``chips.csv``, keyed by its short identifier.
+
+    Returns
+    -------
+    dict of str to Chip
+        Chips in file order. The result is cached; do not mutate it.
+
+    Raises
+    ------
+    ValueError
+        If a row is malformed or an identifier repeats.
+
+    """
+    text = resources.files(__package__).joinpath("chips.csv").read_text(encoding="utf-8")
+    chips: dict[str, Chip] = {}
+    for row in csv.DictReader(text.splitlines()):
+        chip = _parse_row(row)
+        if chip.chip in chips:
+            raise ValueError(f"chips.csv: duplicate chip {chip.chip!r}")
+        chips[chip.chip] = chip
+    return chips

@@ -1,0 +1,117 @@
+"""Turn a merged document into frozen schema dataclasses, checking every value.
+
+The walk is driven by the field declarations in :mod:`sim.scenario.schema`:
+unknown keys (with the nearest valid key suggested), missing keys and values
+that fail their constraint all raise :class:`ScenarioError` naming the file
+the value came from.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import fields
+from typing import Any
+
+from sim.scenario.constraints import Constraint, Invalid
+from sim.scenario.documents import Document, KeyPath
+
+__all__ = ["build", "check_partial", "constraint_at", "describe_found"]
+
+
+def describe_found(found: Any) -> str:
+    """Return a short repr of a user's value for an error message."""
+    text = repr(found)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _unknown_key(doc: Document, path: KeyPath, key: str, valid: list[str]) -> Exception:
+    near = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
+    shown = doc.source_of(path)[1] if path else ()
+    hint = (
+        f"; did you mean '{'.'.join((*shown, near[0]))}'?"
+        if near
+        else f"; expected one of {', '.join(valid)}"
+    )
+    return doc.error((*path, key), "unknown key" + hint)
+
+
+def _build_value(doc: Document, path: KeyPath, raw: Any, meta: dict[str, Any]) -> Any:
+    if "section" in meta:
+        return build(meta["section"], doc, path, raw)
+    if "table" in meta:
+        if not isinstance(raw, dict):
+            raise doc.error(path, f"expected a table, found {describe_found(raw)}")
+        table = {}
+        for key in sorted(raw):
+            try:
+                checked = meta["key"].convert(key)
+            except Invalid as exc:
+                raise doc.error((*path, key), f"expected the key to be {exc}") from None
+            table[checked] = build(meta["table"], doc, (*path, key), raw[key])
+        return table
+    if "array" in meta:
+        if not isinstance(raw, list):
+            raise doc.error(path, f"expected an array of tables, found {describe_found(raw)}")
+        return tuple(build(meta["array"], doc, (*path, str(i)), r) for i, r in enumerate(raw))
+    try:
+        return meta["check"].convert(raw)
+    except Invalid as exc:
+        raise doc.error(path, f"expected {exc}, found {describe_found(raw)}") from None
+
+
+def build(cls: type, doc: Document, path: KeyPath, raw: Any) -> Any:
+    """Build dataclass ``cls`` from ``raw`` (found at ``path`` of ``doc``).
+
+    Raises
+    ------
+    ScenarioError
+        For an unknown or missing key, or a value failing its constraint.
+
+    """
+    declared = _declared_keys(cls, doc, path, raw)
+    values = {}
+    for name, declaration in declared.items():
+        if name not in raw:
+            raise doc.error((*path, name), f"missing; expected {declaration.metadata['doc']}")
+        values[name] = _build_value(doc, (*path, name), raw[name], dict(declaration.metadata))
+    return cls(**values)
+
+
+def _declared_keys(cls: type, doc: Document, path: KeyPath, raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise doc.error(path, f"expected a table, found {describe_found(raw)}")
+    declared = {f.name: f for f in fields(cls)}
+    for key in raw:
+        if key not in declared:
+            raise _unknown_key(doc, path, key, sorted(declared))
+    return declared
+
+
+def check_partial(cls: type, doc: Document, path: KeyPath, raw: Any) -> None:
+    """Check the keys ``raw`` has against ``cls`` without requiring the rest.
+
+    Used for tables of defaults, which need not set every key.
+    """
+    declared = _declared_keys(cls, doc, path, raw)
+    for name, value in raw.items():
+        meta = dict(declared[name].metadata)
+        if "section" in meta:
+            check_partial(meta["section"], doc, (*path, name), value)
+        else:
+            _build_value(doc, (*path, name), value, meta)
+
+
+def constraint_at(cls: type, path: KeyPath) -> Constraint | None:
+    """Return the leaf constraint declared at ``path`` below ``cls``, if any."""
+    declared = {f.name: dict(f.metadata) for f in fields(cls)}
+    if not path or path[0] not in declared:
+        return None
+    meta = declared[path[0]]
+    rest = path[1:]
+    if "section" in meta:
+        return constraint_at(meta["section"], rest)
+    if "table" in meta:
+        return constraint_at(meta["table"], rest[1:]) if rest else None
+    if "array" in meta:
+        return constraint_at(meta["array"], rest[1:]) if rest else None
+    return meta["check"] if not rest else None

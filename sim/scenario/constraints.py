@@ -1,0 +1,205 @@
+"""Declarative value constraints, checked once when a scenario is loaded.
+
+Each schema field carries one constraint (in the manner of scikit-learn's
+``_param_validation``). A constraint converts a raw TOML value into the
+field's Python value or returns a description of what was expected.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "MAX_QUANTITY",
+    "Bool",
+    "Constraint",
+    "Countries",
+    "Country",
+    "CountryAmounts",
+    "Float",
+    "Int",
+    "IntList",
+    "Month",
+    "OneOf",
+    "Text",
+]
+
+MAX_QUANTITY = 10**15
+"""Largest TPP or chip quantity a scenario may state.
+
+Products of two quantities in the model stay below 2**63 only if each stays
+far below it; 10**15 TPP is about 63 billion H100-equivalents, a million
+times the Tier 2 cap, so the bound rejects only typos.
+"""
+
+
+class Invalid(Exception):
+    """Raised by a constraint with the text of what was expected."""
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """Base: ``convert`` returns the checked value or raises ``Invalid``."""
+
+    def convert(self, value: Any) -> Any:
+        """Return ``value`` checked and converted, or raise ``Invalid``."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Int(Constraint):
+    """An integer in ``[low, high]`` (booleans are not integers here)."""
+
+    low: int = 0
+    high: int = MAX_QUANTITY
+
+    def convert(self, value: Any) -> int:
+        """Check an integer and its range."""
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Invalid(f"an integer in [{self.low}, {self.high}]")
+        if not self.low <= value <= self.high:
+            raise Invalid(f"an integer in [{self.low}, {self.high}]")
+        return value
+
+
+@dataclass(frozen=True)
+class Float(Constraint):
+    """A real number in ``[low, high]``; TOML integers are accepted."""
+
+    low: float = 0.0
+    high: float = float("inf")
+
+    def convert(self, value: Any) -> float:
+        """Check a number and its range."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise Invalid(f"a number in [{self.low}, {self.high}]")
+        if not self.low <= value <= self.high:
+            raise Invalid(f"a number in [{self.low}, {self.high}]")
+        return float(value)
+
+
+@dataclass(frozen=True)
+class Bool(Constraint):
+    """``true`` or ``false``."""
+
+    def convert(self, value: Any) -> bool:
+        """Check a boolean."""
+        if not isinstance(value, bool):
+            raise Invalid("true or false")
+        return value
+
+
+@dataclass(frozen=True)
+class Text(Constraint):
+    """Any string."""
+
+    def convert(self, value: Any) -> str:
+        """Check a string."""
+        if not isinstance(value, str):
+            raise Invalid("a string")
+        return value
+
+
+@dataclass(frozen=True)
+class OneOf(Constraint):
+    """One of a fixed set of strings."""
+
+    options: tuple[str, ...]
+
+    def convert(self, value: Any) -> str:
+        """Check membership."""
+        if value not in self.options:
+            raise Invalid("one of " + ", ".join(repr(o) for o in self.options))
+        return value
+
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+@dataclass(frozen=True)
+class Month(Constraint):
+    """A calendar month ``"YYYY-MM"``; with ``optional`` also ``""`` (never)."""
+
+    optional: bool = False
+
+    def convert(self, value: Any) -> str:
+        """Check the month format."""
+        if self.optional and value == "":
+            return value
+        if not isinstance(value, str) or not _MONTH.match(value):
+            raise Invalid('a month "YYYY-MM"' + (' or "" for never' if self.optional else ""))
+        return value
+
+
+def _iso3_check() -> Callable[[str], bool]:
+    from sim.reference.countries import is_valid_iso3
+
+    return is_valid_iso3
+
+
+@dataclass(frozen=True)
+class Country(Constraint):
+    """An ISO 3166-1 alpha-3 country code."""
+
+    def convert(self, value: Any) -> str:
+        """Check the code against ISO 3166 (pycountry)."""
+        if not isinstance(value, str) or not _iso3_check()(value):
+            raise Invalid("an ISO 3166 alpha-3 country code")
+        return value
+
+
+@dataclass(frozen=True)
+class Countries(Constraint):
+    """A list of distinct ISO3 codes, or the name of a reference group."""
+
+    def convert(self, value: Any) -> tuple[str, ...]:
+        """Resolve a group name or check each code; reject duplicates."""
+        if isinstance(value, str):
+            from sim.reference.countries import country_groups
+
+            groups = country_groups()
+            if value not in groups:
+                raise Invalid("a list of ISO3 codes or a group in " + ", ".join(sorted(groups)))
+            return tuple(sorted(groups[value]))
+        if not isinstance(value, list):
+            raise Invalid("a list of ISO3 codes or a reference group name")
+        bad = [v for v in value if not isinstance(v, str) or not _iso3_check()(v)]
+        if bad:
+            raise Invalid(f"a list of ISO 3166 alpha-3 codes ({bad[0]!r} is not one)")
+        twice = sorted({v for v in value if value.count(v) > 1})
+        if twice:
+            raise Invalid(f"distinct ISO3 codes ({twice[0]!r} is listed twice)")
+        return tuple(value)
+
+
+@dataclass(frozen=True)
+class IntList(Constraint):
+    """A non-empty list of integers in ``[low, high]``."""
+
+    low: int = 0
+    high: int = MAX_QUANTITY
+
+    def convert(self, value: Any) -> tuple[int, ...]:
+        """Check every element."""
+        if not isinstance(value, list) or not value:
+            raise Invalid(f"a non-empty list of integers in [{self.low}, {self.high}]")
+        return tuple(Int(self.low, self.high).convert(v) for v in value)
+
+
+@dataclass(frozen=True)
+class CountryAmounts(Constraint):
+    """A table from ISO3 code to a number in ``[0, high]``, sorted by code."""
+
+    high: float = 1e9
+
+    def convert(self, value: Any) -> dict[str, float]:
+        """Check every code and amount."""
+        if not isinstance(value, dict) or not value:
+            raise Invalid(f"a non-empty table of ISO3 code = number in [0, {self.high}]")
+        return {
+            Country().convert(code): Float(0.0, self.high).convert(amount)
+            for code, amount in sorted(value.items())
+        }

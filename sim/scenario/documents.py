@@ -1,0 +1,129 @@
+"""Raw scenario documents: TOML reading, the ``extends`` chain, overrides.
+
+A document is the plain dict TOML gives, plus a provenance map from each
+key path to the file (and key path within it) that set it, so that an error
+found after merging still names the file the user must edit.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.scenario.errors import ScenarioError
+
+__all__ = ["OVERRIDE_SOURCE", "Document", "read_chain"]
+
+OVERRIDE_SOURCE = "<override>"
+
+KeyPath = tuple[str, ...]
+
+
+@dataclass
+class Document:
+    """A merged document and where each of its values came from."""
+
+    data: dict[str, Any]
+    origin: dict[KeyPath, tuple[str, KeyPath]] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    """Files of the ``extends`` chain in merge order, the base first."""
+
+    def source_of(self, path: KeyPath) -> tuple[str, KeyPath]:
+        """Return (file, key path in that file) for the value at ``path``."""
+        for n in range(len(path), -1, -1):
+            if path[:n] in self.origin:
+                file, shown = self.origin[path[:n]]
+                return file, shown + path[n:]
+        return OVERRIDE_SOURCE, path
+
+    def latest(self, *paths: KeyPath) -> KeyPath:
+        """Return the one of ``paths`` set last (an override, else the most derived file).
+
+        Used to blame a cross-field contradiction on the file the user edited.
+        """
+
+        def rank(path: KeyPath) -> int:
+            file = self.source_of(path)[0]
+            if file == OVERRIDE_SOURCE:
+                return len(self.files)
+            return self.files.index(file) if file in self.files else -1
+
+        return max(paths, key=rank)
+
+    def error(self, path: KeyPath, problem: str) -> ScenarioError:
+        """Build a :class:`ScenarioError` for the value at ``path``."""
+        file, shown = self.source_of(path)
+        return ScenarioError(file, ".".join(map(str, shown)), problem)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(
+            str(path), "", "expected an existing scenario file, found none"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(str(path), "", f"expected a readable UTF-8 file ({exc})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(str(path), "", f"malformed TOML: {exc}") from None
+
+
+def _record(origin: dict, data: Any, path: KeyPath, file: str, shown: KeyPath) -> None:
+    origin[path] = (file, shown)
+    if isinstance(data, dict):
+        for key, sub in data.items():
+            _record(origin, sub, (*path, key), file, (*shown, key))
+
+
+def merge_into(target: Document, data: dict[str, Any], file: str, at: KeyPath = ()) -> None:
+    """Deep-merge ``data`` into ``target`` at ``at``; tables merge, all else replaces."""
+    node = target.data
+    for key in at:
+        node = node.setdefault(key, {})
+    for key, new in data.items():
+        path = (*at, key)
+        if isinstance(new, dict) and isinstance(node.get(key), dict):
+            merge_into(target, new, file, path)
+        else:
+            node[key] = copy.deepcopy(new)
+            _record(target.origin, new, path, file, path)
+
+
+def read_chain(path: Path) -> Document:
+    """Read ``path`` and the files it ``extends``, parents first, merged.
+
+    Raises
+    ------
+    ScenarioError
+        On a missing or malformed file, a non-string ``extends``, or a cycle.
+
+    """
+    chain: list[tuple[Path, dict[str, Any]]] = []
+    seen: list[Path] = []
+    current: Path | None = path
+    while current is not None:
+        resolved = current.resolve()
+        if resolved in seen:
+            cycle = " -> ".join(p.name for p in [*seen, resolved])
+            raise ScenarioError(str(chain[-1][0]), "extends", f"expected no cycle, found {cycle}")
+        seen.append(resolved)
+        data = _read_toml(current)
+        chain.append((current, data))
+        parent = data.pop("extends", None)
+        if parent is not None and not isinstance(parent, str):
+            raise ScenarioError(str(current), "extends", f"expected a file name, found {parent!r}")
+        current = (current.parent / parent) if parent is not None else None
+        if current is not None and not current.exists():
+            raise ScenarioError(
+                str(chain[-1][0]), "extends", f"expected an existing file, found {parent!r}"
+            )
+    document = Document(data={}, files=[str(file) for file, _ in reversed(chain)])
+    for file, data in reversed(chain):
+        merge_into(document, data, str(file))
+    return document

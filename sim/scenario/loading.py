@@ -1,0 +1,142 @@
+"""``load_scenario``: the one front door from a TOML file to a checked Scenario."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from collections.abc import Mapping
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from sim.scenario.build import build, check_partial, constraint_at, describe_found
+from sim.scenario.consistency import check_consistency
+from sim.scenario.constraints import Countries, Country, Month, OneOf, Text
+from sim.scenario.documents import OVERRIDE_SOURCE, Document, KeyPath, merge_into, read_chain
+from sim.scenario.errors import ScenarioError
+from sim.scenario.schema import CountryConfig, Scenario
+
+__all__ = ["load_scenario", "parse_assignment"]
+
+DEFAULTS_KEY = "country_defaults"
+_STRING_CONSTRAINTS = (Text, OneOf, Month, Country)
+
+
+def parse_assignment(text: str) -> tuple[str, str]:
+    """Split a command-line ``KEY=VALUE`` into its two halves.
+
+    Raises
+    ------
+    ScenarioError
+        When there is no ``=`` or the key is empty.
+
+    """
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ScenarioError(
+            OVERRIDE_SOURCE, text, "expected KEY=VALUE, e.g. enforcement.detection=0.3"
+        )
+    return key.strip(), raw.strip()
+
+
+def _parse_override(key_path: KeyPath, raw: Any) -> Any:
+    """Parse a command-line string to the type the field at ``key_path`` takes."""
+    if not isinstance(raw, str):
+        return raw
+    schema_path = ("countries", "", *key_path[1:]) if key_path[0] == DEFAULTS_KEY else key_path
+    constraint = constraint_at(Scenario, schema_path)
+    if isinstance(constraint, _STRING_CONSTRAINTS):
+        return raw
+    if isinstance(constraint, Countries) and not raw.startswith("["):
+        return raw
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def _apply_overrides(doc: Document, overrides: Mapping[str, Any], defaults: bool) -> None:
+    for dotted, raw in overrides.items():
+        path = tuple(dotted.split("."))
+        if (path[0] == DEFAULTS_KEY) != defaults:
+            continue
+        node: Any = doc.data
+        for depth, key in enumerate(path[:-1]):
+            if not isinstance(node, dict) or key not in node:
+                shown = ".".join(path[: depth + 1])
+                raise ScenarioError(OVERRIDE_SOURCE, shown, f"unknown key in override '{dotted}'")
+            node = node[key]
+        if not isinstance(node, dict) or path[-1] not in node:
+            valid = sorted(node) if isinstance(node, dict) else []
+            raise _override_unknown(path, dotted, valid)
+        merge_into(doc, {path[-1]: _parse_override(path, raw)}, OVERRIDE_SOURCE, path[:-1])
+
+
+def _override_unknown(path: KeyPath, dotted: str, valid: list[str]) -> ScenarioError:
+    import difflib
+
+    near = difflib.get_close_matches(path[-1], valid, n=1, cutoff=0.5)
+    hint = f"; did you mean '{'.'.join((*path[:-1], near[0]))}'?" if near else ""
+    return ScenarioError(OVERRIDE_SOURCE, dotted, f"unknown key in override '{dotted}'{hint}")
+
+
+def _expand_country_defaults(doc: Document) -> None:
+    """Give every country the defaults it does not override itself."""
+    defaults = doc.data.pop(DEFAULTS_KEY, {})
+    if not isinstance(defaults, dict):
+        raise doc.error((DEFAULTS_KEY,), f"expected a table, found {describe_found(defaults)}")
+    check_partial(CountryConfig, doc, (DEFAULTS_KEY,), defaults)
+    countries = doc.data.get("countries", {})
+    if not isinstance(countries, dict):
+        return
+    for code, own in list(countries.items()):
+        if not isinstance(own, dict):
+            continue
+        merged = Document(data=copy.deepcopy(defaults))
+        for path, source in doc.origin.items():
+            if path[:1] == (DEFAULTS_KEY,):
+                merged.origin[path[1:]] = source
+        merge_into(merged, own, "")
+        for path, source in doc.origin.items():
+            if path[:2] == ("countries", code) and len(path) > 2:
+                merged.origin[path[2:]] = source
+        countries[code] = merged.data
+        for path, source in merged.origin.items():
+            doc.origin.setdefault(("countries", code, *path), source)
+
+
+def load_scenario(
+    path: str | PathLike[str], overrides: Mapping[str, Any] | None = None
+) -> Scenario:
+    """Load, merge, override and validate a scenario file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A TOML scenario file; it may name a parent with ``extends = "base.toml"``
+        (relative to itself), whose values it overrides table by table.
+    overrides : mapping of str to value, optional
+        Dotted keys to set after merging, e.g. ``{"enforcement.detection": 0.3}``
+        or ``{"countries.SGP.enforcement": 2.0}``. String values (from the
+        command line) are parsed to the field's type.
+
+    Returns
+    -------
+    Scenario
+        Frozen and fully validated.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file, the key path, what was expected and what was found.
+
+    """
+    doc = read_chain(Path(path))
+    overrides = dict(overrides or {})
+    _apply_overrides(doc, overrides, defaults=True)
+    _expand_country_defaults(doc)
+    _apply_overrides(doc, overrides, defaults=False)
+    doc.data.setdefault("firms", [])
+    scenario = build(Scenario, doc, (), doc.data)
+    check_consistency(scenario, doc)
+    return scenario

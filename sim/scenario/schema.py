@@ -1,0 +1,229 @@
+"""The scenario schema: frozen dataclasses, each field with its one constraint.
+
+A field is declared with :func:`value` (a leaf checked by a constraint),
+:func:`section` (a nested table), :func:`table_of` (a table keyed by country
+code) or :func:`array_of` (a TOML array of tables). The loader walks these
+declarations; nothing downstream re-checks a value. Defaults live in
+``scenarios/base.toml`` with their sources, not here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sim.scenario.constraints import (
+    Bool,
+    Constraint,
+    Countries,
+    Country,
+    CountryAmounts,
+    Float,
+    Int,
+    IntList,
+    Month,
+    OneOf,
+    Text,
+)
+
+__all__ = [
+    "CountryConfig",
+    "DiversionConfig",
+    "EnforcementConfig",
+    "FirmCounts",
+    "FirmSizes",
+    "MarketConfig",
+    "NamedFirm",
+    "RulesConfig",
+    "Scenario",
+    "TiersConfig",
+    "TimeConfig",
+]
+
+PROBABILITY = Float(0.0, 1.0)
+SHARE = Float(0.0, 1.0)
+MULTIPLIER = Float(0.0, 1000.0)
+
+
+def value(constraint: Constraint, doc: str) -> Any:
+    """Declare a leaf field checked by ``constraint``."""
+    return field(metadata={"check": constraint, "doc": doc})
+
+
+def section(cls: type, doc: str) -> Any:
+    """Declare a nested table parsed as dataclass ``cls``."""
+    return field(metadata={"section": cls, "doc": doc})
+
+
+def table_of(cls: type, key: Constraint, doc: str) -> Any:
+    """Declare a table whose keys pass ``key`` and whose values are ``cls``."""
+    return field(metadata={"table": cls, "key": key, "doc": doc})
+
+
+def array_of(cls: type, doc: str) -> Any:
+    """Declare a TOML array of tables, each parsed as ``cls``."""
+    return field(metadata={"array": cls, "doc": doc})
+
+
+@dataclass(frozen=True)
+class TimeConfig:
+    """The simulated window: monthly steps from ``start``."""
+
+    start: str = value(Month(), "first simulated month")
+    months: int = value(Int(1, 600), "number of monthly steps")
+
+
+@dataclass(frozen=True)
+class RulesConfig:
+    """The rule set: chip classification, tiers and their caps, exceptions."""
+
+    chip_rule: str = value(OneOf(("none", "oct2022", "oct2023")), "ECCN 3A090 vintage")
+    tiered_caps: bool = value(Bool(), "apply the 2025 three-tier framework")
+    tiers_from: str = value(Month(), "month the tier rules start to bind")
+    tiers_until: str = value(Month(optional=True), "month the tier rules stop binding")
+    cap_tpp: int = value(Int(), "Tier 2 country cap, TPP")
+    cap_period: str = value(
+        OneOf(("cumulative", "annual")), "cap counted over the window or yearly"
+    )
+    g2g_multiplier: float = value(Float(1.0, 100.0), "cap multiplier under a G2G arrangement")
+    lpp_tpp_per_year: int = value(Int(), "low-volume exception per consignee per year, TPP")
+    uveu_tier1_min_share: float = value(SHARE, "UVEU share of compute kept in Tier 1")
+    uveu_tier2_max_share: float = value(SHARE, "UVEU share in any one Tier 2 country")
+    uveu_home_min_share: float = value(SHARE, "US-headquartered UVEU share kept in the US")
+    nveu_cap_h100e: tuple[int, ...] = value(IntList(), "NVEU cumulative cap by rule year, H100e")
+    compliant_controlled_from: str = value(
+        Month(optional=True), "month the compliant chip needs a licence"
+    )
+    remote_compute_allowed: bool = value(Bool(), "refused buyers may rent remote compute")
+    allocation: str = value(OneOf(("pro_rata", "first_come")), "how a scarce cap is shared")
+
+
+@dataclass(frozen=True)
+class FirmSizes:
+    """Median monthly demand of one firm, by kind, in H100-equivalents."""
+
+    buyer: float = value(Float(0.0, 1e9), "ordinary buyer")
+    research: float = value(Float(0.0, 1e9), "research buyer")
+    champion: float = value(Float(0.0, 1e9), "national champion")
+    broker: float = value(Float(0.0, 1e9), "broker (purchasing capacity)")
+
+
+@dataclass(frozen=True)
+class MarketConfig:
+    """Chips on offer, vendor capacity, prices and buyer behaviour."""
+
+    frontier_chip: str = value(Text(), "best controlled chip (catalogue id)")
+    compliant_chip: str = value(Text(), "best chip below the thresholds (catalogue id)")
+    domestic_chip: str = value(Text(), "domestic substitute (catalogue id)")
+    frontier_capacity_chips: int = value(Int(), "vendor output of the frontier chip a month")
+    compliant_capacity_chips: int = value(Int(), "vendor output of the compliant chip a month")
+    frontier_price_usd: int = value(Int(0, 10**9), "list price of one frontier chip")
+    compliant_price_usd: int = value(Int(0, 10**9), "list price of one compliant chip")
+    firm_demand_h100e: FirmSizes = section(FirmSizes, "median firm demand by kind")
+    size_tail_alpha: float = value(Float(1.05, 20.0), "Pareto tail index of firm sizes")
+    demand_noise: float = value(SHARE, "half-width of uniform monthly demand noise")
+    backlog_months: int = value(Int(0, 120), "months of demand a buyer keeps waiting for")
+    compliant_share: float = value(SHARE, "share of demand a compliant chip can serve")
+    substitution_share: float = value(SHARE, "share of refused demand sent to domestic chips")
+    remote_share: float = value(SHARE, "share of refused demand rented remotely")
+    depreciation_months: int = value(Int(1, 1200), "straight-line life of installed compute")
+
+
+@dataclass(frozen=True)
+class DiversionConfig:
+    """Brokers and the grey market for restricted destinations."""
+
+    divert_share: float = value(SHARE, "largest share of refused demand offered to brokers")
+    broker_appetite: float = value(MULTIPLIER, "broker order per unit of premium over list")
+    initial_premium: float = value(Float(1.0, 100.0), "grey price over list at the start")
+    premium_sensitivity: float = value(MULTIPLIER, "premium rise per share of unmet demand")
+    premium_inertia: float = value(SHARE, "weight of last month's premium")
+
+
+@dataclass(frozen=True)
+class EnforcementConfig:
+    """How likely a diversion is caught."""
+
+    detection: float = value(PROBABILITY, "catch probability through an average country")
+    measures_multiplier: float = value(MULTIPLIER, "rule set's extra measures (1 = none)")
+
+
+@dataclass(frozen=True)
+class TiersConfig:
+    """Country tiers of the 2025 framework (also the reporting groups)."""
+
+    tier1: tuple[str, ...] = value(Countries(), "Tier 1 countries (no cap)")
+    tier3: tuple[str, ...] = value(Countries(), "Tier 3 countries (presumption of denial)")
+
+
+@dataclass(frozen=True)
+class FirmCounts:
+    """Generated firms in a country, by kind."""
+
+    buyer: int = value(Int(0, 100_000), "ordinary buyers")
+    research: int = value(Int(0, 100_000), "research buyers")
+    champion: int = value(Int(0, 100_000), "national champions (no VEU status)")
+    broker: int = value(Int(0, 100_000), "brokers (front companies)")
+
+
+@dataclass(frozen=True)
+class CountryConfig:
+    """One modelled country."""
+
+    demand_scale: float = value(Float(0.0, 1e6), "multiplier on firm demand")
+    growth_per_year: float = value(Float(0.0, 100.0), "demand growth factor a year")
+    enforcement: float = value(Float(0.0, 1000.0), "catch strength relative to average")
+    transit: float = value(Float(0.0, 1000.0), "transit attractiveness: broker size multiplier")
+    domestic_capacity_h100e: int = value(Int(), "domestic accelerator output a month, H100e")
+    g2g: bool = value(Bool(), "government-to-government arrangement")
+    firms: FirmCounts = section(FirmCounts, "generated firm population")
+
+
+@dataclass(frozen=True)
+class NamedFirm:
+    """A firm named in the scenario (hyperscaler or national champion)."""
+
+    name: str = value(Text(), "firm name")
+    kind: str = value(OneOf(("hyperscaler", "champion")), "firm kind")
+    hq: str = value(Country(), "headquarters country")
+    status: str = value(OneOf(("none", "uveu", "nveu")), "validated end-user status")
+    hosts: dict[str, float] = value(CountryAmounts(), "monthly demand by host country, H100e")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A fully resolved, validated scenario.
+
+    Build one with :func:`sim.load_scenario`; every value has been checked.
+    """
+
+    name: str = value(Text(), "short title")
+    description: str = value(Text(), "what the scenario represents")
+    time: TimeConfig = section(TimeConfig, "simulated window")
+    rules: RulesConfig = section(RulesConfig, "rule set")
+    market: MarketConfig = section(MarketConfig, "market")
+    diversion: DiversionConfig = section(DiversionConfig, "diversion")
+    enforcement: EnforcementConfig = section(EnforcementConfig, "enforcement")
+    tiers: TiersConfig = section(TiersConfig, "tiers")
+    countries: dict[str, CountryConfig] = table_of(CountryConfig, Country(), "modelled countries")
+    firms: tuple[NamedFirm, ...] = array_of(NamedFirm, "named firms")
+
+    @property
+    def country_codes(self) -> tuple[str, ...]:
+        """Modelled countries, sorted by ISO3 code (the model's country order)."""
+        return tuple(sorted(self.countries))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the resolved content as plain Python data."""
+        return asdict(self)
+
+    def digest(self) -> str:
+        """Return a stable SHA-256 hex digest of the resolved content.
+
+        Two scenarios with the same digest run identically; file names,
+        comments and the ``extends`` chain do not enter it.
+        """
+        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
