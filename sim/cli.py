@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from sim.experiment.errors import OutputError
 from sim.scenario import ScenarioError, load_scenario, parse_assignment
 
 __all__ = ["main"]
@@ -122,6 +123,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (ScenarioError, UsageError) as exc:
+    except (ScenarioError, OutputError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

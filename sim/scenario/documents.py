@@ -8,6 +8,7 @@ found after merging still names the file the user must edit.
 from __future__ import annotations
 
 import copy
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,7 +119,7 @@ def read_chain(path: Path) -> Document:
         parent = data.pop("extends", None)
         if parent is not None and not isinstance(parent, str):
             raise ScenarioError(str(current), "extends", f"expected a file name, found {parent!r}")
-        current = (current.parent / parent) if parent is not None else None
+        current = Path(os.path.normpath(current.parent / parent)) if parent is not None else None
         if current is not None and not current.exists():
             raise ScenarioError(
                 str(chain[-1][0]), "extends", f"expected an existing file, found {parent!r}"

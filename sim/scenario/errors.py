@@ -30,4 +30,5 @@ class ScenarioError(ValueError, TypeError):
         self.key = key
         self.problem = problem
         where = f"{file}: {key}: " if key else f"{file}: "
-        super().__init__(where + problem)
+        # One line even when a quoted TOML key or a file name holds a line break.
+        super().__init__("\\n".join((where + problem).splitlines()))
