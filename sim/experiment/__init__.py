@@ -1,0 +1,1 @@
+"""Experiments: running scenarios, summarising and writing their results."""

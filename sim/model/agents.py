@@ -1,0 +1,295 @@
+"""The agents: countries, vendors, buyer firms and brokers.
+
+Each phase of a month is one small method named after it (``demand``,
+``order``, ``license``, ``respond``, ``divert``). Quantities of compute are
+Python integers: chips, or TPP (chips times the chip's TPP). The model
+(:mod:`sim.model.model`) runs the phases in order and does the steps that
+involve many agents at once (caps, vendor capacity, the grey market).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
+
+import mesa
+
+from sim.population import BROKER, NVEU, UVEU
+from sim.reference import H100E_TPP
+from sim.rng import STREAM_CATCH, STREAM_DEMAND, uniform
+from sim.world import CAPPED, DENIED, FREE, LICENSED
+
+if TYPE_CHECKING:
+    from sim.model.model import ExportControlModel
+
+__all__ = ["Broker", "Country", "CountryMonth", "Firm", "Vendor"]
+
+
+@dataclass
+class CountryMonth:
+    """One country's flows in the current month (TPP, except revenue in USD)."""
+
+    demand_tpp: int = 0
+    shipped_tpp: int = 0
+    delivered_tpp: int = 0
+    lpp_tpp: int = 0
+    veu_tpp: int = 0
+    licensed_tpp: int = 0
+    diversion_requested_tpp: int = 0
+    diversion_attempted_tpp: int = 0
+    diversion_seized_tpp: int = 0
+    diverted_tpp: int = 0
+    diverted_received_tpp: int = 0
+    substituted_tpp: int = 0
+    rented_tpp: int = 0
+    unmet_tpp: int = 0
+    revenue_usd: int = 0
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """Names of the flows, in declaration order."""
+        return tuple(f.name for f in fields(cls))
+
+
+class Country(mesa.Agent):
+    """A country: its tier, cap, enforcement and installed compute."""
+
+    def __init__(self, model: ExportControlModel, index: int) -> None:
+        super().__init__(model)
+        world = model.world
+        self.index = index
+        self.code = world.countries[index]
+        self.tier = int(world.tier[index])
+        self.cap_tpp = int(world.cap_tpp[index])
+        self.catch_probability = float(world.catch_probability[index])
+        self.quota_used_tpp = 0
+        self.stock_tpp = 0
+        self.month = CountryMonth()
+
+    @property
+    def regime(self) -> int:
+        """Licensing regime of the frontier chip for this destination this month."""
+        return int(self.model.world.regime[self.model.step_index, self.index])
+
+    @property
+    def quota_remaining_tpp(self) -> int:
+        """Cap not yet used in the current cap period (0 where no cap binds)."""
+        return self.cap_tpp - self.quota_used_tpp if self.regime == CAPPED else 0
+
+    def start_month(self) -> None:
+        """Clear the month's flows; restart an annual cap in January."""
+        self.month = CountryMonth()
+        if self.model.world.cap_resets[self.model.step_index]:
+            self.quota_used_tpp = 0
+
+    def deliver(self, received_tpp: int) -> None:
+        """Depreciate installed compute, then add what arrived this month."""
+        life = self.model.scenario.market.depreciation_months
+        self.stock_tpp = self.stock_tpp - self.stock_tpp // life + received_tpp
+
+
+class Vendor(mesa.Agent):
+    """A chip maker selling one chip, with a monthly capacity in chips.
+
+    A domestic maker (``home`` set) sells only to firms in its home country.
+    """
+
+    def __init__(self, model: ExportControlModel, chip_tpp: int, capacity_chips: int,
+                 price_usd: int, home: Country | None = None) -> None:
+        super().__init__(model)
+        self.chip_tpp = chip_tpp
+        self.capacity_chips = capacity_chips
+        self.price_usd = price_usd
+        self.home = home
+
+
+class Firm(mesa.Agent):
+    """A buyer: ordinary, research, national champion or hyperscaler subsidiary."""
+
+    def __init__(self, model: ExportControlModel, index: int, country: Country,
+                 base_h100e: float) -> None:
+        super().__init__(model)
+        firms = model.world.firms
+        self.index = index
+        self.kind = int(firms.kind[index])
+        self.status = int(firms.status[index])
+        self.parent = int(firms.parent[index])
+        self.label = firms.labels[index]
+        self.country = country
+        self.base_h100e = base_h100e
+        self.backlog_tpp = 0
+        self.lpp_used_tpp = 0
+        self.nveu_used_tpp = 0
+        self.uveu_installed_tpp = 0
+        self.listed = False
+        self.clear_month()
+
+    def clear_month(self) -> None:
+        """Forget last month's orders and shipments."""
+        self.demand_tpp = self.request_tpp = 0
+        self.frontier_want = self.compliant_want = 0
+        self.paths: dict[str, int] = dict.fromkeys(("free", "uveu", "nveu", "lpp", "cap"), 0)
+        self.uveu_request = self.cap_request = 0
+        self.frontier_shipped = self.compliant_shipped = 0
+        self.substitute_want = self.substituted_chips = 0
+        self.divert_request_tpp = self.residual_tpp = 0
+
+    def start_month(self) -> None:
+        """Clear the month; the low-volume allowance restarts each January."""
+        self.clear_month()
+        if self.model.world.new_year[self.model.step_index]:
+            self.lpp_used_tpp = 0
+
+    def demand(self) -> None:
+        """Monthly need: base size x growth x noise, plus the waiting backlog."""
+        model = self.model
+        t = model.step_index
+        u = float(uniform(model.seed, t, STREAM_DEMAND, self.index)[0])
+        noise = 1.0 + model.scenario.market.demand_noise * (2.0 * u - 1.0)
+        growth = float(model.world.growth[t, self.country.index])
+        self.demand_tpp = int(self.base_h100e * growth * noise * H100E_TPP)
+        self.request_tpp = self.demand_tpp + self.backlog_tpp
+        self.country.month.demand_tpp += self.demand_tpp
+
+    def order(self) -> None:
+        """Choose the chip: the frontier chip unless denied, else the compliant one."""
+        world = self.model.world
+        if self.country.regime != DENIED:
+            self.frontier_want = self.request_tpp // world.frontier_tpp
+        elif world.compliant_ok[self.model.step_index, self.country.index]:
+            share = self.model.scenario.market.compliant_share
+            self.compliant_want = int(self.request_tpp * share) // world.compliant_tpp
+
+    def license(self) -> None:
+        """Route the frontier order to a licensing path (VEU groups are settled later)."""
+        want = self.frontier_want
+        regime = self.country.regime
+        if regime in (FREE, LICENSED):
+            self.paths["free"] = want
+        elif regime == CAPPED and self.status == UVEU:
+            self.uveu_request = want
+        elif regime == CAPPED and self.status == NVEU:
+            self.paths["nveu"] = min(want, self.nveu_headroom_chips())
+            self.cap_request = want - self.paths["nveu"]
+        elif regime == CAPPED:
+            self.paths["lpp"] = min(want, self.lpp_headroom_chips())
+            self.cap_request = want - self.paths["lpp"]
+
+    def lpp_headroom_chips(self) -> int:
+        """Frontier chips the low-volume exception still allows this year."""
+        limit = self.model.scenario.rules.lpp_tpp_per_year
+        return max(0, limit - self.lpp_used_tpp) // self.model.world.frontier_tpp
+
+    def nveu_headroom_chips(self) -> int:
+        """Frontier chips the NVEU cap schedule still allows."""
+        cap = int(self.model.world.nveu_cap_tpp[self.model.step_index])
+        return max(0, cap - self.nveu_used_tpp) // self.model.world.frontier_tpp
+
+    @property
+    def approved_chips(self) -> int:
+        """Frontier chips approved on every path."""
+        return sum(self.paths.values())
+
+    def ship(self, frontier: int, compliant: int) -> None:
+        """Receive shipments; count them against the paths, cheapest path first."""
+        self.frontier_shipped, self.compliant_shipped = frontier, compliant
+        tpp = self.model.world.frontier_tpp
+        left = frontier
+        for path in ("free", "uveu", "nveu", "lpp", "cap"):
+            self.paths[path] = min(self.paths[path], left)
+            left -= self.paths[path]
+        self.lpp_used_tpp += self.paths["lpp"] * tpp
+        self.nveu_used_tpp += self.paths["nveu"] * tpp
+        if self.status == UVEU:
+            self.uveu_installed_tpp += frontier * tpp
+        self.record_shipment()
+
+    def record_shipment(self) -> None:
+        """Enter this month's shipment in the destination country's books."""
+        tpp = self.model.world.frontier_tpp
+        market = self.model.scenario.market
+        country = self.country
+        month = country.month
+        month.shipped_tpp += self.received_tpp
+        if self.kind != BROKER:
+            month.delivered_tpp += self.received_tpp
+        month.lpp_tpp += self.paths["lpp"] * tpp
+        month.veu_tpp += (self.paths["uveu"] + self.paths["nveu"]) * tpp
+        month.licensed_tpp += self.paths["cap"] * tpp
+        month.revenue_usd += (self.frontier_shipped * market.frontier_price_usd
+                              + self.compliant_shipped * market.compliant_price_usd)
+        country.quota_used_tpp += self.paths["cap"] * tpp
+
+    @property
+    def received_tpp(self) -> int:
+        """Compute shipped to this firm this month, TPP."""
+        world = self.model.world
+        frontier = self.frontier_shipped * world.frontier_tpp
+        return frontier + self.compliant_shipped * world.compliant_tpp
+
+    def want_substitute(self) -> None:
+        """Ask the domestic maker to cover a share of what was not shipped."""
+        world = self.model.world
+        if world.domestic_chips[self.country.index] > 0:
+            shortfall = self.request_tpp - self.received_tpp
+            share = self.model.scenario.market.substitution_share
+            self.substitute_want = int(shortfall * share) // world.domestic_tpp
+
+    def respond(self) -> None:
+        """Settle what is still missing: rent remotely, ask a broker, or wait."""
+        market = self.model.scenario.market
+        substituted = self.substituted_chips * self.model.world.domestic_tpp
+        missing = self.request_tpp - self.received_tpp - substituted
+        rented = int(missing * market.remote_share) if self.model.remote_allowed else 0
+        missing -= rented
+        if self.country.regime == DENIED:
+            self.divert_request_tpp = int(missing * self.model.scenario.diversion.divert_share)
+        missing -= self.divert_request_tpp
+        self.backlog_tpp = min(missing, market.backlog_months * self.demand_tpp)
+        month = self.country.month
+        month.substituted_tpp += substituted
+        month.rented_tpp += rented
+        month.diversion_requested_tpp += self.divert_request_tpp
+        month.unmet_tpp += missing
+        self.residual_tpp = missing + self.divert_request_tpp
+
+
+class Broker(Firm):
+    """A front company in a transit country that buys in order to divert."""
+
+    def demand(self) -> None:
+        """Brokers have no own need; the grey market sets their order."""
+        self.demand_tpp = self.request_tpp = 0
+
+    def capacity_chips(self) -> int:
+        """Frontier chips the broker can buy a month (0 once listed or where denied)."""
+        if self.listed or self.country.regime == DENIED:
+            return 0
+        growth = float(self.model.world.growth[self.model.step_index, self.country.index])
+        return int(self.base_h100e * growth * H100E_TPP) // self.model.world.frontier_tpp
+
+    def order(self) -> None:
+        """Order the chips the grey market asked for (``request_tpp``)."""
+        self.frontier_want = self.request_tpp // self.model.world.frontier_tpp
+
+    def want_substitute(self) -> None:
+        """Brokers do not buy domestic chips."""
+
+    def respond(self) -> None:
+        """Let an unfilled broker order lapse."""
+        self.residual_tpp = 0
+
+    def divert(self) -> int:
+        """Re-export this month's purchase; return the TPP that got through."""
+        shipment = self.frontier_shipped * self.model.world.frontier_tpp
+        if shipment == 0:
+            return 0
+        month = self.country.month
+        month.diversion_attempted_tpp += shipment
+        u = float(uniform(self.model.seed, self.model.step_index, STREAM_CATCH, self.index)[0])
+        if u < self.country.catch_probability:
+            month.diversion_seized_tpp += shipment
+            self.listed = True
+            return 0
+        month.diverted_tpp += shipment
+        return shipment

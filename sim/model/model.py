@@ -1,0 +1,260 @@
+"""``ExportControlModel``: the readable Mesa model, the reference specification.
+
+One month (``step``) runs the phases of DESIGN.md section 2 in order. The
+phases that one agent decides alone are agent methods run with
+``AgentSet.do``; the ones where agents compete for something scarce (a
+country's cap, a vendor's output, the grey market) are model methods here.
+``docs/ODD.md`` describes the model in the ODD protocol.
+"""
+
+from __future__ import annotations
+
+import math
+from os import PathLike
+
+import mesa
+import numpy as np
+
+from sim.model.agents import Broker, Country, CountryMonth, Firm, Vendor
+from sim.model.allocation import allocate, pro_rata
+from sim.population import UVEU, firm_sizes_h100e
+from sim.reference import H100E_TPP
+from sim.results import Results
+from sim.rng import STREAM_PRIORITY, uniform
+from sim.scenario import Scenario, load_scenario
+from sim.world import CAPPED, DENIED, World
+
+__all__ = ["INSTALLED_MONTHS", "ExportControlModel"]
+
+INSTALLED_MONTHS = 12
+"""A UVEU subsidiary starts with this many months of its demand installed.
+
+Assumption: the UVEU shares (75% Tier 1, 7% per Tier 2 country) are shares
+of an installed base, which a firm already has when the rule starts.
+"""
+
+COUNTRY_STATE = ("quota_used_tpp", "quota_remaining_tpp", "stock_tpp")
+
+
+class ExportControlModel(mesa.Model):
+    """Countries and firms trading AI accelerators under a scenario's rules.
+
+    Parameters
+    ----------
+    scenario : Scenario or path
+        A loaded scenario, or a TOML file to load.
+    seed : int
+        Key of every random number in the run (see :mod:`sim.rng`); also
+        seeds Mesa's own ``model.rng``, which the simulation does not use.
+
+    Examples
+    --------
+    >>> model = ExportControlModel("scenarios/ai_diffusion_2025.toml", seed=1)
+    >>> model.run()
+    >>> model.results().metric("diverted_tpp").shape  # (runs, steps, countries)
+    (1, 36, 26)
+    """
+
+    def __init__(self, scenario: Scenario | str | PathLike[str], seed: int = 0) -> None:
+        super().__init__(rng=seed)
+        self.scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        self.seed = int(seed)
+        self.world = World.from_scenario(self.scenario)
+        self.step_index = 0
+        self.premium = self.scenario.diversion.initial_premium
+        self.remote_allowed = self.scenario.rules.remote_compute_allowed
+        self.diversion_demand_chips = [0] * len(self.world.countries)
+        self.countries = [Country(self, i) for i in range(len(self.world.countries))]
+        self.firms = self._create_firms()
+        self._create_vendors()
+        self.datacollector = mesa.DataCollector(
+            model_reporters={"grey_premium": "premium"},
+            agenttype_reporters={Country: _country_reporters()},
+        )
+
+    def _create_firms(self) -> list[Firm]:
+        table = self.world.firms
+        sizes = firm_sizes_h100e(table, self.scenario.market.size_tail_alpha,
+                                 np.array([self.seed]))[0]
+        firms = []
+        for index in range(table.n_firms):
+            kind = Broker if table.kind[index] == 4 else Firm
+            firm = kind(self, index, self.countries[table.country[index]], float(sizes[index]))
+            if firm.status == UVEU:
+                firm.uveu_installed_tpp = INSTALLED_MONTHS * int(firm.base_h100e * H100E_TPP)
+            firms.append(firm)
+        return firms
+
+    def _create_vendors(self) -> None:
+        market, world = self.scenario.market, self.world
+        self.frontier_vendor = Vendor(self, world.frontier_tpp, market.frontier_capacity_chips,
+                                      market.frontier_price_usd)
+        self.compliant_vendor = Vendor(self, world.compliant_tpp, market.compliant_capacity_chips,
+                                       market.compliant_price_usd)
+        self.domestic_vendors = [
+            Vendor(self, world.domestic_tpp, int(world.domestic_chips[c.index]), 0, home=c)
+            for c in self.countries if world.domestic_chips[c.index] > 0
+        ]
+
+    @property
+    def buyers(self) -> mesa.agent.AgentSet:
+        """Every firm, brokers included, as an AgentSet."""
+        return self.agents.select(agent_type=Firm)
+
+    @property
+    def brokers(self) -> list[Broker]:
+        """Brokers in firm order."""
+        return [f for f in self.firms if isinstance(f, Broker)]
+
+    # ----- one month -------------------------------------------------------------
+
+    def step(self) -> None:
+        """Run one month: the phases of DESIGN.md section 2, in order."""
+        self.step_index = self.steps - 1
+        self.agents_by_type[Country].do("start_month")
+        self.buyers.do("start_month")
+        self.buyers.do("demand")
+        self.place_grey_market_orders()
+        self.buyers.do("order")
+        self.buyers.do("license")
+        self.settle_uveu()
+        self.allocate_caps()
+        self.ship()
+        self.buyers.do("want_substitute")
+        self.allocate_domestic()
+        self.buyers.do("respond")
+        delivered_chips = self.divert()
+        self.deliver(delivered_chips)
+        self.datacollector.collect(self)
+        if self.steps >= self.world.n_steps:
+            self.running = False
+
+    def priorities(self, firms: list[Firm]) -> list[float]:
+        """First-come priority of each firm this month (lower is served first)."""
+        index = np.array([f.index for f in firms], dtype=np.int64)
+        return uniform(self.seed, self.step_index, STREAM_PRIORITY, index).tolist()
+
+    def place_grey_market_orders(self) -> None:
+        """Brokers order, pro rata to capacity, last month's diversion requests."""
+        brokers = self.brokers
+        capacity = [b.capacity_chips() for b in brokers]
+        total = sum(capacity)
+        appetite = self.scenario.diversion.broker_appetite
+        intensity = min(1.0, appetite * (self.premium - 1.0))
+        target = int(sum(self.diversion_demand_chips) * intensity)
+        for broker, chips in zip(brokers, capacity, strict=True):
+            want = min(chips, target * chips // total) if total > 0 else 0
+            broker.request_tpp = want * self.world.frontier_tpp
+
+    def settle_uveu(self) -> None:
+        """Grant UVEU requests in Tier 2 within each parent's share limits."""
+        rules, tpp = self.scenario.rules, self.world.frontier_tpp
+        for parent, hq in enumerate(self.world.firms.parent_hq):
+            subsidiaries = [f for f in self.firms if f.parent == parent and f.status == UVEU]
+            asking = [f for f in subsidiaries if f.uveu_request > 0]
+            if not asking:
+                continue
+            installed = sum(f.uveu_installed_tpp for f in subsidiaries)
+            per_country = math.floor(rules.uveu_tier2_max_share * installed)
+            clipped = [min(f.uveu_request, max(0, per_country - f.uveu_installed_tpp) // tpp)
+                       for f in asking]
+            outside = sum(f.uveu_installed_tpp for f in subsidiaries if f.country.tier != 1)
+            room = math.floor((1.0 - rules.uveu_tier1_min_share) * installed) - outside
+            if hq == "USA":
+                abroad = sum(f.uveu_installed_tpp for f in subsidiaries if f.country.code != hq)
+                room = min(room, math.floor((1.0 - rules.uveu_home_min_share) * installed) - abroad)
+            for firm, granted in zip(asking, pro_rata(clipped, max(0, room) // tpp), strict=True):
+                firm.paths["uveu"] = granted
+
+    def allocate_caps(self) -> None:
+        """Share each capped country's remaining cap among its licence requests."""
+        mode = self.scenario.rules.allocation
+        for country in self.countries:
+            if country.regime != CAPPED:
+                continue
+            asking = [f for f in self.firms if f.country is country and f.cap_request > 0]
+            room = max(0, country.cap_tpp - country.quota_used_tpp) // self.world.frontier_tpp
+            granted = allocate([f.cap_request for f in asking], room, mode, self.priorities(asking))
+            for firm, chips in zip(asking, granted, strict=True):
+                firm.paths["cap"] = chips
+
+    def ship(self) -> None:
+        """Vendors share their monthly output among approved orders and ship."""
+        mode, firms = self.scenario.rules.allocation, self.firms
+        order = self.priorities(firms)
+        frontier = allocate([f.approved_chips for f in firms],
+                            self.frontier_vendor.capacity_chips, mode, order)
+        compliant = allocate([f.compliant_want for f in firms],
+                             self.compliant_vendor.capacity_chips, mode, order)
+        for firm, chips, compliant_chips in zip(firms, frontier, compliant, strict=True):
+            firm.ship(chips, compliant_chips)
+
+    def allocate_domestic(self) -> None:
+        """Domestic makers share their output among their country's substitute requests."""
+        mode = self.scenario.rules.allocation
+        for vendor in self.domestic_vendors:
+            asking = [f for f in self.firms if f.country is vendor.home and f.substitute_want > 0]
+            granted = allocate([f.substitute_want for f in asking], vendor.capacity_chips, mode,
+                               self.priorities(asking))
+            for firm, chips in zip(asking, granted, strict=True):
+                firm.substituted_chips = chips
+
+    def divert(self) -> int:
+        """Brokers re-export; what gets through is shared among restricted destinations."""
+        delivered = sum(broker.divert() for broker in self.brokers) // self.world.frontier_tpp
+        requested = self.diversion_demand_chips
+        total = sum(requested)
+        if delivered == 0 or total == 0:
+            return 0
+        shares = [delivered * r // total for r in requested]
+        largest = max(range(len(requested)), key=lambda i: (requested[i], -i))
+        shares[largest] += delivered - sum(shares)
+        for country, chips in zip(self.countries, shares, strict=True):
+            country.month.diverted_received_tpp += chips * self.world.frontier_tpp
+        return delivered
+
+    def deliver(self, diverted_chips: int) -> None:
+        """Install what arrived, move the grey premium, note next month's requests."""
+        for country in self.countries:
+            month = country.month
+            arrived = month.delivered_tpp + month.substituted_tpp + month.diverted_received_tpp
+            country.deliver(arrived)
+        restricted = [f for f in self.firms if f.country.regime == DENIED]
+        asked = sum(f.request_tpp for f in restricted)
+        missing = sum(f.residual_tpp for f in restricted)
+        unmet = max(0, missing - diverted_chips * self.world.frontier_tpp)
+        ratio = unmet / asked if asked > 0 else 0.0
+        diversion = self.scenario.diversion
+        target = 1.0 + diversion.premium_sensitivity * ratio
+        inertia = diversion.premium_inertia
+        self.premium = inertia * self.premium + (1.0 - inertia) * target
+        self.diversion_demand_chips = [c.month.diversion_requested_tpp // self.world.frontier_tpp
+                                       for c in self.countries]
+
+    # ----- running and results --------------------------------------------------
+
+    def run(self) -> ExportControlModel:
+        """Run every month of the scenario; return the model."""
+        while self.running and self.steps < self.world.n_steps:
+            self.step()
+        return self
+
+    def results(self) -> Results:
+        """Return this run's metrics as a one-run :class:`Results`."""
+        frame = self.datacollector.get_agenttype_vars_dataframe(Country)
+        n_steps, n_countries = self.steps, len(self.countries)
+        metrics = {
+            name: frame[name].to_numpy(dtype=np.int64).reshape(1, n_steps, n_countries)
+            for name in (*CountryMonth.names(), *COUNTRY_STATE)
+        }
+        premium = self.datacollector.get_model_vars_dataframe()["grey_premium"]
+        metrics["grey_premium"] = premium.to_numpy(dtype=np.float64).reshape(1, n_steps)
+        return Results.from_arrays(self.world, np.array([self.seed]), metrics)
+
+
+def _country_reporters() -> dict[str, object]:
+    reporters: dict[str, object] = {
+        name: (lambda agent, name=name: getattr(agent.month, name)) for name in CountryMonth.names()
+    }
+    reporters.update({name: name for name in COUNTRY_STATE})
+    return reporters

@@ -1,0 +1,160 @@
+"""The firm population: who exists (from the scenario) and how large (per seed).
+
+The table of firms is fixed by the scenario: for each modelled country in
+code order, its generated buyers, research buyers, champions and brokers,
+then one firm per host country of each named firm. Sizes of generated firms
+are heavy-tailed and drawn per seed from the counter-based stream, through a
+table of Pareto quantiles, so that both implementations read identical bits.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.rng import STREAM_SIZE, uniform
+from sim.scenario.schema import Scenario
+
+__all__ = [
+    "BROKER",
+    "BUYER",
+    "CHAMPION",
+    "HYPERSCALER",
+    "KIND_NAMES",
+    "NONE",
+    "NVEU",
+    "QUANTILE_BINS",
+    "RESEARCH",
+    "UVEU",
+    "FirmTable",
+    "firm_sizes_h100e",
+    "firm_table",
+    "pareto_quantiles",
+    "size_quantile_max",
+]
+
+BUYER, RESEARCH, CHAMPION, HYPERSCALER, BROKER = range(5)
+KIND_NAMES = ("buyer", "research", "champion", "hyperscaler", "broker")
+NONE, UVEU, NVEU = range(3)
+_STATUS = {"none": NONE, "uveu": UVEU, "nveu": NVEU}
+_GENERATED_KINDS = (BUYER, RESEARCH, CHAMPION, BROKER)
+
+QUANTILE_BINS = 1024
+"""Resolution of the firm-size distribution (quantiles at bin mid-points)."""
+
+
+@functools.cache
+def pareto_quantiles(alpha: float) -> np.ndarray:
+    """Return Pareto(alpha) quantiles with median 1 at ``QUANTILE_BINS`` mid-points.
+
+    Parameters
+    ----------
+    alpha : float
+        Tail index (> 1: finite mean).
+
+    Returns
+    -------
+    ndarray of shape (QUANTILE_BINS,), float64
+        Increasing; a size is ``median * table[floor(u * QUANTILE_BINS)]``.
+    """
+    p = (np.arange(QUANTILE_BINS) + 0.5) / QUANTILE_BINS
+    table = (1.0 - p) ** (-1.0 / alpha) / 2.0 ** (1.0 / alpha)
+    table.setflags(write=False)
+    return table
+
+
+def size_quantile_max(alpha: float) -> float:
+    """Return the largest size multiple a generated firm can draw."""
+    return float(pareto_quantiles(alpha)[-1])
+
+
+@dataclass(frozen=True)
+class FirmTable:
+    """Static description of every firm, arrays of shape (n_firms,).
+
+    Attributes
+    ----------
+    kind, status : ndarray of int8
+        Kind codes (``BUYER`` ... ``BROKER``) and VEU status (``NONE``, ``UVEU``, ``NVEU``).
+    country : ndarray of int64
+        Index of the firm's country in ``Scenario.country_codes``.
+    parent : ndarray of int64
+        Index of the named firm a subsidiary belongs to; -1 for generated firms.
+    parent_hq : tuple of str
+        Headquarters country of each named firm, by parent index.
+    median_h100e : ndarray of float64
+        Median monthly demand (generated firms) or the fixed demand (named firms).
+    generated : ndarray of bool
+        Whether the firm's size is drawn per seed.
+    labels : tuple of str
+        Human-readable names, e.g. ``"CHN buyer 3"`` or ``"Hyperscaler A @ IND"``.
+    """
+
+    kind: np.ndarray
+    status: np.ndarray
+    country: np.ndarray
+    parent: np.ndarray
+    parent_hq: tuple[str, ...]
+    median_h100e: np.ndarray
+    generated: np.ndarray
+    labels: tuple[str, ...]
+
+    @property
+    def n_firms(self) -> int:
+        """Number of firms."""
+        return len(self.kind)
+
+
+def firm_table(scenario: Scenario) -> FirmTable:
+    """Build the static firm table of ``scenario`` (see the module docstring)."""
+    codes = scenario.country_codes
+    rows: list[tuple[int, int, int, int, float, bool, str]] = []
+    medians = scenario.market.firm_demand_h100e
+    for index, code in enumerate(codes):
+        config = scenario.countries[code]
+        for kind in _GENERATED_KINDS:
+            name = KIND_NAMES[kind]
+            scale = config.demand_scale * (config.transit if kind == BROKER else 1.0)
+            for number in range(getattr(config.firms, name)):
+                label = f"{code} {name} {number + 1}"
+                rows.append((kind, NONE, index, -1, getattr(medians, name) * scale, True, label))
+    for parent, firm in enumerate(scenario.firms):
+        kind = HYPERSCALER if firm.kind == "hyperscaler" else CHAMPION
+        for host, demand in firm.hosts.items():
+            label = f"{firm.name} @ {host}"
+            status = _STATUS[firm.status]
+            rows.append((kind, status, codes.index(host), parent, demand, False, label))
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 7
+    return FirmTable(
+        kind=np.array(columns[0], dtype=np.int8),
+        status=np.array(columns[1], dtype=np.int8),
+        country=np.array(columns[2], dtype=np.int64),
+        parent=np.array(columns[3], dtype=np.int64),
+        parent_hq=tuple(firm.hq for firm in scenario.firms),
+        median_h100e=np.array(columns[4], dtype=np.float64),
+        generated=np.array(columns[5], dtype=bool),
+        labels=tuple(columns[6]),
+    )
+
+
+def firm_sizes_h100e(table: FirmTable, alpha: float, seeds: np.ndarray) -> np.ndarray:
+    """Return each firm's base monthly demand for each seed, in H100e.
+
+    Parameters
+    ----------
+    table : FirmTable
+    alpha : float
+        Pareto tail index of generated firm sizes.
+    seeds : ndarray of shape (n_runs,), int64
+
+    Returns
+    -------
+    ndarray of shape (n_runs, n_firms), float64
+    """
+    firms = np.arange(table.n_firms)
+    u = uniform(np.asarray(seeds)[:, None], 0, STREAM_SIZE, firms[None, :])
+    bins = (u * QUANTILE_BINS).astype(np.int64)
+    drawn = table.median_h100e * pareto_quantiles(alpha)[bins]
+    return np.where(table.generated, drawn, table.median_h100e)

@@ -1,0 +1,209 @@
+"""``Results``: metrics of one or many runs, and their Parquet round trip.
+
+Country metrics are int64 arrays shaped (n_runs, n_steps, n_countries) in TPP
+(revenue in USD); step metrics are float64 arrays shaped (n_runs, n_steps).
+On disk a result is one Parquet table, one row per (seed, step, country), with
+the scenario, its digest, the seeds and the package version in the metadata;
+it is written to a temporary file and renamed, so a killed write leaves no
+half file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from sim.world import World
+
+__all__ = ["COUNTRY_METRICS", "FORMAT_VERSION", "STEP_METRICS", "Results", "load_results"]
+
+COUNTRY_METRICS = (
+    "demand_tpp", "shipped_tpp", "delivered_tpp", "lpp_tpp", "veu_tpp", "licensed_tpp",
+    "diversion_requested_tpp", "diversion_attempted_tpp", "diversion_seized_tpp",
+    "diverted_tpp", "diverted_received_tpp", "substituted_tpp", "rented_tpp", "unmet_tpp",
+    "revenue_usd", "quota_used_tpp", "quota_remaining_tpp", "stock_tpp",
+)
+"""Per-country metrics. Diversion attempted/seized/diverted are by transit
+country; ``diverted_received_tpp`` and ``diversion_requested_tpp`` by destination."""
+STEP_METRICS = ("grey_premium",)
+"""Per-step metrics (one value per run and month)."""
+FORMAT_VERSION = 1
+_METADATA_KEY = b"sim"
+
+
+@dataclass(frozen=True)
+class Results:
+    """Metrics of ``n_runs`` runs of one scenario.
+
+    Attributes
+    ----------
+    scenario_name, digest : str
+        The scenario's name and :meth:`Scenario.digest`.
+    seeds : ndarray of shape (n_runs,), int64
+    countries : tuple of str, (n_countries,)
+    tiers : tuple of int, (n_countries,)
+    dates : tuple of str, (n_steps,)
+        ``"YYYY-MM"`` of each step.
+    metrics : dict of str to ndarray
+    scenario : dict
+        The resolved scenario content (for the record).
+    version : str
+        Package version that produced the results.
+    """
+
+    scenario_name: str
+    digest: str
+    seeds: np.ndarray
+    countries: tuple[str, ...]
+    tiers: tuple[int, ...]
+    dates: tuple[str, ...]
+    metrics: dict[str, np.ndarray]
+    scenario: dict[str, Any]
+    version: str
+
+    @classmethod
+    def from_arrays(
+        cls, world: World, seeds: np.ndarray, metrics: dict[str, np.ndarray]
+    ) -> Results:
+        """Wrap metric arrays produced for ``world`` (either implementation)."""
+        from sim import __version__
+
+        return cls(
+            scenario_name=world.scenario.name,
+            digest=world.scenario.digest(),
+            seeds=np.asarray(seeds, dtype=np.int64),
+            countries=world.countries,
+            tiers=tuple(int(t) for t in world.tier),
+            dates=world.dates,
+            metrics=metrics,
+            scenario=world.scenario.to_dict(),
+            version=__version__,
+        )
+
+    def metric(self, name: str) -> np.ndarray:
+        """Return one metric.
+
+        Returns
+        -------
+        ndarray
+            Shape (n_runs, n_steps, n_countries), int64, for a country metric;
+            (n_runs, n_steps), float64, for a step metric.
+
+        Raises
+        ------
+        KeyError
+            For an unknown name, listing the known ones.
+        """
+        if name not in self.metrics:
+            raise KeyError(f"unknown metric {name!r}; known: {', '.join(sorted(self.metrics))}")
+        return self.metrics[name]
+
+    @property
+    def n_runs(self) -> int:
+        """Number of runs."""
+        return len(self.seeds)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return a tidy frame: one row per (seed, step, country), one column per metric.
+
+        Step metrics (the grey premium) repeat on each country's row of their step.
+        """
+        n_runs, n_steps, n_countries = self.n_runs, len(self.dates), len(self.countries)
+        size = n_runs * n_steps * n_countries
+        frame = pd.DataFrame({
+            "seed": np.repeat(self.seeds, n_steps * n_countries),
+            "step": np.tile(np.repeat(np.arange(n_steps), n_countries), n_runs),
+            "date": np.tile(np.repeat(np.array(self.dates), n_countries), n_runs),
+            "country": np.tile(np.array(self.countries), n_runs * n_steps),
+            "tier": np.tile(np.array(self.tiers, dtype=np.int8), n_runs * n_steps),
+        })
+        for name in COUNTRY_METRICS:
+            frame[name] = self.metrics[name].reshape(size)
+        for name in STEP_METRICS:
+            frame[name] = np.repeat(self.metrics[name].reshape(-1), n_countries)
+        return frame
+
+    def save(self, path: str | PathLike[str]) -> Path:
+        """Write the results to one Parquet file, atomically; return its path."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        table = pa.Table.from_pandas(self.to_frame(), preserve_index=False)
+        table = table.replace_schema_metadata({
+            **(table.schema.metadata or {}), _METADATA_KEY: json.dumps(self._header()).encode()})
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        os.close(handle)
+        try:
+            pq.write_table(table, temporary)
+            os.replace(temporary, target)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+        return target
+
+    def _header(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION, "scenario_name": self.scenario_name,
+            "digest": self.digest, "seeds": self.seeds.tolist(), "countries": self.countries,
+            "tiers": self.tiers, "dates": self.dates, "scenario": self.scenario,
+            "version": self.version,
+        }
+
+    @staticmethod
+    def concat(parts: list[Results]) -> Results:
+        """Join results of the same scenario run under different seeds."""
+        first = parts[0]
+        if any(p.digest != first.digest for p in parts):
+            raise ValueError("cannot concatenate results of different scenarios")
+        return Results(
+            scenario_name=first.scenario_name, digest=first.digest,
+            seeds=np.concatenate([p.seeds for p in parts]), countries=first.countries,
+            tiers=first.tiers, dates=first.dates,
+            metrics={k: np.concatenate([p.metrics[k] for p in parts]) for k in first.metrics},
+            scenario=first.scenario, version=first.version,
+        )
+
+
+def load_results(path: str | PathLike[str]) -> Results:
+    """Read results written by :meth:`Results.save`.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a results file of a format this version reads.
+    """
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    raw = (table.schema.metadata or {}).get(_METADATA_KEY)
+    if raw is None:
+        raise ValueError(f"{path}: not a results file (no '{_METADATA_KEY.decode()}' metadata)")
+    header = json.loads(raw)
+    if header.get("format_version") != FORMAT_VERSION:
+        raise ValueError(f"{path}: results format {header.get('format_version')}, "
+                         f"expected {FORMAT_VERSION}")
+    n_runs, n_steps = len(header["seeds"]), len(header["dates"])
+    n_countries = len(header["countries"])
+    frame = table.to_pandas()
+    metrics = {name: frame[name].to_numpy(dtype=np.int64).reshape(n_runs, n_steps, n_countries)
+               for name in COUNTRY_METRICS}
+    for name in STEP_METRICS:
+        metrics[name] = frame[name].to_numpy(dtype=np.float64).reshape(
+            n_runs, n_steps, n_countries)[:, :, 0].copy()
+    return Results(
+        scenario_name=header["scenario_name"], digest=header["digest"],
+        seeds=np.array(header["seeds"], dtype=np.int64), countries=tuple(header["countries"]),
+        tiers=tuple(header["tiers"]), dates=tuple(header["dates"]), metrics=metrics,
+        scenario=header["scenario"], version=header["version"],
+    )

@@ -1,0 +1,58 @@
+"""Same seed, same bits; different seeds, different runs; scenario ordering."""
+
+import numpy as np
+import pytest
+
+import sim
+from sim.reference import H100E_TPP
+
+
+def run(scenario, seed):
+    return sim.ExportControlModel(scenario, seed=seed).run().results()
+
+
+@pytest.mark.parametrize("name", ["ai_diffusion_2025", "oct2022"])
+def test_same_seed_same_bits(shipped_scenarios, name):
+    first, second = run(shipped_scenarios[name], 11), run(shipped_scenarios[name], 11)
+    for metric, values in first.metrics.items():
+        assert values.dtype == second.metrics[metric].dtype
+        assert np.array_equal(values, second.metrics[metric]), metric
+
+
+def test_different_seeds_differ(shipped_scenarios):
+    scenario = shipped_scenarios["ai_diffusion_2025"]
+    a, b = run(scenario, 1), run(scenario, 2)
+    assert not np.array_equal(a.metric("demand_tpp"), b.metric("demand_tpp"))
+
+
+def tier3_stock(results):
+    tiers = np.asarray(results.tiers)
+    return results.metric("stock_tpp")[:, -1, tiers == 3].sum() / H100E_TPP
+
+
+def test_no_controls_gives_tier3_the_most_compute(shipped_scenarios):
+    seeds = range(3)
+    stock = {name: np.mean([tier3_stock(run(s, seed)) for seed in seeds])
+             for name, s in shipped_scenarios.items()}
+    others = {k: v for k, v in stock.items() if k != "no_controls"}
+    assert stock["no_controls"] > max(others.values()), stock
+
+
+def test_strict_enforcement_catches_a_larger_share(shipped_scenarios):
+    def caught_share(name):
+        seized = attempted = 0
+        for seed in range(3):
+            r = run(shipped_scenarios[name], seed)
+            seized += r.metric("diversion_seized_tpp").sum()
+            attempted += r.metric("diversion_attempted_tpp").sum()
+        assert attempted > 0
+        return seized / attempted
+
+    assert caught_share("strict_enforcement") > caught_share("ai_diffusion_2025")
+
+
+def test_caps_bind_only_under_the_framework(shipped_scenarios):
+    diffusion = run(shipped_scenarios["ai_diffusion_2025"], 0)
+    oct2023 = run(shipped_scenarios["oct2023"], 0)
+    assert diffusion.metric("quota_used_tpp").max() > 0
+    assert oct2023.metric("quota_used_tpp").max() == 0
