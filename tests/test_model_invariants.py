@@ -18,7 +18,7 @@ CASES = [("ai_diffusion_2025", 0), ("ai_diffusion_2025", 7), ("strict_enforcemen
 
 
 def check_step(model):
-    rules = model.scenario.rules
+    rules = model.config.rules
     for country in model.countries:
         assert 0 <= country.quota_used_tpp <= country.cap_tpp, country.code
         assert country.stock_tpp >= 0

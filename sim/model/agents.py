@@ -84,7 +84,7 @@ class Country(mesa.Agent):
 
     def deliver(self, received_tpp: int) -> None:
         """Depreciate installed compute, then add what arrived this month."""
-        life = self.model.scenario.market.depreciation_months
+        life = self.model.config.market.depreciation_months
         self.stock_tpp = self.stock_tpp - self.stock_tpp // life + received_tpp
 
 
@@ -145,7 +145,7 @@ class Firm(mesa.Agent):
         model = self.model
         t = model.step_index
         u = float(uniform(model.seed, t, STREAM_DEMAND, self.index)[0])
-        noise = 1.0 + model.scenario.market.demand_noise * (2.0 * u - 1.0)
+        noise = 1.0 + model.config.market.demand_noise * (2.0 * u - 1.0)
         growth = float(model.world.growth[t, self.country.index])
         self.demand_tpp = int(self.base_h100e * growth * noise * H100E_TPP)
         self.request_tpp = self.demand_tpp + self.backlog_tpp
@@ -157,7 +157,7 @@ class Firm(mesa.Agent):
         if self.country.regime != DENIED:
             self.frontier_want = self.request_tpp // world.frontier_tpp
         elif world.compliant_ok[self.model.step_index, self.country.index]:
-            share = self.model.scenario.market.compliant_share
+            share = self.model.config.market.compliant_share
             self.compliant_want = int(self.request_tpp * share) // world.compliant_tpp
 
     def license(self) -> None:
@@ -177,7 +177,7 @@ class Firm(mesa.Agent):
 
     def lpp_headroom_chips(self) -> int:
         """Frontier chips the low-volume exception still allows this year."""
-        limit = self.model.scenario.rules.lpp_tpp_per_year
+        limit = self.model.config.rules.lpp_tpp_per_year
         return max(0, limit - self.lpp_used_tpp) // self.model.world.frontier_tpp
 
     def nveu_headroom_chips(self) -> int:
@@ -207,7 +207,7 @@ class Firm(mesa.Agent):
     def record_shipment(self) -> None:
         """Enter this month's shipment in the destination country's books."""
         tpp = self.model.world.frontier_tpp
-        market = self.model.scenario.market
+        market = self.model.config.market
         country = self.country
         month = country.month
         month.shipped_tpp += self.received_tpp
@@ -232,18 +232,18 @@ class Firm(mesa.Agent):
         world = self.model.world
         if world.domestic_chips[self.country.index] > 0:
             shortfall = self.request_tpp - self.received_tpp
-            share = self.model.scenario.market.substitution_share
+            share = self.model.config.market.substitution_share
             self.substitute_want = int(shortfall * share) // world.domestic_tpp
 
     def respond(self) -> None:
         """Settle what is still missing: rent remotely, ask a broker, or wait."""
-        market = self.model.scenario.market
+        market = self.model.config.market
         substituted = self.substituted_chips * self.model.world.domestic_tpp
         missing = self.request_tpp - self.received_tpp - substituted
         rented = int(missing * market.remote_share) if self.model.remote_allowed else 0
         missing -= rented
         if self.country.regime == DENIED:
-            self.divert_request_tpp = int(missing * self.model.scenario.diversion.divert_share)
+            self.divert_request_tpp = int(missing * self.model.config.diversion.divert_share)
         missing -= self.divert_request_tpp
         self.backlog_tpp = min(missing, market.backlog_months * self.demand_tpp)
         month = self.country.month

@@ -16,7 +16,8 @@ def pro_rata(requests: Sequence[int], capacity: int) -> list[int]:
 
     When the requests fit, each is granted in full. Otherwise requester ``i``
     gets ``floor(requests[i] * capacity / sum(requests))``; what rounding
-    leaves over is not handed out (it stays in the cap or the vendor's stock).
+    leaves over is not handed out this month (the cap keeps it; a vendor's unsold
+    monthly output is lost).
     """
     total = sum(requests)
     if total <= capacity:

@@ -47,6 +47,16 @@ class ExportControlModel(mesa.Model):
         Key of every random number in the run (see :mod:`sim.rng`); also
         seeds Mesa's own ``model.rng``, which the simulation does not use.
 
+    Attributes
+    ----------
+    config : Scenario
+        The scenario being run (not ``scenario``: Mesa 3.5 reserves that name
+        for its own experiment-scenario objects).
+    world : World
+        Seed-independent arrays derived from the scenario.
+    countries, firms : list
+        The agents, in index order (also in ``model.agents``).
+
     Examples
     --------
     >>> model = ExportControlModel("scenarios/ai_diffusion_2025.toml", seed=1)
@@ -57,12 +67,12 @@ class ExportControlModel(mesa.Model):
 
     def __init__(self, scenario: Scenario | str | PathLike[str], seed: int = 0) -> None:
         super().__init__(rng=seed)
-        self.scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        self.config = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         self.seed = int(seed)
-        self.world = World.from_scenario(self.scenario)
+        self.world = World.from_scenario(self.config)
         self.step_index = 0
-        self.premium = self.scenario.diversion.initial_premium
-        self.remote_allowed = self.scenario.rules.remote_compute_allowed
+        self.premium = self.config.diversion.initial_premium
+        self.remote_allowed = self.config.rules.remote_compute_allowed
         self.diversion_demand_chips = [0] * len(self.world.countries)
         self.countries = [Country(self, i) for i in range(len(self.world.countries))]
         self.firms = self._create_firms()
@@ -74,7 +84,7 @@ class ExportControlModel(mesa.Model):
 
     def _create_firms(self) -> list[Firm]:
         table = self.world.firms
-        sizes = firm_sizes_h100e(table, self.scenario.market.size_tail_alpha,
+        sizes = firm_sizes_h100e(table, self.config.market.size_tail_alpha,
                                  np.array([self.seed]))[0]
         firms = []
         for index in range(table.n_firms):
@@ -86,7 +96,7 @@ class ExportControlModel(mesa.Model):
         return firms
 
     def _create_vendors(self) -> None:
-        market, world = self.scenario.market, self.world
+        market, world = self.config.market, self.world
         self.frontier_vendor = Vendor(self, world.frontier_tpp, market.frontier_capacity_chips,
                                       market.frontier_price_usd)
         self.compliant_vendor = Vendor(self, world.compliant_tpp, market.compliant_capacity_chips,
@@ -139,7 +149,7 @@ class ExportControlModel(mesa.Model):
         brokers = self.brokers
         capacity = [b.capacity_chips() for b in brokers]
         total = sum(capacity)
-        appetite = self.scenario.diversion.broker_appetite
+        appetite = self.config.diversion.broker_appetite
         intensity = min(1.0, appetite * (self.premium - 1.0))
         target = int(sum(self.diversion_demand_chips) * intensity)
         for broker, chips in zip(brokers, capacity, strict=True):
@@ -148,7 +158,7 @@ class ExportControlModel(mesa.Model):
 
     def settle_uveu(self) -> None:
         """Grant UVEU requests in Tier 2 within each parent's share limits."""
-        rules, tpp = self.scenario.rules, self.world.frontier_tpp
+        rules, tpp = self.config.rules, self.world.frontier_tpp
         for parent, hq in enumerate(self.world.firms.parent_hq):
             subsidiaries = [f for f in self.firms if f.parent == parent and f.status == UVEU]
             asking = [f for f in subsidiaries if f.uveu_request > 0]
@@ -168,7 +178,7 @@ class ExportControlModel(mesa.Model):
 
     def allocate_caps(self) -> None:
         """Share each capped country's remaining cap among its licence requests."""
-        mode = self.scenario.rules.allocation
+        mode = self.config.rules.allocation
         for country in self.countries:
             if country.regime != CAPPED:
                 continue
@@ -180,7 +190,7 @@ class ExportControlModel(mesa.Model):
 
     def ship(self) -> None:
         """Vendors share their monthly output among approved orders and ship."""
-        mode, firms = self.scenario.rules.allocation, self.firms
+        mode, firms = self.config.rules.allocation, self.firms
         order = self.priorities(firms)
         frontier = allocate([f.approved_chips for f in firms],
                             self.frontier_vendor.capacity_chips, mode, order)
@@ -191,7 +201,7 @@ class ExportControlModel(mesa.Model):
 
     def allocate_domestic(self) -> None:
         """Domestic makers share their output among their country's substitute requests."""
-        mode = self.scenario.rules.allocation
+        mode = self.config.rules.allocation
         for vendor in self.domestic_vendors:
             asking = [f for f in self.firms if f.country is vendor.home and f.substitute_want > 0]
             granted = allocate([f.substitute_want for f in asking], vendor.capacity_chips, mode,
@@ -224,7 +234,7 @@ class ExportControlModel(mesa.Model):
         missing = sum(f.residual_tpp for f in restricted)
         unmet = max(0, missing - diverted_chips * self.world.frontier_tpp)
         ratio = unmet / asked if asked > 0 else 0.0
-        diversion = self.scenario.diversion
+        diversion = self.config.diversion
         target = 1.0 + diversion.premium_sensitivity * ratio
         inertia = diversion.premium_inertia
         self.premium = inertia * self.premium + (1.0 - inertia) * target

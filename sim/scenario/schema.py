@@ -128,7 +128,7 @@ class MarketConfig:
     compliant_share: float = value(SHARE, "share of demand a compliant chip can serve")
     substitution_share: float = value(SHARE, "share of refused demand sent to domestic chips")
     remote_share: float = value(SHARE, "share of refused demand rented remotely")
-    depreciation_months: int = value(Int(1, 1200), "straight-line life of installed compute")
+    depreciation_months: int = value(Int(1, 1200), "installed compute written off at 1/N a month")
 
 
 @dataclass(frozen=True)
