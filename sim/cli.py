@@ -62,6 +62,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Compare scenarios on common seeds: results, summary.csv and figures."""
+    from sim.experiment.compare import compare_command
+
+    return compare_command([Path(p) for p in args.scenarios], runs=args.runs, seed=args.seed,
+                           out=Path(args.out))
+
+
 def _not_built(name: str) -> Callable[[argparse.Namespace], int]:
     def command(args: argparse.Namespace) -> int:
         raise UsageError(f"'{name}' is not built yet (planned: see the open issues)")
@@ -86,12 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="override a scenario value, e.g. enforcement.detection=0.3")
     run.set_defaults(handler=cmd_run)
 
-    compare = commands.add_parser("compare", help="compare scenarios: summary.csv and figures "
-                                                  "(not built yet)")
-    compare.add_argument("scenarios", nargs="+")
-    compare.add_argument("--runs", type=_positive_int, default=10)
-    compare.add_argument("--out", default="results/compare")
-    compare.set_defaults(handler=_not_built("compare"))
+    compare = commands.add_parser("compare", help="compare scenarios: results, summary.csv, "
+                                                  "figures")
+    compare.add_argument("scenarios", nargs="+", help="scenario TOML files")
+    compare.add_argument("--runs", type=_positive_int, default=10, help="replicates per scenario")
+    compare.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
+    compare.add_argument("--out", default="results/compare", help="output folder")
+    compare.set_defaults(handler=cmd_compare)
 
     sweep = commands.add_parser("sweep", help="resumable parameter sweep (not built yet)")
     sweep.add_argument("sweep_file")

@@ -1,0 +1,116 @@
+"""Headline outcomes per run, and their mean and 90% interval per scenario.
+
+Outcomes are totals over the window in H100-equivalents (TPP / 15,832), so a
+reader can compare them with chip counts, except the cap utilisation (a share)
+and the grey premium (a multiple of list price).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.reference import H100E_TPP
+from sim.results import Results
+
+__all__ = [
+    "OUTCOMES",
+    "outcomes_per_run",
+    "summarise_outcomes",
+    "tier2_cap_share_over_time",
+    "tier2_cap_utilisation",
+    "tier2_caps_tpp",
+]
+
+OUTCOMES = {
+    "tier3_legal_h100e": "compute shipped legally to Tier 3 (H100e)",
+    "tier3_diverted_h100e": "compute reaching Tier 3 by diversion (H100e)",
+    "tier3_substituted_h100e": "domestic substitute chips in Tier 3 (H100e)",
+    "diversion_seized_h100e": "diversion seized in transit (H100e)",
+    "tier2_cap_utilisation": "share of the Tier 2 cap used, mean over Tier 2 countries",
+    "unmet_h100e": "demand left unmet, all countries (H100e, summed over months)",
+    "grey_premium_end": "grey-market premium at the end (x list price)",
+}
+
+
+def _tier_total(results: Results, metric: str, tier: int) -> np.ndarray:
+    mask = np.asarray(results.tiers) == tier
+    return results.metric(metric)[:, :, mask].sum(axis=(1, 2)) / H100E_TPP
+
+
+def tier2_caps_tpp(results: Results) -> np.ndarray | None:
+    """Return each Tier 2 country's cap (with its G2G multiplier), or ``None``.
+
+    Returns
+    -------
+    ndarray of shape (n_tier2,), float64, or None
+        ``None`` when the scenario has no tiered caps.
+    """
+    rules = results.scenario["rules"]
+    mask = np.asarray(results.tiers) == 2
+    if not rules["tiered_caps"] or not mask.any():
+        return None
+    codes = np.asarray(results.countries)[mask]
+    multiplier = [rules["g2g_multiplier"] if results.scenario["countries"][c]["g2g"] else 1.0
+                  for c in codes]
+    return np.floor(rules["cap_tpp"] * np.asarray(multiplier))
+
+
+def tier2_cap_share_over_time(results: Results) -> np.ndarray | None:
+    """Return quota used / cap, shaped (n_runs, n_steps, n_tier2); ``None`` without caps."""
+    caps = tier2_caps_tpp(results)
+    if caps is None:
+        return None
+    mask = np.asarray(results.tiers) == 2
+    return results.metric("quota_used_tpp")[:, :, mask] / np.where(caps > 0, caps, np.inf)
+
+
+def tier2_cap_utilisation(results: Results) -> np.ndarray:
+    """Return the largest share of its cap each Tier 2 country used.
+
+    Returns
+    -------
+    ndarray of shape (n_runs, n_tier2), float64
+        ``max over months of quota_used / cap``; NaN everywhere when the
+        scenario has no tiered caps.
+    """
+    share = tier2_cap_share_over_time(results)
+    if share is None:
+        n_tier2 = int((np.asarray(results.tiers) == 2).sum())
+        return np.full((results.n_runs, n_tier2), np.nan)
+    return share.max(axis=1)
+
+
+def outcomes_per_run(results: Results) -> pd.DataFrame:
+    """Return one row per run with the headline outcomes (columns of ``OUTCOMES``)."""
+    utilisation = tier2_cap_utilisation(results)
+    mean_utilisation = (utilisation.mean(axis=1) if utilisation.size
+                        else np.full(results.n_runs, np.nan))
+    return pd.DataFrame({
+        "seed": results.seeds,
+        "tier3_legal_h100e": _tier_total(results, "delivered_tpp", 3),
+        "tier3_diverted_h100e": _tier_total(results, "diverted_received_tpp", 3),
+        "tier3_substituted_h100e": _tier_total(results, "substituted_tpp", 3),
+        "diversion_seized_h100e": results.metric("diversion_seized_tpp").sum(axis=(1, 2))
+        / H100E_TPP,
+        "tier2_cap_utilisation": mean_utilisation,
+        "unmet_h100e": results.metric("unmet_tpp").sum(axis=(1, 2)) / H100E_TPP,
+        "grey_premium_end": results.metric("grey_premium")[:, -1],
+    })
+
+
+def summarise_outcomes(per_scenario: dict[str, Results]) -> pd.DataFrame:
+    """Return mean, 5th and 95th percentile of each outcome, one row per scenario."""
+    rows = []
+    for name, results in per_scenario.items():
+        runs = outcomes_per_run(results)
+        row: dict[str, object] = {"scenario": name, "digest": results.digest,
+                                  "runs": results.n_runs}
+        for outcome in OUTCOMES:
+            values = runs[outcome].to_numpy(dtype=np.float64)
+            finite = values[np.isfinite(values)]
+            row[f"{outcome}_mean"] = finite.mean() if finite.size else np.nan
+            row[f"{outcome}_p05"] = np.percentile(finite, 5) if finite.size else np.nan
+            row[f"{outcome}_p95"] = np.percentile(finite, 95) if finite.size else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
