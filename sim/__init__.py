@@ -16,4 +16,5 @@ __all__ = [
     "ScenarioError",
     "load_results",
     "load_scenario",
+    "run_batch",
 ]

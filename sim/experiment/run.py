@@ -16,14 +16,10 @@ __all__ = ["prepare_output", "run_command", "run_scenario"]
 
 
 def run_scenario(scenario: Scenario, seeds: np.ndarray) -> Results:
-    """Run ``scenario`` once per seed and return the joined results.
+    """Run ``scenario`` once per seed with the vectorised core."""
+    from sim.core import run_batch
 
-    Runs the agent model, one run at a time, until the vectorised core exists.
-    """
-    from sim.model import ExportControlModel
-
-    return Results.concat([ExportControlModel(scenario, seed=int(s)).run().results()
-                           for s in seeds])
+    return run_batch(scenario, seeds)
 
 
 def prepare_output(out: Path) -> Path:

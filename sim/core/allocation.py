@@ -1,0 +1,205 @@
+"""Sharing scarce quantities among groups of requesters, for many runs at once.
+
+The array versions of :mod:`sim.model.allocation`. A :class:`Groups` is a
+layout fixed at start-up: members (firms, or UVEU subsidiaries) sit in
+contiguous segments, one per group (a country, a parent firm, the whole
+market), so grouped sums are one ``np.add.reduceat``. First-come
+allocation serves a *queue*: a per-run permutation of the members that
+keeps each group in its segment and orders it by priority
+(:meth:`Groups.rank`, then :meth:`Groups.queue`); a cumulative sum along
+the queue then serves every group of every run at once.
+
+Requests and capacities are non-negative int64; that is what makes the
+closed form of first-come allocation exact (see :func:`first_come`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Groups", "allocate", "first_come", "muldiv", "pro_rata"]
+
+_SAFE_FACTOR = 3_037_000_499
+"""Largest ``n`` with ``n * n < 2**63``: operands below it multiply exactly."""
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Contiguous groups of members along the last axis of an array.
+
+    Attributes
+    ----------
+    n_groups : int
+    member_group : ndarray of shape (n_members,), int64
+        Group of each member; non-decreasing.
+    group_key : ndarray of shape (n_members,), int16 or int64
+        ``member_group`` in the smallest type (NumPy's stable sort of 16-bit
+        keys is a radix sort).
+    starts : ndarray of shape (n_nonempty,), int64
+        First member of each non-empty group.
+    nonempty : ndarray of shape (n_groups,), bool
+    segment_start : ndarray of shape (n_members,), int64
+        First member of each member's group.
+    by_tie : ndarray of shape (n_members,), int64
+        Members in increasing tie key (first-come ties go to the smaller key).
+    """
+
+    n_groups: int
+    member_group: np.ndarray
+    group_key: np.ndarray
+    starts: np.ndarray
+    nonempty: np.ndarray
+    segment_start: np.ndarray
+    by_tie: np.ndarray
+
+    @classmethod
+    def from_members(cls, member_group: np.ndarray, n_groups: int,
+                     tie_key: np.ndarray) -> Groups:
+        """Build the layout of members already sorted by group.
+
+        Parameters
+        ----------
+        member_group : ndarray of shape (n_members,), int
+            Group of each member, non-decreasing.
+        n_groups : int
+        tie_key : ndarray of shape (n_members,), int
+            First-come ties go to the smaller key (the model's firm index).
+        """
+        member_group = np.asarray(member_group, dtype=np.int64)
+        if np.any(np.diff(member_group) < 0):
+            raise ValueError("members must be sorted by group")
+        counts = np.bincount(member_group, minlength=n_groups)
+        first = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+        key_type = np.int16 if n_groups <= np.iinfo(np.int16).max else np.int64
+        return cls(n_groups=n_groups, member_group=member_group,
+                   group_key=member_group.astype(key_type), starts=first[counts > 0],
+                   nonempty=counts > 0, segment_start=first[member_group],
+                   by_tie=np.argsort(tie_key, kind="stable").astype(np.int64))
+
+    def rank(self, priority: np.ndarray) -> np.ndarray:
+        """Order members by (priority, tie key), ignoring groups.
+
+        Parameters
+        ----------
+        priority : ndarray of shape (n_runs, n_members), float64
+
+        Returns
+        -------
+        ndarray of shape (n_runs, n_members), int64
+            Member indices, first served first.
+        """
+        by_priority = np.argsort(priority[:, self.by_tie], axis=-1, kind="stable")
+        return self.by_tie[by_priority]
+
+    def queue(self, ranked: np.ndarray) -> np.ndarray:
+        """Regroup a :meth:`rank` order: group by group, each in rank order.
+
+        Group ``g`` then fills the positions of its segment, which is what
+        :func:`first_come` relies on.
+
+        Parameters
+        ----------
+        ranked : ndarray of shape (n_runs, n_members), int64
+
+        Returns
+        -------
+        ndarray of shape (n_runs, n_members), int64
+        """
+        if self.n_groups == 1:
+            return ranked
+        regroup = np.argsort(self.group_key[ranked], axis=-1, kind="stable")
+        return np.take_along_axis(ranked, regroup, axis=-1)
+
+    def sum(self, values: np.ndarray) -> np.ndarray:
+        """Sum members by group: (..., n_members) to (..., n_groups), same dtype."""
+        if self.starts.size == self.n_groups:
+            return np.add.reduceat(values, self.starts, axis=-1)
+        out = np.zeros((*values.shape[:-1], self.n_groups), dtype=values.dtype)
+        if self.starts.size:
+            out[..., self.nonempty] = np.add.reduceat(values, self.starts, axis=-1)
+        return out
+
+    def spread(self, values: np.ndarray) -> np.ndarray:
+        """Give each member its group's value: (..., n_groups) to (..., n_members)."""
+        return values[..., self.member_group]
+
+
+def muldiv(a: np.ndarray, b: np.ndarray, c: np.ndarray, bound: np.ndarray) -> np.ndarray:
+    """Return ``a * b // c`` on int64, given ``bound`` >= every ``|a|`` and ``|b|``.
+
+    Python integers never overflow; int64 does, silently. The model's
+    quantities are far below the bound, so the check is a guard, not a
+    branch; ``bound`` is a small array (group totals) that is cheap to scan.
+
+    Raises
+    ------
+    OverflowError
+        If ``a * b`` might not fit in int64.
+    """
+    if np.abs(bound).max(initial=0) > _SAFE_FACTOR:
+        raise OverflowError("quantities too large for exact int64 arithmetic")
+    return a * b // c
+
+
+def pro_rata(requests: np.ndarray, capacity: np.ndarray, groups: Groups) -> np.ndarray:
+    """Grant all requests of a group that fit, else ``floor(r * capacity / total)``.
+
+    Parameters
+    ----------
+    requests : ndarray of shape (n_runs, n_members), int64
+    capacity : ndarray of shape (n_runs, n_groups), int64
+    groups : Groups
+
+    Returns
+    -------
+    ndarray of shape (n_runs, n_members), int64
+    """
+    total = groups.sum(requests)
+    if np.all(total <= capacity):
+        return requests  # arrays are never written in place, so sharing is safe
+    fits = groups.spread(total <= capacity)
+    # Where a group does not fit, capacity < total, so min(capacity, total) is capacity.
+    room = groups.spread(np.minimum(capacity, total))
+    share = muldiv(requests, room, np.maximum(groups.spread(total), 1), bound=total)
+    return np.where(fits, requests, share)
+
+
+def first_come(requests: np.ndarray, capacity: np.ndarray, queue: np.ndarray,
+               groups: Groups) -> np.ndarray:
+    """Serve each group's requests in queue order until its capacity runs out.
+
+    With non-negative requests served in order, what is left before member
+    ``i`` is ``max(0, capacity - sum of earlier requests in its group)``, so
+    member ``i`` gets ``min(request, that)``: a cumulative sum along the
+    queue, less its value where the group's segment starts, instead of a loop.
+
+    Parameters
+    ----------
+    requests : ndarray of shape (n_runs, n_members), int64
+    capacity : ndarray of shape (n_runs, n_groups), int64
+    queue : ndarray of shape (n_runs, n_members), int64
+        Serving order from :meth:`Groups.queue`.
+    groups : Groups
+
+    Returns
+    -------
+    ndarray of shape (n_runs, n_members), int64
+    """
+    queued = np.take_along_axis(requests, queue, axis=-1)
+    before = np.cumsum(queued, axis=-1) - queued
+    before -= before[:, groups.segment_start]
+    left = np.maximum(groups.spread(capacity) - before, 0)
+    granted = np.empty_like(requests)
+    np.put_along_axis(granted, queue, np.minimum(queued, left), axis=-1)
+    return granted
+
+
+def allocate(requests: np.ndarray, capacity: np.ndarray, mode: str,
+             queue: np.ndarray | None, groups: Groups) -> np.ndarray:
+    """Allocate by ``mode`` (``"pro_rata"``, or ``"first_come"`` along ``queue``)."""
+    if mode == "first_come":
+        assert queue is not None, "first-come allocation needs a queue"
+        return first_come(requests, capacity, queue, groups)
+    return pro_rata(requests, capacity, groups)

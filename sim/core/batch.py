@@ -1,0 +1,118 @@
+"""``run_batch``: many runs of a scenario at once, in chunks that fit a memory budget.
+
+A month (:func:`step`) runs the phases in the order of
+``ExportControlModel.step``; a chunk of runs loops over the months and
+writes each month's metrics into its slice of the output. Runs are
+independent (every random number is keyed by its seed), so how runs are
+chunked, or ordered, changes no bit of any run.
+
+Memory estimate (:func:`bytes_per_run`), per run and in bytes:
+
+* state: ``N_FIRM_ARRAYS`` (R, F) arrays of 8 bytes, counted twice because a
+  phase builds new arrays while the old state is still alive, plus 15 firm
+  arrays of the month's books and about 10 temporaries of a phase;
+* first-come allocation: about 8 (R, F) temporaries of a sort or a queue;
+* metrics: ``T * (18 * C * 8 + 8)``, the run's share of the metric arrays.
+
+A chunk holds ``memory_budget_bytes // bytes_per_run`` runs (at least one).
+The metric arrays of all runs are allocated once, up front, and each chunk
+writes into its slice (no concatenation copy), so the metric term is
+already paid for and the estimate errs on the safe side: for
+``ai_diffusion_2025`` (287 firms, 26 countries, 36 months) it is 343 kB a
+run against a measured peak (tracemalloc) of about 140-150 kB of working
+memory plus 135 kB of metrics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from os import PathLike
+
+import numpy as np
+
+from sim.core.books import collect, country_flows
+from sim.core.diversion import deliver, divert
+from sim.core.layout import Layout
+from sim.core.licensing import allocate_caps, settle_uveu
+from sim.core.orders import demand, license, order, place_grey_market_orders, start_month
+from sim.core.shipping import allocate_domestic, respond, ship, want_substitute
+from sim.core.state import N_FIRM_ARRAYS, State, initial_state
+from sim.results import COUNTRY_METRICS, STEP_METRICS, Results
+from sim.scenario import Scenario, load_scenario
+from sim.world import World
+
+__all__ = ["DEFAULT_MEMORY_BUDGET", "bytes_per_run", "run_batch", "step"]
+
+DEFAULT_MEMORY_BUDGET = 256 * 2**20
+"""Default working memory of one chunk of runs, bytes."""
+
+PHASES = (start_month, demand, place_grey_market_orders, order, license, settle_uveu,
+          allocate_caps, ship, want_substitute, allocate_domestic, respond, divert)
+"""Phases of a month up to the diversion, in the model's order (``deliver`` follows)."""
+
+
+def step(layout: Layout, state: State, t: int) -> tuple[State, dict[str, np.ndarray]]:
+    """Run month ``t`` for every run; return the new state and the month's books."""
+    for phase in PHASES:
+        state = phase(layout, state, t)
+    flows = country_flows(layout, state)
+    return deliver(layout, state, t, flows), flows
+
+
+def bytes_per_run(layout: Layout) -> int:
+    """Estimated peak bytes one run adds to a chunk (see the module docstring)."""
+    n_firms, n_countries = layout.n_firms, layout.n_countries
+    n_steps = layout.world.n_steps
+    state = 8 * n_firms * (2 * N_FIRM_ARRAYS + 15 + 10) + 8 * 16 * n_countries
+    first_come = 8 * 8 * n_firms
+    metrics = n_steps * (len(COUNTRY_METRICS) * n_countries * 8 + 8 * len(STEP_METRICS))
+    return state + first_come + metrics
+
+
+def _empty_metrics(world: World, n_runs: int) -> dict[str, np.ndarray]:
+    shape = (n_runs, world.n_steps)
+    metrics = {name: np.zeros((*shape, len(world.countries)), dtype=np.int64)
+               for name in COUNTRY_METRICS}
+    metrics.update({name: np.zeros(shape, dtype=np.float64) for name in STEP_METRICS})
+    return metrics
+
+
+def _run_chunk(layout: Layout, seeds: np.ndarray, out: dict[str, np.ndarray]) -> None:
+    """Run every month for ``seeds``, writing metrics into ``out`` (views, (R, T, ...))."""
+    state = initial_state(layout, seeds)
+    for t in range(layout.world.n_steps):
+        state, flows = step(layout, state, t)
+        collect(layout, state, t, flows, out)
+
+
+def run_batch(scenario: Scenario | str | PathLike[str], seeds: Sequence[int] | np.ndarray,
+              memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET) -> Results:
+    """Run the scenario once per seed with the vectorised core.
+
+    Parameters
+    ----------
+    scenario : Scenario or path
+        A loaded scenario, or a TOML file to load.
+    seeds : sequence of int, length n_runs
+        One run per seed; run ``k`` is bit-identical to
+        ``ExportControlModel(scenario, seed=seeds[k]).run().results()``.
+    memory_budget_bytes : int, default 256 MiB
+        Working memory of one chunk of runs (the output is extra).
+
+    Returns
+    -------
+    Results
+        Country metrics of shape (n_runs, n_steps, n_countries), int64, and
+        step metrics of shape (n_runs, n_steps), float64.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    seeds = np.asarray(seeds, dtype=np.int64).reshape(-1)
+    world = World.from_scenario(scenario)
+    layout = Layout.from_world(world)
+    metrics = _empty_metrics(world, len(seeds))
+    chunk = max(1, int(memory_budget_bytes) // bytes_per_run(layout))
+    for start in range(0, len(seeds), chunk):
+        part = slice(start, start + chunk)
+        _run_chunk(layout, seeds[part], {name: values[part] for name, values in metrics.items()})
+    return Results.from_arrays(world, seeds, metrics)

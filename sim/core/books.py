@@ -1,0 +1,84 @@
+"""The month's books: per-country flows summed from per-firm quantities.
+
+In the model each firm adds its flows to ``country.month`` as it goes
+(``Firm.record_shipment``, ``Firm.respond``, ``Broker.divert``); the core
+keeps the per-firm quantities and sums them by country with
+``np.add.reduceat`` over the country-sorted layout. Integer sums, so the
+order of summation does not matter.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.core.layout import Layout
+from sim.core.shipping import received_tpp
+from sim.core.state import State
+from sim.model.agents import CountryMonth
+from sim.results import STEP_METRICS
+from sim.world import CAPPED
+
+__all__ = ["FLOWS", "collect", "country_flows"]
+
+FLOWS = CountryMonth.names()
+"""The month's flows, in the order of ``CountryMonth`` (and of the metrics)."""
+
+
+def country_flows(layout: Layout, state: State) -> dict[str, np.ndarray]:
+    """Return each flow of the month by country, (R, C) int64.
+
+    ``diversion_attempted/seized/diverted`` are by the broker's (transit)
+    country; ``diverted_received_tpp`` is already by destination.
+    """
+    world = layout.world
+    market = world.scenario.market
+    tpp = world.frontier_tpp
+    received = received_tpp(layout, state)
+    shipment = np.where(layout.is_broker, state.frontier_shipped * tpp, 0)
+    firm_flows = {
+        "demand_tpp": state.demand_tpp,
+        "shipped_tpp": received,
+        "delivered_tpp": np.where(layout.is_broker, 0, received),
+        "lpp_tpp": state.path_lpp * tpp,
+        "veu_tpp": (state.path_uveu + state.path_nveu) * tpp,
+        "licensed_tpp": state.path_cap * tpp,
+        "diversion_requested_tpp": state.divert_request_tpp,
+        "diversion_attempted_tpp": shipment,
+        "diversion_seized_tpp": np.where(state.caught, shipment, 0),
+        "diverted_tpp": np.where(state.caught, 0, shipment),
+        "substituted_tpp": state.substituted_chips * world.domestic_tpp,
+        "rented_tpp": state.rented_tpp,
+        "unmet_tpp": state.unmet_tpp,
+        "revenue_usd": (state.frontier_shipped * market.frontier_price_usd
+                        + state.compliant_shipped * market.compliant_price_usd),
+    }
+    flows = {name: layout.countries.sum(values) for name, values in firm_flows.items()}
+    flows["diverted_received_tpp"] = state.diverted_received_tpp
+    return {name: flows[name] for name in FLOWS}
+
+
+def collect(layout: Layout, state: State, t: int, flows: dict[str, np.ndarray],
+            out: dict[str, np.ndarray]) -> None:
+    """Write step ``t``'s metrics into ``out`` (the model's data collector).
+
+    Parameters
+    ----------
+    layout : Layout
+    state : State
+        After the month's last phase.
+    t : int
+    flows : dict of str to ndarray of shape (R, C), int64
+        The month's books (:func:`country_flows`).
+    out : dict of str to ndarray
+        Metric arrays of the chunk's runs: (R, T, C) int64 or (R, T) float64;
+        column ``t`` is written.
+    """
+    world = layout.world
+    for name, values in flows.items():
+        out[name][:, t] = values
+    out["quota_used_tpp"][:, t] = state.quota_used_tpp
+    capped = world.regime[t] == CAPPED
+    out["quota_remaining_tpp"][:, t] = np.where(capped, world.cap_tpp - state.quota_used_tpp, 0)
+    out["stock_tpp"][:, t] = state.stock_tpp
+    (premium,) = STEP_METRICS
+    out[premium][:, t] = state.premium

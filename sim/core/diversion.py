@@ -1,0 +1,78 @@
+"""The end of a month: brokers divert, compute is installed, the premium moves.
+
+Array versions of ``ExportControlModel.divert`` (with ``Broker.divert``) and
+``ExportControlModel.deliver`` (with ``Country.deliver``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from sim.core.allocation import muldiv
+from sim.core.layout import Layout
+from sim.core.state import State
+from sim.rng import STREAM_CATCH, uniform
+
+__all__ = ["deliver", "divert"]
+
+
+def divert(layout: Layout, state: State, t: int) -> State:
+    """Brokers re-export; what gets through is shared among restricted destinations.
+
+    A broker with a shipment is caught when its uniform number is below its
+    country's catch probability, and is then listed for good. Destinations
+    get ``delivered * requested // total`` chips each, the remainder going to
+    the largest request (lowest country index on ties: ``np.argmax``).
+    """
+    world, brokers = layout.world, layout.brokers
+    tpp = world.frontier_tpp
+    shipment = state.frontier_shipped[:, brokers] * tpp
+    u = uniform(state.seeds[:, None], t, STREAM_CATCH, layout.agent[brokers])
+    caught_brokers = (shipment > 0) & (u < world.catch_probability[layout.country[brokers]])
+    caught = np.zeros_like(state.caught)
+    caught[:, brokers] = caught_brokers
+    delivered = np.where(caught_brokers, 0, shipment).sum(axis=1) // tpp
+    requested = state.diversion_demand_chips
+    total = requested.sum(axis=1)
+    reaches = (delivered > 0) & (total > 0)
+    shares = muldiv(delivered[:, None], requested, np.maximum(total, 1)[:, None],
+                    bound=np.maximum(delivered, total))
+    largest = np.argmax(requested, axis=1)
+    runs = np.arange(state.n_runs)
+    shares[runs, largest] += delivered - shares.sum(axis=1)
+    shares = np.where(reaches[:, None], shares, 0)
+    return replace(state, caught=caught, listed=state.listed | caught,
+                   diverted_received_tpp=shares * tpp,
+                   diverted_chips=np.where(reaches, delivered, 0))
+
+
+def deliver(layout: Layout, state: State, t: int, flows: dict[str, np.ndarray]) -> State:
+    """Install what arrived, move the grey premium, note next month's requests.
+
+    Parameters
+    ----------
+    layout : Layout
+    state : State
+    t : int
+    flows : dict of str to ndarray of shape (R, C), int64
+        The month's books (:func:`sim.core.books.country_flows`).
+    """
+    world = layout.world
+    scenario, tpp = world.scenario, world.frontier_tpp
+    arrived = (flows["delivered_tpp"] + flows["substituted_tpp"]
+               + flows["diverted_received_tpp"])
+    life = scenario.market.depreciation_months
+    stock = state.stock_tpp - state.stock_tpp // life + arrived
+    restricted = layout.denied[t]
+    asked = state.request_tpp[:, restricted].sum(axis=1)
+    missing = state.residual_tpp[:, restricted].sum(axis=1)
+    unmet = np.maximum(0, missing - state.diverted_chips * tpp)
+    ratio = np.where(asked > 0, unmet / np.maximum(asked, 1), 0.0)
+    diversion = scenario.diversion
+    target = 1.0 + diversion.premium_sensitivity * ratio
+    inertia = diversion.premium_inertia
+    premium = inertia * state.premium + (1.0 - inertia) * target
+    return replace(state, stock_tpp=stock, premium=premium,
+                   diversion_demand_chips=flows["diversion_requested_tpp"] // tpp)

@@ -1,0 +1,62 @@
+"""Phases where licence requests compete: UVEU share limits and country caps.
+
+Array versions of ``ExportControlModel.settle_uveu`` and
+``ExportControlModel.allocate_caps``: one grouped allocation over all runs
+and all parents (or countries) at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from sim.core.allocation import allocate, pro_rata
+from sim.core.layout import Layout
+from sim.core.state import State
+from sim.world import CAPPED
+
+__all__ = ["allocate_caps", "settle_uveu"]
+
+
+def _floor_share(share: float, installed: np.ndarray) -> np.ndarray:
+    """``math.floor(share * installed)`` for int64 ``installed``."""
+    return np.floor(share * installed).astype(np.int64)
+
+
+def settle_uveu(layout: Layout, state: State, t: int) -> State:
+    """Grant UVEU requests in Tier 2 within each parent's share limits.
+
+    Subsidiaries that ask for nothing request 0 and are granted 0, so every
+    subsidiary can take part; a parent none of whose subsidiaries asks is
+    granted nothing, as in the model.
+    """
+    rules, tpp = layout.world.scenario.rules, layout.world.frontier_tpp
+    parents, positions = layout.parents, layout.uveu
+    if positions.size == 0:
+        return state
+    own = state.uveu_installed_tpp[:, positions]
+    installed = parents.sum(own)
+    per_country = parents.spread(_floor_share(rules.uveu_tier2_max_share, installed))
+    clipped = np.minimum(state.uveu_request[:, positions],
+                         np.maximum(0, per_country - own) // tpp)
+    outside = parents.sum(np.where(layout.uveu_tier1, 0, own))
+    room = _floor_share(1.0 - rules.uveu_tier1_min_share, installed) - outside
+    abroad = parents.sum(np.where(layout.uveu_abroad, own, 0))
+    home_room = _floor_share(1.0 - rules.uveu_home_min_share, installed) - abroad
+    room = np.where(layout.parent_usa, np.minimum(room, home_room), room)
+    granted = pro_rata(clipped, np.maximum(0, room) // tpp, parents)
+    path_uveu = np.zeros_like(state.path_uveu)
+    path_uveu[:, positions] = granted
+    return replace(state, path_uveu=path_uveu)
+
+
+def allocate_caps(layout: Layout, state: State, t: int) -> State:
+    """Share each capped country's remaining cap among its licence requests."""
+    world = layout.world
+    room = np.maximum(0, world.cap_tpp - state.quota_used_tpp) // world.frontier_tpp
+    room = np.where(world.regime[t] == CAPPED, room, 0)
+    requests = np.where(layout.regime[t] == CAPPED, state.cap_request, 0)
+    granted = allocate(requests, room, world.scenario.rules.allocation, state.country_queue,
+                       layout.countries)
+    return replace(state, path_cap=granted)

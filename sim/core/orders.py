@@ -1,0 +1,117 @@
+"""Phases from the start of a month to the licensing decision.
+
+``start_month``, ``demand``, ``place_grey_market_orders``, ``order`` and
+``license``: the array versions of the model methods of the same names
+(``Country``/``Firm``/``Broker`` methods and
+``ExportControlModel.place_grey_market_orders``). Each takes the layout, the
+state and the step index ``t`` and returns a new state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from sim.core.allocation import muldiv
+from sim.core.layout import Layout
+from sim.core.state import State
+from sim.reference import H100E_TPP
+from sim.rng import STREAM_DEMAND, STREAM_PRIORITY, uniform
+from sim.world import CAPPED, FREE, LICENSED
+
+__all__ = ["demand", "license", "order", "place_grey_market_orders", "start_month"]
+
+
+def start_month(layout: Layout, state: State, t: int) -> State:
+    """Restart annual caps and the low-volume allowance in January; queue the firms.
+
+    The model draws first-come priorities where it allocates
+    (``ExportControlModel.priorities``); they are a pure function of
+    (seed, step, firm), so the core draws them, and sorts the firms into the
+    month's first-come queues, once a month.
+    """
+    world = layout.world
+    quota = np.zeros_like(state.quota_used_tpp) if world.cap_resets[t] else state.quota_used_tpp
+    lpp = np.zeros_like(state.lpp_used_tpp) if world.new_year[t] else state.lpp_used_tpp
+    market_queue = country_queue = None
+    if world.scenario.rules.allocation == "first_come":
+        priority = uniform(state.seeds[:, None], t, STREAM_PRIORITY, layout.agent)
+        market_queue = layout.market.rank(priority)
+        country_queue = layout.countries.queue(market_queue)
+    return replace(state, quota_used_tpp=quota, lpp_used_tpp=lpp, market_queue=market_queue,
+                   country_queue=country_queue)
+
+
+def demand(layout: Layout, state: State, t: int) -> State:
+    """Monthly need: base size x growth x noise, plus the backlog (brokers: none).
+
+    ``int(base * growth * noise * H100E_TPP)`` in the model's order of
+    operations; ``astype(int64)`` truncates toward zero like ``int``.
+    """
+    u = uniform(state.seeds[:, None], t, STREAM_DEMAND, layout.agent)
+    noise = 1.0 + layout.world.scenario.market.demand_noise * (2.0 * u - 1.0)
+    need = (state.base_h100e * layout.growth[t] * noise * H100E_TPP).astype(np.int64)
+    need = np.where(layout.is_broker, 0, need)
+    return replace(state, demand_tpp=need, request_tpp=need + state.backlog_tpp)
+
+
+def place_grey_market_orders(layout: Layout, state: State, t: int) -> State:
+    """Brokers order, pro rata to capacity, last month's diversion requests."""
+    world, brokers = layout.world, layout.brokers
+    growth = layout.growth[t, brokers]
+    capacity = (state.base_h100e[:, brokers] * growth * H100E_TPP).astype(np.int64)
+    capacity //= world.frontier_tpp
+    closed = state.listed[:, brokers] | layout.denied[t, brokers]
+    capacity = np.where(closed, 0, capacity)
+    total = capacity.sum(axis=1, keepdims=True)
+    appetite = world.scenario.diversion.broker_appetite
+    intensity = np.minimum(1.0, appetite * (state.premium - 1.0))
+    asked = state.diversion_demand_chips.sum(axis=1)
+    target = (asked * intensity).astype(np.int64)[:, None]
+    share = muldiv(target, capacity, np.maximum(total, 1), bound=np.maximum(np.abs(target), total))
+    want = np.where(total > 0, np.minimum(capacity, share), 0)
+    request = state.request_tpp.copy()
+    request[:, brokers] = want * world.frontier_tpp
+    return replace(state, request_tpp=request)
+
+
+def order(layout: Layout, state: State, t: int) -> State:
+    """Choose the chip: the frontier chip unless denied, else the compliant one.
+
+    Brokers always order the frontier chip (``Broker.order``).
+    """
+    world = layout.world
+    denied = layout.denied[t] & ~layout.is_broker
+    frontier = np.where(denied, 0, state.request_tpp // world.frontier_tpp)
+    share = world.scenario.market.compliant_share
+    compliant_ok = denied & world.compliant_ok[t, layout.country]
+    compliant = (state.request_tpp * share).astype(np.int64) // world.compliant_tpp
+    return replace(state, frontier_want=frontier,
+                   compliant_want=np.where(compliant_ok, compliant, 0))
+
+
+def license(layout: Layout, state: State, t: int) -> State:
+    """Route the frontier order to a licensing path (UVEU groups are settled later)."""
+    world = layout.world
+    want, regime = state.frontier_want, layout.regime[t]
+    free = (regime == FREE) | (regime == LICENSED)
+    capped = regime == CAPPED
+    uveu = capped & layout.is_uveu
+    nveu = capped & layout.is_nveu
+    lpp = capped & ~layout.is_uveu & ~layout.is_nveu
+    nveu_room = np.maximum(0, world.nveu_cap_tpp[t] - state.nveu_used_tpp) // world.frontier_tpp
+    lpp_limit = world.scenario.rules.lpp_tpp_per_year
+    lpp_room = np.maximum(0, lpp_limit - state.lpp_used_tpp) // world.frontier_tpp
+    path_nveu = np.where(nveu, np.minimum(want, nveu_room), 0)
+    path_lpp = np.where(lpp, np.minimum(want, lpp_room), 0)
+    return replace(
+        state,
+        path_free=np.where(free, want, 0),
+        path_uveu=np.zeros_like(want),
+        path_nveu=path_nveu,
+        path_lpp=path_lpp,
+        path_cap=np.zeros_like(want),
+        uveu_request=np.where(uveu, want, 0),
+        cap_request=np.where(nveu | lpp, want - path_nveu - path_lpp, 0),
+    )

@@ -1,0 +1,153 @@
+"""The state of many runs of the core: one frozen dataclass of arrays.
+
+Per-firm arrays are shaped (n_runs, n_firms) in layout order (see
+:mod:`sim.core.layout`), per-country arrays (n_runs, n_countries), per-run
+arrays (n_runs,). Chips and TPP are int64; floats only where the model uses
+them (firm sizes, the grey premium). A phase returns a new
+state with the fields it decides replaced (``dataclasses.replace``); it
+never writes into the arrays it was given.
+
+The month's quantities mirror :class:`sim.model.agents.Firm` attributes of
+the same names; each is recomputed in full by the phase that sets it, which
+is how the core mirrors ``Firm.clear_month``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from sim.core.layout import Layout
+from sim.model.model import INSTALLED_MONTHS
+from sim.population import firm_sizes_h100e
+from sim.reference import H100E_TPP
+
+__all__ = ["PATHS", "State", "initial_state"]
+
+PATHS = ("path_free", "path_uveu", "path_nveu", "path_lpp", "path_cap")
+"""Licensing paths of a frontier order, cheapest first (``Firm.paths``)."""
+
+
+@dataclass(frozen=True)
+class State:
+    """Arrays of ``R`` runs, ``F`` firms and ``C`` countries.
+
+    Attributes
+    ----------
+    seeds : (R,) int64
+    base_h100e : (R, F) float64
+        Each firm's base monthly demand (a broker's purchasing capacity).
+    backlog_tpp, lpp_used_tpp, nveu_used_tpp, uveu_installed_tpp : (R, F) int64
+        Carried from month to month.
+    listed : (R, F) bool
+        Broker caught once: buys nothing more.
+    quota_used_tpp, stock_tpp : (R, C) int64
+    diversion_demand_chips : (R, C) int64
+        Last month's diversion requests by destination, chips.
+    premium : (R,) float64
+        Grey-market price over list.
+    market_queue, country_queue : (R, F) int64
+        This month's first-come serving order of firms (layout positions):
+        by priority and firm index; for the country queue, country by country
+        (``None`` under pro-rata allocation).
+    demand_tpp ... residual_tpp : (R, F) int64
+        This month's firm quantities (``Firm`` attributes of the same names;
+        ``path_*`` are ``Firm.paths``; ``rented_tpp`` and ``unmet_tpp`` the
+        amounts ``Firm.respond`` books; ``caught`` whether a broker's shipment
+        was seized).
+    diverted_received_tpp : (R, C) int64
+        Diverted compute shared out to destinations this month.
+    diverted_chips : (R,) int64
+        Diverted chips that reached a destination this month.
+    """
+
+    seeds: np.ndarray
+    base_h100e: np.ndarray
+    backlog_tpp: np.ndarray
+    lpp_used_tpp: np.ndarray
+    nveu_used_tpp: np.ndarray
+    uveu_installed_tpp: np.ndarray
+    listed: np.ndarray
+    quota_used_tpp: np.ndarray
+    stock_tpp: np.ndarray
+    diversion_demand_chips: np.ndarray
+    premium: np.ndarray
+    market_queue: np.ndarray | None
+    country_queue: np.ndarray | None
+    demand_tpp: np.ndarray
+    request_tpp: np.ndarray
+    frontier_want: np.ndarray
+    compliant_want: np.ndarray
+    uveu_request: np.ndarray
+    cap_request: np.ndarray
+    path_free: np.ndarray
+    path_uveu: np.ndarray
+    path_nveu: np.ndarray
+    path_lpp: np.ndarray
+    path_cap: np.ndarray
+    frontier_shipped: np.ndarray
+    compliant_shipped: np.ndarray
+    substitute_want: np.ndarray
+    substituted_chips: np.ndarray
+    rented_tpp: np.ndarray
+    divert_request_tpp: np.ndarray
+    unmet_tpp: np.ndarray
+    residual_tpp: np.ndarray
+    caught: np.ndarray
+    diverted_received_tpp: np.ndarray
+    diverted_chips: np.ndarray
+
+    @property
+    def n_runs(self) -> int:
+        """Number of runs ``R``."""
+        return len(self.seeds)
+
+    @property
+    def approved_chips(self) -> np.ndarray:
+        """Frontier chips approved on every path, (R, F) int64."""
+        return self.path_free + self.path_uveu + self.path_nveu + self.path_lpp + self.path_cap
+
+
+N_FIRM_ARRAYS = sum(1 for f in fields(State) if f.name not in
+                    {"seeds", "quota_used_tpp", "stock_tpp", "diversion_demand_chips",
+                     "premium", "diverted_received_tpp", "diverted_chips"})
+"""Number of (R, F) arrays in a state (for the memory estimate)."""
+
+
+def initial_state(layout: Layout, seeds: np.ndarray) -> State:
+    """Return the state before the first month: sizes drawn, UVEU bases installed.
+
+    Parameters
+    ----------
+    layout : Layout
+    seeds : ndarray of shape (R,), int64
+    """
+    world = layout.world
+    seeds = np.asarray(seeds, dtype=np.int64)
+    n_runs, n_firms, n_countries = len(seeds), layout.n_firms, layout.n_countries
+    sizes = firm_sizes_h100e(world.firms, world.scenario.market.size_tail_alpha, seeds)
+    base = np.ascontiguousarray(sizes[:, layout.agent])
+    installed = INSTALLED_MONTHS * (base * H100E_TPP).astype(np.int64)
+
+    def firms() -> np.ndarray:
+        return np.zeros((n_runs, n_firms), dtype=np.int64)
+
+    def countries() -> np.ndarray:
+        return np.zeros((n_runs, n_countries), dtype=np.int64)
+
+    return State(
+        seeds=seeds, base_h100e=base, backlog_tpp=firms(), lpp_used_tpp=firms(),
+        nveu_used_tpp=firms(), uveu_installed_tpp=np.where(layout.is_uveu, installed, 0),
+        listed=np.zeros((n_runs, n_firms), dtype=bool), quota_used_tpp=countries(),
+        stock_tpp=countries(), diversion_demand_chips=countries(),
+        premium=np.full(n_runs, world.scenario.diversion.initial_premium, dtype=np.float64),
+        market_queue=None, country_queue=None, demand_tpp=firms(), request_tpp=firms(),
+        frontier_want=firms(), compliant_want=firms(), uveu_request=firms(),
+        cap_request=firms(), path_free=firms(), path_uveu=firms(), path_nveu=firms(),
+        path_lpp=firms(), path_cap=firms(),
+        frontier_shipped=firms(), compliant_shipped=firms(), substitute_want=firms(),
+        substituted_chips=firms(), rented_tpp=firms(), divert_request_tpp=firms(),
+        unmet_tpp=firms(), residual_tpp=firms(), caught=np.zeros((n_runs, n_firms), dtype=bool),
+        diverted_received_tpp=countries(), diverted_chips=np.zeros(n_runs, dtype=np.int64),
+    )
