@@ -122,19 +122,24 @@ def plot_diversion_by_transit(per_scenario: dict[str, Results], path: Path) -> P
         return None
     countries = np.asarray(next(iter(per_scenario.values())).countries)
     used = np.any([t["attempted"] > 0 for t in active.values()], axis=0)
-    fig, axes = plt.subplots(1, len(active), figsize=(4.2 * len(active), 5), sharex=True,
+    n_cols = min(3, len(active))
+    n_rows = -(-len(active) // n_cols)
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(4.6 * n_cols, 4.2 * n_rows), sharex=True,
                              sharey=True, squeeze=False)
     positions = np.arange(int(used.sum()))
     colours = {"attempted": "#999999", "seized": "#d62728", "delivered": "#1f77b4"}
-    for axis, (name, total) in zip(axes[0], active.items(), strict=True):
+    for axis in axes.flat[len(active):]:
+        axis.set_visible(False)
+    for axis, (name, total) in zip(axes.flat, active.items(), strict=False):
         for offset, (_metric, label) in zip((-0.27, 0.0, 0.27), labels, strict=True):
             axis.barh(positions + offset, total[label][used], height=0.26, label=label,
                       color=colours[label])
         axis.set_title(name, fontsize=10)
         axis.set_xlabel("H100e over the window (mean of runs)")
         axis.grid(axis="x", alpha=0.3)
-    axes[0][0].set_yticks(positions, countries[used])
-    axes[0][0].set_ylabel("transit country")
+    for axis in axes[:, 0]:
+        axis.set_yticks(positions, countries[used])
+        axis.set_ylabel("transit country")
     axes[0][0].legend(loc="lower right")
     fig.suptitle("Diversion through transit countries")
     fig.tight_layout()
