@@ -1,0 +1,413 @@
+"""Benchmark the vectorised core against the agent model, in one process.
+
+Run from the repository root::
+
+    PYTHONPATH=. python benchmarks/bench_core.py [--scenario PATH] [--json PATH] [--quick]
+
+Every figure is a best-of-N wall time (``time.perf_counter``) turned into a
+rate of *firm-steps per second* (runs x firms x months / seconds), and the
+conclusions are ratios measured side by side in the same process, because
+the machine is shared and noisy. It measures:
+
+(a) the core (:func:`sim.core.run_batch`) at 1, 100 and 1,000 runs;
+(b) the agent model (``ExportControlModel(...).run().results()``) on a few runs;
+(c) the per-run speed-up of the core at 1,000 runs over the agent model;
+(d) a roofline: a streaming pass that copies as many (runs, firms) int64
+    arrays as the core's ``State`` holds, each once per month, and the core's
+    rate as a fraction of it;
+(e) peak memory and wall time of 2,000, 5,000 and 10,000 runs, each in a fresh
+    process (peak RSS growth and tracemalloc peak, less the output arrays);
+(f) the speed-up of two worker processes over one, and 10,000 runs on two;
+and the first-come allocation mode at 1,000 runs.
+
+``--quick`` shrinks every size (about 20 s, for a smoke test); the full run
+takes about two to three minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import resource
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import sim
+from sim.core import run_batch
+from sim.core.batch import DEFAULT_MEMORY_BUDGET
+from sim.core.state import N_FIRM_ARRAYS
+from sim.world import World
+
+DEFAULT_SCENARIO = "scenarios/ai_diffusion_2025.toml"
+TARGET_SPEEDUP = 300.0
+TARGET_STREAMING_FRACTION = 1 / 3
+TARGET_FLAT_RATIO = 1.25
+TARGET_10K_SECONDS = 60.0
+MB = 2**20
+
+
+@dataclass(frozen=True)
+class Config:
+    """Sizes and repeat counts of one benchmark run."""
+
+    core_runs: tuple[int, ...] = (1, 100, 1000)
+    core_repeats: int = 3
+    agent_runs: int = 3
+    agent_repeats: int = 2
+    roofline_runs: int = 1000
+    memory_runs: tuple[int, ...] = (2000, 5000, 10000)
+    memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET
+    scaling_runs: int = 2000
+    scaling_repeats: int = 2
+    two_core_runs: int = 10000
+
+
+QUICK = Config(core_runs=(1, 100, 300), core_repeats=2, agent_runs=1, agent_repeats=1,
+               roofline_runs=300, memory_runs=(200, 500, 1000),
+               memory_budget_bytes=32 * MB, scaling_runs=400, scaling_repeats=1,
+               two_core_runs=1000)
+"""A smoke test: smaller sizes, and a smaller chunk so memory still plateaus."""
+
+
+def machine_info() -> dict[str, Any]:
+    """Describe the machine: platform, CPU model, cores, Python and NumPy versions."""
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    return {"platform": platform.platform(), "cpu": cpu, "cores": os.cpu_count(),
+            "usable_cores": usable, "python": platform.python_version(),
+            "numpy": np.__version__, "sim": sim.__version__,
+            "load_average_at_start": os.getloadavg()[0]}
+
+
+def best_of(fn: Callable[[], object], repeats: int) -> float:
+    """Return the shortest wall time of ``repeats`` calls of ``fn``, seconds."""
+    times = []
+    for _ in range(max(1, repeats)):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def rate(n_runs: int, n_firms: int, n_steps: int, seconds: float) -> float:
+    """Firm-steps per second of ``n_runs`` runs taking ``seconds``."""
+    return n_runs * n_firms * n_steps / seconds
+
+
+def time_core(scenario: sim.Scenario, n_runs: int, repeats: int) -> float:
+    """Best-of-``repeats`` seconds of ``run_batch`` on seeds ``0 .. n_runs - 1``."""
+    seeds = np.arange(n_runs)
+    return best_of(lambda: run_batch(scenario, seeds), repeats)
+
+
+def time_agent(scenario: sim.Scenario, n_runs: int, repeats: int) -> float:
+    """Best-of-``repeats`` seconds of ``n_runs`` agent-model runs (seeds 0, 1, ...)."""
+    def runs() -> None:
+        for seed in range(n_runs):
+            sim.ExportControlModel(scenario, seed=seed).run().results()
+
+    return best_of(runs, repeats)
+
+
+def time_streaming(n_runs: int, n_firms: int, n_steps: int, n_arrays: int,
+                   repeats: int) -> float:
+    """Best-of seconds to copy ``n_arrays`` (runs, firms) int64 arrays once per step.
+
+    This is the roofline of the core: every month it must at least read and
+    write each of its state arrays once.
+    """
+    source = [np.full((n_runs, n_firms), k, dtype=np.int64) for k in range(n_arrays)]
+    target = [np.empty_like(array) for array in source]
+
+    def stream() -> None:
+        src, dst = source, target
+        for _ in range(n_steps):
+            for a, b in zip(src, dst, strict=True):
+                np.copyto(b, a)
+            src, dst = dst, src
+
+    return best_of(stream, repeats)
+
+
+def _status_kb(field: str) -> int:
+    """One ``kB`` field of ``/proc/self/status`` (``VmRSS``, ``VmHWM``)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise KeyError(field)
+
+
+def _reset_peak_rss() -> int:
+    """Reset the peak RSS to the current RSS; return the current RSS, kB.
+
+    Writing ``5`` to ``/proc/self/clear_refs`` resets ``VmHWM`` (Linux 4.0+),
+    so the peak measured next excludes the start-up's (imports, scenario).
+    Where that fails, fall back to ``ru_maxrss``, the peak so far.
+    """
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return _status_kb("VmRSS")
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _peak_rss() -> int:
+    """Peak RSS since the last reset, kB."""
+    try:
+        return _status_kb("VmHWM")
+    except (OSError, KeyError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _memory_child(scenario_path: str, n_runs: int, budget: int, trace: bool) -> dict[str, float]:
+    """In a fresh process: run ``n_runs`` runs; return wall time and memory growth.
+
+    With ``trace``, tracemalloc records the peak of NumPy's allocations (and
+    the wall time is not meaningful); without, the growth of the peak RSS
+    over the RSS before the runs. The output arrays are included in both;
+    their size is returned so the caller can subtract it.
+    """
+    scenario = sim.load_scenario(scenario_path)
+    run_batch(scenario, [0])  # imports, caches and the layout's arrays: not growth
+    before_kb = _reset_peak_rss()
+    if trace:
+        tracemalloc.start()
+    start = time.perf_counter()
+    results = run_batch(scenario, np.arange(n_runs), memory_budget_bytes=budget)
+    wall = time.perf_counter() - start
+    peak_traced = tracemalloc.get_traced_memory()[1] if trace else 0
+    tracemalloc.stop()
+    growth_kb = _peak_rss() - before_kb
+    output = sum(values.nbytes for values in results.metrics.values())
+    return {"wall_s": wall, "rss_growth_bytes": growth_kb * 1024.0,
+            "traced_peak_bytes": float(peak_traced), "output_bytes": float(output)}
+
+
+def in_fresh_process(fn: Callable[..., Any], *args: Any) -> Any:
+    """Call ``fn(*args)`` in a freshly spawned process and return its result."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(fn, *args).result()
+
+
+def measure_memory(scenario_path: str, n_runs: int, budget: int) -> dict[str, float]:
+    """Wall time, peak RSS growth and tracemalloc peak of ``n_runs`` runs, MB and s."""
+    timed = in_fresh_process(_memory_child, scenario_path, n_runs, budget, False)
+    traced = in_fresh_process(_memory_child, scenario_path, n_runs, budget, True)
+    output = timed["output_bytes"]
+    return {"runs": n_runs, "wall_s": timed["wall_s"],
+            "output_mb": output / MB,
+            "rss_growth_mb": timed["rss_growth_bytes"] / MB,
+            "rss_working_mb": (timed["rss_growth_bytes"] - output) / MB,
+            "traced_working_mb": (traced["traced_peak_bytes"] - output) / MB}
+
+
+def _warm_worker(scenario_path: str) -> None:
+    """Import the core and run it once, so a timed task pays no start-up."""
+    run_batch(sim.load_scenario(scenario_path), [0])
+    time.sleep(0.2)  # hold this worker so the pool starts the next one
+
+
+def _core_worker(scenario_path: str, seeds: np.ndarray) -> int:
+    """Run ``seeds`` with the core in a worker; return a small digest, not the arrays."""
+    return int(run_batch(sim.load_scenario(scenario_path), seeds).metric("shipped_tpp").sum())
+
+
+def _spin_worker(scenario_path: str, seeds: np.ndarray) -> int:
+    """Pure-Python work proportional to ``len(seeds)``: the control for free cores."""
+    total = 0
+    for k in range(len(seeds) * 10_000):
+        total += k
+    return total
+
+
+def time_workers(scenario_path: str, n_runs: int, n_workers: int, repeats: int,
+                 task: Callable[[str, np.ndarray], int] = _core_worker) -> float:
+    """Best-of seconds of ``n_runs`` runs split evenly over ``n_workers`` warm processes.
+
+    Each worker returns a digest, not its results, so the time is the
+    computation and not the transfer of the output arrays.
+    """
+    parts = np.array_split(np.arange(n_runs), n_workers)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=n_workers, mp_context=context) as pool:
+        for future in [pool.submit(_warm_worker, scenario_path) for _ in range(n_workers)]:
+            future.result()
+
+        def split() -> None:
+            list(pool.map(task, [scenario_path] * n_workers, parts))
+
+        return best_of(split, repeats)
+
+
+def measure_scaling(scenario_path: str, n_runs: int, repeats: int) -> dict[str, float]:
+    """Speed-up of two workers over one for the core, and for a pure-Python control.
+
+    The control shows how much of a second core is free: on a shared
+    machine another process may hold it, and then no code scales.
+    """
+    one = time_workers(scenario_path, n_runs, 1, repeats)
+    two = time_workers(scenario_path, n_runs, 2, repeats)
+    spin_one = time_workers(scenario_path, n_runs, 1, repeats, _spin_worker)
+    spin_two = time_workers(scenario_path, n_runs, 2, repeats, _spin_worker)
+    return {"runs": n_runs, "one_worker_s": one, "two_workers_s": two, "speedup": one / two,
+            "control_speedup": spin_one / spin_two}
+
+
+def run_benchmark(scenario_path: str, config: Config) -> dict[str, Any]:
+    """Measure every figure of the module docstring; return them as a JSON-able dict."""
+    scenario = sim.load_scenario(scenario_path)
+    world = World.from_scenario(scenario)
+    n_firms, n_steps = world.firms.n_firms, world.n_steps
+    report: dict[str, Any] = {
+        "machine": machine_info(), "scenario": scenario_path, "config": asdict(config),
+        "n_firms": n_firms, "n_steps": n_steps, "n_countries": len(world.countries),
+        "n_state_arrays": N_FIRM_ARRAYS}
+    run_batch(scenario, [0])  # warm-up
+
+    core = []
+    for n_runs in config.core_runs:
+        seconds = time_core(scenario, n_runs, config.core_repeats if n_runs > 1 else 10)
+        core.append({"runs": n_runs, "seconds": seconds,
+                     "firm_steps_per_s": rate(n_runs, n_firms, n_steps, seconds)})
+    report["core"] = core
+    big = core[-1]
+
+    seconds = time_agent(scenario, config.agent_runs, config.agent_repeats)
+    agent_rate = rate(config.agent_runs, n_firms, n_steps, seconds)
+    report["agent"] = {"runs": config.agent_runs, "seconds": seconds,
+                       "firm_steps_per_s": agent_rate}
+    report["speedup_per_run"] = big["firm_steps_per_s"] / agent_rate
+
+    first_come = sim.load_scenario(scenario_path, {"rules.allocation": "first_come"})
+    seconds = time_core(first_come, big["runs"], config.core_repeats)
+    fc_rate = rate(big["runs"], n_firms, n_steps, seconds)
+    report["first_come"] = {"runs": big["runs"], "seconds": seconds,
+                            "firm_steps_per_s": fc_rate,
+                            "slowdown_vs_pro_rata": big["firm_steps_per_s"] / fc_rate,
+                            "speedup_per_run": fc_rate / agent_rate}
+
+    seconds = time_streaming(config.roofline_runs, n_firms, n_steps, N_FIRM_ARRAYS,
+                             config.core_repeats)
+    stream_rate = rate(config.roofline_runs, n_firms, n_steps, seconds)
+    core_at = time_core(scenario, config.roofline_runs, config.core_repeats)
+    core_rate = rate(config.roofline_runs, n_firms, n_steps, core_at)
+    report["streaming"] = {"runs": config.roofline_runs, "n_arrays": N_FIRM_ARRAYS,
+                           "seconds": seconds, "firm_steps_per_s": stream_rate,
+                           "core_firm_steps_per_s": core_rate,
+                           "core_fraction": core_rate / stream_rate}
+
+    report["memory"] = [measure_memory(scenario_path, n, config.memory_budget_bytes)
+                        for n in config.memory_runs]
+
+    report["scaling"] = measure_scaling(scenario_path, config.scaling_runs,
+                                        config.scaling_repeats)
+    report["two_core"] = {"runs": config.two_core_runs,
+                          "seconds": time_workers(scenario_path, config.two_core_runs, 2, 1)}
+    report["load_average_at_end"] = os.getloadavg()[0]
+    report["targets"] = check_targets(report)
+    return report
+
+
+def check_targets(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Compare the figures with the issue's targets."""
+    working = [m["traced_working_mb"] for m in report["memory"]]
+    flat = max(working) / min(working)
+    largest = report["memory"][-1]
+    wall_10k = report["two_core"]["seconds"]
+    return {
+        "speedup_per_run": {"target": f">= {TARGET_SPEEDUP:g}x",
+                            "value": report["speedup_per_run"],
+                            "met": report["speedup_per_run"] >= TARGET_SPEEDUP},
+        "streaming_fraction": {"target": ">= 1/3",
+                               "value": report["streaming"]["core_fraction"],
+                               "met": report["streaming"]["core_fraction"]
+                               >= TARGET_STREAMING_FRACTION},
+        "flat_memory": {"target": f"largest/smallest working memory <= {TARGET_FLAT_RATIO}",
+                        "value": flat, "met": flat <= TARGET_FLAT_RATIO},
+        "runs_on_two_cores": {"target": f"{report['two_core']['runs']} runs "
+                              f"< {TARGET_10K_SECONDS:g} s on 2 cores",
+                              "value": wall_10k, "one_process_s": largest["wall_s"],
+                              "met": wall_10k < TARGET_10K_SECONDS},
+    }
+
+
+def format_table(report: dict[str, Any]) -> str:
+    """Render the report as a small plain-text table."""
+    m = report["machine"]
+    lines = [f"machine: {m['platform']}; {m['cpu']}; {m['cores']} cores "
+             f"({m['usable_cores']} usable); Python {m['python']}; NumPy {m['numpy']}; "
+             f"load average {m['load_average_at_start']:.2f} at start, "
+             f"{report['load_average_at_end']:.2f} at end",
+             f"scenario: {report['scenario']} ({report['n_firms']} firms, "
+             f"{report['n_countries']} countries, {report['n_steps']} months)", "",
+             f"{'measure':<44}{'seconds':>10}{'firm-steps/s':>15}"]
+
+    def row(label: str, seconds: float, per_s: float | None = None) -> None:
+        rate_text = f"{per_s:>15.3g}" if per_s is not None else ""
+        lines.append(f"{label:<44}{seconds:>10.3f}{rate_text}")
+
+    for c in report["core"]:
+        row(f"core, {c['runs']:,} runs", c["seconds"], c["firm_steps_per_s"])
+    a, fc, s = report["agent"], report["first_come"], report["streaming"]
+    row(f"agent model, {a['runs']} runs", a["seconds"], a["firm_steps_per_s"])
+    row(f"core first_come, {fc['runs']:,} runs", fc["seconds"], fc["firm_steps_per_s"])
+    row(f"streaming pass, {s['runs']:,} runs x {s['n_arrays']} arrays", s["seconds"],
+        s["firm_steps_per_s"])
+    lines += ["", f"{'runs':>8}{'wall s':>9}{'output MB':>11}{'RSS growth MB':>15}"
+              f"{'RSS-output MB':>15}{'traced-output MB':>18}"]
+    lines += [f"{r['runs']:>8,}{r['wall_s']:>9.2f}{r['output_mb']:>11.0f}"
+              f"{r['rss_growth_mb']:>15.0f}{r['rss_working_mb']:>15.0f}"
+              f"{r['traced_working_mb']:>18.0f}" for r in report["memory"]]
+    sc, tc = report["scaling"], report["two_core"]
+    lines += ["",
+              f"speed-up per run, core ({report['core'][-1]['runs']:,} runs) over agent: "
+              f"{report['speedup_per_run']:.0f}x (first_come: {fc['speedup_per_run']:.0f}x, "
+              f"{fc['slowdown_vs_pro_rata']:.2f}x slower than pro_rata)",
+              f"core at {s['runs']:,} runs / streaming pass: {s['core_fraction']:.2f}",
+              f"{sc['runs']:,} runs: 1 worker {sc['one_worker_s']:.2f} s, 2 workers "
+              f"{sc['two_workers_s']:.2f} s, speed-up {sc['speedup']:.2f}x "
+              f"(pure-Python control: {sc['control_speedup']:.2f}x)",
+              f"{tc['runs']:,} runs on 2 workers: {tc['seconds']:.1f} s", "", "targets:"]
+    lines += [f"  {name:<20} {t['target']:<44} {t['value']:>9.3g}  "
+              f"{'met' if t['met'] else 'MISSED'}" for name, t in report["targets"].items()]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line, run the benchmark, print the table, write the JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", default=DEFAULT_SCENARIO)
+    parser.add_argument("--json", default="benchmarks/results.json", type=Path)
+    parser.add_argument("--quick", action="store_true", help="small sizes, about 20 s")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    report = run_benchmark(args.scenario, QUICK if args.quick else Config())
+    report["total_s"] = time.perf_counter() - start
+    print(format_table(report))
+    print(f"\ntotal {report['total_s']:.0f} s; wrote {args.json}")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
