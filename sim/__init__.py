@@ -5,6 +5,7 @@ The public API is what this module exports; everything else is private.
 
 __version__ = "0.1.0"
 
+from sim.core import run_batch
 from sim.model import ExportControlModel
 from sim.results import Results, load_results
 from sim.scenario import Scenario, ScenarioError, load_scenario
