@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.experiment.summary import tier_total_h100e
 from sim.reference import H100E_TPP
 from sim.results import Results
 
@@ -31,11 +32,6 @@ OUTCOMES = {
     "unmet_h100e": "demand left unmet, all countries (H100e, summed over months)",
     "grey_premium_end": "grey-market premium at the end (x list price)",
 }
-
-
-def _tier_total(results: Results, metric: str, tier: int) -> np.ndarray:
-    mask = np.asarray(results.tiers) == tier
-    return results.metric(metric)[:, :, mask].sum(axis=(1, 2)) / H100E_TPP
 
 
 def tier2_caps_tpp(results: Results) -> np.ndarray | None:
@@ -88,9 +84,9 @@ def outcomes_per_run(results: Results) -> pd.DataFrame:
                         else np.full(results.n_runs, np.nan))
     return pd.DataFrame({
         "seed": results.seeds,
-        "tier3_legal_h100e": _tier_total(results, "delivered_tpp", 3),
-        "tier3_diverted_h100e": _tier_total(results, "diverted_received_tpp", 3),
-        "tier3_substituted_h100e": _tier_total(results, "substituted_tpp", 3),
+        "tier3_legal_h100e": tier_total_h100e(results, "delivered_tpp", 3),
+        "tier3_diverted_h100e": tier_total_h100e(results, "diverted_received_tpp", 3),
+        "tier3_substituted_h100e": tier_total_h100e(results, "substituted_tpp", 3),
         "diversion_seized_h100e": results.metric("diversion_seized_tpp").sum(axis=(1, 2))
         / H100E_TPP,
         "tier2_cap_utilisation": mean_utilisation,

@@ -8,7 +8,7 @@ import pandas as pd
 from sim.reference import H100E_TPP
 from sim.results import Results
 
-__all__ = ["summarise_by_tier"]
+__all__ = ["summarise_by_tier", "tier_total_h100e"]
 
 _TOTALS = {
     "shipped (H100e)": "shipped_tpp",
@@ -17,6 +17,18 @@ _TOTALS = {
     "unmet (H100e)": "unmet_tpp",
     "seized in transit (H100e)": "diversion_seized_tpp",
 }
+
+
+def tier_total_h100e(results: Results, metric: str, tier: int) -> np.ndarray:
+    """Return each run's total of a country metric over one tier and the window.
+
+    Returns
+    -------
+    ndarray of shape (n_runs,), float64
+        In H100-equivalents (TPP / 15,832).
+    """
+    mask = np.asarray(results.tiers) == tier
+    return results.metric(metric)[:, :, mask].sum(axis=(1, 2)) / H100E_TPP
 
 
 def summarise_by_tier(results: Results) -> pd.DataFrame:
@@ -36,7 +48,7 @@ def summarise_by_tier(results: Results) -> pd.DataFrame:
     rows = {}
     for tier in (1, 2, 3):
         mask = tiers == tier
-        row = {label: results.metric(name)[:, :, mask].sum(axis=(1, 2)).mean() / H100E_TPP
+        row = {label: tier_total_h100e(results, name, tier).mean()
                for label, name in _TOTALS.items()}
         final_stock = results.metric("stock_tpp")[:, -1, mask].sum(axis=1)
         row["stock at end (H100e)"] = final_stock.mean() / H100E_TPP
