@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from sim.experiment.errors import OutputError
+from sim.results import ResultsError
 from sim.scenario import ScenarioError, load_scenario, parse_assignment
+from sim.sweep.errors import SweepError
 
 __all__ = ["main"]
 
@@ -70,11 +72,19 @@ def cmd_compare(args: argparse.Namespace) -> int:
                            out=Path(args.out))
 
 
-def _not_built(name: str) -> Callable[[argparse.Namespace], int]:
-    def command(args: argparse.Namespace) -> int:
-        raise UsageError(f"'{name}' is not built yet (planned: see the open issues)")
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run (or resume) a parameter sweep; results stream to Parquet parts."""
+    from sim.sweep.command import sweep_command
 
-    return command
+    return sweep_command(Path(args.sweep_file), out=Path(args.out), workers=args.workers,
+                         scheduler=args.scheduler)
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Estimate behavioural parameters against published targets."""
+    from sim.calibration.command import calibrate_command
+
+    return calibrate_command(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -102,12 +112,23 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", default="results/compare", help="output folder")
     compare.set_defaults(handler=cmd_compare)
 
-    sweep = commands.add_parser("sweep", help="resumable parameter sweep (not built yet)")
-    sweep.add_argument("sweep_file")
-    sweep.add_argument("--out", default="results/sweep")
-    sweep.add_argument("--workers", type=_positive_int)
-    sweep.add_argument("--scheduler")
-    sweep.set_defaults(handler=_not_built("sweep"))
+    sweep = commands.add_parser("sweep", help="resumable parameter sweep; a rerun skips "
+                                              "finished points")
+    sweep.add_argument("sweep_file", help="sweep TOML file (see scenarios/sweeps/)")
+    sweep.add_argument("--out", default="results/sweep", help="output folder")
+    sweep.add_argument("--workers", type=_positive_int,
+                       help="local worker processes (default: one per core); 1 runs in-process")
+    sweep.add_argument("--scheduler", metavar="ADDRESS",
+                       help="Dask scheduler address (tcp://host:8786), or 'local' for a "
+                            "Dask LocalCluster of --workers processes")
+    sweep.set_defaults(handler=cmd_sweep)
+
+    calibrate = commands.add_parser("calibrate", help="estimate behavioural parameters "
+                                                      "against published targets")
+    from sim.calibration.command import add_arguments as add_calibrate_arguments
+
+    add_calibrate_arguments(calibrate)
+    calibrate.set_defaults(handler=cmd_calibrate)
 
     check = commands.add_parser("check", help="validate scenario files only")
     check.add_argument("scenarios", nargs="+", help="scenario TOML files")
@@ -132,6 +153,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (ScenarioError, OutputError, UsageError) as exc:
+    except (ScenarioError, OutputError, ResultsError, SweepError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -20,7 +20,9 @@ import pandas as pd
 from sim.reference import H100E_TPP
 from sim.results import Results
 
-__all__ = ["plot_cap_utilisation", "plot_diversion_by_transit", "plot_outcomes_over_time"]
+__all__ = [
+    "plot_cap_utilisation", "plot_diversion_by_transit", "plot_outcomes_over_time", "save_figure",
+]
 
 Series = Callable[[Results], np.ndarray]
 
@@ -78,7 +80,7 @@ def plot_outcomes_over_time(per_scenario: dict[str, Results], path: Path) -> Pat
     runs = max(r.n_runs for r in per_scenario.values())
     fig.suptitle(f"Outcomes by scenario (median of {runs} runs, band = 5th-95th percentile)")
     fig.tight_layout(rect=(0, 0.07, 1, 0.96))
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_cap_utilisation(per_scenario: dict[str, Results], path: Path) -> Path | None:
@@ -105,7 +107,7 @@ def plot_cap_utilisation(per_scenario: dict[str, Results], path: Path) -> Path |
         axis.set_title(f"{name}: Tier 2 cap used")
         axis.set_xlabel("month")
     fig.colorbar(image, ax=axes[0].tolist(), label="share of country cap used (mean over runs)")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_diversion_by_transit(per_scenario: dict[str, Results], path: Path) -> Path | None:
@@ -143,10 +145,11 @@ def plot_diversion_by_transit(per_scenario: dict[str, Results], path: Path) -> P
     axes[0][0].legend(loc="lower right")
     fig.suptitle("Diversion through transit countries")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
-def _save(fig: plt.Figure, path: Path) -> Path:
+def save_figure(fig: plt.Figure, path: Path) -> Path:
+    """Write ``fig`` as a PNG at ``path`` (creating folders) and close it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -24,7 +24,14 @@ import pandas as pd
 if TYPE_CHECKING:
     from sim.world import World
 
-__all__ = ["COUNTRY_METRICS", "FORMAT_VERSION", "STEP_METRICS", "Results", "load_results"]
+__all__ = [
+    "COUNTRY_METRICS",
+    "FORMAT_VERSION",
+    "STEP_METRICS",
+    "Results",
+    "ResultsError",
+    "load_results",
+]
 
 COUNTRY_METRICS = (
     "demand_tpp", "shipped_tpp", "delivered_tpp", "lpp_tpp", "veu_tpp", "licensed_tpp",
@@ -38,6 +45,13 @@ STEP_METRICS = ("grey_premium",)
 """Per-step metrics (one value per run and month)."""
 FORMAT_VERSION = 1
 _METADATA_KEY = b"sim"
+
+
+class ResultsError(ValueError):
+    """A file given as results is not a results file this version reads.
+
+    The message is one line naming the file and what was expected.
+    """
 
 
 @dataclass(frozen=True)
@@ -178,21 +192,59 @@ class Results:
 def load_results(path: str | PathLike[str]) -> Results:
     """Read results written by :meth:`Results.save`.
 
+    Parameters
+    ----------
+    path : str or path-like
+        A Parquet file written by :meth:`Results.save`.
+
+    Returns
+    -------
+    Results
+
     Raises
     ------
-    ValueError
-        If the file is not a results file of a format this version reads.
+    ResultsError
+        If the file is missing, is not Parquet or is damaged, lacks the
+        ``sim`` metadata, is of another ``FORMAT_VERSION``, or its table does
+        not match its metadata.
     """
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path)
+    try:
+        table = pq.read_table(path)
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: expected an existing results file, found none") from None
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise ResultsError(f"{path}: expected a Parquet results file written by sim, found a "
+                           f"file that is not Parquet or is damaged ({_first_line(exc)})") from None
     raw = (table.schema.metadata or {}).get(_METADATA_KEY)
     if raw is None:
-        raise ValueError(f"{path}: not a results file (no '{_METADATA_KEY.decode()}' metadata)")
-    header = json.loads(raw)
-    if header.get("format_version") != FORMAT_VERSION:
-        raise ValueError(f"{path}: results format {header.get('format_version')}, "
-                         f"expected {FORMAT_VERSION}")
+        raise ResultsError(f"{path}: expected a results file with '{_METADATA_KEY.decode()}' "
+                           "metadata, found a Parquet file without it (not a results file)")
+    try:
+        header = json.loads(raw)
+        version = header.get("format_version")
+    except (ValueError, AttributeError):
+        raise ResultsError(f"{path}: expected JSON '{_METADATA_KEY.decode()}' metadata, "
+                           "found something else") from None
+    if version != FORMAT_VERSION:
+        raise ResultsError(f"{path}: format_version: expected results format {FORMAT_VERSION}, "
+                           f"found {version!r} (written by another version of sim)")
+    try:
+        return _from_table(table, header)
+    except (KeyError, IndexError, ValueError, TypeError, pa.ArrowException) as exc:
+        raise ResultsError(f"{path}: expected a table that matches its metadata, found a "
+                           f"mismatch ({_first_line(exc)})") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+
+
+def _from_table(table: Any, header: dict[str, Any]) -> Results:
+    """Rebuild :class:`Results` from a table and its metadata header."""
     n_runs, n_steps = len(header["seeds"]), len(header["dates"])
     n_countries = len(header["countries"])
     frame = table.to_pandas()

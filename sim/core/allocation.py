@@ -127,20 +127,24 @@ class Groups:
 
 
 def muldiv(a: np.ndarray, b: np.ndarray, c: np.ndarray, bound: np.ndarray) -> np.ndarray:
-    """Return ``a * b // c`` on int64, given ``bound`` >= every ``|a|`` and ``|b|``.
+    """Return ``a * b // c`` exactly, as int64, given ``bound`` >= every ``|a|`` and ``|b|``.
 
-    Python integers never overflow; int64 does, silently. The model's
-    quantities are far below the bound, so the check is a guard, not a
-    branch; ``bound`` is a small array (group totals) that is cheap to scan.
+    Python integers never overflow; int64 does, silently. While ``bound``
+    is below ``sqrt(2**63)`` the product fits in int64 (the usual case;
+    ``bound`` is a small array of group totals, cheap to scan). Above it,
+    the product is taken on Python integers, as the model does, so the
+    two implementations still agree; the quotient fits in int64 because
+    the loader bounds every quantity (``sim.scenario.consistency``).
 
     Raises
     ------
     OverflowError
-        If ``a * b`` might not fit in int64.
+        If the quotient itself does not fit in int64.
     """
-    if np.abs(bound).max(initial=0) > _SAFE_FACTOR:
-        raise OverflowError("quantities too large for exact int64 arithmetic")
-    return a * b // c
+    if np.abs(bound).max(initial=0) <= _SAFE_FACTOR:
+        return a * b // c
+    exact = np.asarray(a, dtype=object) * np.asarray(b, dtype=object) // np.asarray(c, dtype=object)
+    return np.asarray(exact).astype(np.int64)
 
 
 def pro_rata(requests: np.ndarray, capacity: np.ndarray, groups: Groups) -> np.ndarray:

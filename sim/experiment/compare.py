@@ -41,7 +41,7 @@ def compare_command(paths: Sequence[Path], runs: int, seed: int, out: Path) -> i
     if len(set(names)) != len(names):
         twice = next(n for n in names if names.count(n) > 1)
         raise OutputError(f"{out}: expected scenarios with distinct names, found {twice!r} twice")
-    prepare_output(out)
+    prepare_output(out, "compare")
     seeds = np.arange(seed, seed + runs, dtype=np.int64)
     per_scenario: dict[str, Results] = {}
     for number, scenario in enumerate(scenarios, start=1):

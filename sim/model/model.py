@@ -233,7 +233,9 @@ class ExportControlModel(mesa.Model):
         asked = sum(f.request_tpp for f in restricted)
         missing = sum(f.residual_tpp for f in restricted)
         unmet = max(0, missing - diverted_chips * self.world.frontier_tpp)
-        ratio = unmet / asked if asked > 0 else 0.0
+        # Each count is rounded to a float first, as NumPy does in the core; int / int
+        # would round only once, and differ in the last bit above 2**53 TPP.
+        ratio = float(unmet) / float(asked) if asked > 0 else 0.0
         diversion = self.config.diversion
         target = 1.0 + diversion.premium_sensitivity * ratio
         inertia = diversion.premium_inertia

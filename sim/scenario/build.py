@@ -20,6 +20,9 @@ __all__ = ["build", "check_partial", "constraint_at", "describe_found"]
 
 def describe_found(found: Any) -> str:
     """Return a short repr of a user's value for an error message."""
+    if isinstance(found, int) and not isinstance(found, bool) and abs(found) >= 10**60:
+        # repr would be long, and beyond 4300 digits Python refuses to write it at all
+        return f"an integer of about {'-' if found < 0 else ''}2**{abs(found).bit_length()}"
     text = repr(found)
     return text if len(text) <= 60 else text[:57] + "..."
 

@@ -3,19 +3,36 @@
 from __future__ import annotations
 
 from sim.scenario.constraints import MAX_QUANTITY
-from sim.scenario.documents import Document
+from sim.scenario.documents import Document, KeyPath
 from sim.scenario.schema import Scenario
 
-__all__ = ["check_consistency", "largest_monthly_demand_tpp"]
+__all__ = [
+    "INT64_MAX",
+    "LAST_MONTH",
+    "check_consistency",
+    "largest_monthly_demand_tpp",
+    "monthly_orders_bound_tpp",
+]
+
+INT64_MAX = 2**63 - 1
+"""Largest value of the int64 arrays both implementations record."""
+LAST_MONTH = "9999-12"
+"""Last month a window may reach: month labels have four-digit years."""
 
 
 def check_consistency(scenario: Scenario, doc: Document) -> None:
     """Raise ``ScenarioError`` for a scenario whose fields contradict each other."""
+    _check_countries(scenario, doc)
     _check_tiers(scenario, doc)
     _check_chips(scenario, doc)
     _check_window(scenario, doc)
     _check_named_firms(scenario, doc)
     _check_quantities(scenario, doc)
+
+
+def _check_countries(scenario: Scenario, doc: Document) -> None:
+    if not scenario.countries:
+        raise doc.error(("countries",), "expected at least one modelled country, found none")
 
 
 def _check_tiers(scenario: Scenario, doc: Document) -> None:
@@ -47,6 +64,14 @@ def _check_chips(scenario: Scenario, doc: Document) -> None:
 
 
 def _check_window(scenario: Scenario, doc: Document) -> None:
+    time = scenario.time
+    year, month = int(time.start[:4]), int(time.start[5:7])
+    if (year * 12 + month - 1 + time.months - 1) // 12 > int(LAST_MONTH[:4]):
+        raise doc.error(
+            doc.latest(("time", "start"), ("time", "months")),
+            f"expected a window that ends by {LAST_MONTH}, found {time.months} months "
+            f"from {time.start}",
+        )
     rules = scenario.rules
     if rules.tiers_until and rules.tiers_until <= rules.tiers_from:
         raise doc.error(
@@ -68,11 +93,14 @@ def _check_named_firms(scenario: Scenario, doc: Document) -> None:
                     (*path, "hosts", host), "expected a modelled country (one under [countries])"
                 )
         if firm.status == "uveu" and firm.hq not in scenario.tiers.tier1:
-            raise doc.error((*path, "hq"), f"expected a Tier 1 HQ for a UVEU, found {firm.hq!r}")
-        if firm.status == "nveu" and (firm.hq in scenario.tiers.tier3 or len(firm.hosts) != 1):
-            raise doc.error(
-                (*path, "hosts"), "expected an NVEU with one host and an HQ outside Tier 3"
-            )
+            raise doc.error(doc.latest((*path, "hq"), ("tiers", "tier1")),
+                            f"expected a Tier 1 HQ for a UVEU, found {firm.hq!r}")
+        if firm.status == "nveu" and len(firm.hosts) != 1:
+            raise doc.error((*path, "hosts"),
+                            f"expected an NVEU with one host, found {len(firm.hosts)}")
+        if firm.status == "nveu" and firm.hq in scenario.tiers.tier3:
+            raise doc.error(doc.latest((*path, "hq"), ("tiers", "tier3")),
+                            f"expected an NVEU HQ outside Tier 3, found {firm.hq!r}")
 
 
 def largest_monthly_demand_tpp(scenario: Scenario) -> float:
@@ -96,15 +124,111 @@ def largest_monthly_demand_tpp(scenario: Scenario) -> float:
     return peak * max(growth, 1.0) ** years * noise * backlog * H100E_TPP
 
 
+def monthly_orders_bound_tpp(scenario: Scenario) -> dict[KeyPath, float]:
+    """Return upper bounds on what groups of firms can order in one month, in TPP.
+
+    Every generated firm is taken at the largest size it can draw and every
+    firm at its country's fastest growth, highest noise and fullest backlog,
+    so no seed can exceed the bounds. A broker's order (its purchasing
+    capacity) stays within the same bound.
+
+    Returns
+    -------
+    dict of key path to float
+        ``("countries", code)``: the generated firms of a country;
+        ``("firms", index)``: the subsidiaries of a named firm.
+    """
+    from sim.population import size_quantile_max
+    from sim.reference.chips import H100E_TPP
+
+    market, years = scenario.market, scenario.time.months / 12
+    sizes = market.firm_demand_h100e
+    per_h100e = (1 + market.demand_noise) * (1 + market.backlog_months) * H100E_TPP
+    growth = {code: max(c.growth_per_year, 1.0) ** years
+              for code, c in scenario.countries.items()}
+    top = size_quantile_max(market.size_tail_alpha)
+    bounds: dict[KeyPath, float] = {}
+    for code, country in scenario.countries.items():
+        n = country.firms
+        h100e = (n.buyer * sizes.buyer + n.research * sizes.research
+                 + n.champion * sizes.champion + n.broker * sizes.broker * country.transit)
+        bounds[("countries", code)] = h100e * country.demand_scale * top * growth[code] * per_h100e
+    for index, firm in enumerate(scenario.firms):
+        h100e_grown = sum(h * growth[host] for host, h in firm.hosts.items())
+        bounds[("firms", str(index))] = h100e_grown * per_h100e
+    return bounds
+
+
 def _check_quantities(scenario: Scenario, doc: Document) -> None:
-    if largest_monthly_demand_tpp(scenario) > MAX_QUANTITY:
-        sizes = scenario.market.firm_demand_h100e
-        kind = max(("buyer", "research", "champion", "broker"), key=lambda k: getattr(sizes, k))
-        countries = scenario.countries
-        fastest = max(countries, key=lambda c: countries[c].growth_per_year, default=None)
-        growth = [("countries", fastest, "growth_per_year")] if fastest else []
+    _check_firm_demand(scenario, doc)
+    _check_totals(scenario, doc)
+
+
+def _check_totals(scenario: Scenario, doc: Document) -> None:
+    """Reject scenarios whose sums could leave int64 (see docs/reliability.md).
+
+    With ``T`` the bound on a month's orders of all firms: every monthly flow
+    is at most ``T``; installed stock and a UVEU group's installed base at
+    most ``(INSTALLED_MONTHS + months) x T``; revenue at most
+    ``T / tF x frontier price + T / tC x compliant price``.
+    """
+    from sim.model.model import INSTALLED_MONTHS
+    from sim.reference.chips import load_chips
+
+    bounds = monthly_orders_bound_tpp(scenario)
+    total = sum(bounds.values())
+    largest = max(bounds, key=lambda k: bounds[k], default=None)
+    blame = _blame_orders(scenario, doc, largest)
+    horizon = INSTALLED_MONTHS + scenario.time.months
+    if horizon * total > INT64_MAX:
         raise doc.error(
-            doc.latest(("market", "firm_demand_h100e", kind), *growth),
-            f"expected firm demand that stays below {MAX_QUANTITY:.0e} TPP a month over the "
-            "window (sizes x growth overflow the integer bookkeeping)",
+            blame,
+            f"expected firms whose orders over {horizon} months stay below 2**63 TPP, found up "
+            f"to {horizon * total:.1e} (counts x sizes x growth overflow the integer bookkeeping)",
         )
+    market, chips = scenario.market, load_chips()
+    revenue = (total / chips[market.frontier_chip].tpp * market.frontier_price_usd
+               + total / chips[market.compliant_chip].tpp * market.compliant_price_usd)
+    if revenue > INT64_MAX:
+        raise doc.error(
+            doc.latest(("market", "frontier_price_usd"), ("market", "compliant_price_usd"), blame),
+            f"expected a month's revenue below 2**63 USD, found up to {revenue:.1e} "
+            "(prices x the largest possible orders overflow the integer bookkeeping)",
+        )
+
+
+def _blame_orders(scenario: Scenario, doc: Document, largest: KeyPath | None) -> KeyPath:
+    """Return the key the user most likely changed to make ``largest`` too big."""
+    if largest is None:
+        return ("countries",)
+    if largest[0] == "firms":
+        return doc.latest((*largest, "hosts"), ("time", "months"))
+    code = largest[1]
+    sizes, counts = scenario.market.firm_demand_h100e, scenario.countries[code].firms
+    kinds = sorted(("buyer", "research", "champion", "broker"),
+                   key=lambda k: -getattr(sizes, k) * getattr(counts, k))
+    return doc.latest(*(("countries", code, "firms", k) for k in kinds),
+                      *(("market", "firm_demand_h100e", k) for k in kinds),
+                      ("countries", code, "demand_scale"), ("countries", code, "growth_per_year"),
+                      ("time", "months"))
+
+
+def _check_firm_demand(scenario: Scenario, doc: Document) -> None:
+    if largest_monthly_demand_tpp(scenario) <= MAX_QUANTITY:
+        return
+    from sim.population import size_quantile_max
+
+    sizes, countries = scenario.market.firm_demand_h100e, scenario.countries
+    kind = max(("buyer", "research", "champion", "broker"), key=lambda k: getattr(sizes, k))
+    scale = max(max(c.demand_scale, c.demand_scale * c.transit) for c in countries.values())
+    generated = getattr(sizes, kind) * size_quantile_max(scenario.market.size_tail_alpha) * scale
+    named = max(((h, i) for i, f in enumerate(scenario.firms) for h in f.hosts.values()),
+                default=(0.0, -1))
+    culprit = (("firms", str(named[1]), "hosts") if named[0] > generated
+               else ("market", "firm_demand_h100e", kind))
+    fastest = max(countries, key=lambda c: countries[c].growth_per_year)
+    raise doc.error(
+        doc.latest(culprit, ("countries", fastest, "growth_per_year"), ("time", "months")),
+        f"expected firm demand that stays below {MAX_QUANTITY:.0e} TPP a month over the "
+        "window (sizes x growth overflow the integer bookkeeping)",
+    )

@@ -12,7 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sim.reference.chips import H100E_TPP
+
 __all__ = [
+    "MAX_H100E",
     "MAX_QUANTITY",
     "Bool",
     "Constraint",
@@ -34,6 +37,9 @@ Products of two quantities in the model stay below 2**63 only if each stays
 far below it; 10**15 TPP is about 63 billion H100-equivalents, a million
 times the Tier 2 cap, so the bound rejects only typos.
 """
+MAX_H100E = MAX_QUANTITY // H100E_TPP
+"""Largest quantity a scenario may state in H100-equivalents: converted to
+TPP it stays within :data:`MAX_QUANTITY`."""
 
 
 class Invalid(Exception):
@@ -184,9 +190,13 @@ class IntList(Constraint):
 
     def convert(self, value: Any) -> tuple[int, ...]:
         """Check every element."""
+        expected = f"a non-empty list of integers in [{self.low}, {self.high}]"
         if not isinstance(value, list) or not value:
-            raise Invalid(f"a non-empty list of integers in [{self.low}, {self.high}]")
-        return tuple(Int(self.low, self.high).convert(v) for v in value)
+            raise Invalid(expected)
+        try:
+            return tuple(Int(self.low, self.high).convert(v) for v in value)
+        except Invalid:
+            raise Invalid(expected) from None
 
 
 @dataclass(frozen=True)
@@ -197,9 +207,13 @@ class CountryAmounts(Constraint):
 
     def convert(self, value: Any) -> dict[str, float]:
         """Check every code and amount."""
+        expected = f"a non-empty table of ISO3 code = number in [0, {self.high}]"
         if not isinstance(value, dict) or not value:
-            raise Invalid(f"a non-empty table of ISO3 code = number in [0, {self.high}]")
-        return {
-            Country().convert(code): Float(0.0, self.high).convert(amount)
-            for code, amount in sorted(value.items())
-        }
+            raise Invalid(expected)
+        checked = {}
+        for code, amount in sorted(value.items()):
+            try:
+                checked[Country().convert(code)] = Float(0.0, self.high).convert(amount)
+            except Invalid:
+                raise Invalid(f"{expected} ({code!r} = {amount!r} is not one)") from None
+        return checked

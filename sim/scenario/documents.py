@@ -16,9 +16,18 @@ from typing import Any
 
 from sim.scenario.errors import ScenarioError
 
-__all__ = ["OVERRIDE_SOURCE", "Document", "read_chain"]
+__all__ = ["MAX_DEPTH", "OVERRIDE_SOURCE", "Document", "check_depth", "read_chain"]
 
 OVERRIDE_SOURCE = "<override>"
+
+MAX_DEPTH = 16
+"""Deepest nesting of tables and arrays a scenario may use.
+
+The schema needs four levels (``countries.USA.firms.buyer``); the bound
+keeps absurdly nested input away from the recursive code that merges and
+reports values, so it fails with a :class:`ScenarioError`, not a
+``RecursionError``.
+"""
 
 KeyPath = tuple[str, ...]
 
@@ -60,6 +69,25 @@ class Document:
         return ScenarioError(file, ".".join(map(str, shown)), problem)
 
 
+def check_depth(data: Any, file: str, at: KeyPath = ()) -> None:
+    """Raise :class:`ScenarioError` if ``data`` nests deeper than :data:`MAX_DEPTH`.
+
+    Iterative, so that the check itself cannot exhaust the stack.
+    """
+    stack: list[tuple[Any, KeyPath]] = [(data, at)]
+    while stack:
+        node, path = stack.pop()
+        if len(path) - len(at) > MAX_DEPTH:
+            raise ScenarioError(
+                file, ".".join(path[: len(at) + MAX_DEPTH + 1]),
+                f"expected tables and arrays nested at most {MAX_DEPTH} deep, found deeper",
+            )
+        if isinstance(node, dict):
+            stack.extend((value, (*path, str(key))) for key, value in node.items())
+        elif isinstance(node, list):
+            stack.extend((value, (*path, str(i))) for i, value in enumerate(node))
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
@@ -70,9 +98,19 @@ def _read_toml(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(str(path), "", f"expected a readable UTF-8 file ({exc})") from None
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
+    except RecursionError:
+        raise ScenarioError(
+            str(path), "", f"malformed TOML: expected at most {MAX_DEPTH} levels of nesting"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(str(path), "", f"malformed TOML: {exc}") from None
+    except ValueError as exc:  # an integer too long for Python to convert
+        reason = str(exc).split(";")[0]
+        problem = f"malformed TOML: expected shorter numbers ({reason})"
+        raise ScenarioError(str(path), "", problem) from None
+    check_depth(data, str(path))
+    return data
 
 
 def _record(origin: dict, data: Any, path: KeyPath, file: str, shown: KeyPath) -> None:
@@ -96,6 +134,23 @@ def merge_into(target: Document, data: dict[str, Any], file: str, at: KeyPath = 
             _record(target.origin, new, path, file, path)
 
 
+def _is_file(path: Path) -> bool:
+    """Tell whether ``path`` is a file; a name the system refuses is not one."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a name too long, or holding a NUL byte
+        return False
+
+
+def _resolve(path: Path, child: Path | None) -> Path:
+    """Return the absolute ``path``; a symlink loop is the user's mistake."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: symlink loop before Python 3.13
+        file, key = (str(child), "extends") if child is not None else (str(path), "")
+        raise ScenarioError(file, key, f"expected a file that can be resolved ({exc})") from None
+
+
 def read_chain(path: Path) -> Document:
     """Read ``path`` and the files it ``extends``, parents first, merged.
 
@@ -109,7 +164,7 @@ def read_chain(path: Path) -> Document:
     seen: list[Path] = []
     current: Path | None = path
     while current is not None:
-        resolved = current.resolve()
+        resolved = _resolve(current, chain[-1][0] if chain else None)
         if resolved in seen:
             cycle = " -> ".join(p.name for p in [*seen, resolved])
             raise ScenarioError(str(chain[-1][0]), "extends", f"expected no cycle, found {cycle}")
@@ -117,10 +172,10 @@ def read_chain(path: Path) -> Document:
         data = _read_toml(current)
         chain.append((current, data))
         parent = data.pop("extends", None)
-        if parent is not None and not isinstance(parent, str):
+        if parent is not None and (not isinstance(parent, str) or not parent.strip()):
             raise ScenarioError(str(current), "extends", f"expected a file name, found {parent!r}")
         current = Path(os.path.normpath(current.parent / parent)) if parent is not None else None
-        if current is not None and not current.exists():
+        if current is not None and not _is_file(current):
             raise ScenarioError(
                 str(chain[-1][0]), "extends", f"expected an existing file, found {parent!r}"
             )

@@ -12,7 +12,14 @@ from typing import Any
 from sim.scenario.build import build, check_partial, constraint_at, describe_found
 from sim.scenario.consistency import check_consistency
 from sim.scenario.constraints import Countries, Country, Month, OneOf, Text
-from sim.scenario.documents import OVERRIDE_SOURCE, Document, KeyPath, merge_into, read_chain
+from sim.scenario.documents import (
+    OVERRIDE_SOURCE,
+    Document,
+    KeyPath,
+    check_depth,
+    merge_into,
+    read_chain,
+)
 from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import CountryConfig, Scenario
 
@@ -51,7 +58,7 @@ def _parse_override(key_path: KeyPath, raw: Any) -> Any:
         return raw
     try:
         return tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (ValueError, RecursionError):  # not TOML: the constraint reports the string
         return raw
 
 
@@ -69,7 +76,9 @@ def _apply_overrides(doc: Document, overrides: Mapping[str, Any], defaults: bool
         if not isinstance(node, dict) or path[-1] not in node:
             valid = sorted(node) if isinstance(node, dict) else []
             raise _override_unknown(path, dotted, valid)
-        merge_into(doc, {path[-1]: _parse_override(path, raw)}, OVERRIDE_SOURCE, path[:-1])
+        value = _parse_override(path, raw)
+        check_depth(value, OVERRIDE_SOURCE, path)
+        merge_into(doc, {path[-1]: value}, OVERRIDE_SOURCE, path[:-1])
 
 
 def _override_unknown(path: KeyPath, dotted: str, valid: list[str]) -> ScenarioError:

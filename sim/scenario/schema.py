@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sim.scenario.constraints import (
+    MAX_H100E,
     Bool,
     Constraint,
     Countries,
@@ -92,7 +93,9 @@ class RulesConfig:
     uveu_tier1_min_share: float = value(SHARE, "UVEU share of compute kept in Tier 1")
     uveu_tier2_max_share: float = value(SHARE, "UVEU share in any one Tier 2 country")
     uveu_home_min_share: float = value(SHARE, "US-headquartered UVEU share kept in the US")
-    nveu_cap_h100e: tuple[int, ...] = value(IntList(), "NVEU cumulative cap by rule year, H100e")
+    nveu_cap_h100e: tuple[int, ...] = value(
+        IntList(0, MAX_H100E), "NVEU cumulative cap by rule year, H100e"
+    )
     compliant_controlled_from: str = value(
         Month(optional=True), "month the compliant chip needs a licence"
     )
@@ -176,7 +179,9 @@ class CountryConfig:
     growth_per_year: float = value(Float(0.0, 100.0), "demand growth factor a year")
     enforcement: float = value(Float(0.0, 1000.0), "catch strength relative to average")
     transit: float = value(Float(0.0, 1000.0), "transit attractiveness: broker size multiplier")
-    domestic_capacity_h100e: int = value(Int(), "domestic accelerator output a month, H100e")
+    domestic_capacity_h100e: int = value(
+        Int(0, MAX_H100E), "domestic accelerator output a month, H100e"
+    )
     g2g: bool = value(Bool(), "government-to-government arrangement")
     firms: FirmCounts = section(FirmCounts, "generated firm population")
 

@@ -1,0 +1,1 @@
+"""Calibration of behavioural parameters against published figures."""

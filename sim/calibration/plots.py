@@ -1,0 +1,174 @@
+"""Figures of a calibration: the posterior, its pairs, and the model against each target.
+
+Every figure has a title, axis labels with units, and the published range
+drawn as a band next to the model's distribution; each is written as a PNG.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from sim.calibration.abc import Posterior
+from sim.calibration.targets import Parameter, Target
+
+__all__ = ["plot_pairs", "plot_posterior", "plot_targets", "save"]
+
+PRIOR_COLOUR = "#b8b8b8"
+POSTERIOR_COLOUR = "#1f77b4"
+BAND_COLOUR = "#f4a259"
+
+
+def save(fig: plt.Figure, path: Path) -> Path:
+    """Write ``fig`` as a PNG at ``path`` (creating folders) and close it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def _bins(parameter: Parameter, n: int = 30) -> np.ndarray:
+    if parameter.scale == "log":
+        return np.geomspace(parameter.low, parameter.high, n + 1)
+    return np.linspace(parameter.low, parameter.high, n + 1)
+
+
+def _grid(n: int, columns: int, size: tuple[float, float]) -> tuple[plt.Figure, np.ndarray]:
+    rows = -(-n // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(size[0] * columns, size[1] * rows),
+                             squeeze=False)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    return fig, axes.flat[:n]
+
+
+def plot_posterior(posterior: Posterior, path: Path,
+                   shipped: Mapping[str, float] | None = None) -> Path:
+    """Histogram of each parameter: prior draws, accepted draws, calibrated value.
+
+    Parameters
+    ----------
+    posterior : Posterior
+    path : Path
+        PNG to write.
+    shipped : mapping of key to value, optional
+        Values the shipped scenario holds, drawn as dashed lines.
+    """
+    parameters = posterior.target_set.parameters
+    calibrated = posterior.calibrated()
+    fig, axes = _grid(len(parameters), 4, (3.6, 2.7))
+    for j, (ax, p) in enumerate(zip(axes, parameters, strict=True)):
+        bins = _bins(p)
+        ax.hist(posterior.prior_values[:, j], bins=bins, density=True, color=PRIOR_COLOUR,
+                label="prior draws")
+        ax.hist(posterior.values[:, j], bins=bins, density=True, color=POSTERIOR_COLOUR,
+                alpha=0.75, label="accepted (posterior)")
+        ax.axvline(calibrated[p.key], color="black", lw=1.5, label="calibrated (medoid)")
+        if shipped and p.key in shipped:
+            ax.axvline(shipped[p.key], color="#d62728", lw=1.2, ls="--", label="shipped value")
+        if p.scale == "log":
+            ax.set_xscale("log")
+        ax.set_title(p.label, fontsize=10)
+        ax.set_xlabel(p.unit, fontsize=8)
+        ax.set_yticks([])
+        ax.tick_params(labelsize=8)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False,
+               bbox_to_anchor=(0.5, -0.02))
+    fig.suptitle(f"Posterior of the behavioural parameters: {len(posterior.values)} accepted "
+                 f"sets of {posterior.simulations} simulated (ABC, tolerance "
+                 f"{posterior.epsilon:.2f})", fontsize=12)
+    fig.tight_layout(rect=(0, 0.03, 1, 0.97))
+    return save(fig, path)
+
+
+def plot_pairs(posterior: Posterior, path: Path) -> Path:
+    """Scatter of every pair of parameters over the accepted sets (lower triangle)."""
+    parameters = posterior.target_set.parameters
+    d = len(parameters)
+    fig, axes = plt.subplots(d, d, figsize=(1.45 * d, 1.45 * d), squeeze=False)
+    colour = posterior.distances
+    for i, pi in enumerate(parameters):
+        for j, pj in enumerate(parameters):
+            ax = axes[i, j]
+            if j > i:
+                ax.set_visible(False)
+                continue
+            if i == j:
+                ax.hist(posterior.values[:, j], bins=_bins(pj, 20), color=POSTERIOR_COLOUR)
+                ax.set_yticks([])
+            else:
+                ax.scatter(posterior.values[:, j], posterior.values[:, i], s=3, c=colour,
+                           cmap="viridis_r")
+                ax.set_ylim(pi.low, pi.high)
+                if pi.scale == "log":
+                    ax.set_yscale("log")
+            ax.set_xlim(pj.low, pj.high)
+            if pj.scale == "log":
+                ax.set_xscale("log")
+            ax.tick_params(labelsize=5)
+            if i == d - 1:
+                ax.set_xlabel(pj.label, fontsize=7)
+            else:
+                ax.set_xticklabels([])
+            if j == 0 and i > 0:
+                ax.set_ylabel(pi.label, fontsize=7)
+            elif j > 0:
+                ax.set_yticklabels([])
+    fig.suptitle("Accepted parameter sets, pair by pair (colour: distance, darker = closer; "
+                 "axes span the prior)", fontsize=11)
+    fig.tight_layout(rect=(0, 0, 1, 0.98))
+    return save(fig, path)
+
+
+def _log_axis(target: Target) -> bool:
+    return target.high / target.low > 5
+
+
+def plot_targets(targets: Sequence[Target], distributions: Sequence[Mapping[str, np.ndarray]],
+                 path: Path, title: str) -> Path:
+    """One panel per target: the published range as a band, the model as box plots.
+
+    Parameters
+    ----------
+    targets : sequence of Target
+    distributions : sequence of mapping of label to ndarray
+        For each target, the model's values under each label (e.g. "prior
+        predictive", "calibrated scenario"), drawn top to bottom.
+    path : Path
+    title : str
+    """
+    fig, axes = _grid(len(targets), 2, (6.4, 2.3))
+    for ax, target, series in zip(axes, targets, distributions, strict=True):
+        labels = list(series)
+        ax.axvspan(target.low, target.high, color=BAND_COLOUR, alpha=0.35,
+                   label="published range")
+        ax.axvline(target.value, color=BAND_COLOUR, lw=2, label="published figure")
+        data = [np.asarray(series[k], dtype=float) for k in labels]
+        floor = target.low / 20 if _log_axis(target) else None
+        shown = [np.maximum(v, floor) if floor else v for v in data]
+        ax.boxplot(shown, vert=False, whis=(5, 95), showfliers=False, widths=0.55,
+                   medianprops={"color": "black"},
+                   boxprops={"facecolor": POSTERIOR_COLOUR, "alpha": 0.6},
+                   patch_artist=True)
+        ax.set_yticks(range(1, len(labels) + 1), labels, fontsize=8)
+        ax.invert_yaxis()
+        if _log_axis(target):
+            ax.set_xscale("log")
+        role = "fitted" if target.role == "fit" else "check only, not fitted"
+        ax.set_title(f"{target.label} ({role})", fontsize=9.5)
+        ax.set_xlabel(target.unit, fontsize=8)
+        ax.tick_params(axis="x", labelsize=8)
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="lower center", ncol=2, frameon=False,
+               bbox_to_anchor=(0.5, -0.01))
+    fig.suptitle(title, fontsize=12)
+    fig.tight_layout(rect=(0, 0.025, 1, 0.98))
+    return save(fig, path)

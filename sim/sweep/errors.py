@@ -1,0 +1,30 @@
+"""The error a user's sweep mistake raises: a sweep file, its output, its workers."""
+
+from __future__ import annotations
+
+__all__ = ["SweepError"]
+
+
+class SweepError(ValueError):
+    """A sweep file, its output folder or its execution went wrong.
+
+    The message is one line naming the file (or folder), the key and what was
+    expected, in the form of :class:`~sim.scenario.ScenarioError`.
+
+    Parameters
+    ----------
+    file : str
+        The sweep file or output folder the problem is in.
+    key : str
+        Dotted key, e.g. ``"design.points"``; empty for a whole-file problem.
+    problem : str
+        What was expected and what was found.
+
+    """
+
+    def __init__(self, file: object, key: str, problem: str) -> None:
+        self.file = str(file)
+        self.key = key
+        self.problem = problem
+        where = f"{self.file}: {key}: " if key else f"{self.file}: "
+        super().__init__("\\n".join((where + problem).splitlines()))

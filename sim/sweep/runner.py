@@ -1,0 +1,163 @@
+"""Run a sweep end to end: design, chunks, executor, store, analysis.
+
+:func:`run_sweep` is the Python entry point behind ``sim sweep``; the
+experiment scripts call it with their own executor (a SLURM cluster's client,
+for instance).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from sim.experiment.run import prepare_output
+from sim.sweep.analysis import point_means, sobol_indices, varying_outcomes
+from sim.sweep.design import design_points
+from sim.sweep.executors import Executor, make_executor
+from sim.sweep.figures import plot_responses, plot_sensitivity
+from sim.sweep.progress import Progress
+from sim.sweep.spec import SweepSpec, load_sweep
+from sim.sweep.store import SweepStore
+from sim.sweep.task import Chunk, make_chunks, run_chunk
+
+__all__ = ["SweepReport", "run_sweep"]
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    """What a sweep run did and wrote.
+
+    Attributes
+    ----------
+    spec : SweepSpec
+    skipped, ran : int
+        Chunks already finished before this run, and chunks finished now.
+    failed : dict of int to str
+        Chunks that failed, with their error (empty on success).
+    runs : DataFrame or None
+        All runs, once every chunk is finished.
+    files : list of Path
+        Outputs written (outcomes, summaries, figures).
+    """
+
+    spec: SweepSpec
+    skipped: int
+    ran: int
+    failed: dict[int, str]
+    runs: pd.DataFrame | None = None
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """Whether every point is finished."""
+        return self.runs is not None
+
+
+def run_sweep(sweep: str | Path | SweepSpec, out: str | Path,
+              executor: Executor | None = None, workers: int | None = None,
+              scheduler: str | None = None, progress: bool = True) -> SweepReport:
+    """Run the unfinished chunks of a sweep, then combine and analyse.
+
+    Parameters
+    ----------
+    sweep : str, Path or SweepSpec
+        The sweep file (or an already loaded one).
+    out : str or Path
+        Output folder; a rerun with the same folder skips finished chunks.
+    executor : Executor, optional
+        Where to run; default from ``workers`` and ``scheduler`` as on the
+        command line (see :func:`sim.sweep.executors.make_executor`).
+    workers : int, optional
+    scheduler : str, optional
+    progress : bool
+        Draw a progress line on stderr.
+
+    Returns
+    -------
+    SweepReport
+        ``failed`` lists chunks that did not finish; their points are run by
+        the next call with the same ``out``.
+
+    Raises
+    ------
+    SweepError
+        For a bad sweep file, a folder holding another sweep or a damaged part.
+    """
+    spec = sweep if isinstance(sweep, SweepSpec) else load_sweep(sweep)
+    out = prepare_output(Path(out), "sweep")
+    settings = design_points(spec)
+    store = SweepStore(out, spec).open(settings)
+    chunks = make_chunks(settings, spec.chunk_points)
+    finished = store.finished()
+    todo = [chunk for chunk in chunks if chunk.index not in finished]
+    failed: dict[int, str] = {}
+    if todo:
+        owned = executor is None
+        executor = executor or make_executor(workers, scheduler)
+        done_points = spec.points - sum(len(c.points) for c in todo)
+        bar = Progress(f"sweep {spec.name}", spec.points, done_points,
+                       stream=sys.stderr if progress else _Discard())
+        if progress:
+            print(f"sweep {spec.name}: {spec.points} points x {spec.replicates} replicates in "
+                  f"{len(chunks)} chunks; {len(finished)} finished already, {len(todo)} to run "
+                  f"on {executor.description}", file=sys.stderr)
+        try:
+            failed = _run_chunks(executor, spec, todo, store, chunks, bar)
+        finally:
+            bar.close()
+            if owned:
+                executor.close()
+    store.record_failures(failed, chunks)
+    if failed:
+        return SweepReport(spec, len(finished), len(todo) - len(failed), failed)
+    runs = store.combine()
+    files = [store.write_outcomes(runs), *_analyse(runs, spec, out)]
+    return SweepReport(spec, len(finished), len(todo), failed, runs, files)
+
+
+def _run_chunks(executor: Executor, spec: SweepSpec, todo: list[Chunk], store: SweepStore,
+                chunks: list[Chunk], bar: Progress) -> dict[int, str]:
+    function = functools.partial(run_chunk, str(spec.scenario), replicates=spec.replicates,
+                                 sweep_seed=spec.seed, fixed=spec.fixed,
+                                 common_seeds=spec.common_seeds)
+    failed: dict[int, str] = {}
+    for chunk, result in executor.run(function, todo):
+        if isinstance(result, BaseException):
+            failed[chunk.index] = f"{type(result).__name__}: {result}".splitlines()[0]
+            store.record_failures(failed, chunks)
+            bar.advance(len(chunk.points), failed=True)
+        else:
+            store.write_part(chunk, result)
+            bar.advance(len(chunk.points))
+    return failed
+
+
+def _analyse(runs: pd.DataFrame, spec: SweepSpec, out: Path) -> list[Path]:
+    means = point_means(runs, spec)
+    means.to_csv(out / "summary.csv", index=False)
+    files = [out / "summary.csv"]
+    outcomes = varying_outcomes(means)
+    if outcomes:
+        files.append(plot_responses(runs, means, spec, outcomes, out / "responses.png"))
+    if spec.design == "saltelli":
+        indices = sobol_indices(means, spec)
+        indices.to_csv(out / "sobol_indices.csv", index=False)
+        files.append(out / "sobol_indices.csv")
+        figure = plot_sensitivity(indices, spec, out / "sobol_indices.png")
+        if figure is not None:
+            files.append(figure)
+    return files
+
+
+class _Discard:
+    """A text stream that drops everything (progress switched off)."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        """Nothing to flush."""

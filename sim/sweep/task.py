@@ -1,0 +1,98 @@
+"""The unit of work a sweep hands to a worker: a chunk of design points.
+
+A worker loads the base scenario with each point's settings, runs it with
+the vectorised core on seeds derived from (sweep seed, point, replicate), and
+returns one row per run with the headline outcomes. Seeds depend on nothing
+else, so results do not depend on how points are grouped or where they run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.experiment.outcomes import outcomes_per_run
+from sim.scenario import load_scenario
+
+__all__ = ["Chunk", "make_chunks", "run_chunk", "run_seeds"]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Consecutive design points run together and stored in one Parquet part.
+
+    Attributes
+    ----------
+    index : int
+        Chunk number, from 0.
+    points : tuple of int
+        Design point numbers.
+    settings : tuple of dict
+        Each point's scenario overrides.
+    """
+
+    index: int
+    points: tuple[int, ...]
+    settings: tuple[dict[str, Any], ...]
+
+
+def make_chunks(settings: list[dict[str, Any]], chunk_points: int) -> list[Chunk]:
+    """Group design points into chunks of ``chunk_points`` consecutive points."""
+    return [Chunk(index=k, points=tuple(range(start, min(start + chunk_points, len(settings)))),
+                  settings=tuple(settings[start:start + chunk_points]))
+            for k, start in enumerate(range(0, len(settings), chunk_points))]
+
+
+def run_seeds(sweep_seed: int, point: int | None, replicates: int) -> np.ndarray:
+    """Return the run seeds of one design point.
+
+    Parameters
+    ----------
+    sweep_seed : int
+    point : int or None
+        The design point, or ``None`` for seeds common to every point
+        (derived from ``(sweep_seed, replicate)`` alone).
+    replicates : int
+
+    Returns
+    -------
+    ndarray of shape (replicates,), int64
+        Non-negative seeds from ``numpy.random.SeedSequence((sweep_seed,
+        point, replicate))``, whose hashing NumPy keeps stable across versions.
+    """
+    keys = [(sweep_seed, r) if point is None else (sweep_seed, point, r)
+            for r in range(replicates)]
+    words = [np.random.SeedSequence(key).generate_state(1, np.uint64)[0] for key in keys]
+    return (np.asarray(words, dtype=np.uint64) >> np.uint64(1)).astype(np.int64)
+
+
+def run_chunk(scenario_path: str, chunk: Chunk, replicates: int, sweep_seed: int,
+              fixed: tuple[tuple[str, Any], ...] = (), common_seeds: bool = False,
+              ) -> pd.DataFrame:
+    """Run every point of ``chunk``; return one row per (point, replicate).
+
+    ``fixed`` overrides apply to every point, under the point's own settings;
+    with ``common_seeds`` every point runs on the same seeds.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``point``, ``replicate``, ``seed``, the swept keys (as set)
+        and the headline outcomes of :data:`sim.experiment.outcomes.OUTCOMES`.
+    """
+    from sim.core import run_batch
+
+    frames = []
+    for point, settings in zip(chunk.points, chunk.settings, strict=True):
+        scenario = load_scenario(scenario_path, {**dict(fixed), **settings})
+        seeds = run_seeds(sweep_seed, None if common_seeds else point, replicates)
+        outcomes = outcomes_per_run(run_batch(scenario, seeds))
+        labels = pd.DataFrame({"point": np.full(replicates, point, dtype=np.int64),
+                               "replicate": np.arange(replicates, dtype=np.int64)})
+        for key, value in settings.items():
+            labels[key] = value
+        frames.append(pd.concat([labels, outcomes], axis=1))
+    return pd.concat(frames, ignore_index=True)

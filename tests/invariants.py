@@ -1,0 +1,135 @@
+"""Invariants of a run, shared by tests/test_model_invariants.py and
+tests/test_random_invariants.py.
+
+``check_step`` inspects the agent model's agents after a step,
+``ListedBrokers`` follows brokers across steps, ``run_checked`` runs a model
+with both after every step, and ``check_results`` checks the recorded
+metrics of either implementation (a one-run ``Results`` of the agent model
+or a many-run ``Results`` of the core).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import sim
+from sim.population import NVEU, UVEU
+from sim.results import COUNTRY_METRICS, Results
+from sim.scenario import Scenario
+from sim.world import CAPPED, World
+
+
+def check_step(model: sim.ExportControlModel) -> None:
+    """Caps, allowances and capacities never exceeded, flows balanced, nothing negative."""
+    rules = model.config.rules
+    for country in model.countries:
+        assert 0 <= country.quota_used_tpp <= country.cap_tpp, country.code
+        assert country.stock_tpp >= 0
+        month = country.month
+        for name in type(month).names():
+            assert getattr(month, name) >= 0, (country.code, name)
+        assert month.shipped_tpp == month.delivered_tpp + month.diversion_attempted_tpp
+        assert month.diversion_attempted_tpp == month.diversion_seized_tpp + month.diverted_tpp
+    shipped_through = sum(c.month.diverted_tpp for c in model.countries)
+    received = sum(c.month.diverted_received_tpp for c in model.countries)
+    assert shipped_through == received
+    nveu_cap = int(model.world.nveu_cap_tpp[: model.step_index + 1].max())
+    for firm in model.firms:
+        assert 0 <= firm.lpp_used_tpp <= rules.lpp_tpp_per_year
+        assert firm.backlog_tpp >= 0 and firm.nveu_used_tpp >= 0
+        if firm.status == NVEU:
+            assert firm.nveu_used_tpp <= nveu_cap, firm.label
+    assert sum(f.frontier_shipped for f in model.firms) <= model.frontier_vendor.capacity_chips
+    assert sum(f.compliant_shipped for f in model.firms) <= model.compliant_vendor.capacity_chips
+    for vendor in model.domestic_vendors:
+        made = sum(f.substituted_chips for f in model.firms if f.country is vendor.home)
+        assert made <= vendor.capacity_chips, vendor.home.code
+    for parent in range(len(model.world.firms.parent_hq)):
+        subsidiaries = [f for f in model.firms if f.parent == parent and f.status == UVEU]
+        installed = sum(f.uveu_installed_tpp for f in subsidiaries)
+        for firm in subsidiaries:
+            if firm.country.regime == CAPPED and firm.frontier_shipped > 0:
+                assert firm.uveu_installed_tpp <= math.floor(rules.uveu_tier2_max_share * installed)
+
+
+class ListedBrokers:
+    """Brokers caught in an earlier step: none may buy (or be shipped) anything again."""
+
+    def __init__(self) -> None:
+        self.listed: set[int] = set()
+
+    def check(self, model: sim.ExportControlModel) -> None:
+        """Check this step's shipments against earlier catches, then note new catches."""
+        for broker in model.brokers:
+            if broker.index in self.listed:
+                assert broker.listed, broker.label  # a listing is for good
+                assert broker.frontier_shipped == 0, broker.label
+                assert broker.compliant_shipped == 0, broker.label
+                assert broker.request_tpp == 0, broker.label
+            if broker.listed:
+                self.listed.add(broker.index)
+
+
+def run_checked(scenario: Scenario, seed: int) -> sim.ExportControlModel:
+    """Run the agent model, checking the agents after every step; return the model."""
+    model = sim.ExportControlModel(scenario, seed=seed)
+    brokers = ListedBrokers()
+    for _ in range(model.world.n_steps):
+        model.step()
+        check_step(model)
+        brokers.check(model)
+    return model
+
+
+def _previous(values: np.ndarray) -> np.ndarray:
+    """Each step's value one step earlier, zero before the first step (axis 1)."""
+    before = np.zeros_like(values)
+    before[:, 1:] = values[:, :-1]
+    return before
+
+
+def check_results(results: Results, world: World) -> None:
+    """Check the recorded metrics of ``world``'s scenario, every run and step.
+
+    Nothing negative; shipments, diversion and diverted compute balance; the
+    cap is never exceeded and its use is exactly the licensed shipments of
+    the cap period; installed stock is exactly depreciated stock plus
+    arrivals; the low-volume exception never gives a country more than its
+    firms' yearly allowances; the premium stays finite and at least 1.
+    """
+    metric = results.metric
+    for name in COUNTRY_METRICS:
+        assert metric(name).min(initial=0) >= 0, name
+    shipped, delivered = metric("shipped_tpp"), metric("delivered_tpp")
+    assert np.array_equal(shipped, delivered + metric("diversion_attempted_tpp"))
+    assert np.array_equal(metric("diversion_attempted_tpp"),
+                          metric("diversion_seized_tpp") + metric("diverted_tpp"))
+    assert np.array_equal(metric("diverted_tpp").sum(axis=-1),
+                          metric("diverted_received_tpp").sum(axis=-1))
+    assert np.all(metric("lpp_tpp") + metric("veu_tpp") + metric("licensed_tpp") <= shipped)
+
+    used, licensed = metric("quota_used_tpp"), metric("licensed_tpp")
+    capped = world.regime == CAPPED
+    assert np.all(used <= world.cap_tpp)
+    assert np.all(licensed[:, ~capped] == 0)
+    assert np.array_equal(metric("quota_remaining_tpp"),
+                          np.where(capped, world.cap_tpp - used, 0))
+    carried = _previous(used)
+    carried[:, world.cap_resets] = 0
+    assert np.array_equal(used, carried + licensed)
+
+    stock, life = metric("stock_tpp"), world.scenario.market.depreciation_months
+    arrived = delivered + metric("substituted_tpp") + metric("diverted_received_tpp")
+    before = _previous(stock)
+    assert np.array_equal(stock, before - before // life + arrived)
+
+    firms_per_country = np.bincount(world.firms.country, minlength=len(world.countries))
+    allowance = firms_per_country * world.scenario.rules.lpp_tpp_per_year
+    years = np.array([date[:4] for date in world.dates])
+    for year in np.unique(years):
+        assert np.all(metric("lpp_tpp")[:, years == year].sum(axis=1) <= allowance), year
+
+    premium = metric("grey_premium")
+    assert np.all(np.isfinite(premium)) and premium.min(initial=1.0) >= 1.0
