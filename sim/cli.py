@@ -21,6 +21,8 @@ __all__ = ["main"]
 
 EXIT_OK = 0
 EXIT_USAGE = 2
+MAX_SEED = 2**63 - 1
+"""Seeds are int64 (and Mesa refuses negative ones)."""
 
 
 class UsageError(Exception):
@@ -98,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run one scenario many times; results and summary")
     run.add_argument("scenario", help="scenario TOML file")
     run.add_argument("--runs", type=_positive_int, default=10, help="replicates (default 10)")
-    run.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
+    run.add_argument("--seed", type=_seed, default=0, help="first seed (default 0)")
     run.add_argument("--out", default="results/run", help="output folder")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="override a scenario value, e.g. enforcement.detection=0.3")
@@ -108,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                   "figures")
     compare.add_argument("scenarios", nargs="+", help="scenario TOML files")
     compare.add_argument("--runs", type=_positive_int, default=10, help="replicates per scenario")
-    compare.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
+    compare.add_argument("--seed", type=_seed, default=0, help="first seed (default 0)")
     compare.add_argument("--out", default="results/compare", help="output folder")
     compare.set_defaults(handler=cmd_compare)
 
@@ -148,9 +150,24 @@ def _positive_int(text: str) -> int:
     return number
 
 
+def _seed(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a seed in [0, 2**63), found {text!r}") from None
+    if not 0 <= number <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"expected a seed in [0, 2**63), found {text!r}")
+    return number
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    last_seed = getattr(args, "seed", 0) + getattr(args, "runs", 1) - 1
+    if last_seed > MAX_SEED:
+        parser.error(f"argument --seed: seeds {args.seed}..{last_seed} run past 2**63 - 1; "
+                     "expected a smaller --seed or fewer --runs")
     try:
         return args.handler(args)
     except (ScenarioError, OutputError, ResultsError, SweepError, UsageError) as exc:

@@ -11,8 +11,6 @@ half file.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -20,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+from sim.atomic import write_atomically
 
 if TYPE_CHECKING:
     from sim.world import World
@@ -156,15 +156,7 @@ class Results:
         table = pa.Table.from_pandas(self.to_frame(), preserve_index=False)
         table = table.replace_schema_metadata({
             **(table.schema.metadata or {}), _METADATA_KEY: json.dumps(self._header()).encode()})
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-        os.close(handle)
-        try:
-            pq.write_table(table, temporary)
-            os.replace(temporary, target)
-        finally:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
-        return target
+        return write_atomically(target, lambda handle: pq.write_table(table, handle))
 
     def _header(self) -> dict[str, Any]:
         return {

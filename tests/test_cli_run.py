@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import sim
 from sim.cli import main
@@ -58,3 +59,14 @@ def test_zero_runs_is_a_usage_error(capsys):
     else:
         raise AssertionError("expected exit 2")
     assert "positive integer" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("arguments", [["--seed", "-1"], ["--seed", "x"],
+                                       ["--seed", str(2**63 - 1), "--runs", "2"]])
+def test_seeds_outside_int64_are_one_line_exit_2(tmp_path, capsys, arguments) -> None:
+    scenario = str(Path(__file__).resolve().parent.parent / "scenarios" / "no_controls.toml")
+    with pytest.raises(SystemExit) as ended:
+        main(["run", scenario, "--out", str(tmp_path / "o"), *arguments])
+    assert ended.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--seed" in err
