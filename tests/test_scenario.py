@@ -199,8 +199,9 @@ def test_extends_merges_tables_key_by_key(tmp_path: Path) -> None:
 def test_extends_merges_a_country_with_the_defaults(tmp_path: Path) -> None:
     child = load_scenario(_child(tmp_path, "[countries.FIN]\nfirms = { broker = 3 }\n"))
     assert child.countries["FIN"].firms.broker == 3
-    assert child.countries["FIN"].firms.buyer == 6  # from country_defaults
-    assert child.countries["FIN"].growth_per_year == 1.5
+    defaults = tomllib.loads(BASE.read_text())["country_defaults"]
+    assert child.countries["FIN"].firms.buyer == defaults["firms"]["buyer"]
+    assert child.countries["FIN"].growth_per_year == defaults["growth_per_year"]
 
 
 def test_extends_replaces_arrays_of_tables(tmp_path: Path) -> None:

@@ -1,1 +1,19 @@
-"""Calibration of behavioural parameters against published figures."""
+"""Calibration of behavioural parameters against published figures.
+
+One concept per module:
+
+* :mod:`~sim.calibration.targets`: the targets file (published figures with
+  ranges and sources, priors of the parameters) and its checks;
+* :mod:`~sim.calibration.statistics`: what each target measures in a run;
+* :mod:`~sim.calibration.priors`: prior draws (scrambled Sobol' points);
+* :mod:`~sim.calibration.simulate`: running target scenarios for draws;
+* :mod:`~sim.calibration.distance`: how far a run is from the figures;
+* :mod:`~sim.calibration.abc`: the ABC sampler and its posterior;
+* :mod:`~sim.calibration.output`, :mod:`~sim.calibration.plots`: files and figures;
+* :mod:`~sim.calibration.command`: ``python -m sim calibrate``.
+"""
+
+from sim.calibration.abc import AbcSettings, Posterior, run_abc
+from sim.calibration.targets import TargetSet, load_targets
+
+__all__ = ["AbcSettings", "Posterior", "TargetSet", "load_targets", "run_abc"]

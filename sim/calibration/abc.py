@@ -12,10 +12,11 @@ acceptance (Pritchard et al. 1999; Beaumont et al. 2002).
   ``epsilon`` is the largest kept distance. The population is refilled to
   ``draws`` with copies of kept vectors (picked uniformly), and each copy
   makes ``moves`` Metropolis-Hastings steps targeting the ABC posterior at
-  ``epsilon``: a Gaussian step with twice the kept vectors' covariance is
-  accepted if it stays inside the prior's bounds and its distance is at most
-  ``epsilon`` (the prior is uniform, the step symmetric, so that is the
-  whole acceptance rule).
+  ``epsilon``: a Gaussian step with ``2.38**2 / d`` times the kept vectors'
+  covariance (Roberts, Gelman and Gilks 1997), reflected at the prior's
+  bounds, is accepted if its distance is at most ``epsilon`` (the prior is
+  uniform and the reflected step symmetric, so that is the whole acceptance
+  rule).
 * The rounds stop after ``rounds`` rounds, or once fewer than
   ``min_acceptance`` of a round's steps are accepted (the tolerance can
   hardly fall further).
@@ -31,7 +32,8 @@ of worker processes.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,8 +41,8 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration.distance import distance
-from sim.calibration.priors import from_unit, to_unit
-from sim.calibration.simulate import simulate_draws
+from sim.calibration.priors import from_unit, sobol_unit, to_unit
+from sim.calibration.simulate import simulate_draws, worker_pool
 from sim.calibration.targets import TargetSet
 
 STEP_SCALE = 2.38
@@ -79,7 +81,7 @@ class AbcSettings:
     rounds: int = 8
     moves: int = 1
     min_acceptance: float = 0.05
-    replicates: int = 6
+    replicates: int = 16
     seed: int = 0
     workers: int = 1
 
@@ -186,15 +188,18 @@ class Posterior:
     def medoid(self) -> int:
         """Index of the accepted vector closest to the marginal medians.
 
-        Distance is the sum of absolute differences on the prior's unit
-        scale; ties go to the closer fit. Unlike the vector of marginal
-        medians, the medoid is a parameter set the model was run with and
-        accepted: where the targets leave parameters unidentified (a ridge),
-        the medians of each can combine into a set that fits nothing.
+        Each parameter's gap to its median is measured on the prior's unit
+        scale in units of the posterior's interquartile range there, so the
+        parameters the targets pin down weigh most; the gaps are summed, and
+        ties go to the closer fit. Unlike the vector of marginal medians, the
+        medoid is a parameter set the model was run with and accepted: where
+        the targets leave parameters on a ridge, medians taken one by one can
+        combine into a set that fits nothing.
         """
         unit = to_unit(self.target_set.parameters, self.values)
-        gaps = np.abs(unit - np.median(unit, axis=0)).sum(axis=1)
-        return int(np.argmin(gaps))
+        q25, median, q75 = np.percentile(unit, [25, 50, 75], axis=0)
+        spread = np.maximum(q75 - q25, 1e-9)
+        return int(np.argmin((np.abs(unit - median) / spread).sum(axis=1)))
 
     def calibrated(self) -> dict[str, float | int]:
         """Return the medoid's values, rounded to 3 significant figures."""
@@ -222,13 +227,13 @@ class Posterior:
 
 
 def _simulate(target_set: TargetSet, settings: AbcSettings, unit: np.ndarray,
-              overrides: dict[str, Any]) -> _Population:
+              overrides: dict[str, Any], pool: Executor | None) -> _Population:
     """Measure every target (check targets too, for the record); score the fit targets."""
     targets = target_set.targets
     fit = [i for i, t in enumerate(targets) if t.role == "fit"]
     statistics = simulate_draws(target_set.parameters, targets,
                                 from_unit(target_set.parameters, unit), settings.seeds,
-                                overrides, workers=settings.workers)
+                                overrides, pool)
     return _Population(unit, statistics, distance(statistics[:, fit], target_set.fit_targets))
 
 
@@ -239,7 +244,8 @@ def _reflect(unit: np.ndarray) -> np.ndarray:
 
 
 def _refill(kept: _Population, n: int, epsilon: float, settings: AbcSettings,
-            rng: np.random.Generator, simulate: Any) -> tuple[_Population, int]:
+            rng: np.random.Generator, simulate: Callable[[np.ndarray], _Population],
+            ) -> tuple[_Population, int]:
     """Copy ``n`` kept vectors and move each by MH steps; return them and the steps accepted."""
     copies = kept.take(rng.integers(len(kept.distances), size=n))
     d = kept.unit.shape[1]
@@ -266,18 +272,20 @@ def run_abc(target_set: TargetSet, settings: AbcSettings,
         The same for the same targets, settings and overrides, whatever
         ``settings.workers`` is.
     """
-    from scipy.stats import qmc
-
     fixed = dict(overrides or {})
+    with worker_pool(settings.workers) as pool:
+        return _run(target_set, settings, fixed, pool)
+
+
+def _run(target_set: TargetSet, settings: AbcSettings, fixed: dict[str, Any],
+         pool: Executor | None) -> Posterior:
     rng = np.random.default_rng(settings.seed)
     parameters = target_set.parameters
 
     def simulate(unit: np.ndarray) -> _Population:
-        return _simulate(target_set, settings, unit, fixed)
+        return _simulate(target_set, settings, unit, fixed, pool)
 
-    sobol = qmc.Sobol(d=len(parameters), scramble=True, rng=rng)
-    unit = sobol.random_base2(max(0, math.ceil(math.log2(settings.draws))))[:settings.draws]
-    prior = simulate(unit)
+    prior = simulate(sobol_unit(settings.draws, len(parameters), rng))
     population = prior.closest(settings.n_kept)
     rounds = [Round(float(population.distances.max()), settings.n_kept / settings.draws,
                     settings.draws)]

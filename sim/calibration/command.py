@@ -16,10 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from sim.calibration.abc import AbcSettings, Posterior, run_abc
-from sim.calibration.output import prepare_folder, write_outputs
-from sim.calibration.simulate import scenario_value
+from sim.calibration.simulate import shipped_values
 from sim.calibration.targets import TargetSet, load_targets
-from sim.scenario import ScenarioError, load_scenario, parse_assignment
+from sim.scenario import ScenarioError, parse_assignment
 from sim.scenario.documents import OVERRIDE_SOURCE
 
 __all__ = ["add_arguments", "calibrate_command"]
@@ -120,15 +119,10 @@ def _check_fixed(target_set: TargetSet, overrides: dict[str, str]) -> None:
                                 f"the parameters of {target_set.file}")
 
 
-def shipped_values(target_set: TargetSet) -> dict[str, float]:
-    """Return each parameter's value in the targets file's ``calibrated_base``."""
-    scenario = load_scenario(target_set.calibrated_base)
-    values = {p.key: scenario_value(scenario, p.key) for p in target_set.parameters}
-    return {key: value for key, value in values.items() if value is not None}
-
-
 def calibrate_command(args: argparse.Namespace) -> int:
     """Run the calibration and write its files; print a summary; return 0."""
+    from sim.calibration.output import prepare_folder, write_outputs  # matplotlib: load late
+
     overrides = dict(parse_assignment(text) for text in args.set)
     settings = _settings(args)
     target_set = load_targets(args.targets, overrides)

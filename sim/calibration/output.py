@@ -80,10 +80,11 @@ def calibrated_toml(posterior: Posterior, out: Path, command: str) -> str:
     for key, raw in posterior.overrides.items():
         table, _, leaf = key.rpartition(".")
         tables.setdefault(table, []).append(f"{leaf} = {_toml_value(raw)}  # fixed by --set")
+    calibrated = posterior.calibrated()
     for p in target_set.parameters:
         table, _, leaf = p.key.rpartition(".")
         row = summary.loc[p.key]
-        line = f"{leaf} = {_toml_value(row['calibrated'])}"
+        line = f"{leaf} = {_toml_value(calibrated[p.key])}"
         tables.setdefault(table, []).append(
             f"{line:<40} # posterior 90%: [{row['p05']:.3g}, {row['p95']:.3g}]; "
             f"prior {p.scale} [{p.low:g}, {p.high:g}]")
@@ -100,7 +101,7 @@ def calibrated_toml(posterior: Posterior, out: Path, command: str) -> str:
         f"description = {json.dumps('Calibrated against ' + target_set.name + ' targets.')}",
     ]
     lines += tables.pop("", [])
-    for table, entries in tables.items():
+    for table, entries in sorted(tables.items()):
         lines += ["", f"[{table}]", *entries]
     return "\n".join(lines) + "\n"
 
@@ -134,7 +135,7 @@ def write_outputs(posterior: Posterior, out: Path, command: str, seconds: float,
     shipped : mapping, optional
         Values currently in the shipped scenario, drawn on the posterior figure.
     """
-    from sim.scenario import load_scenario
+    from sim.scenario import ScenarioError, load_scenario
 
     written = []
     accepted = _draws_frame(posterior, posterior.values, posterior.statistics,
@@ -148,7 +149,10 @@ def write_outputs(posterior: Posterior, out: Path, command: str, seconds: float,
         written.append(out / name)
     scenario = out / "calibrated.toml"
     scenario.write_text(calibrated_toml(posterior, out, command), encoding="utf-8")
-    load_scenario(scenario)  # a file we write must load: a failure here is our bug
+    try:
+        load_scenario(scenario)
+    except ScenarioError as exc:  # a file we write must load: this is our bug, not the user's
+        raise RuntimeError(f"the calibrated scenario does not load: {exc}") from exc
     record = out / "calibration.json"
     record.write_text(json.dumps(_settings_record(posterior, command, seconds), indent=2)
                       + "\n", encoding="utf-8")

@@ -14,6 +14,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 import numpy as np
 
 from sim.calibration.abc import Posterior
@@ -21,15 +22,20 @@ from sim.calibration.targets import Parameter, Target
 
 __all__ = ["plot_pairs", "plot_posterior", "plot_targets", "save"]
 
+_HORIZONTAL = ({"orientation": "horizontal"}
+               if tuple(int(v) for v in matplotlib.__version__.split(".")[:2]) >= (3, 10)
+               else {"vert": False})
+"""Horizontal box plots (``vert`` is deprecated from Matplotlib 3.10)."""
+
 PRIOR_COLOUR = "#b8b8b8"
 POSTERIOR_COLOUR = "#1f77b4"
 BAND_COLOUR = "#f4a259"
 
 
-def save(fig: plt.Figure, path: Path) -> Path:
+def save(fig: plt.Figure, path: Path, dpi: int = 110) -> Path:
     """Write ``fig`` as a PNG at ``path`` (creating folders) and close it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    fig.savefig(path, dpi=dpi, bbox_inches="tight")
     plt.close(fig)
     return path
 
@@ -38,6 +44,32 @@ def _bins(parameter: Parameter, n: int = 30) -> np.ndarray:
     if parameter.scale == "log":
         return np.geomspace(parameter.low, parameter.high, n + 1)
     return np.linspace(parameter.low, parameter.high, n + 1)
+
+
+def _log_axis_labels(axis: matplotlib.axis.Axis, low: float, high: float,
+                     crowded: bool = False) -> None:
+    """Plain numbers on a log axis: 1, 2, 5 per decade on short spans, else 1 per decade."""
+    few = crowded or high / low > 300
+    axis.set_major_locator(mticker.LogLocator(base=10, subs=(1.0,) if few else (1.0, 2.0, 5.0)))
+    axis.set_major_formatter(mticker.FuncFormatter(_plain))
+    axis.set_minor_formatter(mticker.NullFormatter())
+
+
+def _plain(value: float, _position: object = None) -> str:
+    return f"{value:,.0f}" if value >= 1 else f"{value:g}"
+
+
+def _fractions(values: np.ndarray) -> np.ndarray:
+    return np.full(len(values), 1.0 / max(1, len(values)))
+
+
+def _legend_entries(axes: Sequence[plt.Axes]) -> tuple[list, list[str]]:
+    """Legend handles and labels of all panels, each label once."""
+    entries: dict[str, object] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            entries.setdefault(label, handle)
+    return list(entries.values()), list(entries)
 
 
 def _grid(n: int, columns: int, size: tuple[float, float]) -> tuple[plt.Figure, np.ndarray]:
@@ -66,20 +98,22 @@ def plot_posterior(posterior: Posterior, path: Path,
     fig, axes = _grid(len(parameters), 4, (3.6, 2.7))
     for j, (ax, p) in enumerate(zip(axes, parameters, strict=True)):
         bins = _bins(p)
-        ax.hist(posterior.prior_values[:, j], bins=bins, density=True, color=PRIOR_COLOUR,
-                label="prior draws")
-        ax.hist(posterior.values[:, j], bins=bins, density=True, color=POSTERIOR_COLOUR,
+        prior, accepted = posterior.prior_values[:, j], posterior.values[:, j]
+        ax.hist(prior, bins=bins, weights=_fractions(prior), color=PRIOR_COLOUR,
+                label="prior draws (round 0)")
+        ax.hist(accepted, bins=bins, weights=_fractions(accepted), color=POSTERIOR_COLOUR,
                 alpha=0.75, label="accepted (posterior)")
         ax.axvline(calibrated[p.key], color="black", lw=1.5, label="calibrated (medoid)")
         if shipped and p.key in shipped:
             ax.axvline(shipped[p.key], color="#d62728", lw=1.2, ls="--", label="shipped value")
         if p.scale == "log":
             ax.set_xscale("log")
+            _log_axis_labels(ax.xaxis, p.low, p.high)
         ax.set_title(p.label, fontsize=10)
         ax.set_xlabel(p.unit, fontsize=8)
-        ax.set_yticks([])
+        ax.set_ylabel("share of sets", fontsize=8)
         ax.tick_params(labelsize=8)
-    handles, labels = axes[0].get_legend_handles_labels()
+    handles, labels = _legend_entries(axes)
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False,
                bbox_to_anchor=(0.5, -0.02))
     fig.suptitle(f"Posterior of the behavioural parameters: {len(posterior.values)} accepted "
@@ -106,13 +140,15 @@ def plot_pairs(posterior: Posterior, path: Path) -> Path:
                 ax.set_yticks([])
             else:
                 ax.scatter(posterior.values[:, j], posterior.values[:, i], s=3, c=colour,
-                           cmap="viridis_r")
+                           cmap="viridis")
                 ax.set_ylim(pi.low, pi.high)
                 if pi.scale == "log":
                     ax.set_yscale("log")
+                    _log_axis_labels(ax.yaxis, pi.low, pi.high, crowded=True)
             ax.set_xlim(pj.low, pj.high)
             if pj.scale == "log":
                 ax.set_xscale("log")
+                _log_axis_labels(ax.xaxis, pj.low, pj.high, crowded=True)
             ax.tick_params(labelsize=5)
             if i == d - 1:
                 ax.set_xlabel(pj.label, fontsize=7)
@@ -125,7 +161,7 @@ def plot_pairs(posterior: Posterior, path: Path) -> Path:
     fig.suptitle("Accepted parameter sets, pair by pair (colour: distance, darker = closer; "
                  "axes span the prior)", fontsize=11)
     fig.tight_layout(rect=(0, 0, 1, 0.98))
-    return save(fig, path)
+    return save(fig, path, dpi=85)
 
 
 def _log_axis(target: Target) -> bool:
@@ -154,7 +190,7 @@ def plot_targets(targets: Sequence[Target], distributions: Sequence[Mapping[str,
         data = [np.asarray(series[k], dtype=float) for k in labels]
         floor = target.low / 20 if _log_axis(target) else None
         shown = [np.maximum(v, floor) if floor else v for v in data]
-        ax.boxplot(shown, vert=False, whis=(5, 95), showfliers=False, widths=0.55,
+        ax.boxplot(shown, **_HORIZONTAL, whis=(5, 95), showfliers=False, widths=0.55,
                    medianprops={"color": "black"},
                    boxprops={"facecolor": POSTERIOR_COLOUR, "alpha": 0.6},
                    patch_artist=True)
@@ -162,11 +198,13 @@ def plot_targets(targets: Sequence[Target], distributions: Sequence[Mapping[str,
         ax.invert_yaxis()
         if _log_axis(target):
             ax.set_xscale("log")
+            left, right = ax.get_xlim()
+            _log_axis_labels(ax.xaxis, left, right)
         role = "fitted" if target.role == "fit" else "check only, not fitted"
         ax.set_title(f"{target.label} ({role})", fontsize=9.5)
         ax.set_xlabel(target.unit, fontsize=8)
         ax.tick_params(axis="x", labelsize=8)
-    handles, names = axes[0].get_legend_handles_labels()
+    handles, names = _legend_entries(axes)
     fig.legend(handles, names, loc="lower center", ncol=2, frameon=False,
                bbox_to_anchor=(0.5, -0.01))
     fig.suptitle(title, fontsize=12)

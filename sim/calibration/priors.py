@@ -16,7 +16,7 @@ from scipy.stats import qmc
 
 from sim.calibration.targets import Parameter
 
-__all__ = ["as_overrides", "from_unit", "sample_prior", "to_unit"]
+__all__ = ["as_overrides", "from_unit", "sample_prior", "sobol_unit", "to_unit"]
 
 
 def from_unit(parameters: Sequence[Parameter], unit: np.ndarray) -> np.ndarray:
@@ -59,18 +59,28 @@ def to_unit(parameters: Sequence[Parameter], values: np.ndarray) -> np.ndarray:
     return unit
 
 
-def sample_prior(parameters: Sequence[Parameter], n_draws: int, seed: int) -> np.ndarray:
-    """Draw ``n_draws`` parameter vectors from the prior.
+def sobol_unit(n_draws: int, d: int, rng: np.random.Generator) -> np.ndarray:
+    """Return the first ``n_draws`` points of a scrambled Sobol' sequence in ``[0, 1]^d``.
 
-    The first ``n_draws`` points of a scrambled Sobol' sequence of length the
-    next power of two (a power of two keeps the sequence balanced).
+    The sequence has the next power of two in length (a power of two keeps it
+    balanced); ``rng`` seeds the scramble.
 
     Returns
     -------
     ndarray of shape (n_draws, d), float64
     """
-    engine = qmc.Sobol(d=len(parameters), scramble=True, rng=np.random.default_rng(seed))
-    unit = engine.random_base2(max(0, math.ceil(math.log2(n_draws))))[:n_draws]
+    engine = qmc.Sobol(d=d, scramble=True, rng=rng)
+    return engine.random_base2(max(0, math.ceil(math.log2(n_draws))))[:n_draws]
+
+
+def sample_prior(parameters: Sequence[Parameter], n_draws: int, seed: int) -> np.ndarray:
+    """Draw ``n_draws`` parameter vectors from the prior (seeded Sobol' points).
+
+    Returns
+    -------
+    ndarray of shape (n_draws, d), float64
+    """
+    unit = sobol_unit(n_draws, len(parameters), np.random.default_rng(seed))
     return from_unit(parameters, unit)
 
 

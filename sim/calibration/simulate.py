@@ -9,18 +9,22 @@ may be spread over worker processes; the result does not depend on how.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
 from sim.calibration.priors import as_overrides
 from sim.calibration.statistics import STATISTICS
-from sim.calibration.targets import Parameter, Target
+from sim.calibration.targets import Parameter, Target, TargetSet
 from sim.scenario import Scenario, load_scenario
 
-__all__ = ["scenario_value", "simulate_draw", "simulate_draws"]
+DRAWS_PER_CHUNK = 8
+"""Draws sent to a worker at a time (small enough to balance, large enough to amortise)."""
+
+__all__ = ["scenario_value", "shipped_values", "simulate_draw", "simulate_draws", "worker_pool"]
 
 
 def scenario_value(scenario: Scenario, key: str) -> Any:
@@ -39,6 +43,13 @@ def scenario_value(scenario: Scenario, key: str) -> Any:
             return None
         node = node[part]
     return node
+
+
+def shipped_values(target_set: TargetSet) -> dict[str, Any]:
+    """Return each parameter's value in the targets file's ``calibrated_base`` scenario."""
+    scenario = load_scenario(target_set.calibrated_base)
+    values = {p.key: scenario_value(scenario, p.key) for p in target_set.parameters}
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def simulate_draw(parameters: Sequence[Parameter], targets: Sequence[Target], row: np.ndarray,
@@ -80,30 +91,43 @@ def _chunk(args: tuple[Any, ...]) -> np.ndarray:
 
 def simulate_draws(parameters: Sequence[Parameter], targets: Sequence[Target],
                    values: np.ndarray, seeds: np.ndarray,
-                   overrides: Mapping[str, Any] | None = None, workers: int = 1) -> np.ndarray:
+                   overrides: Mapping[str, Any] | None = None,
+                   pool: Executor | None = None) -> np.ndarray:
     """Measure every target for every draw.
 
     Parameters
     ----------
     values : ndarray of shape (n_draws, d)
-    workers : int
-        Worker processes; 1 runs in this process. Workers are spawned (not
-        forked), so a script that calls this with ``workers > 1`` needs the
-        ``if __name__ == "__main__":`` guard.
+    pool : Executor, optional
+        Worker processes (see :func:`worker_pool`); without one, draws run in
+        this process.
 
     Returns
     -------
     ndarray of shape (n_draws, k, n_runs), float64
-        The same numbers whatever ``workers`` is.
+        The same numbers with or without a pool.
     """
     if len(values) == 0:
         return np.empty((0, len(targets), len(seeds)))
     fixed = dict(overrides or {})
-    if workers <= 1:
+    if pool is None:
         return _chunk((tuple(parameters), tuple(targets), values, seeds, fixed))
-    n_chunks = min(len(values), 8 * workers)
+    n_chunks = -(-len(values) // DRAWS_PER_CHUNK)
     chunks = [(tuple(parameters), tuple(targets), rows, seeds, fixed)
               for rows in np.array_split(values, n_chunks) if len(rows)]
+    return np.concatenate(list(pool.map(_chunk, chunks)))
+
+
+@contextmanager
+def worker_pool(workers: int) -> Iterator[Executor | None]:
+    """Yield a pool of ``workers`` spawned processes, or ``None`` for one worker.
+
+    Workers are spawned (not forked), so a script that uses more than one
+    needs the ``if __name__ == "__main__":`` guard.
+    """
+    if workers <= 1:
+        yield None
+        return
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return np.concatenate(list(pool.map(_chunk, chunks)))
+        yield pool

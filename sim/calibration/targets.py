@@ -77,7 +77,8 @@ class Target:
     window : tuple of (str, str)
         First and last month, ``"YYYY-MM"``, both included.
     value, low, high : float
-        The published figure and its range, ``0 < low <= value <= high``.
+        The published figure and its range, ``0 < low <= value <= high``,
+        ``low < high``.
     unit, source, range_note, note : str
         Unit, citation, where the range comes from, and remarks.
     role : str
@@ -293,8 +294,10 @@ def _target(file: str, index: int, raw: Any, base: Path) -> Target:
     where = f"targets.{index}"
     values = _table(file, where, raw, _TARGET)
     values["scenario"] = _relative_file(file, f"{where}.scenario", base, values["scenario"])
-    if not 0 < values["low"] <= values["value"] <= values["high"]:
-        raise ScenarioError(file, f"{where}.value", "expected 0 < low <= value <= high, found "
+    if not (0 < values["low"] <= values["value"] <= values["high"]
+            and values["low"] < values["high"]):
+        raise ScenarioError(file, f"{where}.value", "expected 0 < low <= value <= high and "
+                            "low < high, found "
                             f"{values['low']:g}, {values['value']:g}, {values['high']:g}")
     if STATISTICS[values["statistic"]].needs_countries and not values["countries"]:
         raise ScenarioError(file, f"{where}.countries",
@@ -357,24 +360,22 @@ def _check_against_scenarios(target_set: TargetSet, overrides: dict[str, Any]) -
     from sim.world import month_labels
 
     file = str(target_set.file)
-    for path in (target_set.calibrated_base, *target_set.scenarios):
+    loaded = {}
+    for path in dict.fromkeys((target_set.calibrated_base, *target_set.scenarios)):
         for bound in ("low", "high"):
             chosen = {p.key: _at(p, getattr(p, bound)) for p in target_set.parameters}
             try:
-                scenario = load_scenario(path, {**overrides, **chosen})
+                loaded[path] = load_scenario(path, {**overrides, **chosen})
             except ScenarioError as exc:
                 raise _blame(target_set, exc, bound) from None
-        if path == target_set.calibrated_base:
-            known = scenario.to_dict()
-            for index, target in enumerate(target_set.targets):
-                if target.input and not _has_key(known, target.input):
-                    raise ScenarioError(file, f"targets.{index}.input",
-                                        f"expected a scenario key, found {target.input!r}")
-            continue
+    known = loaded[target_set.calibrated_base].to_dict()
+    for index, target in enumerate(target_set.targets):
+        if target.input and not _has_key(known, target.input):
+            raise ScenarioError(file, f"targets.{index}.input",
+                                f"expected a scenario key, found {target.input!r}")
+        scenario = loaded[target.scenario]
         dates = month_labels(scenario.time.start, scenario.time.months)
-        for index, target in enumerate(target_set.targets):
-            if target.scenario == path:
-                _check_target_fits(file, f"targets.{index}", target, scenario.countries, dates)
+        _check_target_fits(file, f"targets.{index}", target, scenario.countries, dates)
 
 
 def _check_target_fits(file: str, where: str, target: Target, countries: Mapping[str, Any],

@@ -1,0 +1,482 @@
+"""Tests for sim.calibration: targets files, statistics, distance, ABC, the command.
+
+The ABC tests run a tiny self-contained scenario written here (three countries,
+a few generated firms, six months), so they stay fast and do not move when the
+shipped defaults are recalibrated. "Published" figures for the recovery tests
+are produced by the model itself at known parameter values.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import sim
+from sim.calibration.abc import AbcSettings, run_abc
+from sim.calibration.distance import distance, standardised_residuals
+from sim.calibration.priors import from_unit, sample_prior, to_unit
+from sim.calibration.simulate import simulate_draw
+from sim.calibration.statistics import STATISTICS
+from sim.calibration.targets import Parameter, Target, load_targets
+from sim.cli import main
+from sim.reference import H100E_TPP
+from sim.results import COUNTRY_METRICS, Results
+
+REPO = Path(__file__).resolve().parent.parent
+PUBLISHED = REPO / "scenarios" / "targets" / "published.toml"
+
+TINY = """
+name = "tiny"
+description = "Three countries, a few generated firms, six months."
+[time]
+start = "2024-01"
+months = 6
+[rules]
+chip_rule = "none"
+tiered_caps = false
+tiers_from = "2025-05"
+tiers_until = ""
+cap_tpp = 790_000_000
+cap_period = "cumulative"
+g2g_multiplier = 2.0
+lpp_tpp_per_year = 26_900_000
+uveu_tier1_min_share = 0.75
+uveu_tier2_max_share = 0.07
+uveu_home_min_share = 0.50
+nveu_cap_h100e = [100_000, 270_000, 320_000]
+compliant_controlled_from = ""
+remote_compute_allowed = true
+allocation = "pro_rata"
+[market]
+frontier_chip = "H100"
+compliant_chip = "H20"
+domestic_chip = "ASCEND_910C"
+frontier_capacity_chips = 10_000_000
+compliant_capacity_chips = 10_000_000
+frontier_price_usd = 25_000
+compliant_price_usd = 12_000
+size_tail_alpha = 1.5
+demand_noise = 0.2
+backlog_months = 3
+compliant_share = 0.4
+substitution_share = 0.5
+remote_share = 0.1
+depreciation_months = 60
+[market.firm_demand_h100e]
+buyer = 40.0
+research = 4.0
+champion = 400.0
+broker = 60.0
+[diversion]
+divert_share = 0.5
+broker_appetite = 1.0
+initial_premium = 1.5
+premium_sensitivity = 1.0
+premium_inertia = 0.8
+[enforcement]
+detection = 0.1
+measures_multiplier = 1.0
+[tiers]
+tier1 = ["USA"]
+tier3 = ["CHN"]
+[country_defaults]
+demand_scale = 1.0
+growth_per_year = 1.2
+enforcement = 1.0
+transit = 1.0
+domestic_capacity_h100e = 0
+g2g = false
+firms = { buyer = 4, research = 1, champion = 0, broker = 0 }
+[countries.USA]
+demand_scale = 3.0
+[countries.CHN]
+domestic_capacity_h100e = 100_000
+[countries.SGP]
+firms = { buyer = 2, research = 0, champion = 0, broker = 3 }
+"""
+
+DENIED = """
+extends = "tiny.toml"
+name = "tiny_denied"
+description = "The tiny market under the October 2023 rule: China denied."
+[rules]
+chip_rule = "oct2023"
+"""
+
+PARAMETERS = """
+[[parameters]]
+key = "countries.CHN.demand_scale"
+label = "China's demand scale"
+low = 0.5
+high = 8.0
+scale = "log"
+
+[[parameters]]
+key = "market.substitution_share"
+label = "substitution share"
+low = 0.05
+high = 1.0
+"""
+
+
+def _target_toml(name: str, statistic: str, scenario: str, value: float, low: float,
+                 high: float, countries: str = '["CHN"]', role: str = "fit",
+                 window: str = '["2024-01", "2024-06"]') -> str:
+    return f"""
+[[targets]]
+name = "{name}"
+label = "{name}"
+statistic = "{statistic}"
+scenario = "{scenario}"
+countries = {countries}
+window = {window}
+value = {value}
+low = {low}
+high = {high}
+source = "the model itself"
+role = "{role}"
+"""
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    """A folder with the tiny scenarios."""
+    (tmp_path / "tiny.toml").write_text(TINY, encoding="utf-8")
+    (tmp_path / "tiny_denied.toml").write_text(DENIED, encoding="utf-8")
+    return tmp_path
+
+
+def _write_targets(folder: Path, body: str, header: str | None = None) -> Path:
+    path = folder / "targets.toml"
+    header = header if header is not None else (
+        'name = "tiny_targets"\ncalibrated_base = "tiny.toml"\n')
+    path.write_text(header + body, encoding="utf-8")
+    return path
+
+
+def _good_body() -> str:
+    return (PARAMETERS
+            + _target_toml("share", "revenue_share", "tiny.toml", 0.3, 0.2, 0.4)
+            + _target_toml("domestic", "domestic_chips", "tiny_denied.toml", 5e4, 1e4, 2e5))
+
+
+# ----- targets files ---------------------------------------------------------------------
+
+
+def test_published_targets_load_with_sources_and_windows():
+    target_set = load_targets(PUBLISHED)
+    assert target_set.fit_targets and target_set.parameters
+    for target in target_set.targets:
+        assert target.source.startswith("DOMAIN.md")
+        assert target.low <= target.value <= target.high
+        assert target.scenario.is_file()
+        assert target.role in ("fit", "check")
+    for target in target_set.targets:
+        if target.role == "check":
+            assert target.note, f"{target.name}: a check target must say why"
+
+
+def test_tiny_targets_load(tiny: Path):
+    target_set = load_targets(_write_targets(tiny, _good_body()))
+    assert [p.key for p in target_set.parameters] == ["countries.CHN.demand_scale",
+                                                      "market.substitution_share"]
+    assert target_set.parameters[0].scale == "log"
+    assert target_set.targets[1].scenario == tiny / "tiny_denied.toml"
+    assert target_set.scenarios == (tiny / "tiny.toml", tiny / "tiny_denied.toml")
+
+
+GOOD_TARGET = _target_toml("share", "revenue_share", "tiny.toml", 0.3, 0.2, 0.4)
+
+BAD_FILES = [
+    ("malformed", PARAMETERS + GOOD_TARGET + "[[targets]\n", ""),
+    ("unknown top key", "nmae = 1\n" + PARAMETERS + GOOD_TARGET, "nmae"),
+    ("unknown statistic", PARAMETERS + GOOD_TARGET.replace("revenue_share", "revenue"),
+     "targets.0.statistic"),
+    ("unknown target key", PARAMETERS + GOOD_TARGET.replace("role =", "rol ="), "targets.0.rol"),
+    ("unknown parameter key",
+     PARAMETERS.replace("market.substitution_share", "market.substitution_shar") + GOOD_TARGET,
+     "parameters.1.key"),
+    ("bounds reversed", PARAMETERS.replace("low = 0.05", "low = 1.5") + GOOD_TARGET,
+     "parameters.1.high"),
+    ("log bound not positive", PARAMETERS.replace("low = 0.5", "low = 0.0") + GOOD_TARGET,
+     "parameters.0.low"),
+    ("bound out of the field's range", PARAMETERS.replace("high = 1.0", "high = 1.5")
+     + GOOD_TARGET, "parameters.1.high"),
+    ("value outside range", PARAMETERS + GOOD_TARGET.replace("value = 0.3", "value = 0.5"),
+     "targets.0.value"),
+    ("window outside the scenario",
+     PARAMETERS + GOOD_TARGET.replace('"2024-06"]', '"2024-09"]'), "targets.0.window"),
+    ("window reversed", PARAMETERS + GOOD_TARGET.replace('["2024-01", "2024-06"]',
+                                                         '["2024-06", "2024-01"]'),
+     "targets.0.window"),
+    ("country not modelled", PARAMETERS + GOOD_TARGET.replace('["CHN"]', '["FRA"]'),
+     "targets.0.countries"),
+    ("missing scenario", PARAMETERS + GOOD_TARGET.replace("tiny.toml", "nowhere.toml"),
+     "targets.0.scenario"),
+    ("duplicate name", PARAMETERS + GOOD_TARGET + GOOD_TARGET, "targets.1.name"),
+    ("no fit target", PARAMETERS + GOOD_TARGET.replace('role = "fit"', 'role = "check"'),
+     "targets"),
+    ("wrong type", PARAMETERS.replace("high = 8.0", 'high = "8"') + GOOD_TARGET,
+     "parameters.0.high"),
+    ("no parameters", GOOD_TARGET, "parameters"),
+    ("unknown input key", PARAMETERS + GOOD_TARGET.replace(
+        'role = "fit"', 'role = "fit"\ninput = "diversion.initial_premum"'), "targets.0.input"),
+]
+
+
+@pytest.mark.parametrize(("case", "body", "key"), BAD_FILES, ids=[c[0] for c in BAD_FILES])
+def test_bad_targets_file_names_file_and_key(tiny: Path, case: str, body: str, key: str):
+    path = _write_targets(tiny, body)
+    with pytest.raises(sim.ScenarioError) as caught:
+        load_targets(path)
+    assert caught.value.file == str(path), case
+    assert caught.value.key == key, str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_missing_targets_file_names_it(tmp_path: Path):
+    with pytest.raises(sim.ScenarioError) as caught:
+        load_targets(tmp_path / "none.toml")
+    assert caught.value.file == str(tmp_path / "none.toml")
+
+
+# ----- statistics on hand-built results --------------------------------------------------
+
+
+def _results(metrics: dict[str, np.ndarray], premium: np.ndarray) -> Results:
+    """Two runs, three months (2024-01..03), countries CHN, HKG, USA."""
+    full = {name: np.zeros((2, 3, 3), dtype=np.int64) for name in COUNTRY_METRICS}
+    full.update(metrics)
+    full["grey_premium"] = premium
+    return Results(scenario_name="hand", digest="0", seeds=np.array([0, 1]),
+                   countries=("CHN", "HKG", "USA"), tiers=(3, 3, 1),
+                   dates=("2024-01", "2024-02", "2024-03"), metrics=full,
+                   scenario={"market": {"domestic_chip": "ASCEND_910C"}}, version="test")
+
+
+def _flow(values_by_country: dict[int, list[int]]) -> np.ndarray:
+    """The same monthly flows in both runs, second run doubled."""
+    array = np.zeros((2, 3, 3), dtype=np.int64)
+    for country, months in values_by_country.items():
+        array[0, :, country] = months
+    array[1] = 2 * array[0]
+    return array
+
+
+def test_statistics_on_hand_built_results():
+    h = H100E_TPP
+    results = _results({
+        "diverted_received_tpp": _flow({0: [h, 2 * h, 4 * h], 1: [h, 0, 0], 2: [7 * h, 0, 0]}),
+        "delivered_tpp": _flow({0: [h, h, h], 2: [100 * h, 100 * h, 100 * h]}),
+        "substituted_tpp": _flow({0: [12_800, 0, 25_600]}),
+        "revenue_usd": _flow({0: [10, 10, 10], 1: [0, 10, 0], 2: [30, 30, 30]}),
+        "rented_tpp": _flow({0: [3 * h, 0, 0]}),
+    }, premium=np.array([[1.2, 1.4, 1.9], [1.0, 1.0, 1.0]]))
+    china, window = ("CHN", "HKG"), ("2024-02", "2024-03")
+    # CHN + HKG, Feb-Mar: 2 + 4 + 0 + 0 = 6 H100e (run 2 doubled).
+    np.testing.assert_allclose(STATISTICS["diverted_h100e"].compute(results, china, window),
+                               [6.0, 12.0])
+    # Ascend 910C is 12,800 TPP: Feb-Mar 25,600 TPP = 2 chips.
+    np.testing.assert_allclose(STATISTICS["domestic_chips"].compute(results, ("CHN",), window),
+                               [2.0, 4.0])
+    # Revenue Feb-Mar: CHN 20 + HKG 10 of 30 + 80 total: 30 / 90.
+    np.testing.assert_allclose(STATISTICS["revenue_share"].compute(results, china, window),
+                               [1 / 3, 1 / 3])
+    # Jan only: 3 H100e rented by CHN.
+    np.testing.assert_allclose(
+        STATISTICS["rented_h100e"].compute(results, china, ("2024-01", "2024-01")), [3.0, 6.0])
+    # Diverted 6h of 6h + 2h delivered + 25,600 substituted TPP.
+    expected = 6 * h / (6 * h + 2 * h + 25_600)
+    np.testing.assert_allclose(
+        STATISTICS["diverted_share_of_additions"].compute(results, china, window),
+        [expected, expected])
+    np.testing.assert_allclose(
+        STATISTICS["grey_premium_mean"].compute(results, (), window), [1.65, 1.0])
+
+
+def test_statistics_guard_against_nothing_to_divide():
+    results = _results({}, premium=np.ones((2, 3)))
+    window = ("2024-01", "2024-03")
+    assert STATISTICS["revenue_share"].compute(results, ("CHN",), window).tolist() == [0, 0]
+    assert STATISTICS["diverted_share_of_additions"].compute(
+        results, ("CHN",), window).tolist() == [0, 0]
+    with pytest.raises(ValueError, match="outside the run"):
+        STATISTICS["diverted_h100e"].compute(results, ("CHN",), ("2025-01", "2025-02"))
+    with pytest.raises(ValueError, match="not modelled"):
+        STATISTICS["diverted_h100e"].compute(results, ("FRA",), window)
+
+
+# ----- distance and priors ---------------------------------------------------------------
+
+
+def _target(value: float, low: float, high: float) -> Target:
+    return Target(name="t", label="t", statistic="diverted_h100e", scenario=Path("x"),
+                  countries=("CHN",), window=("2024-01", "2024-12"), value=value, low=low,
+                  high=high, unit="", source="", range_note="", note="", role="fit", input="")
+
+
+@given(st.floats(1.0, 1e5), st.floats(1.01, 100.0), st.floats(1.01, 100.0),
+       st.floats(0.01, 1e4))
+def test_standardised_residual_is_within_one_exactly_inside_the_range(value, below, above,
+                                                                      ratio):
+    target = _target(value, value / below, value * above)
+    statistic = max(value * ratio, target.low / 10)
+    z = standardised_residuals(np.array([[statistic]]), [target])[0, 0]
+    inside = target.low <= statistic <= target.high
+    assert (abs(z) <= 1 + 1e-9) == inside or math.isclose(abs(z), 1, rel_tol=1e-9)
+
+
+def test_distance_is_zero_at_the_figure_and_one_at_the_ends():
+    target = _target(140_000, 10_000, 300_000)
+    stats = np.array([[[140_000.0]], [[10_000.0]], [[300_000.0]]])
+    np.testing.assert_allclose(distance(stats, [target]), [0.0, 1.0, 1.0])
+
+
+def test_prior_maps_unit_cube_to_bounds_and_back():
+    log = Parameter("a", 10.0, 1000.0, "log", False, "a", "", "")
+    whole = Parameter("b", 0.0, 10.0, "linear", True, "b", "", "")
+    unit = np.array([[0.0, 0.0], [0.5, 0.52], [1.0, 1.0]])
+    values = from_unit([log, whole], unit)
+    np.testing.assert_allclose(values[:, 0], [10.0, 100.0, 1000.0])
+    assert values[:, 1].tolist() == [0.0, 5.0, 10.0]
+    np.testing.assert_allclose(to_unit([log, whole], values)[:, 0], unit[:, 0], atol=1e-12)
+    draws = sample_prior([log, whole], 100, seed=3)
+    assert draws.shape == (100, 2)
+    assert (draws[:, 0] >= 10).all() and (draws[:, 0] <= 1000).all()
+
+
+# ----- ABC on synthetic data generated by the model -----------------------------------------
+
+
+TRUTH = {"countries.CHN.demand_scale": 2.0, "market.substitution_share": 0.6}
+
+
+def _synthetic_targets(tiny: Path, settings: AbcSettings) -> Path:
+    """Targets whose 'published' figures are the model's own output at TRUTH (+-10%)."""
+    placeholder = load_targets(_write_targets(tiny, _good_body()))
+    truth = np.array([TRUTH[p.key] for p in placeholder.parameters])
+    observed = simulate_draw(placeholder.parameters, placeholder.targets, truth,
+                             settings.seeds).mean(axis=1)
+    body = PARAMETERS + "".join(
+        _target_toml(t.name, t.statistic, t.scenario.name, v, 0.9 * v, 1.1 * v)
+        for t, v in zip(placeholder.targets, observed, strict=True))
+    return _write_targets(tiny, body)
+
+
+def test_abc_recovers_parameters_from_the_models_own_output(tiny: Path):
+    settings = AbcSettings(draws=64, accept=16, rounds=3, replicates=2, seed=0)
+    target_set = load_targets(_synthetic_targets(tiny, settings))
+    posterior = run_abc(target_set, settings)
+    summary = posterior.summary().set_index("parameter")
+    for key, true in TRUTH.items():
+        row = summary.loc[key]
+        assert row["p05"] <= true <= row["p95"], (key, row.to_dict())
+        assert row["shrinkage"] < 0.5, (key, row.to_dict())
+    assert summary.loc["countries.CHN.demand_scale", "median"] == pytest.approx(2.0, rel=0.15)
+    assert summary.loc["market.substitution_share", "median"] == pytest.approx(0.6, abs=0.1)
+    assert posterior.rounds[-1].epsilon < posterior.rounds[0].epsilon
+
+
+def test_rejection_abc_keeps_the_closest_prior_draws(tiny: Path):
+    settings = AbcSettings(draws=32, accept=0.25, rounds=0, replicates=1, seed=1)
+    posterior = run_abc(load_targets(_synthetic_targets(tiny, settings)), settings)
+    assert len(posterior.values) == 8
+    assert np.all(np.diff(posterior.distances) >= 0)
+    prior_distance = np.sort(distance(posterior.prior_statistics,
+                                      posterior.target_set.fit_targets))
+    np.testing.assert_allclose(posterior.distances, prior_distance[:8])
+
+
+def test_abc_is_deterministic_given_the_seed(tiny: Path):
+    path = _write_targets(tiny, _good_body())
+    target_set = load_targets(path)
+    settings = AbcSettings(draws=16, accept=4, rounds=2, replicates=1, seed=5)
+    first, again = run_abc(target_set, settings), run_abc(target_set, settings)
+    np.testing.assert_array_equal(first.values, again.values)
+    np.testing.assert_array_equal(first.distances, again.distances)
+    other = run_abc(target_set, AbcSettings(draws=16, accept=4, rounds=2, replicates=1, seed=6))
+    assert not np.array_equal(first.prior_values, other.prior_values)
+
+
+# ----- the command line ------------------------------------------------------------------
+
+
+def test_calibrate_writes_the_expected_files(tiny: Path, tmp_path: Path, capsys):
+    targets = _write_targets(tiny, _good_body())
+    out = tmp_path / "out"
+    status = main(["calibrate", str(targets), "--out", str(out), "--draws", "16", "--accept",
+                   "4", "--rounds", "1", "--replicates", "1", "--seed", "2"])
+    assert status == 0
+    for name in ("accepted.csv", "prior_draws.csv", "posterior.csv", "rounds.csv",
+                 "calibrated.toml", "calibration.json", "posterior.png",
+                 "posterior_pairs.png", "targets.png"):
+        assert (out / name).is_file(), name
+    accepted = pd.read_csv(out / "accepted.csv")
+    assert len(accepted) == 16 and "distance" in accepted
+    assert len(pd.read_csv(out / "prior_draws.csv")) == 16
+    posterior = pd.read_csv(out / "posterior.csv").set_index("parameter")
+    scenario = sim.load_scenario(out / "calibrated.toml")
+    assert scenario.countries["CHN"].demand_scale == pytest.approx(
+        posterior.loc["countries.CHN.demand_scale", "calibrated"])
+    assert scenario.market.substitution_share == pytest.approx(
+        posterior.loc["market.substitution_share", "calibrated"])
+    text = (out / "calibrated.toml").read_text()
+    assert "python -m sim calibrate" in text and "--seed 2" in text
+    tomllib.loads(text)
+    assert "accepted" in capsys.readouterr().out
+
+
+def _one_error_line(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    return err
+
+
+def test_calibrate_bad_targets_file_exits_2(tiny: Path, tmp_path: Path, capsys):
+    targets = _write_targets(tiny, PARAMETERS.replace("low = 0.05", "low = 1.5") + GOOD_TARGET)
+    assert main(["calibrate", str(targets), "--out", str(tmp_path / "o")]) == 2
+    assert f"{targets}: parameters.1.high:" in _one_error_line(capsys)
+
+
+def test_calibrate_unknown_metric_exits_2(tiny: Path, tmp_path: Path, capsys):
+    targets = _write_targets(tiny, PARAMETERS + GOOD_TARGET.replace("revenue_share", "nope"))
+    assert main(["calibrate", str(targets), "--out", str(tmp_path / "o")]) == 2
+    assert "targets.0.statistic" in _one_error_line(capsys)
+
+
+def test_calibrate_unwritable_out_exits_2(tiny: Path, tmp_path: Path, capsys):
+    targets = _write_targets(tiny, _good_body())
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert main(["calibrate", str(targets), "--out", str(blocker / "out")]) == 2
+    assert str(blocker / "out") in _one_error_line(capsys)
+
+
+def test_calibrate_fixing_a_calibrated_key_exits_2(tiny: Path, tmp_path: Path, capsys):
+    targets = _write_targets(tiny, _good_body())
+    assert main(["calibrate", str(targets), "--out", str(tmp_path / "o"),
+                 "--set", "market.substitution_share=0.3"]) == 2
+    assert "market.substitution_share" in _one_error_line(capsys)
+
+
+def test_calibrate_accepting_more_than_drawn_exits_2(tiny: Path, tmp_path: Path, capsys):
+    targets = _write_targets(tiny, _good_body())
+    assert main(["calibrate", str(targets), "--out", str(tmp_path / "o"), "--draws", "8",
+                 "--accept", "9"]) == 2
+    assert "--accept" in _one_error_line(capsys)
+
+
+@pytest.mark.parametrize("option", [["--accept", "1.5"], ["--accept", "0"], ["--draws", "0"],
+                                    ["--rounds", "-1"], ["--min-acceptance", "2"]])
+def test_calibrate_bad_option_exits_2(tiny: Path, option: list[str], capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["calibrate", str(_write_targets(tiny, _good_body())), *option])
+    assert caught.value.code == 2
+    _one_error_line(capsys)
