@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from sim.argtypes import integer_in
 from sim.experiment.errors import OutputError
 from sim.results import ResultsError
 from sim.scenario import ScenarioError, load_scenario, parse_assignment
@@ -23,6 +24,8 @@ EXIT_OK = 0
 EXIT_USAGE = 2
 MAX_SEED = 2**63 - 1
 """Seeds are int64 (and Mesa refuses negative ones)."""
+_POSITIVE = integer_in(1)
+_SEED = integer_in(0, MAX_SEED)
 
 
 class UsageError(Exception):
@@ -99,8 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run one scenario many times; results and summary")
     run.add_argument("scenario", help="scenario TOML file")
-    run.add_argument("--runs", type=_positive_int, default=10, help="replicates (default 10)")
-    run.add_argument("--seed", type=_seed, default=0, help="first seed (default 0)")
+    run.add_argument("--runs", type=_POSITIVE, default=10, help="replicates (default 10)")
+    run.add_argument("--seed", type=_SEED, default=0, help="first seed (default 0)")
     run.add_argument("--out", default="results/run", help="output folder")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="override a scenario value, e.g. enforcement.detection=0.3")
@@ -109,8 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare = commands.add_parser("compare", help="compare scenarios: results, summary.csv, "
                                                   "figures")
     compare.add_argument("scenarios", nargs="+", help="scenario TOML files")
-    compare.add_argument("--runs", type=_positive_int, default=10, help="replicates per scenario")
-    compare.add_argument("--seed", type=_seed, default=0, help="first seed (default 0)")
+    compare.add_argument("--runs", type=_POSITIVE, default=10, help="replicates per scenario")
+    compare.add_argument("--seed", type=_SEED, default=0, help="first seed (default 0)")
     compare.add_argument("--out", default="results/compare", help="output folder")
     compare.set_defaults(handler=cmd_compare)
 
@@ -118,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
                                               "finished points")
     sweep.add_argument("sweep_file", help="sweep TOML file (see scenarios/sweeps/)")
     sweep.add_argument("--out", default="results/sweep", help="output folder")
-    sweep.add_argument("--workers", type=_positive_int,
+    sweep.add_argument("--workers", type=_POSITIVE,
                        help="local worker processes (default: one per core); 1 runs in-process")
     sweep.add_argument("--scheduler", metavar="ADDRESS",
                        help="Dask scheduler address (tcp://host:8786), or 'local' for a "
@@ -138,26 +141,6 @@ def build_parser() -> argparse.ArgumentParser:
                        help="override a value before validating")
     check.set_defaults(handler=cmd_check)
     return parser
-
-
-def _positive_int(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, found {text!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, found {text!r}")
-    return number
-
-
-def _seed(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a seed in [0, 2**63), found {text!r}") from None
-    if not 0 <= number <= MAX_SEED:
-        raise argparse.ArgumentTypeError(f"expected a seed in [0, 2**63), found {text!r}")
-    return number
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.argtypes import integer_in
 from sim.calibration.abc import AbcSettings, Posterior, run_abc
 from sim.calibration.simulate import shipped_values
 from sim.calibration.targets import TargetSet, load_targets
@@ -26,24 +27,8 @@ __all__ = ["add_arguments", "calibrate_command"]
 _DEFAULTS = AbcSettings()
 
 
-def _count(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, found {text!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, found {text!r}")
-    return number
-
-
-def _rounds(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        number = -1
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, found {text!r}")
-    return number
+_count = integer_in(1)
+_rounds = integer_in(0)
 
 
 def _accept(text: str) -> float:
