@@ -480,3 +480,16 @@ def test_calibrate_bad_option_exits_2(tiny: Path, option: list[str], capsys):
         main(["calibrate", str(_write_targets(tiny, _good_body())), *option])
     assert caught.value.code == 2
     _one_error_line(capsys)
+
+
+def test_negative_calibration_seed_is_one_line_exit_2(tmp_path, capsys) -> None:
+    import pytest
+
+    from sim.cli import main
+
+    with pytest.raises(SystemExit) as ended:
+        main(["calibrate", "scenarios/targets/published.toml", "--out", str(tmp_path),
+              "--seed", "-1"])
+    assert ended.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--seed" in err

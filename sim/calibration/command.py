@@ -75,7 +75,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--replicates", type=_count, default=d.replicates,
                         help=f"runs per parameter set, seeds S, S+1, ... (default "
                              f"{d.replicates})")
-    parser.add_argument("--seed", type=int, default=d.seed,
+    parser.add_argument("--seed", type=integer_in(0, 2**63 - 1), default=d.seed,
                         help="seed of the prior draws, the moves and the first replicate "
                              "(default 0)")
     parser.add_argument("--workers", type=_count, default=d.workers,
