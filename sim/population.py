@@ -9,11 +9,11 @@ table of Pareto quantiles, so that both implementations read identical bits.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
 
+from sim.distributions import QUANTILE_BINS, pareto_quantiles
 from sim.rng import STREAM_SIZE, uniform
 from sim.scenario.schema import Scenario
 
@@ -25,14 +25,11 @@ __all__ = [
     "KIND_NAMES",
     "NONE",
     "NVEU",
-    "QUANTILE_BINS",
     "RESEARCH",
     "UVEU",
     "FirmTable",
     "firm_sizes_h100e",
     "firm_table",
-    "pareto_quantiles",
-    "size_quantile_max",
 ]
 
 BUYER, RESEARCH, CHAMPION, HYPERSCALER, BROKER = range(5)
@@ -40,35 +37,6 @@ KIND_NAMES = ("buyer", "research", "champion", "hyperscaler", "broker")
 NONE, UVEU, NVEU = range(3)
 _STATUS = {"none": NONE, "uveu": UVEU, "nveu": NVEU}
 _GENERATED_KINDS = (BUYER, RESEARCH, CHAMPION, BROKER)
-
-QUANTILE_BINS = 1024
-"""Resolution of the firm-size distribution (quantiles at bin mid-points)."""
-
-
-@functools.cache
-def pareto_quantiles(alpha: float) -> np.ndarray:
-    """Return Pareto(alpha) quantiles with median 1 at ``QUANTILE_BINS`` mid-points.
-
-    Parameters
-    ----------
-    alpha : float
-        Tail index (> 1: finite mean).
-
-    Returns
-    -------
-    ndarray of shape (QUANTILE_BINS,), float64
-        Increasing; a size is ``median * table[floor(u * QUANTILE_BINS)]``.
-    """
-    p = (np.arange(QUANTILE_BINS) + 0.5) / QUANTILE_BINS
-    table = (1.0 - p) ** (-1.0 / alpha) / 2.0 ** (1.0 / alpha)
-    table.setflags(write=False)
-    return table
-
-
-def size_quantile_max(alpha: float) -> float:
-    """Return the largest size multiple a generated firm can draw."""
-    return float(pareto_quantiles(alpha)[-1])
-
 
 @dataclass(frozen=True)
 class FirmTable:

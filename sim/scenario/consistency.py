@@ -108,7 +108,7 @@ def largest_monthly_demand_tpp(scenario: Scenario) -> float:
 
     Used to reject scenarios whose integer bookkeeping could overflow.
     """
-    from sim.population import size_quantile_max
+    from sim.distributions import size_quantile_max
     from sim.reference.chips import H100E_TPP
 
     sizes = scenario.market.firm_demand_h100e
@@ -138,7 +138,7 @@ def monthly_orders_bound_tpp(scenario: Scenario) -> dict[KeyPath, float]:
         ``("countries", code)``: the generated firms of a country;
         ``("firms", index)``: the subsidiaries of a named firm.
     """
-    from sim.population import size_quantile_max
+    from sim.distributions import size_quantile_max
     from sim.reference.chips import H100E_TPP
 
     market, years = scenario.market, scenario.time.months / 12
@@ -216,7 +216,7 @@ def _blame_orders(scenario: Scenario, doc: Document, largest: KeyPath | None) ->
 def _check_firm_demand(scenario: Scenario, doc: Document) -> None:
     if largest_monthly_demand_tpp(scenario) <= MAX_QUANTITY:
         return
-    from sim.population import size_quantile_max
+    from sim.distributions import size_quantile_max
 
     sizes, countries = scenario.market.firm_demand_h100e, scenario.countries
     kind = max(("buyer", "research", "champion", "broker"), key=lambda k: getattr(sizes, k))
