@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 
 from sim.atomic import write_atomically
+from sim.version import __version__
+from sim.world.metrics import COUNTRY_METRICS, STEP_METRICS
 
 if TYPE_CHECKING:
     from sim.world import World
@@ -33,16 +35,6 @@ __all__ = [
     "load_results",
 ]
 
-COUNTRY_METRICS = (
-    "demand_tpp", "shipped_tpp", "delivered_tpp", "lpp_tpp", "veu_tpp", "licensed_tpp",
-    "diversion_requested_tpp", "diversion_attempted_tpp", "diversion_seized_tpp",
-    "diverted_tpp", "diverted_received_tpp", "substituted_tpp", "rented_tpp", "unmet_tpp",
-    "revenue_usd", "quota_used_tpp", "quota_remaining_tpp", "stock_tpp",
-)
-"""Per-country metrics. Diversion attempted/seized/diverted are by transit
-country; ``diverted_received_tpp`` and ``diversion_requested_tpp`` by destination."""
-STEP_METRICS = ("grey_premium",)
-"""Per-step metrics (one value per run and month)."""
 FORMAT_VERSION = 1
 _METADATA_KEY = b"sim"
 
@@ -89,8 +81,6 @@ class Results:
         cls, world: World, seeds: np.ndarray, metrics: dict[str, np.ndarray]
     ) -> Results:
         """Wrap metric arrays produced for ``world`` (either implementation)."""
-        from sim import __version__
-
         return cls(
             scenario_name=world.scenario.name,
             digest=world.scenario.digest(),

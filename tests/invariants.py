@@ -15,10 +15,10 @@ import math
 import numpy as np
 
 import sim
-from sim.population import NVEU, UVEU
 from sim.results import COUNTRY_METRICS, Results
 from sim.scenario import Scenario
 from sim.world import CAPPED, World
+from sim.world.codes import NVEU, UVEU
 
 
 def check_step(model: sim.ExportControlModel) -> None:

@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 
 import sim
-from sim.model.model import INSTALLED_MONTHS
 from sim.rng import STREAM_PRIORITY, uniform
 from sim.world import CAPPED, DENIED, FREE, LICENSED
+from sim.world.population import INSTALLED_MONTHS
 
 SMALL = Path(__file__).resolve().parent / "data" / "small"
 H100E = 15_832

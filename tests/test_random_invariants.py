@@ -72,7 +72,7 @@ def check_core_brokers(world: World, seeds: list[int]) -> None:
     state = initial_state(layout, np.asarray(seeds, dtype=np.int64))
     listed = np.zeros_like(state.listed)
     for t in range(world.n_steps):
-        state, _ = step(layout, state, t)
+        state = step(layout, state, t)
         assert np.all(state.listed[listed]), "a listing is for good"
         assert not np.any(state.frontier_shipped[listed]), f"listed broker shipped, step {t}"
         assert np.all(state.listed <= layout.is_broker), "only brokers are listed"

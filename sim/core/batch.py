@@ -1,7 +1,7 @@
 """``run_batch``: many runs of a scenario at once, in chunks that fit a memory budget.
 
-A month (:func:`step`) runs the phases in the order of
-``ExportControlModel.step``; a chunk of runs loops over the months and
+A month (:func:`step`) runs the phases of :data:`sim.world.phases.PHASES`,
+the list ``ExportControlModel.step`` runs too; a chunk of runs loops over the months and
 writes each month's metrics into its slice of the output. Runs are
 independent (every random number is keyed by its seed), so how runs are
 chunked, or ordered, changes no bit of any run.
@@ -25,38 +25,56 @@ memory plus 135 kB of metrics.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from os import PathLike
 
 import numpy as np
 
-from sim.core.books import collect, country_flows
+from sim.core.books import collect
 from sim.core.diversion import deliver, divert
 from sim.core.layout import Layout
 from sim.core.licensing import allocate_caps, settle_uveu
 from sim.core.orders import demand, license, order, place_grey_market_orders, start_month
 from sim.core.shipping import allocate_domestic, respond, ship, want_substitute
 from sim.core.state import N_FIRM_ARRAYS, State, initial_state
-from sim.results import COUNTRY_METRICS, STEP_METRICS, Results
+from sim.results import Results
 from sim.scenario import Scenario, load_scenario
 from sim.world import World
+from sim.world.metrics import COUNTRY_METRICS, STEP_METRICS
+from sim.world.phases import PHASES
 
-__all__ = ["DEFAULT_MEMORY_BUDGET", "bytes_per_run", "run_batch", "step"]
+__all__ = ["DEFAULT_MEMORY_BUDGET", "PHASE_FUNCTIONS", "bytes_per_run", "run_batch", "step",
+           "step_phases"]
 
 DEFAULT_MEMORY_BUDGET = 256 * 2**20
 """Default working memory of one chunk of runs, bytes."""
 
-PHASES = (start_month, demand, place_grey_market_orders, order, license, settle_uveu,
-          allocate_caps, ship, want_substitute, allocate_domestic, respond, divert)
-"""Phases of a month up to the diversion, in the model's order (``deliver`` follows)."""
+Phase = Callable[[Layout, State, int], State]
+
+PHASE_FUNCTIONS: dict[str, Phase] = {
+    phase.__name__: phase
+    for phase in (start_month, demand, place_grey_market_orders, order, license, settle_uveu,
+                  allocate_caps, ship, want_substitute, allocate_domestic, respond, divert,
+                  deliver)
+}
+"""The array function of each phase of :data:`sim.world.phases.PHASES`, by name."""
+
+if tuple(PHASE_FUNCTIONS) != PHASES:  # the one phase list is the only order there is
+    raise ImportError(f"core phases {tuple(PHASE_FUNCTIONS)} differ from {PHASES}")
 
 
-def step(layout: Layout, state: State, t: int) -> tuple[State, dict[str, np.ndarray]]:
-    """Run month ``t`` for every run; return the new state and the month's books."""
-    for phase in PHASES:
-        state = phase(layout, state, t)
-    flows = country_flows(layout, state)
-    return deliver(layout, state, t, flows), flows
+def step_phases(layout: Layout, state: State, t: int) -> Iterator[tuple[str, State]]:
+    """Run month ``t`` for every run; yield each phase's name and the state after it."""
+    for name in PHASES:
+        state = PHASE_FUNCTIONS[name](layout, state, t)
+        yield name, state
+
+
+def step(layout: Layout, state: State, t: int) -> State:
+    """Run month ``t`` for every run; return the state after its last phase."""
+    for name in PHASES:
+        state = PHASE_FUNCTIONS[name](layout, state, t)
+    return state
 
 
 def bytes_per_run(layout: Layout) -> int:
@@ -81,8 +99,8 @@ def _run_chunk(layout: Layout, seeds: np.ndarray, out: dict[str, np.ndarray]) ->
     """Run every month for ``seeds``, writing metrics into ``out`` (views, (R, T, ...))."""
     state = initial_state(layout, seeds)
     for t in range(layout.world.n_steps):
-        state, flows = step(layout, state, t)
-        collect(layout, state, t, flows, out)
+        state = step(layout, state, t)
+        collect(layout, state, t, out)
 
 
 def run_batch(scenario: Scenario | str | PathLike[str], seeds: Sequence[int] | np.ndarray,

@@ -14,14 +14,10 @@ import numpy as np
 from sim.core.layout import Layout
 from sim.core.shipping import received_tpp
 from sim.core.state import State
-from sim.model.agents import CountryMonth
-from sim.results import STEP_METRICS
-from sim.world import CAPPED
+from sim.world.codes import CAPPED
+from sim.world.metrics import FLOWS, STEP_METRICS
 
-__all__ = ["FLOWS", "collect", "country_flows"]
-
-FLOWS = CountryMonth.names()
-"""The month's flows, in the order of ``CountryMonth`` (and of the metrics)."""
+__all__ = ["collect", "country_flows"]
 
 
 def country_flows(layout: Layout, state: State) -> dict[str, np.ndarray]:
@@ -57,24 +53,21 @@ def country_flows(layout: Layout, state: State) -> dict[str, np.ndarray]:
     return {name: flows[name] for name in FLOWS}
 
 
-def collect(layout: Layout, state: State, t: int, flows: dict[str, np.ndarray],
-            out: dict[str, np.ndarray]) -> None:
+def collect(layout: Layout, state: State, t: int, out: dict[str, np.ndarray]) -> None:
     """Write step ``t``'s metrics into ``out`` (the model's data collector).
 
     Parameters
     ----------
     layout : Layout
     state : State
-        After the month's last phase.
+        After the month's last phase (its ``books`` hold the month's flows).
     t : int
-    flows : dict of str to ndarray of shape (R, C), int64
-        The month's books (:func:`country_flows`).
     out : dict of str to ndarray
         Metric arrays of the chunk's runs: (R, T, C) int64 or (R, T) float64;
         column ``t`` is written.
     """
     world = layout.world
-    for name, values in flows.items():
+    for name, values in state.books.items():
         out[name][:, t] = values
     out["quota_used_tpp"][:, t] = state.quota_used_tpp
     capped = world.regime[t] == CAPPED

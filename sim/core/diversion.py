@@ -11,6 +11,7 @@ from dataclasses import replace
 import numpy as np
 
 from sim.core.allocation import muldiv
+from sim.core.books import country_flows
 from sim.core.layout import Layout
 from sim.core.state import State
 from sim.rng import STREAM_CATCH, uniform
@@ -48,18 +49,14 @@ def divert(layout: Layout, state: State, t: int) -> State:
                    diverted_chips=np.where(reaches, delivered, 0))
 
 
-def deliver(layout: Layout, state: State, t: int, flows: dict[str, np.ndarray]) -> State:
-    """Install what arrived, move the grey premium, note next month's requests.
+def deliver(layout: Layout, state: State, t: int) -> State:
+    """Book the month by country, install what arrived, move the premium, note requests.
 
-    Parameters
-    ----------
-    layout : Layout
-    state : State
-    t : int
-    flows : dict of str to ndarray of shape (R, C), int64
-        The month's books (:func:`sim.core.books.country_flows`).
+    The month's flows (:func:`sim.core.books.country_flows`) are kept in
+    ``State.books`` for the metrics.
     """
     world = layout.world
+    flows = country_flows(layout, state)
     scenario, tpp = world.scenario, world.frontier_tpp
     arrived = (flows["delivered_tpp"] + flows["substituted_tpp"]
                + flows["diverted_received_tpp"])
@@ -74,5 +71,5 @@ def deliver(layout: Layout, state: State, t: int, flows: dict[str, np.ndarray]) 
     target = 1.0 + diversion.premium_sensitivity * ratio
     inertia = diversion.premium_inertia
     premium = inertia * state.premium + (1.0 - inertia) * target
-    return replace(state, stock_tpp=stock, premium=premium,
+    return replace(state, stock_tpp=stock, premium=premium, books=flows,
                    diversion_demand_chips=flows["diversion_requested_tpp"] // tpp)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core.allocation import Groups
-from sim.population import BROKER, NVEU, UVEU
-from sim.world import DENIED, World
+from sim.world import World
+from sim.world.codes import BROKER, DENIED, NVEU, TIER1, UVEU
 
 __all__ = ["Layout"]
 
@@ -102,7 +102,7 @@ class Layout:
             brokers=np.flatnonzero(table.kind[agent] == BROKER),
             uveu=uveu,
             parents=Groups.from_members(parent_of, len(parent_usa), tie_key=agent[uveu]),
-            uveu_tier1=world.tier[country[uveu]] == 1,
+            uveu_tier1=world.tier[country[uveu]] == TIER1,
             uveu_abroad=codes[country[uveu]] != hq[table.parent[agent[uveu]]],
             parent_usa=parent_usa,
         )

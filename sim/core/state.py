@@ -19,9 +19,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from sim.core.layout import Layout
-from sim.model.model import INSTALLED_MONTHS
-from sim.population import firm_sizes_h100e
 from sim.reference import H100E_TPP
+from sim.world.population import INSTALLED_MONTHS, firm_sizes_h100e
 
 __all__ = ["PATHS", "State", "initial_state"]
 
@@ -60,6 +59,9 @@ class State:
         Diverted compute shared out to destinations this month.
     diverted_chips : (R,) int64
         Diverted chips that reached a destination this month.
+    books : dict of str to (R, C) int64, or None
+        The month's flows by country (:data:`sim.world.metrics.FLOWS`),
+        booked by ``deliver``; ``None`` before the first month ends.
     """
 
     seeds: np.ndarray
@@ -97,6 +99,7 @@ class State:
     caught: np.ndarray
     diverted_received_tpp: np.ndarray
     diverted_chips: np.ndarray
+    books: dict[str, np.ndarray] | None = None
 
     @property
     def n_runs(self) -> int:
@@ -111,7 +114,7 @@ class State:
 
 N_FIRM_ARRAYS = sum(1 for f in fields(State) if f.name not in
                     {"seeds", "quota_used_tpp", "stock_tpp", "diversion_demand_chips",
-                     "premium", "diverted_received_tpp", "diverted_chips"})
+                     "premium", "diverted_received_tpp", "diverted_chips", "books"})
 """Number of (R, F) arrays in a state (for the memory estimate)."""
 
 

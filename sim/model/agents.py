@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from sim.population import BROKER, NVEU, UVEU
 from sim.reference import H100E_TPP
 from sim.rng import STREAM_CATCH, STREAM_DEMAND, uniform
-from sim.world import CAPPED, DENIED, FREE, LICENSED
+from sim.world.codes import BROKER, CAPPED, DENIED, FREE, LICENSED, NVEU, UVEU
 
 if TYPE_CHECKING:
     from sim.model.model import ExportControlModel
@@ -27,7 +26,10 @@ __all__ = ["Broker", "Country", "CountryMonth", "Firm", "Vendor"]
 
 @dataclass
 class CountryMonth:
-    """One country's flows in the current month (TPP, except revenue in USD)."""
+    """One country's flows in the current month (TPP, except revenue in USD).
+
+    The fields are :data:`sim.world.metrics.FLOWS`, in that order.
+    """
 
     demand_tpp: int = 0
     shipped_tpp: int = 0
@@ -133,6 +135,8 @@ class Firm(mesa.Agent):
         self.frontier_shipped = self.compliant_shipped = 0
         self.substitute_want = self.substituted_chips = 0
         self.divert_request_tpp = self.residual_tpp = 0
+        self.rented_tpp = self.unmet_tpp = 0
+        self.caught = False
 
     def start_month(self) -> None:
         """Clear the month; the low-volume allowance restarts each January."""
@@ -251,6 +255,7 @@ class Firm(mesa.Agent):
         month.rented_tpp += rented
         month.diversion_requested_tpp += self.divert_request_tpp
         month.unmet_tpp += missing
+        self.rented_tpp, self.unmet_tpp = rented, missing
         self.residual_tpp = missing + self.divert_request_tpp
 
 
@@ -289,7 +294,7 @@ class Broker(Firm):
         u = float(uniform(self.model.seed, self.model.step_index, STREAM_CATCH, self.index)[0])
         if u < self.country.catch_probability:
             month.diversion_seized_tpp += shipment
-            self.listed = True
+            self.caught = self.listed = True
             return 0
         month.diverted_tpp += shipment
         return shipment

@@ -15,25 +15,19 @@ from os import PathLike
 import mesa
 import numpy as np
 
-from sim.model.agents import Broker, Country, CountryMonth, Firm, Vendor
+from sim.model.agents import Broker, Country, Firm, Vendor
 from sim.model.allocation import allocate, pro_rata
-from sim.population import UVEU, firm_sizes_h100e
 from sim.reference import H100E_TPP
 from sim.results import Results
 from sim.rng import STREAM_PRIORITY, uniform
 from sim.scenario import Scenario, load_scenario
-from sim.world import CAPPED, DENIED, World
+from sim.world import World
+from sim.world.codes import BROKER, CAPPED, DENIED, TIER1, UVEU
+from sim.world.metrics import COUNTRY_STATE, FLOWS
+from sim.world.phases import PHASES
+from sim.world.population import INSTALLED_MONTHS, firm_sizes_h100e
 
-__all__ = ["INSTALLED_MONTHS", "ExportControlModel"]
-
-INSTALLED_MONTHS = 12
-"""A UVEU subsidiary starts with this many months of its demand installed.
-
-Assumption: the UVEU shares (75% Tier 1, 7% per Tier 2 country) are shares
-of an installed base, which a firm already has when the rule starts.
-"""
-
-COUNTRY_STATE = ("quota_used_tpp", "quota_remaining_tpp", "stock_tpp")
+__all__ = ["ExportControlModel"]
 
 
 class ExportControlModel(mesa.Model):
@@ -74,6 +68,7 @@ class ExportControlModel(mesa.Model):
         self.premium = self.config.diversion.initial_premium
         self.remote_allowed = self.config.rules.remote_compute_allowed
         self.diversion_demand_chips = [0] * len(self.world.countries)
+        self.diverted_chips = 0
         self.countries = [Country(self, i) for i in range(len(self.world.countries))]
         self.firms = self._create_firms()
         self._create_vendors()
@@ -88,7 +83,7 @@ class ExportControlModel(mesa.Model):
                                  np.array([self.seed]))[0]
         firms = []
         for index in range(table.n_firms):
-            kind = Broker if table.kind[index] == 4 else Firm
+            kind = Broker if table.kind[index] == BROKER else Firm
             firm = kind(self, index, self.countries[table.country[index]], float(sizes[index]))
             if firm.status == UVEU:
                 firm.uveu_installed_tpp = INSTALLED_MONTHS * int(firm.base_h100e * H100E_TPP)
@@ -119,25 +114,38 @@ class ExportControlModel(mesa.Model):
     # ----- one month -------------------------------------------------------------
 
     def step(self) -> None:
-        """Run one month: the phases of DESIGN.md section 2, in order."""
+        """Run one month: every phase of :data:`sim.world.phases.PHASES`, then record."""
         self.step_index = self.steps - 1
-        self.agents_by_type[Country].do("start_month")
-        self.buyers.do("start_month")
-        self.buyers.do("demand")
-        self.place_grey_market_orders()
-        self.buyers.do("order")
-        self.buyers.do("license")
-        self.settle_uveu()
-        self.allocate_caps()
-        self.ship()
-        self.buyers.do("want_substitute")
-        self.allocate_domestic()
-        self.buyers.do("respond")
-        delivered_chips = self.divert()
-        self.deliver(delivered_chips)
+        for phase in PHASES:
+            getattr(self, phase)()
         self.datacollector.collect(self)
         if self.steps >= self.world.n_steps:
             self.running = False
+
+    def start_month(self) -> None:
+        """Countries and firms clear the month's books; annual allowances restart."""
+        self.agents_by_type[Country].do("start_month")
+        self.buyers.do("start_month")
+
+    def demand(self) -> None:
+        """Every buyer states its monthly need (brokers have none of their own)."""
+        self.buyers.do("demand")
+
+    def order(self) -> None:
+        """Every buyer chooses the chip it may receive."""
+        self.buyers.do("order")
+
+    def license(self) -> None:
+        """Every order goes to its licensing path."""
+        self.buyers.do("license")
+
+    def want_substitute(self) -> None:
+        """Buyers short of chips ask their domestic maker."""
+        self.buyers.do("want_substitute")
+
+    def respond(self) -> None:
+        """Buyers settle what is still missing: rent, ask a broker, or wait."""
+        self.buyers.do("respond")
 
     def priorities(self, firms: list[Firm]) -> list[float]:
         """First-come priority of each firm this month (lower is served first)."""
@@ -168,7 +176,7 @@ class ExportControlModel(mesa.Model):
             per_country = math.floor(rules.uveu_tier2_max_share * installed)
             clipped = [min(f.uveu_request, max(0, per_country - f.uveu_installed_tpp) // tpp)
                        for f in asking]
-            outside = sum(f.uveu_installed_tpp for f in subsidiaries if f.country.tier != 1)
+            outside = sum(f.uveu_installed_tpp for f in subsidiaries if f.country.tier != TIER1)
             room = math.floor((1.0 - rules.uveu_tier1_min_share) * installed) - outside
             if hq == "USA":
                 abroad = sum(f.uveu_installed_tpp for f in subsidiaries if f.country.code != hq)
@@ -209,21 +217,22 @@ class ExportControlModel(mesa.Model):
             for firm, chips in zip(asking, granted, strict=True):
                 firm.substituted_chips = chips
 
-    def divert(self) -> int:
+    def divert(self) -> None:
         """Brokers re-export; what gets through is shared among restricted destinations."""
+        self.diverted_chips = 0
         delivered = sum(broker.divert() for broker in self.brokers) // self.world.frontier_tpp
         requested = self.diversion_demand_chips
         total = sum(requested)
         if delivered == 0 or total == 0:
-            return 0
+            return
         shares = [delivered * r // total for r in requested]
         largest = max(range(len(requested)), key=lambda i: (requested[i], -i))
         shares[largest] += delivered - sum(shares)
         for country, chips in zip(self.countries, shares, strict=True):
             country.month.diverted_received_tpp += chips * self.world.frontier_tpp
-        return delivered
+        self.diverted_chips = delivered
 
-    def deliver(self, diverted_chips: int) -> None:
+    def deliver(self) -> None:
         """Install what arrived, move the grey premium, note next month's requests."""
         for country in self.countries:
             month = country.month
@@ -232,7 +241,7 @@ class ExportControlModel(mesa.Model):
         restricted = [f for f in self.firms if f.country.regime == DENIED]
         asked = sum(f.request_tpp for f in restricted)
         missing = sum(f.residual_tpp for f in restricted)
-        unmet = max(0, missing - diverted_chips * self.world.frontier_tpp)
+        unmet = max(0, missing - self.diverted_chips * self.world.frontier_tpp)
         # Each count is rounded to a float first, as NumPy does in the core; int / int
         # would round only once, and differ in the last bit above 2**53 TPP.
         ratio = float(unmet) / float(asked) if asked > 0 else 0.0
@@ -257,7 +266,7 @@ class ExportControlModel(mesa.Model):
         n_steps, n_countries = self.steps, len(self.countries)
         metrics = {
             name: frame[name].to_numpy(dtype=np.int64).reshape(1, n_steps, n_countries)
-            for name in (*CountryMonth.names(), *COUNTRY_STATE)
+            for name in (*FLOWS, *COUNTRY_STATE)
         }
         premium = self.datacollector.get_model_vars_dataframe()["grey_premium"]
         metrics["grey_premium"] = premium.to_numpy(dtype=np.float64).reshape(1, n_steps)
@@ -266,7 +275,7 @@ class ExportControlModel(mesa.Model):
 
 def _country_reporters() -> dict[str, object]:
     reporters: dict[str, object] = {
-        name: (lambda agent, name=name: getattr(agent.month, name)) for name in CountryMonth.names()
+        name: (lambda agent, name=name: getattr(agent.month, name)) for name in FLOWS
     }
     reporters.update({name: name for name in COUNTRY_STATE})
     return reporters

@@ -16,27 +16,29 @@ import numpy as np
 from sim.distributions import QUANTILE_BINS, pareto_quantiles
 from sim.rng import STREAM_SIZE, uniform
 from sim.scenario.schema import Scenario
+from sim.world.codes import (
+    BROKER,
+    BUYER,
+    CHAMPION,
+    HYPERSCALER,
+    KIND_NAMES,
+    NONE,
+    RESEARCH,
+    STATUS_NAMES,
+)
 
-__all__ = [
-    "BROKER",
-    "BUYER",
-    "CHAMPION",
-    "HYPERSCALER",
-    "KIND_NAMES",
-    "NONE",
-    "NVEU",
-    "RESEARCH",
-    "UVEU",
-    "FirmTable",
-    "firm_sizes_h100e",
-    "firm_table",
-]
+__all__ = ["INSTALLED_MONTHS", "FirmTable", "firm_sizes_h100e", "firm_table"]
 
-BUYER, RESEARCH, CHAMPION, HYPERSCALER, BROKER = range(5)
-KIND_NAMES = ("buyer", "research", "champion", "hyperscaler", "broker")
-NONE, UVEU, NVEU = range(3)
-_STATUS = {"none": NONE, "uveu": UVEU, "nveu": NVEU}
+_STATUS = {name: code for code, name in enumerate(STATUS_NAMES)}
 _GENERATED_KINDS = (BUYER, RESEARCH, CHAMPION, BROKER)
+
+INSTALLED_MONTHS = 12
+"""A UVEU subsidiary starts with this many months of its demand installed.
+
+Assumption: the UVEU shares (75% Tier 1, 7% per Tier 2 country) are shares
+of an installed base, which a firm already has when the rule starts.
+"""
+
 
 @dataclass(frozen=True)
 class FirmTable:

@@ -13,15 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.population import FirmTable, firm_table
 from sim.reference import H100E_TPP, classify_chip, load_chips, rule_scope
 from sim.scenario.schema import Scenario
+from sim.world.codes import CAPPED, DENIED, FREE, LICENSED, TIER1, TIER2, TIER3
+from sim.world.population import FirmTable, firm_table
 
-__all__ = ["CAPPED", "DENIED", "FREE", "LICENSED", "REGIME_NAMES", "World", "month_labels"]
-
-FREE, LICENSED, CAPPED, DENIED = range(4)
-"""Licensing regime of the frontier chip for a destination in a month."""
-REGIME_NAMES = ("free", "licensed", "capped", "denied")
+__all__ = ["World", "month_labels"]
 
 
 def month_labels(start: str, months: int) -> tuple[str, ...]:
@@ -124,10 +121,14 @@ class World:
         return len(self.dates)
 
 
+_TIER_REGIME = {TIER1: FREE, TIER2: CAPPED, TIER3: DENIED}
+"""Regime of the frontier chip in each tier while the 2025 framework binds."""
+
+
 def _tier(scenario: Scenario, code: str) -> int:
     if code in scenario.tiers.tier1:
-        return 1
-    return 3 if code in scenario.tiers.tier3 else 2
+        return TIER1
+    return TIER3 if code in scenario.tiers.tier3 else TIER2
 
 
 def _tiers_active(scenario: Scenario, date: str) -> bool:
@@ -142,9 +143,9 @@ def _regimes(scenario: Scenario, countries: tuple[str, ...], tier: np.ndarray,
     frontier = load_chips()[scenario.market.frontier_chip]
     controlled = classify_chip(frontier, rules.chip_rule)
     scope = rule_scope(rules.chip_rule)
-    by_scope = np.array([(DENIED if t == 3 else LICENSED) if c in scope else FREE
+    by_scope = np.array([(DENIED if t == TIER3 else LICENSED) if c in scope else FREE
                          for c, t in zip(countries, tier, strict=True)], dtype=np.int8)
-    by_tier = np.array([FREE, FREE, CAPPED, DENIED], dtype=np.int8)[tier]
+    by_tier = np.array([_TIER_REGIME[int(t)] for t in tier], dtype=np.int8)
     regime = np.zeros((len(dates), len(countries)), dtype=np.int8)
     if controlled:
         for step, date in enumerate(dates):

@@ -1,0 +1,30 @@
+"""The metric names both implementations record, in the order they are stored.
+
+A month's *flows* are booked per country as the phases run (the Mesa model's
+``CountryMonth``; the core's ``sim.core.books``); the *country state* is
+carried from month to month; the *step metrics* have one value per run and
+month.
+"""
+
+from __future__ import annotations
+
+__all__ = ["COUNTRY_METRICS", "COUNTRY_STATE", "FLOWS", "STEP_METRICS"]
+
+FLOWS = (
+    "demand_tpp", "shipped_tpp", "delivered_tpp", "lpp_tpp", "veu_tpp", "licensed_tpp",
+    "diversion_requested_tpp", "diversion_attempted_tpp", "diversion_seized_tpp",
+    "diverted_tpp", "diverted_received_tpp", "substituted_tpp", "rented_tpp", "unmet_tpp",
+    "revenue_usd",
+)
+"""One country's flows in a month (TPP, except revenue in USD). Diversion
+attempted/seized/diverted are by transit country; ``diverted_received_tpp``
+and ``diversion_requested_tpp`` by destination."""
+
+COUNTRY_STATE = ("quota_used_tpp", "quota_remaining_tpp", "stock_tpp")
+"""Per-country state recorded at the end of each month."""
+
+COUNTRY_METRICS = (*FLOWS, *COUNTRY_STATE)
+"""Per-country metrics: int64 arrays shaped (n_runs, n_steps, n_countries)."""
+
+STEP_METRICS = ("grey_premium",)
+"""Per-step metrics: float64 arrays shaped (n_runs, n_steps)."""
