@@ -1,0 +1,35 @@
+"""The layering of docs/architecture.md holds: checked by import-linter and by imports."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim.model.agents import CountryMonth
+from sim.world.metrics import FLOWS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_layer_contract_is_kept():
+    """lint-imports (import-linter, a dev dependency) passes on the contract in pyproject.toml."""
+    command = shutil.which("lint-imports")
+    assert command is not None, "lint-imports is missing: pip install -e '.[dev]'"
+    done = subprocess.run([command, "--no-cache"], cwd=ROOT, capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+
+
+@pytest.mark.parametrize("module", ["sim", "sim.core", "sim.world", "sim.scenario"])
+def test_importing_the_engine_does_not_load_mesa(module):
+    code = f"import sys, {module}; assert 'mesa' not in sys.modules, sorted(sys.modules)"
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_model_books_are_the_shared_flow_names():
+    assert tuple(f.name for f in dataclasses.fields(CountryMonth)) == FLOWS
