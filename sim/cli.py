@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import NoReturn
 
 from sim.argtypes import integer_in
+from sim.errors import UserError
 from sim.experiment.errors import OutputError
 from sim.results import ResultsError
 from sim.scenario import ScenarioError, load_scenario, parse_assignment
-from sim.sweep.errors import SweepError
 
 __all__ = ["main"]
 
@@ -153,6 +153,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                      "expected a smaller --seed or fewer --runs")
     try:
         return args.handler(args)
-    except (ScenarioError, OutputError, ResultsError, SweepError, UsageError) as exc:
+    except (UserError, OutputError, ResultsError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

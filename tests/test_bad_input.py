@@ -312,3 +312,38 @@ def test_command_reading_bad_results_exits_2(results_file, tmp_path, capsys, mon
 def test_good_results_file_still_loads(results_file):
     results = sim.load_results(results_file)
     assert results.seeds.tolist() == [0, 1] and results.metric("stock_tpp").shape[0] == 2
+
+
+# --- every input file through the one reader, on its command --------------------------------
+
+INPUT_COMMANDS = [
+    pytest.param(["check"], id="check"),
+    pytest.param(["run", "--runs", "1"], id="run"),
+    pytest.param(["sweep"], id="sweep"),
+    pytest.param(["calibrate"], id="calibrate"),
+]
+
+
+def _place(tmp_path: Path, kind: str) -> Path:
+    path = tmp_path / "input.toml"
+    if kind == "device":
+        path.symlink_to("/dev/zero")
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "too-large":
+        path.write_text("#" * (1 << 20) + "\n", encoding="utf-8")
+    else:  # too deep
+        path.write_text("a = " + "[" * 3000 + "]" * 3000 + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("command", INPUT_COMMANDS)
+@pytest.mark.parametrize("kind", ["device", "folder", "too-large", "too-deep"])
+def test_an_unreadable_input_file_is_one_line_on_every_command(tmp_path, capsys, command, kind):
+    path = _place(tmp_path, kind)
+    out = tmp_path / "out"
+    extra = [] if command[0] == "check" else ["--out", str(out)]
+    assert main([command[0], str(path), *command[1:], *extra]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert f"error: {path}: " in line and "expected" in line
+    assert not out.exists()

@@ -21,11 +21,13 @@ from hypothesis import strategies as st
 import sim
 from sim.calibration.abc import AbcSettings, run_abc
 from sim.calibration.distance import distance, standardised_residuals
-from sim.calibration.priors import from_unit, sample_prior, to_unit
+from sim.calibration.errors import TargetsError
 from sim.calibration.simulate import simulate_draw
 from sim.calibration.statistics import STATISTICS
-from sim.calibration.targets import Parameter, Target, load_targets
+from sim.calibration.targets import Target, load_targets
 from sim.cli import main
+from sim.experiment.parameters import Parameter
+from sim.experiment.sampling import from_unit, sobol_unit, to_unit
 from sim.reference import H100E_TPP
 from sim.results import COUNTRY_METRICS, Results
 
@@ -228,13 +230,29 @@ BAD_FILES = [
     ("no parameters", GOOD_TARGET, "parameters"),
     ("unknown input key", PARAMETERS + GOOD_TARGET.replace(
         'role = "fit"', 'role = "fit"\ninput = "diversion.initial_premum"'), "targets.0.input"),
+    ("window with a superscript digit", PARAMETERS + GOOD_TARGET.replace('"2024-06"]',
+                                                                          '"2024-0²"]'),
+     "targets.0.window"),
+    ("window with full-width digits", PARAMETERS + GOOD_TARGET.replace('"2024-01"',
+                                                                        '"２０２４-01"'),
+     "targets.0.window"),
+    ("name not ASCII", PARAMETERS + GOOD_TARGET.replace('name = "share"', 'name = "shäre"'),
+     "targets.0.name"),
+    ("country listed twice", PARAMETERS + GOOD_TARGET.replace('["CHN"]', '["CHN", "CHN"]'),
+     "targets.0.countries"),
+    ("bound too long for a float", PARAMETERS.replace("high = 8.0", "high = " + "9" * 400)
+     + GOOD_TARGET, "parameters.0.high"),
+    ("empty parameters", "parameters = []\n" + GOOD_TARGET, "parameters"),
+    ("missing label", PARAMETERS.replace('label = "substitution share"\n', "") + GOOD_TARGET,
+     "parameters.1.label"),
+    ("deep nesting", "x = " + "[" * 3000 + "]" * 3000 + "\n" + PARAMETERS + GOOD_TARGET, ""),
 ]
 
 
 @pytest.mark.parametrize(("case", "body", "key"), BAD_FILES, ids=[c[0] for c in BAD_FILES])
 def test_bad_targets_file_names_file_and_key(tiny: Path, case: str, body: str, key: str):
     path = _write_targets(tiny, body)
-    with pytest.raises(sim.ScenarioError) as caught:
+    with pytest.raises(TargetsError) as caught:
         load_targets(path)
     assert caught.value.file == str(path), case
     assert caught.value.key == key, str(caught.value)
@@ -242,7 +260,7 @@ def test_bad_targets_file_names_file_and_key(tiny: Path, case: str, body: str, k
 
 
 def test_missing_targets_file_names_it(tmp_path: Path):
-    with pytest.raises(sim.ScenarioError) as caught:
+    with pytest.raises(TargetsError) as caught:
         load_targets(tmp_path / "none.toml")
     assert caught.value.file == str(tmp_path / "none.toml")
 
@@ -340,14 +358,14 @@ def test_distance_is_zero_at_the_figure_and_one_at_the_ends():
 
 
 def test_prior_maps_unit_cube_to_bounds_and_back():
-    log = Parameter("a", 10.0, 1000.0, "log", False, "a", "", "")
-    whole = Parameter("b", 0.0, 10.0, "linear", True, "b", "", "")
+    log = Parameter("a", 10.0, 1000.0, log=True, label="a")
+    whole = Parameter("b", 0.0, 10.0, integer=True, label="b")
     unit = np.array([[0.0, 0.0], [0.5, 0.52], [1.0, 1.0]])
     values = from_unit([log, whole], unit)
     np.testing.assert_allclose(values[:, 0], [10.0, 100.0, 1000.0])
     assert values[:, 1].tolist() == [0.0, 5.0, 10.0]
     np.testing.assert_allclose(to_unit([log, whole], values)[:, 0], unit[:, 0], atol=1e-12)
-    draws = sample_prior([log, whole], 100, seed=3)
+    draws = from_unit([log, whole], sobol_unit(100, 2, np.random.default_rng(3)))
     assert draws.shape == (100, 2)
     assert (draws[:, 0] >= 10).all() and (draws[:, 0] <= 1000).all()
 

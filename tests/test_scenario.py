@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 import math
 import re
@@ -362,3 +364,95 @@ def test_mutated_base_loads_or_raises_scenario_error(leaf: tuple, value: Any) ->
     assert re.fullmatch(r"[0-9a-f]{64}", scenario.digest())
     if isinstance(value, float) and math.isnan(value):
         raise AssertionError(f"NaN accepted at {leaf}")
+
+
+# --- schema defaults: keys added after v1 -------------------------------------------------
+
+
+def _defaults(cls: type, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any, Any]]:
+    """Every (key path, declared default, constraint) below ``cls``; countries as defaults."""
+    found = []
+    for declaration in dataclasses.fields(cls):
+        meta, here = declaration.metadata, (*path, declaration.name)
+        if "section" in meta:
+            found += _defaults(meta["section"], here)
+        elif "table" in meta:
+            found += _defaults(meta["table"], ("country_defaults",))
+        elif "array" in meta:
+            found += _defaults(meta["array"], (*here, "*"))
+        elif "default" in meta:
+            found.append((here, meta["default"], meta["check"]))
+    return found
+
+
+SCHEMA_DEFAULTS = _defaults(Scenario)
+BASE_DATA_RAW = tomllib.loads(BASE.read_text(encoding="utf-8"))
+
+
+def test_the_keys_added_with_a_default() -> None:
+    assert {".".join(path) for path, _, _ in SCHEMA_DEFAULTS} >= {
+        "market.uveu_installed_months", "rules.uveu_home_country"}
+
+
+@pytest.mark.parametrize(("path", "default", "constraint"), SCHEMA_DEFAULTS,
+                         ids=lambda v: ".".join(v) if isinstance(v, tuple) else None)
+def test_every_schema_default_is_stated_in_base_toml(path, default, constraint) -> None:
+    assert path[-2:-1] != ("*",), "a named firm's key cannot be stated once in base.toml"
+    node: Any = BASE_DATA_RAW
+    for key in path:
+        assert key in node, f"base.toml must state {'.'.join(path)} = {default!r} with its source"
+        node = node[key]
+    assert node == default, f"base.toml and the schema disagree on {'.'.join(path)}"
+    assert constraint.convert(copy.deepcopy(default)) == constraint.convert(node)
+    line = next(line for line in BASE.read_text(encoding="utf-8").splitlines()
+                if line.startswith(f"{path[-1]} ="))
+    assert "#" in line, f"base.toml must give the source of {'.'.join(path)}"
+
+
+def _without(text: str, *keys: str) -> str:
+    return "\n".join(line for line in text.splitlines()
+                     if not line.startswith(tuple(f"{key} =" for key in keys))) + "\n"
+
+
+@pytest.mark.parametrize(("path", "default", "constraint"), SCHEMA_DEFAULTS,
+                         ids=lambda v: ".".join(v) if isinstance(v, tuple) else None)
+def test_a_file_without_a_defaulted_key_loads_with_the_default(tmp_path: Path, path, default,
+                                                                constraint) -> None:
+    file = tmp_path / "older.toml"
+    file.write_text(_without(BASE.read_text(encoding="utf-8"), path[-1]), encoding="utf-8")
+    assert path[-1] not in file.read_text(encoding="utf-8")
+    scenario = load_scenario(file)
+    node: Any = scenario
+    for key in path:
+        node = getattr(node, key) if key != "country_defaults" else next(
+            iter(scenario.countries.values()))
+    assert node == constraint.convert(copy.deepcopy(default))
+    assert scenario.digest() == load_scenario(BASE).digest()
+
+
+def test_a_defaulted_key_no_file_sets_takes_an_override(tmp_path: Path) -> None:
+    file = tmp_path / "older.toml"
+    file.write_text(_without(BASE.read_text(encoding="utf-8"), "uveu_installed_months",
+                             "uveu_home_country"), encoding="utf-8")
+    scenario = load_scenario(file, {"market.uveu_installed_months": "6",
+                                    "rules.uveu_home_country": "GBR"})
+    assert (scenario.market.uveu_installed_months, scenario.rules.uveu_home_country) == (6, "GBR")
+    error = _error(file, {"rules.uveu_home_country": "XXX"})
+    assert (error.file, error.key) == ("<override>", "rules.uveu_home_country")
+    assert "ISO 3166" in str(error)
+    assert _error(file, {"market.uveu_installed_month": "6"}).key == (
+        "market.uveu_installed_month")
+
+
+def test_a_key_away_from_its_default_enters_the_digest() -> None:
+    plain = load_scenario(BASE)
+    moved = load_scenario(BASE, {"market.uveu_installed_months": 6})
+    assert moved.digest() != plain.digest()
+    assert load_scenario(BASE, {"market.uveu_installed_months": 12}).digest() == plain.digest()
+
+
+@pytest.mark.parametrize("month", ["２０２５-05", "٢٠٢٥-05", "2025-05\n", "2025-5", " 2025-05"])
+def test_a_month_is_ascii_yyyy_mm_only(tmp_path: Path, month: str) -> None:
+    error = _error(BASE, {"time.start": month})
+    assert error.key == "time.start" and 'a month "YYYY-MM"' in str(error)
+    assert "\n" not in str(error)

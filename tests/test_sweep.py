@@ -53,8 +53,16 @@ def test_shipped_sweeps_load(path: Path) -> None:
     assert spec.scenario.is_file()
 
 
+def _grid_of_levels(n_parameters: int, levels: int) -> str:
+    keys = ["enforcement.detection", "diversion.broker_appetite", "diversion.divert_share"]
+    lines = "".join(f'"{key}" = {{ low = 0.1, high = 0.9, levels = {levels} }}\n'
+                    for key in keys[:n_parameters])
+    return (f'name = "t"\nscenario = "{BASE}"\n[design]\nkind = "grid"\nreplicates = 1\n'
+            f"seed = 1\n[parameters]\n{lines}")
+
+
 BAD = [
-    ("not toml", "name = ", "", "expected valid TOML"),
+    ("not toml", "name = ", "", "malformed TOML"),
     ("unknown top key", 'colour = "red"\n' + GOOD, "colour", "unknown key"),
     ("no parameters", GOOD.split("[parameters]")[0] + "[parameters]\n[set]\n",
      "parameters", "at least one parameter"),
@@ -79,6 +87,42 @@ BAD = [
      "design.replicate", "did you mean 'design.replicates'"),
     ("empty values", GOOD.replace("{ low = 0.1, high = 0.4 }", "{ values = [] }"),
      'parameters."enforcement.detection".values', "non-empty list"),
+    ("values and a range", GOOD.replace("{ low = 0.1, high = 0.4 }",
+                                        "{ values = [0.1, 0.2], low = 0.1 }"),
+     'parameters."enforcement.detection".low', "takes no low/high/levels/log"),
+    ("repeated values", GOOD.replace("{ low = 0.1, high = 0.4 }", "{ values = [0.1, 0.1] }"),
+     'parameters."enforcement.detection".values', "distinct values"),
+    ("no bounds", GOOD.replace("{ low = 0.1, high = 0.4 }", "{ log = true }"),
+     'parameters."enforcement.detection".low', "missing"),
+    ("bound too long for a float", GOOD.replace("high = 0.4", "high = " + "9" * 400),
+     'parameters."enforcement.detection".high', "finite number"),
+    ("infinite bound", GOOD.replace("high = 0.4", "high = inf"),
+     'parameters."enforcement.detection".high', "finite number"),
+    ("parameter not a table", GOOD.replace("{ low = 0.1, high = 0.4 }", "3"),
+     'parameters."enforcement.detection"', "expected a table"),
+    ("missing design", GOOD.replace("[design]", "[other]"), "other", "unknown key"),
+    ("levels beyond the points limit", GOOD.replace('kind = "lhs"', 'kind = "grid"').replace(
+        "points = 4\n", "").replace("high = 0.4 }", "high = 0.4, levels = 1_000_000_000 }"),
+     'parameters."enforcement.detection".levels', "integer in [2, 1000000]"),
+    ("grid beyond the points limit", _grid_of_levels(3, 1000), "parameters",
+     "at most 1,000,000 grid points, found 1,000,000,000"),
+    ("saltelli beyond the points limit", GOOD.replace('kind = "lhs"', 'kind = "saltelli"')
+     .replace("points = 4", "points = 524288"), "design.points", "at most 1,000,000 design"),
+    ("lhs without points", GOOD.replace("points = 4\n", ""), "design.points", "missing"),
+    ("points on a grid", GOOD.replace('kind = "lhs"', 'kind = "grid"'), "design.points",
+     "remove design.points"),
+    ("levels off a grid", GOOD.replace("high = 0.4 }", "high = 0.4, levels = 3 }"),
+     'parameters."enforcement.detection".levels', "grid only"),
+    ("integer range without a whole number", GOOD.replace(
+        '"enforcement.detection" = { low = 0.1, high = 0.4 }',
+        '"rules.cap_tpp" = { low = 0.2, high = 0.8 }'),
+     'parameters."rules.cap_tpp".low', "whole number"),
+    ("key both swept and fixed", GOOD.replace('"time.months" = 3',
+                                              '"enforcement.detection" = 0.2'),
+     'parameters."enforcement.detection"', "also fixed in [set]"),
+    ("set not a table", "set = 3\n" + GOOD.split("[set]")[0], "set", "expected a table"),
+    ("scenario name with a NUL", GOOD.replace(BASE, "a\\u0000b.toml"), "scenario",
+     "expected a file that can be resolved"),
 ]
 
 
@@ -93,6 +137,14 @@ def test_bad_sweep_files_name_file_key_and_expectation(tmp_path: Path, label: st
     assert caught.value.key == key
     assert expected in message
     assert "\n" not in message
+
+
+def test_a_base_scenario_in_a_symlink_loop_names_the_scenario_key(tmp_path: Path) -> None:
+    (tmp_path / "loop.toml").symlink_to(tmp_path / "loop.toml")
+    path = _write(tmp_path, GOOD.replace(BASE, "loop.toml"))
+    with pytest.raises(SweepError) as caught:
+        load_sweep(path)
+    assert caught.value.key == "scenario" and "\n" not in str(caught.value)
 
 
 def test_bad_sweep_on_the_command_line_exits_2_with_one_line(tmp_path: Path, capsys) -> None:

@@ -3,9 +3,11 @@
 One concept per module:
 
 * :mod:`~sim.calibration.targets`: the targets file (published figures with
-  ranges and sources, priors of the parameters) and its checks;
+  ranges and sources, priors of the parameters) and its checks, whose
+  mistakes raise :class:`~sim.calibration.errors.TargetsError`;
 * :mod:`~sim.calibration.statistics`: what each target measures in a run;
-* :mod:`~sim.calibration.priors`: prior draws (scrambled Sobol' points);
+* prior draws: scrambled Sobol' points of :mod:`sim.experiment.sampling`, mapped
+  through each :class:`~sim.experiment.parameters.Parameter`;
 * :mod:`~sim.calibration.simulate`: running target scenarios for draws;
 * :mod:`~sim.calibration.distance`: how far a run is from the figures;
 * :mod:`~sim.calibration.abc`: the ABC sampler and its posterior;
@@ -14,6 +16,7 @@ One concept per module:
 """
 
 from sim.calibration.abc import AbcSettings, Posterior, run_abc
+from sim.calibration.errors import TargetsError
 from sim.calibration.targets import TargetSet, load_targets
 
-__all__ = ["AbcSettings", "Posterior", "TargetSet", "load_targets", "run_abc"]
+__all__ = ["AbcSettings", "Posterior", "TargetSet", "TargetsError", "load_targets", "run_abc"]

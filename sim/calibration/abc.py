@@ -6,7 +6,7 @@ Jasra 2012). With ``rounds = 0`` it is plain rejection ABC with quantile
 acceptance (Pritchard et al. 1999; Beaumont et al. 2002).
 
 * Round 0: ``draws`` parameter vectors from the prior (scrambled Sobol'
-  points, :mod:`sim.calibration.priors`), each run over the same
+  points, :mod:`sim.experiment.sampling`), each run over the same
   ``replicates`` seeds and scored by :func:`~sim.calibration.distance.distance`.
 * Each round keeps the ``accept`` closest vectors; the tolerance
   ``epsilon`` is the largest kept distance. The population is refilled to
@@ -41,9 +41,9 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration.distance import distance
-from sim.calibration.priors import from_unit, sobol_unit, to_unit
 from sim.calibration.simulate import simulate_draws, worker_pool
 from sim.calibration.targets import TargetSet
+from sim.experiment.sampling import from_unit, sobol_unit, to_unit
 
 STEP_SCALE = 2.38
 """Random-walk step: ``STEP_SCALE**2 / d`` times the kept vectors' covariance

@@ -18,7 +18,8 @@ import matplotlib.ticker as mticker
 import numpy as np
 
 from sim.calibration.abc import Posterior
-from sim.calibration.targets import Parameter, Target
+from sim.calibration.targets import Target
+from sim.experiment.parameters import Parameter
 
 __all__ = ["plot_pairs", "plot_posterior", "plot_targets", "save"]
 

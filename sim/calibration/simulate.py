@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.calibration.priors import as_overrides
 from sim.calibration.statistics import STATISTICS
-from sim.calibration.targets import Parameter, Target, TargetSet
+from sim.calibration.targets import Target, TargetSet
+from sim.experiment.parameters import Parameter
+from sim.experiment.sampling import as_overrides
 from sim.scenario import Scenario, load_scenario
 
 DRAWS_PER_CHUNK = 8

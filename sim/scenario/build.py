@@ -1,21 +1,24 @@
-"""Turn a merged document into frozen schema dataclasses, checking every value.
+"""Turn a document into frozen dataclasses, checking every value against its declaration.
 
-The walk is driven by the field declarations in :mod:`sim.scenario.schema`:
-unknown keys (with the nearest valid key suggested), missing keys and values
-that fail their constraint all raise :class:`ScenarioError` naming the file
-the value came from.
+The walk is driven by the field declarations of :mod:`sim.scenario.schema`
+(and of the sweep and targets files, declared the same way): unknown keys
+(with the nearest valid key suggested), missing keys and values that fail
+their constraint all raise the document's error type naming the file the
+value came from. A key the file does not set takes its declared default, if
+it has one.
 """
 
 from __future__ import annotations
 
+import copy
 import difflib
-from dataclasses import fields
+from dataclasses import Field, fields
 from typing import Any
 
 from sim.scenario.constraints import Constraint, Invalid
 from sim.scenario.documents import Document, KeyPath
 
-__all__ = ["build", "check_partial", "constraint_at", "describe_found"]
+__all__ = ["build", "check_partial", "constraint_at", "declaration_at", "describe_found"]
 
 
 def describe_found(found: Any) -> str:
@@ -31,7 +34,7 @@ def _unknown_key(doc: Document, path: KeyPath, key: str, valid: list[str]) -> Ex
     near = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
     shown = doc.source_of(path)[1] if path else ()
     hint = (
-        f"; did you mean '{'.'.join((*shown, near[0]))}'?"
+        f"; did you mean '{doc.key_text((*shown, near[0]))}'?"
         if near
         else f"; expected one of {', '.join(valid)}"
     )
@@ -45,7 +48,7 @@ def _build_value(doc: Document, path: KeyPath, raw: Any, meta: dict[str, Any]) -
         if not isinstance(raw, dict):
             raise doc.error(path, f"expected a table, found {describe_found(raw)}")
         table = {}
-        for key in sorted(raw):
+        for key in sorted(raw) if meta.get("sort_keys", True) else raw:
             try:
                 checked = meta["key"].convert(key)
             except Invalid as exc:
@@ -62,25 +65,38 @@ def _build_value(doc: Document, path: KeyPath, raw: Any, meta: dict[str, Any]) -
         raise doc.error(path, f"expected {exc}, found {describe_found(raw)}") from None
 
 
+def _default(doc: Document, path: KeyPath, meta: dict[str, Any]) -> Any:
+    """Return the declared default of a key no file sets (``None``: absent)."""
+    if meta["default"] is None:
+        return None
+    return _build_value(doc, path, copy.deepcopy(meta["default"]), meta)
+
+
 def build(cls: type, doc: Document, path: KeyPath, raw: Any) -> Any:
     """Build dataclass ``cls`` from ``raw`` (found at ``path`` of ``doc``).
 
     Raises
     ------
-    ScenarioError
-        For an unknown or missing key, or a value failing its constraint.
+    UserError
+        The document's error type (for a scenario, ``ScenarioError``), for an
+        unknown key, a missing key without a default, or a value failing its
+        constraint.
 
     """
     declared = _declared_keys(cls, doc, path, raw)
     values = {}
     for name, declaration in declared.items():
-        if name not in raw:
-            raise doc.error((*path, name), f"missing; expected {declaration.metadata['doc']}")
-        values[name] = _build_value(doc, (*path, name), raw[name], dict(declaration.metadata))
+        meta = dict(declaration.metadata)
+        if name in raw:
+            values[name] = _build_value(doc, (*path, name), raw[name], meta)
+        elif "default" in meta:
+            values[name] = _default(doc, (*path, name), meta)
+        else:
+            raise doc.error((*path, name), f"missing; expected {meta['doc']}")
     return cls(**values)
 
 
-def _declared_keys(cls: type, doc: Document, path: KeyPath, raw: Any) -> dict[str, Any]:
+def _declared_keys(cls: type, doc: Document, path: KeyPath, raw: Any) -> dict[str, Field]:
     if not isinstance(raw, dict):
         raise doc.error(path, f"expected a table, found {describe_found(raw)}")
     declared = {f.name: f for f in fields(cls)}
@@ -104,17 +120,29 @@ def check_partial(cls: type, doc: Document, path: KeyPath, raw: Any) -> None:
             _build_value(doc, (*path, name), value, meta)
 
 
-def constraint_at(cls: type, path: KeyPath) -> Constraint | None:
-    """Return the leaf constraint declared at ``path`` below ``cls``, if any."""
+def declaration_at(cls: type, path: KeyPath) -> dict[str, Any] | None:
+    """Return the declaration (field metadata) at ``path`` below ``cls``, if any.
+
+    A part of ``path`` below a table or an array (a country code, an index)
+    may be anything.
+    """
     declared = {f.name: dict(f.metadata) for f in fields(cls)}
     if not path or path[0] not in declared:
         return None
     meta = declared[path[0]]
     rest = path[1:]
+    if not rest:
+        return meta
     if "section" in meta:
-        return constraint_at(meta["section"], rest)
+        return declaration_at(meta["section"], rest)
     if "table" in meta:
-        return constraint_at(meta["table"], rest[1:]) if rest else None
+        return declaration_at(meta["table"], rest[1:]) if rest[1:] else None
     if "array" in meta:
-        return constraint_at(meta["array"], rest[1:]) if rest else None
-    return meta["check"] if not rest else None
+        return declaration_at(meta["array"], rest[1:]) if rest[1:] else None
+    return None
+
+
+def constraint_at(cls: type, path: KeyPath) -> Constraint | None:
+    """Return the leaf constraint declared at ``path`` below ``cls``, if any."""
+    meta = declaration_at(cls, path)
+    return meta.get("check") if meta is not None else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sim.distributions import size_quantile_max
+from sim.reference.chips import H100E_TPP, load_chips
 from sim.scenario.constraints import MAX_QUANTITY
 from sim.scenario.documents import Document, KeyPath
 from sim.scenario.schema import Scenario
@@ -45,8 +47,6 @@ def _check_tiers(scenario: Scenario, doc: Document) -> None:
 
 
 def _check_chips(scenario: Scenario, doc: Document) -> None:
-    from sim.reference.chips import load_chips
-
     catalogue = load_chips()
     market = scenario.market
     for key in ("frontier_chip", "compliant_chip", "domestic_chip"):
@@ -108,9 +108,6 @@ def largest_monthly_demand_tpp(scenario: Scenario) -> float:
 
     Used to reject scenarios whose integer bookkeeping could overflow.
     """
-    from sim.distributions import size_quantile_max
-    from sim.reference.chips import H100E_TPP
-
     sizes = scenario.market.firm_demand_h100e
     named = max((h for f in scenario.firms for h in f.hosts.values()), default=0.0)
     generated = max(sizes.buyer, sizes.research, sizes.champion, sizes.broker)
@@ -138,9 +135,6 @@ def monthly_orders_bound_tpp(scenario: Scenario) -> dict[KeyPath, float]:
         ``("countries", code)``: the generated firms of a country;
         ``("firms", index)``: the subsidiaries of a named firm.
     """
-    from sim.distributions import size_quantile_max
-    from sim.reference.chips import H100E_TPP
-
     market, years = scenario.market, scenario.time.months / 12
     sizes = market.firm_demand_h100e
     per_h100e = (1 + market.demand_noise) * (1 + market.backlog_months) * H100E_TPP
@@ -169,17 +163,14 @@ def _check_totals(scenario: Scenario, doc: Document) -> None:
 
     With ``T`` the bound on a month's orders of all firms: every monthly flow
     is at most ``T``; installed stock and a UVEU group's installed base at
-    most ``(INSTALLED_MONTHS + months) x T``; revenue at most
+    most ``(market.uveu_installed_months + months) x T``; revenue at most
     ``T / tF x frontier price + T / tC x compliant price``.
     """
-    from sim.model.model import INSTALLED_MONTHS
-    from sim.reference.chips import load_chips
-
     bounds = monthly_orders_bound_tpp(scenario)
     total = sum(bounds.values())
     largest = max(bounds, key=lambda k: bounds[k], default=None)
     blame = _blame_orders(scenario, doc, largest)
-    horizon = INSTALLED_MONTHS + scenario.time.months
+    horizon = scenario.market.uveu_installed_months + scenario.time.months
     if horizon * total > INT64_MAX:
         raise doc.error(
             blame,
@@ -216,8 +207,6 @@ def _blame_orders(scenario: Scenario, doc: Document, largest: KeyPath | None) ->
 def _check_firm_demand(scenario: Scenario, doc: Document) -> None:
     if largest_monthly_demand_tpp(scenario) <= MAX_QUANTITY:
         return
-    from sim.distributions import size_quantile_max
-
     sizes, countries = scenario.market.firm_demand_h100e, scenario.countries
     kind = max(("buyer", "research", "champion", "broker"), key=lambda k: getattr(sizes, k))
     scale = max(max(c.demand_scale, c.demand_scale * c.transit) for c in countries.values())

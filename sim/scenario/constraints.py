@@ -1,18 +1,20 @@
-"""Declarative value constraints, checked once when a scenario is loaded.
+"""Declarative value constraints, checked once when an input file is loaded.
 
 Each schema field carries one constraint (in the manner of scikit-learn's
 ``_param_validation``). A constraint converts a raw TOML value into the
-field's Python value or returns a description of what was expected.
+field's Python value or raises :class:`Invalid` with a description of what
+was expected. Scenario, sweep and targets files share them.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sim.reference.chips import H100E_TPP
+from sim.reference.countries import country_groups, is_valid_iso3
 
 __all__ = [
     "MAX_H100E",
@@ -25,8 +27,13 @@ __all__ = [
     "Float",
     "Int",
     "IntList",
+    "Invalid",
     "Month",
+    "MonthWindow",
+    "Name",
+    "Number",
     "OneOf",
+    "Table",
     "Text",
 ]
 
@@ -84,7 +91,27 @@ class Float(Constraint):
             raise Invalid(f"a number in [{self.low}, {self.high}]")
         if not self.low <= value <= self.high:
             raise Invalid(f"a number in [{self.low}, {self.high}]")
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an integer beyond the largest float
+            raise Invalid(f"a number in [{self.low}, {self.high}]") from None
+
+
+@dataclass(frozen=True)
+class Number(Constraint):
+    """Any finite real number; TOML integers are accepted (and made floats)."""
+
+    def convert(self, value: Any) -> float:
+        """Check a finite number."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise Invalid("a finite number")
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond the largest float
+            raise Invalid("a finite number") from None
+        if not math.isfinite(number):
+            raise Invalid("a finite number")
+        return number
 
 
 @dataclass(frozen=True)
@@ -100,12 +127,38 @@ class Bool(Constraint):
 
 @dataclass(frozen=True)
 class Text(Constraint):
-    """Any string."""
+    """Any string; with ``nonempty`` one that is not blank."""
+
+    nonempty: bool = False
 
     def convert(self, value: Any) -> str:
         """Check a string."""
         if not isinstance(value, str):
-            raise Invalid("a string")
+            raise Invalid("a non-empty string" if self.nonempty else "a string")
+        if self.nonempty and not value.strip():
+            raise Invalid("a non-empty string")
+        return value
+
+
+@dataclass(frozen=True)
+class Name(Constraint):
+    """A name of ASCII letters, digits and underscores, not starting with a digit."""
+
+    def convert(self, value: Any) -> str:
+        """Check an identifier."""
+        if not isinstance(value, str) or not value.isascii() or not value.isidentifier():
+            raise Invalid("a name of letters, digits and underscores")
+        return value
+
+
+@dataclass(frozen=True)
+class Table(Constraint):
+    """A table of anything (its keys and values are checked elsewhere)."""
+
+    def convert(self, value: Any) -> dict[str, Any]:
+        """Check a table."""
+        if not isinstance(value, dict):
+            raise Invalid("a table")
         return value
 
 
@@ -122,12 +175,13 @@ class OneOf(Constraint):
         return value
 
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# ASCII digits only, and no trailing newline: months are compared as text.
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])", re.ASCII)
 
 
 @dataclass(frozen=True)
 class Month(Constraint):
-    """A calendar month ``"YYYY-MM"``; with ``optional`` also ``""`` (never)."""
+    """A calendar month ``"YYYY-MM"`` (ASCII digits); with ``optional`` also ``""`` (never)."""
 
     optional: bool = False
 
@@ -135,15 +189,26 @@ class Month(Constraint):
         """Check the month format."""
         if self.optional and value == "":
             return value
-        if not isinstance(value, str) or not _MONTH.match(value):
+        if not isinstance(value, str) or not _MONTH.fullmatch(value):
             raise Invalid('a month "YYYY-MM"' + (' or "" for never' if self.optional else ""))
         return value
 
 
-def _iso3_check() -> Callable[[str], bool]:
-    from sim.reference.countries import is_valid_iso3
+@dataclass(frozen=True)
+class MonthWindow(Constraint):
+    """Two months ``["YYYY-MM", "YYYY-MM"]``, the first no later than the last."""
 
-    return is_valid_iso3
+    def convert(self, value: Any) -> tuple[str, str]:
+        """Check both months and their order."""
+        if not isinstance(value, list) or len(value) != 2:
+            raise Invalid('two months ["YYYY-MM", "YYYY-MM"]')
+        try:
+            first, last = (Month().convert(v) for v in value)
+        except Invalid:
+            raise Invalid('two months ["YYYY-MM", "YYYY-MM"]') from None
+        if last < first:
+            raise Invalid(f"a first month no later than the last, {first} > {last}")
+        return first, last
 
 
 @dataclass(frozen=True)
@@ -152,27 +217,28 @@ class Country(Constraint):
 
     def convert(self, value: Any) -> str:
         """Check the code against ISO 3166 (pycountry)."""
-        if not isinstance(value, str) or not _iso3_check()(value):
+        if not isinstance(value, str) or not is_valid_iso3(value):
             raise Invalid("an ISO 3166 alpha-3 country code")
         return value
 
 
 @dataclass(frozen=True)
 class Countries(Constraint):
-    """A list of distinct ISO3 codes, or the name of a reference group."""
+    """A list of distinct ISO3 codes, or (with ``groups``) the name of a reference group."""
+
+    groups: bool = True
 
     def convert(self, value: Any) -> tuple[str, ...]:
         """Resolve a group name or check each code; reject duplicates."""
-        if isinstance(value, str):
-            from sim.reference.countries import country_groups
-
+        if isinstance(value, str) and self.groups:
             groups = country_groups()
             if value not in groups:
                 raise Invalid("a list of ISO3 codes or a group in " + ", ".join(sorted(groups)))
             return tuple(sorted(groups[value]))
         if not isinstance(value, list):
-            raise Invalid("a list of ISO3 codes or a reference group name")
-        bad = [v for v in value if not isinstance(v, str) or not _iso3_check()(v)]
+            raise Invalid("a list of ISO3 codes" + (" or a reference group name"
+                                                    if self.groups else ""))
+        bad = [v for v in value if not isinstance(v, str) or not is_valid_iso3(v)]
         if bad:
             raise Invalid(f"a list of ISO 3166 alpha-3 codes ({bad[0]!r} is not one)")
         twice = sorted({v for v in value if value.count(v) > 1})

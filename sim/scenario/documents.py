@@ -1,35 +1,49 @@
-"""Raw scenario documents: TOML reading, the ``extends`` chain, overrides.
+"""Raw documents: the ``extends`` chain of a scenario, and where each value came from.
 
 A document is the plain dict TOML gives, plus a provenance map from each
 key path to the file (and key path within it) that set it, so that an error
-found after merging still names the file the user must edit.
+found after merging still names the file the user must edit. A sweep or
+targets file is a document of one file (:meth:`Document.of_file`) that
+raises its own error type.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import os
-import tomllib
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim.errors import UserError
 from sim.scenario.errors import ScenarioError
+from sim.scenario.reading import ErrorType, read_toml
 
-__all__ = ["MAX_DEPTH", "OVERRIDE_SOURCE", "Document", "check_depth", "read_chain"]
+__all__ = ["OVERRIDE_SOURCE", "Document", "dotted", "read_chain", "toml_key"]
 
 OVERRIDE_SOURCE = "<override>"
 
-MAX_DEPTH = 16
-"""Deepest nesting of tables and arrays a scenario may use.
-
-The schema needs four levels (``countries.USA.firms.buyer``); the bound
-keeps absurdly nested input away from the recursive code that merges and
-reports values, so it fails with a :class:`ScenarioError`, not a
-``RecursionError``.
-"""
-
 KeyPath = tuple[str, ...]
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def dotted(path: KeyPath) -> str:
+    """Write a key path as the scenario messages do: ``countries.USA.firms``."""
+    return ".".join(map(str, path))
+
+
+def toml_key(path: KeyPath) -> str:
+    """Write a key path as TOML does, quoting a part that is not a bare key.
+
+    ``("parameters", "enforcement.detection", "low")`` becomes
+    ``parameters."enforcement.detection".low``.
+    """
+    return ".".join(part if _BARE_KEY.fullmatch(part) else json.dumps(part, ensure_ascii=False)
+                    for part in map(str, path))
 
 
 @dataclass
@@ -40,6 +54,17 @@ class Document:
     origin: dict[KeyPath, tuple[str, KeyPath]] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     """Files of the ``extends`` chain in merge order, the base first."""
+    error_type: ErrorType = ScenarioError
+    """The error a mistake in the document raises (scenarios: :class:`ScenarioError`)."""
+    key_text: Callable[[KeyPath], str] = dotted
+    """How a message writes a key path."""
+
+    @classmethod
+    def of_file(cls, data: dict[str, Any], file: str, error_type: ErrorType,
+                key_text: Callable[[KeyPath], str] = dotted) -> Document:
+        """Return the document of one file (no ``extends``), raising ``error_type``."""
+        return cls(data=data, origin={(): (file, ())}, files=[file], error_type=error_type,
+                   key_text=key_text)
 
     def source_of(self, path: KeyPath) -> tuple[str, KeyPath]:
         """Return (file, key path in that file) for the value at ``path``."""
@@ -63,54 +88,10 @@ class Document:
 
         return max(paths, key=rank)
 
-    def error(self, path: KeyPath, problem: str) -> ScenarioError:
-        """Build a :class:`ScenarioError` for the value at ``path``."""
+    def error(self, path: KeyPath, problem: str) -> UserError:
+        """Build the document's ``error_type`` for the value at ``path``, naming its file."""
         file, shown = self.source_of(path)
-        return ScenarioError(file, ".".join(map(str, shown)), problem)
-
-
-def check_depth(data: Any, file: str, at: KeyPath = ()) -> None:
-    """Raise :class:`ScenarioError` if ``data`` nests deeper than :data:`MAX_DEPTH`.
-
-    Iterative, so that the check itself cannot exhaust the stack.
-    """
-    stack: list[tuple[Any, KeyPath]] = [(data, at)]
-    while stack:
-        node, path = stack.pop()
-        if len(path) - len(at) > MAX_DEPTH:
-            raise ScenarioError(
-                file, ".".join(path[: len(at) + MAX_DEPTH + 1]),
-                f"expected tables and arrays nested at most {MAX_DEPTH} deep, found deeper",
-            )
-        if isinstance(node, dict):
-            stack.extend((value, (*path, str(key))) for key, value in node.items())
-        elif isinstance(node, list):
-            stack.extend((value, (*path, str(i))) for i, value in enumerate(node))
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(
-            str(path), "", "expected an existing scenario file, found none"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(str(path), "", f"expected a readable UTF-8 file ({exc})") from None
-    try:
-        data = tomllib.loads(text)
-    except RecursionError:
-        raise ScenarioError(
-            str(path), "", f"malformed TOML: expected at most {MAX_DEPTH} levels of nesting"
-        ) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(path), "", f"malformed TOML: {exc}") from None
-    except ValueError as exc:  # an integer too long for Python to convert
-        reason = str(exc).split(";")[0]
-        problem = f"malformed TOML: expected shorter numbers ({reason})"
-        raise ScenarioError(str(path), "", problem) from None
-    check_depth(data, str(path))
-    return data
+        return self.error_type(file, self.key_text(shown), problem)
 
 
 def _record(origin: dict, data: Any, path: KeyPath, file: str, shown: KeyPath) -> None:
@@ -146,7 +127,7 @@ def _resolve(path: Path, child: Path | None) -> Path:
     """Return the absolute ``path``; a symlink loop is the user's mistake."""
     try:
         return path.resolve()
-    except (OSError, RuntimeError) as exc:  # RuntimeError: symlink loop before Python 3.13
+    except (OSError, RuntimeError, ValueError) as exc:  # RuntimeError: symlink loop before 3.13
         file, key = (str(child), "extends") if child is not None else (str(path), "")
         raise ScenarioError(file, key, f"expected a file that can be resolved ({exc})") from None
 
@@ -169,7 +150,7 @@ def read_chain(path: Path) -> Document:
             cycle = " -> ".join(p.name for p in [*seen, resolved])
             raise ScenarioError(str(chain[-1][0]), "extends", f"expected no cycle, found {cycle}")
         seen.append(resolved)
-        data = _read_toml(current)
+        data = read_toml(current, ScenarioError, "scenario file")
         chain.append((current, data))
         parent = data.pop("extends", None)
         if parent is not None and (not isinstance(parent, str) or not parent.strip()):

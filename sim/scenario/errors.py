@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from sim.errors import UserError
+
 __all__ = ["ScenarioError"]
 
 
-class ScenarioError(ValueError, TypeError):
+class ScenarioError(UserError, TypeError):
     """A scenario file or override is malformed, mistyped or out of range.
 
-    Both a ``ValueError`` and a ``TypeError`` (as scikit-learn's
-    ``InvalidParameterError``), so callers may catch either. The message is
-    one line naming the file, the key path, what was expected and what was
-    found.
+    A :class:`~sim.errors.UserError` (so a ``ValueError``) and a ``TypeError``
+    (as scikit-learn's ``InvalidParameterError``), so callers may catch
+    either. The message is one line naming the file, the key path, what was
+    expected and what was found.
 
     Parameters
     ----------
@@ -26,9 +28,4 @@ class ScenarioError(ValueError, TypeError):
     """
 
     def __init__(self, file: str, key: str, problem: str) -> None:
-        self.file = file
-        self.key = key
-        self.problem = problem
-        where = f"{file}: {key}: " if key else f"{file}: "
-        # One line even when a quoted TOML key or a file name holds a line break.
-        super().__init__("\\n".join((where + problem).splitlines()))
+        super().__init__(file, key, problem)

@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import copy
+import difflib
 import tomllib
 from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from sim.scenario.build import build, check_partial, constraint_at, describe_found
+from sim.scenario.build import (
+    build,
+    check_partial,
+    constraint_at,
+    declaration_at,
+    describe_found,
+)
 from sim.scenario.consistency import check_consistency
 from sim.scenario.constraints import Countries, Country, Month, OneOf, Text
-from sim.scenario.documents import (
-    OVERRIDE_SOURCE,
-    Document,
-    KeyPath,
-    check_depth,
-    merge_into,
-    read_chain,
-)
+from sim.scenario.documents import OVERRIDE_SOURCE, Document, KeyPath, merge_into, read_chain
 from sim.scenario.errors import ScenarioError
+from sim.scenario.reading import check_depth
 from sim.scenario.schema import CountryConfig, Scenario
 
 __all__ = ["load_scenario", "parse_assignment"]
@@ -46,12 +47,22 @@ def parse_assignment(text: str) -> tuple[str, str]:
     return key.strip(), raw.strip()
 
 
+def _schema_path(key_path: KeyPath) -> KeyPath:
+    """Return the schema path of a key (``country_defaults`` keys are country keys)."""
+    return ("countries", "", *key_path[1:]) if key_path[0] == DEFAULTS_KEY else key_path
+
+
+def _has_default(key_path: KeyPath) -> bool:
+    """Tell whether the schema declares a default for the key (no file need set it)."""
+    declaration = declaration_at(Scenario, _schema_path(key_path))
+    return declaration is not None and "default" in declaration
+
+
 def _parse_override(key_path: KeyPath, raw: Any) -> Any:
     """Parse a command-line string to the type the field at ``key_path`` takes."""
     if not isinstance(raw, str):
         return raw
-    schema_path = ("countries", "", *key_path[1:]) if key_path[0] == DEFAULTS_KEY else key_path
-    constraint = constraint_at(Scenario, schema_path)
+    constraint = constraint_at(Scenario, _schema_path(key_path))
     if isinstance(constraint, _STRING_CONSTRAINTS):
         return raw
     if isinstance(constraint, Countries) and not raw.startswith("["):
@@ -73,7 +84,7 @@ def _apply_overrides(doc: Document, overrides: Mapping[str, Any], defaults: bool
                 shown = ".".join(path[: depth + 1])
                 raise ScenarioError(OVERRIDE_SOURCE, shown, f"unknown key in override '{dotted}'")
             node = node[key]
-        if not isinstance(node, dict) or path[-1] not in node:
+        if not isinstance(node, dict) or (path[-1] not in node and not _has_default(path)):
             valid = sorted(node) if isinstance(node, dict) else []
             raise _override_unknown(path, dotted, valid)
         value = _parse_override(path, raw)
@@ -82,8 +93,6 @@ def _apply_overrides(doc: Document, overrides: Mapping[str, Any], defaults: bool
 
 
 def _override_unknown(path: KeyPath, dotted: str, valid: list[str]) -> ScenarioError:
-    import difflib
-
     near = difflib.get_close_matches(path[-1], valid, n=1, cutoff=0.5)
     hint = f"; did you mean '{'.'.join((*path[:-1], near[0]))}'?" if near else ""
     return ScenarioError(OVERRIDE_SOURCE, dotted, f"unknown key in override '{dotted}'{hint}")

@@ -3,15 +3,30 @@
 A field is declared with :func:`value` (a leaf checked by a constraint),
 :func:`section` (a nested table), :func:`table_of` (a table keyed by country
 code) or :func:`array_of` (a TOML array of tables). The loader walks these
-declarations; nothing downstream re-checks a value. Defaults live in
-``scenarios/base.toml`` with their sources, not here.
+declarations; nothing downstream re-checks a value. Sweep and targets files
+are declared with the same helpers (:mod:`sim.sweep.spec`,
+:mod:`sim.calibration.targets`).
+
+Defaults. Every value lives in ``scenarios/base.toml`` with its source (a
+DOMAIN.md figure, "assumption" or "calibrated"), which every shipped
+scenario extends. The keys of the first schema (v1) are required: a
+self-contained scenario states each of them. A key added later declares
+its default here, ``value(..., default=...)``, written as TOML would write it
+and checked by the key's constraint; it is used when no file of the
+``extends`` chain (nor an override) sets the key, so an older scenario file
+keeps loading unchanged. The same value is stated in ``scenarios/base.toml``
+with its source, and in the parameter table of ``docs/ODD.md``; a test
+(``tests/test_scenario.py``) keeps the schema and ``base.toml`` equal. A key
+at its default does not enter :meth:`Scenario.digest`, so adding one leaves
+the digests of existing scenarios unchanged.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from sim.scenario.constraints import (
@@ -48,9 +63,27 @@ SHARE = Float(0.0, 1.0)
 MULTIPLIER = Float(0.0, 1000.0)
 
 
-def value(constraint: Constraint, doc: str) -> Any:
-    """Declare a leaf field checked by ``constraint``."""
-    return field(metadata={"check": constraint, "doc": doc})
+_REQUIRED: Any = object()
+
+
+def value(constraint: Constraint, doc: str, default: Any = _REQUIRED) -> Any:
+    """Declare a leaf field checked by ``constraint``.
+
+    Parameters
+    ----------
+    constraint : Constraint
+        What the value must be.
+    doc : str
+        What it is (shown when the key is missing).
+    default : TOML value or None, optional
+        The value when no file sets the key, written as in TOML and checked
+        by ``constraint`` (``None``: the field is ``None``, "not given").
+        Without it the key is required.
+    """
+    metadata = {"check": constraint, "doc": doc}
+    if default is not _REQUIRED:
+        metadata["default"] = default
+    return field(metadata=metadata)
 
 
 def section(cls: type, doc: str) -> Any:
@@ -58,9 +91,12 @@ def section(cls: type, doc: str) -> Any:
     return field(metadata={"section": cls, "doc": doc})
 
 
-def table_of(cls: type, key: Constraint, doc: str) -> Any:
-    """Declare a table whose keys pass ``key`` and whose values are ``cls``."""
-    return field(metadata={"table": cls, "key": key, "doc": doc})
+def table_of(cls: type, key: Constraint, doc: str, sort_keys: bool = True) -> Any:
+    """Declare a table whose keys pass ``key`` and whose values are ``cls``.
+
+    The result is a dict sorted by key, or in file order if not ``sort_keys``.
+    """
+    return field(metadata={"table": cls, "key": key, "doc": doc, "sort_keys": sort_keys})
 
 
 def array_of(cls: type, doc: str) -> Any:
@@ -92,7 +128,15 @@ class RulesConfig:
     lpp_tpp_per_year: int = value(Int(), "low-volume exception per consignee per year, TPP")
     uveu_tier1_min_share: float = value(SHARE, "UVEU share of compute kept in Tier 1")
     uveu_tier2_max_share: float = value(SHARE, "UVEU share in any one Tier 2 country")
-    uveu_home_min_share: float = value(SHARE, "US-headquartered UVEU share kept in the US")
+    uveu_home_min_share: float = value(
+        SHARE, "UVEU share kept in the home country (rules.uveu_home_country)"
+    )
+    uveu_home_country: str = value(
+        Country(),
+        "UVEU holders headquartered in this country keep rules.uveu_home_min_share of their "
+        "compute there",
+        default="USA",
+    )
     nveu_cap_h100e: tuple[int, ...] = value(
         IntList(0, MAX_H100E), "NVEU cumulative cap by rule year, H100e"
     )
@@ -132,6 +176,12 @@ class MarketConfig:
     substitution_share: float = value(SHARE, "share of refused demand sent to domestic chips")
     remote_share: float = value(SHARE, "share of refused demand rented remotely")
     depreciation_months: int = value(Int(1, 1200), "installed compute written off at 1/N a month")
+    uveu_installed_months: int = value(
+        Int(0, 120),
+        "A UVEU subsidiary starts with this many months of its demand installed (assumption: "
+        "the UVEU shares are shares of an installed base the firm already has)",
+        default=12,
+    )
 
 
 @dataclass(frozen=True)
@@ -228,7 +278,33 @@ class Scenario:
         """Return a stable SHA-256 hex digest of the resolved content.
 
         Two scenarios with the same digest run identically; file names,
-        comments and the ``extends`` chain do not enter it.
+        comments and the ``extends`` chain do not enter it. Nor does a key
+        at its schema default: adding a key with a default leaves the digest
+        of every scenario that keeps the default as it was, so results and
+        sweep folders made before stay valid.
         """
-        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        canonical = json.dumps(_beyond_defaults(self), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _beyond_defaults(config: Any) -> dict[str, Any]:
+    """Return ``asdict(config)`` without the keys at their declared defaults."""
+    content = {}
+    for declaration in fields(config):
+        found, meta = getattr(config, declaration.name), declaration.metadata
+        if meta.get("default") is not None and found == _default_value(meta):
+            continue
+        if "section" in meta:
+            content[declaration.name] = _beyond_defaults(found)
+        elif "table" in meta:
+            content[declaration.name] = {k: _beyond_defaults(v) for k, v in found.items()}
+        elif "array" in meta:
+            content[declaration.name] = [_beyond_defaults(v) for v in found]
+        else:
+            content[declaration.name] = copy.deepcopy(found)
+    return content
+
+
+def _default_value(meta: Any) -> Any:
+    """Return a declared default as the field holds it (converted by its constraint)."""
+    return meta["check"].convert(copy.deepcopy(meta["default"]))

@@ -1,21 +1,19 @@
 """Design points: the parameter settings a sweep runs, one mapping per point.
 
-Continuous designs draw points in the unit hypercube (``scipy.stats.qmc``
-Latin hypercube or scrambled Sobol, or SALib's Saltelli scheme) and map each
-column through its :class:`~sim.sweep.spec.Parameter`; a grid is the product
-of every parameter's levels. The design is a pure function of the sweep file,
-so every executor, and every rerun, sees the same points.
+A grid is the product of every parameter's levels; the other designs are
+drawn in the unit hypercube by :mod:`sim.experiment.sampling` and mapped
+through each column's :class:`~sim.experiment.parameters.Parameter`. The
+design is a pure function of the sweep file, so every executor, and every
+rerun, sees the same points.
 """
 
 from __future__ import annotations
 
-import itertools
-import warnings
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
+from sim.experiment.sampling import grid_points, unit_sample
 from sim.sweep.spec import SweepSpec
 
 __all__ = ["design_points", "unit_design"]
@@ -26,21 +24,9 @@ def unit_design(spec: SweepSpec) -> np.ndarray:
 
     Not defined for a grid (whose levels need not be evenly spaced).
     """
-    d = len(spec.parameters)
-    rng = np.random.default_rng(spec.seed)
-    if spec.design == "lhs":
-        return qmc.LatinHypercube(d, rng=rng).random(spec.points)
-    if spec.design == "sobol":
-        return qmc.Sobol(d, scramble=True, rng=rng).random(spec.points)
-    if spec.design == "saltelli":
-        from SALib.sample import sobol as saltelli
-
-        problem = {"num_vars": d, "names": list(spec.keys), "bounds": [[0.0, 1.0]] * d}
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SALib warns about N, already checked
-            return saltelli.sample(problem, spec.base_samples, calc_second_order=False,
-                                   scramble=True, seed=spec.seed)
-    raise ValueError(f"no unit-cube design for {spec.design!r}")
+    if spec.design == "grid":
+        raise ValueError("a grid has no unit-cube design")
+    return unit_sample(spec.design, spec.base_samples, len(spec.parameters), spec.seed)
 
 
 def design_points(spec: SweepSpec) -> list[dict[str, Any]]:
@@ -56,9 +42,8 @@ def design_points(spec: SweepSpec) -> list[dict[str, Any]]:
         ``spec.points`` mappings, usable as ``load_scenario`` overrides.
     """
     if spec.design == "grid":
-        levels = [p.grid() for p in spec.parameters]
         return [dict(zip(spec.keys, combination, strict=True))
-                for combination in itertools.product(*levels)]
+                for combination in grid_points(spec.parameters)]
     unit = unit_design(spec)
-    columns = [p.from_unit(unit[:, j]) for j, p in enumerate(spec.parameters)]
+    columns = [p.overrides(unit[:, j]) for j, p in enumerate(spec.parameters)]
     return [dict(zip(spec.keys, row, strict=True)) for row in zip(*columns, strict=True)]

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from sim.errors import UserError
+
 __all__ = ["SweepError"]
 
 
-class SweepError(ValueError):
+class SweepError(UserError):
     """A sweep file, its output folder or its execution went wrong.
 
     The message is one line naming the file (or folder), the key and what was
-    expected, in the form of :class:`~sim.scenario.ScenarioError`.
+    expected, in the form of every :class:`~sim.errors.UserError`.
 
     Parameters
     ----------
-    file : str
+    file : str or path-like
         The sweep file or output folder the problem is in.
     key : str
         Dotted key, e.g. ``"design.points"``; empty for a whole-file problem.
@@ -23,8 +25,4 @@ class SweepError(ValueError):
     """
 
     def __init__(self, file: object, key: str, problem: str) -> None:
-        self.file = str(file)
-        self.key = key
-        self.problem = problem
-        where = f"{self.file}: {key}: " if key else f"{self.file}: "
-        super().__init__("\\n".join((where + problem).splitlines()))
+        super().__init__(file, key, problem)

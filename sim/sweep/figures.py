@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 
 from sim.experiment.outcomes import OUTCOMES
+from sim.experiment.parameters import Parameter
 from sim.plots import save_figure
 from sim.reference import H100E_TPP
-from sim.sweep.spec import Parameter, SweepSpec
+from sim.sweep.spec import SweepSpec
 
 __all__ = ["plot_responses", "plot_sensitivity"]
 

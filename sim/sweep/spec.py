@@ -22,8 +22,12 @@ A sweep file is TOML::
 
 A parameter is any scenario key that ``--set`` accepts. A range has ``low``
 and ``high`` (and ``log = true`` for a log scale; ``levels`` for a grid); a
-list has ``values``. Everything is checked here, once, against the base
-scenario, so a mistake ends before any work starts.
+list has ``values``. The file's keys are declared below as the scenario
+schema declares its own (:class:`SweepFile`, :class:`DesignTable`,
+:class:`ParameterTable`, walked by :func:`sim.scenario.build.build`); what
+spans several keys, and the base scenario at each bound, is checked by the
+small functions after them. Everything is checked here, once, so a mistake
+ends before any work starts.
 """
 
 from __future__ import annotations
@@ -31,94 +35,84 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from sim.experiment.parameters import Parameter
+from sim.experiment.sampling import SAMPLERS
 from sim.scenario import ScenarioError, load_scenario
-from sim.scenario.build import constraint_at
-from sim.scenario.constraints import Int
-from sim.scenario.schema import Scenario
+from sim.scenario.build import build, constraint_at
+from sim.scenario.constraints import Bool, Constraint, Int, Invalid, Number, OneOf, Table, Text
+from sim.scenario.documents import Document, toml_key
+from sim.scenario.reading import read_toml
+from sim.scenario.schema import Scenario, section, table_of, value
 from sim.sweep.errors import SweepError
 
-__all__ = ["DESIGNS", "Parameter", "SweepSpec", "load_sweep"]
+__all__ = ["DESIGNS", "MAX_POINTS", "SweepSpec", "load_sweep"]
 
-DESIGNS = ("grid", "lhs", "sobol", "saltelli")
+DESIGNS = SAMPLERS
 """Grid: every combination of levels; Latin hypercube and scrambled Sobol
 points from ``scipy.stats.qmc``; Saltelli: SALib's design for Sobol indices."""
 
-_TOP_KEYS = {"name", "description", "scenario", "design", "parameters", "set"}
-_DESIGN_KEYS = {"kind", "points", "replicates", "seed", "chunk_points", "common_seeds"}
-_PARAMETER_KEYS = {"low", "high", "levels", "log", "values"}
 MAX_POINTS = 1_000_000
 """Largest number of design points a sweep may have (a typo guard)."""
+MAX_REPLICATES = 10_000
+"""Largest number of runs per point."""
+
+
+# --- the file's declaration -----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Parameter:
-    """One swept scenario key: a range (``low``..``high``) or a list of values.
+class Values(Constraint):
+    """A non-empty list of distinct values (for ``values = [...]``)."""
 
-    Attributes
-    ----------
-    key : str
-        Dotted scenario key, e.g. ``"enforcement.detection"``.
-    low, high : float or None
-        Bounds of a range; ``None`` for a list.
-    values : tuple
-        The listed values; empty for a range.
-    levels : int
-        Grid levels of a range (0 when not on a grid).
-    log : bool
-        Spread a range evenly in log space.
-    integer : bool
-        The scenario key takes integers, so drawn values are rounded.
-    """
+    def convert(self, value: Any) -> tuple[Any, ...]:
+        """Check the list."""
+        if not isinstance(value, list) or not value:
+            raise Invalid("a non-empty list of distinct values")
+        if len({json.dumps(v, sort_keys=True) for v in value}) != len(value):
+            raise Invalid("distinct values")
+        return tuple(value)
 
-    key: str
-    low: float | None = None
-    high: float | None = None
-    values: tuple[Any, ...] = ()
-    levels: int = 0
-    log: bool = False
-    integer: bool = False
 
-    @property
-    def is_range(self) -> bool:
-        """Whether the parameter is a range rather than a list."""
-        return not self.values
+@dataclass(frozen=True)
+class DesignTable:
+    """The ``[design]`` table: which points, how many runs each, which seed."""
 
-    def grid(self) -> tuple[Any, ...]:
-        """Return the grid levels: the listed values, or ``levels`` even steps."""
-        if self.values:
-            return self.values
-        return tuple(self.from_unit(np.linspace(0.0, 1.0, self.levels)))
+    kind: str = value(OneOf(DESIGNS), "the design, one of " + ", ".join(DESIGNS))
+    replicates: int = value(Int(1, MAX_REPLICATES), "runs per point")
+    seed: int = value(Int(0, 2**63 - 1), "the sweep seed")
+    points: int | None = value(Int(1, MAX_POINTS), "points (lhs, sobol) or base samples "
+                               "(saltelli)", default=None)
+    chunk_points: int | None = value(Int(1, MAX_POINTS), "points per unit of work",
+                                     default=None)
+    common_seeds: bool = value(Bool(), "every point runs on the same seeds", default=False)
 
-    def from_unit(self, unit: np.ndarray) -> list[Any]:
-        """Map numbers in ``[0, 1]`` to parameter values.
 
-        A range maps linearly (or log-linearly); a list maps ``[0, 1)`` onto
-        its values in equal slices.
-        """
-        unit = np.clip(np.asarray(unit, dtype=np.float64), 0.0, 1.0)
-        if self.values:
-            index = np.minimum((unit * len(self.values)).astype(np.int64), len(self.values) - 1)
-            return [self.values[i] for i in index]
-        assert self.low is not None and self.high is not None
-        if self.log:
-            drawn = np.exp(np.log(self.low) + unit * (np.log(self.high) - np.log(self.low)))
-        else:
-            drawn = self.low + unit * (self.high - self.low)
-        if self.integer:
-            return [int(v) for v in np.rint(drawn)]
-        return [float(v) for v in drawn]
+@dataclass(frozen=True)
+class ParameterTable:
+    """One ``[parameters]`` entry: ``{ low, high[, log][, levels] }`` or ``{ values }``."""
 
-    def describe(self) -> dict[str, Any]:
-        """Return the parameter as plain data (for the manifest)."""
-        return {"key": self.key, "low": self.low, "high": self.high, "values": list(self.values),
-                "levels": self.levels, "log": self.log, "integer": self.integer}
+    low: float | None = value(Number(), "the low end of a range", default=None)
+    high: float | None = value(Number(), "the high end of a range", default=None)
+    levels: int | None = value(Int(2, MAX_POINTS), "grid levels of a range", default=None)
+    log: bool | None = value(Bool(), "a log scale for a range", default=None)
+    values: tuple[Any, ...] | None = value(Values(), "the values to try", default=None)
+
+
+@dataclass(frozen=True)
+class SweepFile:
+    """A sweep file as written, each key checked on its own."""
+
+    name: str = value(Text(nonempty=True), "the sweep's name")
+    description: str = value(Text(), "what the sweep asks", default="")
+    scenario: str = value(Text(nonempty=True), "the base scenario file")
+    design: DesignTable = section(DesignTable, "the design table [design]")
+    parameters: dict[str, ParameterTable] = table_of(
+        ParameterTable, Text(), "the parameters to vary [parameters]", sort_keys=False)
+    set: dict[str, Any] = value(Table(), "overrides fixed at every point", default={})
 
 
 @dataclass(frozen=True)
@@ -218,39 +212,25 @@ def load_sweep(path: str | Path) -> SweepSpec:
         parameter the scenario does not have or a value it refuses.
     """
     path = Path(path)
-    data = _read_toml(path)
-    _only_keys(path, "", data, _TOP_KEYS)
-    name = _text(path, data, "name")
-    description = data.get("description", "")
-    if not isinstance(description, str):
-        raise SweepError(path, "description", f"expected a string, found {description!r}")
-    scenario_path = (path.parent / _text(path, data, "scenario")).resolve()
+    doc = Document.of_file(read_toml(path, SweepError, "sweep file"), str(path), SweepError,
+                           toml_key)
+    declared: SweepFile = build(SweepFile, doc, (), doc.data)
+    scenario_path = _resolve_scenario(doc, path, declared.scenario)
     try:
         base = load_scenario(scenario_path)
     except ScenarioError as exc:
-        raise SweepError(path, "scenario", f"the base scenario does not load: {exc}") from None
-    fixed = _fixed(path, data.get("set", {}), scenario_path)
-    design = _table(path, data, "design")
-    _only_keys(path, "design.", design, _DESIGN_KEYS)
-    parameters = _parameters(path, _table(path, data, "parameters"), scenario_path, dict(fixed))
-    kind = design.get("kind")
-    if kind not in DESIGNS:
-        raise SweepError(path, "design.kind", f"expected one of {', '.join(DESIGNS)}, "
-                                              f"found {kind!r}")
-    points, base_samples = _design_size(path, kind, design, parameters)
-    replicates = _positive(path, design, "replicates", 10_000)
-    seed = _positive(path, design, "seed", 2**63 - 1, low=0)
-    common_seeds = design.get("common_seeds", False)
-    if not isinstance(common_seeds, bool):
-        raise SweepError(path, "design.common_seeds", f"expected true or false, found "
-                                                      f"{common_seeds!r}")
-    chunk_points = (_positive(path, design, "chunk_points", MAX_POINTS) if "chunk_points" in design
-                    else _default_chunk_points(points, replicates))
+        raise doc.error(("scenario",), f"the base scenario does not load: {exc}") from None
+    fixed = _fixed(doc, declared.set, scenario_path)
+    parameters = _parameters(doc, declared, scenario_path, dict(fixed))
+    design = declared.design
+    points, base_samples = _design_size(doc, design, parameters)
+    chunk_points = design.chunk_points or _default_chunk_points(points, design.replicates)
     return SweepSpec(
-        file=path, name=name, description=description, scenario=scenario_path,
-        scenario_digest=base.digest(), design=kind, points=points, base_samples=base_samples,
-        replicates=replicates, seed=seed, chunk_points=chunk_points, parameters=parameters,
-        common_seeds=common_seeds, fixed=fixed,
+        file=path, name=declared.name, description=declared.description,
+        scenario=scenario_path, scenario_digest=base.digest(), design=design.kind,
+        points=points, base_samples=base_samples, replicates=design.replicates,
+        seed=design.seed, chunk_points=chunk_points, parameters=parameters,
+        common_seeds=design.common_seeds, fixed=fixed,
     )
 
 
@@ -260,151 +240,113 @@ def _default_chunk_points(points: int, replicates: int) -> int:
     return max(1, min(points, runs_per_chunk // replicates, math.ceil(points / 8)))
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+# --- checks that span keys ------------------------------------------------------------------
+
+
+def _resolve_scenario(doc: Document, path: Path, name: str) -> Path:
+    """Return the base scenario's absolute path (relative to the sweep file's folder)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SweepError(path, "", "expected a sweep TOML file, found no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SweepError(path, "", f"expected a readable UTF-8 sweep file ({exc})") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SweepError(path, "", f"expected valid TOML ({exc})") from None
+        return (path.parent / name).resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # RuntimeError: a symlink loop
+        raise doc.error(("scenario",), f"expected a file that can be resolved ({exc})") from None
 
 
-def _only_keys(path: Path, prefix: str, table: dict[str, Any], allowed: set[str]) -> None:
-    import difflib
-
-    for key in table:
-        if key not in allowed:
-            near = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
-            hint = f"; did you mean '{prefix}{near[0]}'?" if near else ""
-            raise SweepError(path, f"{prefix}{key}", f"unknown key; expected one of "
-                                                     f"{', '.join(sorted(allowed))}{hint}")
-
-
-def _text(path: Path, data: dict[str, Any], key: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise SweepError(path, key, f"expected a non-empty string, found {value!r}")
-    return value
-
-
-def _table(path: Path, data: dict[str, Any], key: str) -> dict[str, Any]:
-    value = data.get(key)
-    if not isinstance(value, dict):
-        found = "nothing" if value is None else repr(value)
-        raise SweepError(path, key, f"expected a table [{key}], found {found}")
-    return value
-
-
-def _positive(path: Path, table: dict[str, Any], key: str, high: int, low: int = 1) -> int:
-    value = table.get(key)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise SweepError(path, f"design.{key}",
-                         f"expected an integer in [{low}, {high}], found {value!r}")
-    return value
-
-
-def _design_size(path: Path, kind: str, design: dict[str, Any],
+def _design_size(doc: Document, design: DesignTable,
                  parameters: tuple[Parameter, ...]) -> tuple[int, int]:
-    if kind == "grid":
-        if "points" in design:
-            raise SweepError(path, "design.points", "a grid takes its size from each "
-                             "parameter's levels or values; remove design.points")
-        for p in parameters:
-            if p.is_range and p.levels < 2:
-                raise SweepError(path, f'parameters."{p.key}".levels', "a range on a grid needs "
-                                 f"levels = 2 or more, found {p.levels or 'none'}")
-        points = math.prod(len(p.grid()) for p in parameters)
-        if points > MAX_POINTS:
-            raise SweepError(path, "parameters", f"expected at most {MAX_POINTS:,} grid points, "
-                                                 f"found {points:,}")
-        return points, points
+    """Return (points, base samples); check the design's size against its kind."""
+    if design.kind == "grid":
+        return _grid_size(doc, design, parameters)
     for p in parameters:
         if p.levels:
-            raise SweepError(path, f'parameters."{p.key}".levels',
-                             f"levels apply to a grid only, not to design.kind = {kind!r}")
-    n = _positive(path, design, "points", MAX_POINTS)
-    if kind in ("sobol", "saltelli") and n & (n - 1):
+            raise doc.error(("parameters", p.key, "levels"),
+                            f"levels apply to a grid only, not to design.kind = {design.kind!r}")
+    n = design.points
+    if n is None:
+        raise doc.error(("design", "points"), f"missing; a {design.kind} design needs an integer "
+                                              f"in [1, {MAX_POINTS}]")
+    if design.kind in ("sobol", "saltelli") and n & (n - 1):
         below = 1 << (n.bit_length() - 1)
-        raise SweepError(path, "design.points", f"a {kind} design needs a power of 2 (its "
-                         f"balance properties hold only then), found {n}; try {below} or "
-                         f"{below * 2}")
-    if kind == "saltelli":
-        return n * (len(parameters) + 2), n
-    return n, n
+        raise doc.error(("design", "points"), f"a {design.kind} design needs a power of 2 (its "
+                        f"balance properties hold only then), found {n}; try {below} or "
+                        f"{below * 2}")
+    points = n * (len(parameters) + 2) if design.kind == "saltelli" else n
+    if points > MAX_POINTS:
+        raise doc.error(("design", "points"), f"expected at most {MAX_POINTS:,} design points, "
+                                              f"found {points:,}")
+    return points, n
 
 
-def _fixed(path: Path, table: Any, scenario: Path) -> tuple[tuple[str, Any], ...]:
-    if not isinstance(table, dict):
-        raise SweepError(path, "set", f"expected a table of scenario keys, found {table!r}")
+def _grid_size(doc: Document, design: DesignTable,
+               parameters: tuple[Parameter, ...]) -> tuple[int, int]:
+    """Return a grid's size, counted from the levels before any point is built."""
+    if design.points is not None:
+        raise doc.error(("design", "points"), "a grid takes its size from each parameter's "
+                                              "levels or values; remove design.points")
+    for p in parameters:
+        if p.is_range and p.levels < 2:
+            raise doc.error(("parameters", p.key, "levels"), "a range on a grid needs levels = 2 "
+                                                             f"or more, found {p.levels or 'none'}")
+    points = math.prod(p.n_levels for p in parameters)
+    if points > MAX_POINTS:
+        raise doc.error(("parameters",), f"expected at most {MAX_POINTS:,} grid points, "
+                                         f"found {points:,}")
+    return points, points
+
+
+def _fixed(doc: Document, table: dict[str, Any], scenario: Path) -> tuple[tuple[str, Any], ...]:
+    """Check the ``[set]`` overrides against the base scenario."""
     try:
         load_scenario(scenario, table)
     except ScenarioError as exc:
-        raise SweepError(path, f'set."{exc.key}"', f"refused by {scenario.name}: "
-                                                   f"{exc.problem}") from None
+        raise doc.error(("set", exc.key), f"refused by {scenario.name}: {exc.problem}") from None
     return tuple(table.items())
 
 
-def _parameters(path: Path, table: dict[str, Any], scenario: Path,
+def _parameters(doc: Document, declared: SweepFile, scenario: Path,
                 fixed: dict[str, Any]) -> tuple[Parameter, ...]:
-    if not table:
-        raise SweepError(path, "parameters", "expected at least one parameter to sweep, "
-                                             "found none")
+    if not declared.parameters:
+        raise doc.error(("parameters",), "expected at least one parameter to sweep, found none")
     parameters = []
-    for key, spec in table.items():
-        where = f'parameters."{key}"'
-        if not isinstance(spec, dict):
-            raise SweepError(path, where, "expected a table such as { low = 0.1, high = 0.5 } "
-                                          f"or {{ values = [...] }}, found {spec!r}")
-        _only_keys(path, f"{where}.", spec, _PARAMETER_KEYS)
-        parameter = _parameter(path, where, key, spec)
+    for key, table in declared.parameters.items():
+        parameter = _parameter(doc, key, table)
         if key in fixed:
-            raise SweepError(path, where, "this key is also fixed in [set]; expected it in "
-                                          "one of the two")
-        _check_against_scenario(path, where, parameter, scenario, fixed)
+            raise doc.error(("parameters", key), "this key is also fixed in [set]; expected it "
+                                                 "in one of the two")
+        _check_against_scenario(doc, parameter, scenario, fixed)
         parameters.append(parameter)
     return tuple(parameters)
 
 
-def _parameter(path: Path, where: str, key: str, spec: dict[str, Any]) -> Parameter:
+def _parameter(doc: Document, key: str, table: ParameterTable) -> Parameter:
+    """Build a Parameter from its table: a list of values or a range."""
     integer = _takes_integers(key)
-    log = spec.get("log", False)
-    if not isinstance(log, bool):
-        raise SweepError(path, f"{where}.log", f"expected true or false, found {log!r}")
-    levels = spec.get("levels", 0)
-    if isinstance(levels, bool) or not isinstance(levels, int) or levels < 0:
-        raise SweepError(path, f"{where}.levels", f"expected an integer >= 2, found {levels!r}")
-    if "values" in spec:
-        values = spec["values"]
-        if set(spec) - {"values"}:
-            extra = sorted(set(spec) - {"values"})[0]
-            raise SweepError(path, f"{where}.{extra}", "a list of values takes no "
-                                                       "low/high/levels/log")
-        if not isinstance(values, list) or not values:
-            raise SweepError(path, f"{where}.values", f"expected a non-empty list, found "
-                                                      f"{values!r}")
-        if len({json.dumps(v, sort_keys=True) for v in values}) != len(values):
-            raise SweepError(path, f"{where}.values", f"expected distinct values, found "
-                                                      f"{values!r}")
-        return Parameter(key=key, values=tuple(values), integer=integer)
-    bounds = []
+    if table.values is not None:
+        for extra in ("low", "high", "levels", "log"):
+            if getattr(table, extra) is not None:
+                raise doc.error(("parameters", key, extra),
+                                "a list of values takes no low/high/levels/log")
+        return Parameter(key=key, values=table.values, integer=integer)
     for bound in ("low", "high"):
-        value = spec.get(bound)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
-                value):
-            raise SweepError(path, f"{where}.{bound}", f"expected a finite number, found "
-                                                       f"{value!r}")
-        bounds.append(float(value))
-    low, high = bounds
+        if getattr(table, bound) is None:
+            raise doc.error(("parameters", key, bound), "missing; expected a finite number (or "
+                                                        "give values = [...] instead)")
+    low, high, log = table.low, table.high, bool(table.log)
+    assert low is not None and high is not None
+    _check_range(doc, ("parameters", key), low, high, log, integer)
+    return Parameter(key=key, low=low, high=high, levels=table.levels or 0, log=log,
+                     integer=integer)
+
+
+def _check_range(doc: Document, where: tuple[str, ...], low: float, high: float, log: bool,
+                 integer: bool) -> None:
     if not low < high:
-        raise SweepError(path, f"{where}.low", f"expected low < high, found low = {low:g}, "
-                                               f"high = {high:g}")
+        raise doc.error((*where, "low"), f"expected low < high, found low = {low:g}, "
+                                         f"high = {high:g}")
     if log and low <= 0:
-        raise SweepError(path, f"{where}.low", f"a log scale needs low > 0, found {low:g}")
-    return Parameter(key=key, low=low, high=high, levels=levels, log=log, integer=integer)
+        raise doc.error((*where, "low"), f"a log scale needs low > 0, found {low:g}")
+    if integer and math.ceil(low) > math.floor(high):
+        raise doc.error((*where, "low"), f"an integer key needs a whole number between low and "
+                                         f"high, found none in [{low:g}, {high:g}]")
 
 
 def _takes_integers(key: str) -> bool:
@@ -413,14 +355,13 @@ def _takes_integers(key: str) -> bool:
     return isinstance(constraint_at(Scenario, schema_path), Int)
 
 
-def _check_against_scenario(path: Path, where: str, parameter: Parameter, scenario: Path,
+def _check_against_scenario(doc: Document, parameter: Parameter, scenario: Path,
                             fixed: dict[str, Any]) -> None:
     """Load the base scenario at each bound (or listed value) of ``parameter``."""
-    tried = parameter.values or tuple(parameter.from_unit(np.array([0.0, 1.0])))
-    for value in tried:
+    for tried in parameter.extremes():
         try:
-            load_scenario(scenario, {**fixed, parameter.key: value})
+            load_scenario(scenario, {**fixed, parameter.key: tried})
         except ScenarioError as exc:
             problem = exc.problem if exc.key == parameter.key else f"{exc.key}: {exc.problem}"
-            raise SweepError(path, where, f"value {value!r} is refused by {scenario.name}: "
-                                          f"{problem}") from None
+            raise doc.error(("parameters", parameter.key), f"value {tried!r} is refused by "
+                                                           f"{scenario.name}: {problem}") from None
