@@ -21,7 +21,6 @@ import pytest
 import sim
 from sim.rng import STREAM_PRIORITY, uniform
 from sim.world import CAPPED, DENIED, FREE, LICENSED
-from sim.world.population import INSTALLED_MONTHS
 
 SMALL = Path(__file__).resolve().parent / "data" / "small"
 H100E = 15_832
@@ -225,7 +224,7 @@ def test_uveu_single_tier2_country_share_limits_grant():
     model = _model("uveu_share")
     ind = _firm(model, "Hyperscaler S @ IND")
     usa = _firm(model, "Hyperscaler S @ USA")
-    assert INSTALLED_MONTHS == 12
+    assert model.config.market.uveu_installed_months == 12
     assert (usa.uveu_installed_tpp, ind.uveu_installed_tpp) == (186_374_304, 13_298_880)
     model.step()
     assert ind.uveu_request == 70

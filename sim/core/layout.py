@@ -53,8 +53,8 @@ class Layout:
         Subsidiary hosted in Tier 1.
     uveu_abroad : ndarray of shape (U,), bool
         Subsidiary hosted outside its parent's headquarters country.
-    parent_usa : ndarray of shape (P,), bool
-        Parent headquartered in the USA (home-share rule applies).
+    parent_home : ndarray of shape (P,), bool
+        Parent headquartered in ``rules.uveu_home_country`` (the home-share rule applies).
     """
 
     world: World
@@ -73,7 +73,7 @@ class Layout:
     parents: Groups
     uveu_tier1: np.ndarray
     uveu_abroad: np.ndarray
-    parent_usa: np.ndarray
+    parent_home: np.ndarray
 
     @classmethod
     def from_world(cls, world: World) -> Layout:
@@ -83,7 +83,7 @@ class Layout:
         country = table.country[agent]
         n_countries = len(world.countries)
         is_uveu = table.status[agent] == UVEU
-        uveu, parent_of, parent_usa = _uveu_layout(world, agent, is_uveu)
+        uveu, parent_of, parent_home = _uveu_layout(world, agent, is_uveu)
         codes = np.array(world.countries)
         hq = np.array(table.parent_hq, dtype=str)
         regime = world.regime[:, country]
@@ -101,10 +101,10 @@ class Layout:
             market=Groups.from_members(np.zeros_like(agent), 1, tie_key=agent),
             brokers=np.flatnonzero(table.kind[agent] == BROKER),
             uveu=uveu,
-            parents=Groups.from_members(parent_of, len(parent_usa), tie_key=agent[uveu]),
+            parents=Groups.from_members(parent_of, len(parent_home), tie_key=agent[uveu]),
             uveu_tier1=world.tier[country[uveu]] == TIER1,
             uveu_abroad=codes[country[uveu]] != hq[table.parent[agent[uveu]]],
-            parent_usa=parent_usa,
+            parent_home=parent_home,
         )
 
     @property
@@ -125,5 +125,6 @@ def _uveu_layout(world: World, agent: np.ndarray,
     parent = world.firms.parent[agent[positions]]
     positions = positions[np.lexsort((agent[positions], parent))]
     names, parent_of = np.unique(world.firms.parent[agent[positions]], return_inverse=True)
-    usa = np.array([world.firms.parent_hq[p] == "USA" for p in names], dtype=bool)
-    return positions, parent_of.astype(np.int64), usa
+    home = world.scenario.rules.uveu_home_country
+    at_home = np.array([world.firms.parent_hq[p] == home for p in names], dtype=bool)
+    return positions, parent_of.astype(np.int64), at_home

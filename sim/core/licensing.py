@@ -44,7 +44,7 @@ def settle_uveu(layout: Layout, state: State, t: int) -> State:
     room = _floor_share(1.0 - rules.uveu_tier1_min_share, installed) - outside
     abroad = parents.sum(np.where(layout.uveu_abroad, own, 0))
     home_room = _floor_share(1.0 - rules.uveu_home_min_share, installed) - abroad
-    room = np.where(layout.parent_usa, np.minimum(room, home_room), room)
+    room = np.where(layout.parent_home, np.minimum(room, home_room), room)
     granted = pro_rata(clipped, np.maximum(0, room) // tpp, parents)
     path_uveu = np.zeros_like(state.path_uveu)
     path_uveu[:, positions] = granted

@@ -20,7 +20,7 @@ import numpy as np
 
 from sim.core.layout import Layout
 from sim.reference import H100E_TPP
-from sim.world.population import INSTALLED_MONTHS, firm_sizes_h100e
+from sim.world.population import firm_sizes_h100e
 
 __all__ = ["PATHS", "State", "initial_state"]
 
@@ -131,7 +131,8 @@ def initial_state(layout: Layout, seeds: np.ndarray) -> State:
     n_runs, n_firms, n_countries = len(seeds), layout.n_firms, layout.n_countries
     sizes = firm_sizes_h100e(world.firms, world.scenario.market.size_tail_alpha, seeds)
     base = np.ascontiguousarray(sizes[:, layout.agent])
-    installed = INSTALLED_MONTHS * (base * H100E_TPP).astype(np.int64)
+    months = world.scenario.market.uveu_installed_months
+    installed = months * (base * H100E_TPP).astype(np.int64)
 
     def firms() -> np.ndarray:
         return np.zeros((n_runs, n_firms), dtype=np.int64)

@@ -25,7 +25,7 @@ from sim.world import World
 from sim.world.codes import BROKER, CAPPED, DENIED, TIER1, UVEU
 from sim.world.metrics import COUNTRY_STATE, FLOWS
 from sim.world.phases import PHASES
-from sim.world.population import INSTALLED_MONTHS, firm_sizes_h100e
+from sim.world.population import firm_sizes_h100e
 
 __all__ = ["ExportControlModel"]
 
@@ -81,12 +81,13 @@ class ExportControlModel(mesa.Model):
         table = self.world.firms
         sizes = firm_sizes_h100e(table, self.config.market.size_tail_alpha,
                                  np.array([self.seed]))[0]
+        installed_months = self.config.market.uveu_installed_months
         firms = []
         for index in range(table.n_firms):
             kind = Broker if table.kind[index] == BROKER else Firm
             firm = kind(self, index, self.countries[table.country[index]], float(sizes[index]))
             if firm.status == UVEU:
-                firm.uveu_installed_tpp = INSTALLED_MONTHS * int(firm.base_h100e * H100E_TPP)
+                firm.uveu_installed_tpp = installed_months * int(firm.base_h100e * H100E_TPP)
             firms.append(firm)
         return firms
 
@@ -178,7 +179,7 @@ class ExportControlModel(mesa.Model):
                        for f in asking]
             outside = sum(f.uveu_installed_tpp for f in subsidiaries if f.country.tier != TIER1)
             room = math.floor((1.0 - rules.uveu_tier1_min_share) * installed) - outside
-            if hq == "USA":
+            if hq == rules.uveu_home_country:
                 abroad = sum(f.uveu_installed_tpp for f in subsidiaries if f.country.code != hq)
                 room = min(room, math.floor((1.0 - rules.uveu_home_min_share) * installed) - abroad)
             for firm, granted in zip(asking, pro_rata(clipped, max(0, room) // tpp), strict=True):

@@ -27,17 +27,10 @@ from sim.world.codes import (
     STATUS_NAMES,
 )
 
-__all__ = ["INSTALLED_MONTHS", "FirmTable", "firm_sizes_h100e", "firm_table"]
+__all__ = ["FirmTable", "firm_sizes_h100e", "firm_table"]
 
 _STATUS = {name: code for code, name in enumerate(STATUS_NAMES)}
 _GENERATED_KINDS = (BUYER, RESEARCH, CHAMPION, BROKER)
-
-INSTALLED_MONTHS = 12
-"""A UVEU subsidiary starts with this many months of its demand installed.
-
-Assumption: the UVEU shares (75% Tier 1, 7% per Tier 2 country) are shares
-of an installed base, which a firm already has when the rule starts.
-"""
 
 
 @dataclass(frozen=True)
