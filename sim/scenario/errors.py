@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from sim.errors import UserError
+
 __all__ = ["ScenarioError"]
 
 
-class ScenarioError(ValueError, TypeError):
+class ScenarioError(UserError, TypeError):
     """A scenario file or override is malformed, mistyped or out of range.
 
     Both a ``ValueError`` and a ``TypeError`` (as scikit-learn's
@@ -24,11 +26,3 @@ class ScenarioError(ValueError, TypeError):
         What was expected and what was found.
 
     """
-
-    def __init__(self, file: str, key: str, problem: str) -> None:
-        self.file = file
-        self.key = key
-        self.problem = problem
-        where = f"{file}: {key}: " if key else f"{file}: "
-        # One line even when a quoted TOML key or a file name holds a line break.
-        super().__init__("\\n".join((where + problem).splitlines()))

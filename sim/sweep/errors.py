@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from sim.errors import UserError
+
 __all__ = ["SweepError"]
 
 
-class SweepError(ValueError):
+class SweepError(UserError):
     """A sweep file, its output folder or its execution went wrong.
 
     The message is one line naming the file (or folder), the key and what was
@@ -21,10 +23,3 @@ class SweepError(ValueError):
         What was expected and what was found.
 
     """
-
-    def __init__(self, file: object, key: str, problem: str) -> None:
-        self.file = str(file)
-        self.key = key
-        self.problem = problem
-        where = f"{self.file}: {key}: " if key else f"{self.file}: "
-        super().__init__("\\n".join((where + problem).splitlines()))
