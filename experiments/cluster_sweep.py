@@ -20,7 +20,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
+
+from sim.cli.sweep import report_failures
+from sim.errors import UserError
+from sim.experiment.executors import DaskExecutor
+from sim.plots.sweep import sweep_figures
+from sim.sweep import SweepError, load_sweep, run_sweep
 
 
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
@@ -44,7 +51,7 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
 def make_cluster(options: argparse.Namespace) -> Any:
     """Return a ``SLURMCluster`` with one single-threaded worker per core."""
     try:
-        from dask_jobqueue import SLURMCluster
+        from dask_jobqueue import SLURMCluster  # deferred: an optional dependency ([cluster])
     except ImportError:
         sys.exit("error: this script needs dask-jobqueue: pip install -e '.[cluster]'")
     return SLURMCluster(
@@ -59,8 +66,6 @@ def make_cluster(options: argparse.Namespace) -> Any:
 def main(argv: list[str] | None = None) -> int:
     """Start the cluster, run the sweep on it, and report; return the exit status."""
     options = parse_arguments(argv)
-    from sim.sweep import DaskExecutor, SweepError, load_sweep, run_sweep
-
     try:
         spec = load_sweep(options.sweep)  # a bad sweep file fails here, before any job
     except SweepError as exc:
@@ -71,22 +76,23 @@ def main(argv: list[str] | None = None) -> int:
         print(cluster.job_script())
         cluster.close()
         return 0
-    from distributed import Client
+    from distributed import Client  # deferred with dask_jobqueue (an optional dependency)
 
+    out = Path(options.out)
     cluster.scale(jobs=options.jobs)
-    with Client(cluster) as client:
-        executor = DaskExecutor(cluster.scheduler_address, client=client)
-        try:
-            report = run_sweep(spec, options.out, executor=executor)
-        except SweepError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        finally:
-            cluster.close()
-    if report.failed:
-        print(f"error: {len(report.failed)} chunk(s) failed (see {options.out}/failures.json); "
-              "rerun the same command to retry them", file=sys.stderr)
+    try:
+        with Client(cluster) as client:
+            executor = DaskExecutor(cluster.scheduler_address, client=client)
+            try:
+                report = run_sweep(spec, out, executor=executor)
+            finally:
+                cluster.close()
+        if report.failed:
+            return report_failures(report, out)  # 1 for a programming error, with traceback
+    except UserError as exc:  # a damaged folder, a mistake a chunk ran into, dead workers
+        print(f"error: {exc}", file=sys.stderr)
         return 2
+    sweep_figures(report, out)
     print(f"sweep {spec.name} complete: {options.out}")
     return 0
 

@@ -30,13 +30,22 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import sim  # noqa: E402
+from sim import __version__  # noqa: E402
 from sim.calibration.abc import AbcSettings, Posterior, run_abc  # noqa: E402
 from sim.calibration.distance import inside  # noqa: E402
-from sim.calibration.output import prepare_folder, write_outputs  # noqa: E402
-from sim.calibration.plots import plot_pairs, plot_posterior, plot_targets  # noqa: E402
+from sim.calibration.output import write_outputs  # noqa: E402
 from sim.calibration.simulate import shipped_values, simulate_draw  # noqa: E402
 from sim.calibration.targets import Target, TargetSet, load_targets  # noqa: E402
+from sim.experiment.folders import prepare_output  # noqa: E402
+from sim.plots.calibration import (  # noqa: E402
+    calibration_figures,
+    plot_pairs,
+    plot_posterior,
+    plot_targets,
+)
 from sim.reference import H100E_TPP  # noqa: E402
+from sim.world import World  # noqa: E402
 
 TARGETS = ROOT / "scenarios" / "targets" / "published.toml"
 SETTINGS = AbcSettings(draws=512, accept=0.25, rounds=8, moves=1, min_acceptance=0.05,
@@ -78,8 +87,9 @@ def calibrate(target_set: TargetSet, workers: int) -> tuple[Posterior, float]:
                           str(SETTINGS.rounds), "--moves", str(SETTINGS.moves),
                           "--replicates", str(SETTINGS.replicates), "--seed",
                           str(SETTINGS.seed)])
-    write_outputs(posterior, prepare_folder(RUN_DIR), command, seconds,
-                  shipped_values(target_set))
+    out = prepare_output(RUN_DIR, "calibrate")
+    write_outputs(posterior, out, command, seconds)
+    calibration_figures(posterior, out, shipped_values(target_set))
     return posterior, seconds
 
 
@@ -91,8 +101,6 @@ def run_windows(target_set: TargetSet, overrides: dict[str, float]) -> np.ndarra
 def market_size() -> tuple[float, str, int]:
     """World demand in the first year of no_controls (H100e), the month it passes the
     frontier vendor's monthly output, and that output (chips)."""
-    import sim
-
     scenario = sim.load_scenario(ROOT / "scenarios" / "no_controls.toml")
     results = sim.run_batch(scenario, CHECK_SEEDS[:20])
     monthly = np.median(results.metric("demand_tpp").sum(axis=2), axis=0) / H100E_TPP
@@ -107,9 +115,6 @@ def market_size() -> tuple[float, str, int]:
 
 def rule_checks() -> list[tuple[str, str, str, str]]:
     """(check, published, computed, simulated) rows."""
-    import sim
-    from sim.world import World
-
     scenario = sim.load_scenario(ROOT / "scenarios" / "ai_diffusion_2025.toml")
     world = World.from_scenario(scenario)
     rules = scenario.rules
@@ -146,8 +151,6 @@ def rule_checks() -> list[tuple[str, str, str, str]]:
 
 
 def _largest_lpp_use(scenario) -> int:
-    import sim
-
     model = sim.ExportControlModel(scenario, seed=0)
     largest = 0
     while model.steps < model.world.n_steps:
@@ -204,8 +207,6 @@ def write_doc(target_set: TargetSet, posterior: Posterior, seconds: float,
               shipped: np.ndarray, before: np.ndarray, shipped_now: dict[str, float],
               checks: list[tuple[str, str, str, str]],
               market: tuple[float, str, int]) -> None:
-    from sim import __version__
-
     summary = posterior.summary().set_index("parameter")
     calibrated = posterior.calibrated()
     lines = [

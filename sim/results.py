@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.atomic import write_atomically
+from sim.errors import UserError
 from sim.version import __version__
 from sim.world.metrics import COUNTRY_METRICS, STEP_METRICS
 
@@ -39,10 +40,11 @@ FORMAT_VERSION = 1
 _METADATA_KEY = b"sim"
 
 
-class ResultsError(ValueError):
+class ResultsError(UserError):
     """A file given as results is not a results file this version reads.
 
-    The message is one line naming the file and what was expected.
+    Constructed as :class:`~sim.errors.UserError` is: ``(file, key, problem)``;
+    the message is one line naming the file and what was expected.
     """
 
 
@@ -196,27 +198,30 @@ def load_results(path: str | PathLike[str]) -> Results:
     try:
         table = pq.read_table(path)
     except FileNotFoundError:
-        raise ResultsError(f"{path}: expected an existing results file, found none") from None
+        raise ResultsError(path, "", "expected an existing results file, found none") from None
     except (pa.ArrowException, OSError, ValueError) as exc:
-        raise ResultsError(f"{path}: expected a Parquet results file written by sim, found a "
-                           f"file that is not Parquet or is damaged ({_first_line(exc)})") from None
+        raise ResultsError(path, "", "expected a Parquet results file written by sim, found a "
+                           f"file that is not Parquet or is damaged ({_first_line(exc)})"
+                           ) from None
     raw = (table.schema.metadata or {}).get(_METADATA_KEY)
     if raw is None:
-        raise ResultsError(f"{path}: expected a results file with '{_METADATA_KEY.decode()}' "
-                           "metadata, found a Parquet file without it (not a results file)")
+        raise ResultsError(path, "", "expected a results file with "
+                           f"'{_METADATA_KEY.decode()}' metadata, found a Parquet file without "
+                           "it (not a results file)")
     try:
         header = json.loads(raw)
         version = header.get("format_version")
     except (ValueError, AttributeError):
-        raise ResultsError(f"{path}: expected JSON '{_METADATA_KEY.decode()}' metadata, "
+        raise ResultsError(path, "", f"expected JSON '{_METADATA_KEY.decode()}' metadata, "
                            "found something else") from None
     if version != FORMAT_VERSION:
-        raise ResultsError(f"{path}: format_version: expected results format {FORMAT_VERSION}, "
-                           f"found {version!r} (written by another version of sim)")
+        raise ResultsError(path, "format_version", "expected results format "
+                           f"{FORMAT_VERSION}, found {version!r} (written by another version "
+                           "of sim)")
     try:
         return _from_table(table, header)
     except (KeyError, IndexError, ValueError, TypeError, pa.ArrowException) as exc:
-        raise ResultsError(f"{path}: expected a table that matches its metadata, found a "
+        raise ResultsError(path, "", "expected a table that matches its metadata, found a "
                            f"mismatch ({_first_line(exc)})") from None
 
 

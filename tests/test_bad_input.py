@@ -21,7 +21,7 @@ import pytest
 
 import sim
 from sim.cli import main
-from sim.experiment.run import MARKER
+from sim.experiment.folders import MARKER
 from sim.results import FORMAT_VERSION, ResultsError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -297,13 +297,13 @@ def test_results_error_is_a_value_error_exported_from_sim():
 def test_command_reading_bad_results_exits_2(results_file, tmp_path, capsys, monkeypatch, kind):
     """A command that reads a results file turns ResultsError into exit 2 and one line."""
     path, fragment = _bad_results(kind, results_file, tmp_path)
-    import sim.experiment.run
+    import sim.cli.run
 
     def reads_results(*args, **kwargs):
         sim.load_results(path)
         return 0
 
-    monkeypatch.setattr(sim.experiment.run, "run_command", reads_results)
+    monkeypatch.setattr(sim.cli.run, "run_to_folder", reads_results)
     assert main(["run", str(SMALL / "cap.toml"), "--out", str(tmp_path / "o")]) == 2
     line = _one_line(capsys.readouterr().err)
     assert str(path) in line and fragment in line

@@ -8,6 +8,7 @@ are produced by the model itself at known parameter values.
 
 from __future__ import annotations
 
+import json
 import math
 import tomllib
 from pathlib import Path
@@ -26,6 +27,8 @@ from sim.calibration.simulate import simulate_draw
 from sim.calibration.statistics import STATISTICS
 from sim.calibration.targets import Target, load_targets
 from sim.cli import main
+from sim.experiment.executors import ChunkError, InProcessExecutor, LocalProcessExecutor
+from sim.experiment.folders import MARKER, prepare_output
 from sim.experiment.parameters import Parameter
 from sim.experiment.sampling import from_unit, sobol_unit, to_unit
 from sim.reference import H100E_TPP
@@ -511,3 +514,95 @@ def test_negative_calibration_seed_is_one_line_exit_2(tmp_path, capsys) -> None:
     assert ended.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--seed" in err
+
+
+# ----- executors, failures and the output folder -----------------------------------------
+
+
+def test_posterior_is_bit_identical_in_process_and_on_local_processes(tiny: Path):
+    # and on a Dask LocalCluster: see the --scheduler local test below
+    target_set = load_targets(_write_targets(tiny, _good_body()))
+    settings = AbcSettings(draws=20, accept=5, rounds=1, replicates=2, seed=3)
+    reference = run_abc(target_set, settings, executor=InProcessExecutor())
+    local = LocalProcessExecutor(2)
+    try:
+        posterior = run_abc(target_set, settings, executor=local)
+    finally:
+        local.close()
+    for name in ("values", "statistics", "distances", "prior_values", "prior_statistics"):
+        np.testing.assert_array_equal(getattr(posterior, name), getattr(reference, name),
+                                      err_msg=name)
+    assert posterior.rounds == reference.rounds
+
+
+def _calibrate(targets: Path, out: Path, *options: str) -> int:
+    return main(["calibrate", str(targets), "--out", str(out), "--draws", "8", "--accept", "2",
+                 "--rounds", "0", "--replicates", "1", *options])
+
+
+def test_a_programming_error_in_a_calibration_chunk_is_raised(tiny: Path, tmp_path: Path,
+                                                              monkeypatch):
+    import sim.calibration.simulate as simulate
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug in a statistic")
+
+    monkeypatch.setattr(simulate, "simulate_draw", broken)
+    with pytest.raises(ChunkError, match="ZeroDivisionError: a bug in a statistic") as caught:
+        _calibrate(_write_targets(tiny, _good_body()), tmp_path / "o")
+    assert "in broken" in str(caught.value.__cause__)  # the worker's traceback
+
+
+def test_a_user_mistake_in_a_calibration_chunk_is_exit_2(tiny: Path, tmp_path: Path,
+                                                         monkeypatch, capsys):
+    import sim.calibration.simulate as simulate
+
+    def refused(*args, **kwargs):
+        raise sim.ScenarioError("tiny.toml", "market.substitution_share",
+                                "expected a number in [0, 1], found 1.5")
+
+    monkeypatch.setattr(simulate, "simulate_draw", refused)
+    assert _calibrate(_write_targets(tiny, _good_body()), tmp_path / "o") == 2
+    assert "tiny.toml: market.substitution_share: expected" in _one_error_line(capsys)
+
+
+def test_calibrate_refuses_a_foreign_folder_and_another_commands_folder(tiny: Path,
+                                                                        tmp_path: Path,
+                                                                        capsys):
+    targets = _write_targets(tiny, _good_body())
+    thesis = tmp_path / "thesis"
+    thesis.mkdir()
+    (thesis / "thesis.tex").write_text("\\documentclass{article}")
+    assert _calibrate(targets, thesis) == 2
+    assert "expected an empty folder or one written by `sim calibrate`" in _one_error_line(
+        capsys)
+    assert sorted(p.name for p in thesis.iterdir()) == ["thesis.tex"]
+    run_folder = prepare_output(tmp_path / "run", "run")
+    assert _calibrate(targets, run_folder) == 2
+    assert "a folder written by `sim run`" in _one_error_line(capsys)
+
+
+def test_calibrate_on_a_dask_local_cluster_matches_in_process_and_reruns(tiny: Path,
+                                                                         tmp_path: Path):
+    targets = _write_targets(tiny, _good_body())
+    out = tmp_path / "out"
+    assert _calibrate(targets, out, "--rounds", "1") == 0
+    files = ("accepted.csv", "prior_draws.csv", "posterior.csv")
+    in_process = {name: pd.read_csv(out / name) for name in files}
+    # a rerun into the same folder, on Dask
+    assert _calibrate(targets, out, "--rounds", "1", "--scheduler", "local",
+                      "--workers", "2") == 0
+    for name in files:  # written with every digit, so equal frames are equal numbers
+        pd.testing.assert_frame_equal(pd.read_csv(out / name), in_process[name],
+                                      check_exact=True)
+    assert json.loads((out / MARKER).read_text())["kind"] == "calibrate"
+
+
+def test_calibrate_unreachable_scheduler_exits_2(tiny: Path, tmp_path: Path, monkeypatch,
+                                                 capsys):
+    import sim.experiment.executors as executors
+
+    monkeypatch.setattr(executors, "CONNECT_TIMEOUT", "1s")
+    assert _calibrate(_write_targets(tiny, _good_body()), tmp_path / "o", "--scheduler",
+                      "tcp://127.0.0.1:9") == 2
+    assert "expected a reachable Dask scheduler" in _one_error_line(capsys)

@@ -10,8 +10,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+import sim
 from sim.cli import main
-from sim.experiment.run import prepare_output
+from sim.experiment.executors import ChunkFailure
+from sim.experiment.folders import prepare_output
+from sim.plots.sweep import sweep_figures
 from sim.sweep.analysis import point_means, sobol_indices
 from sim.sweep.design import design_points, unit_design
 from sim.sweep.errors import SweepError
@@ -279,17 +282,19 @@ def test_failed_chunks_are_recorded_and_finished_ones_kept(tmp_path: Path) -> No
 
         def run(self, function, chunks):
             for chunk in chunks:
-                yield chunk, (RuntimeError("worker lost") if chunk.index == 1
+                yield chunk, (ChunkFailure.lost(RuntimeError("worker lost")) if chunk.index == 1
                               else function(chunk))
 
         def close(self) -> None:
             pass
 
     report = run_sweep(spec, out, executor=FailingSecond(), progress=False)
-    assert report.failed == {1: "RuntimeError: worker lost"} and not report.complete
+    assert report.failed == {1: ChunkFailure("lost", "RuntimeError: worker lost")}
+    assert not report.complete
     failures = json.loads((out / "failures.json").read_text())
     assert failures[0]["chunk"] == 1 and failures[0]["points"] == list(
         make_chunks(design_points(spec), spec.chunk_points)[1].points)
+    assert failures[0]["kind"] == "lost" and failures[0]["error"] == "RuntimeError: worker lost"
     assert not (out / "outcomes.parquet").exists()
     finished = run_sweep(spec, out, workers=1, progress=False)
     assert finished.complete and finished.ran == 1 and not (out / "failures.json").exists()
@@ -297,6 +302,7 @@ def test_failed_chunks_are_recorded_and_finished_ones_kept(tmp_path: Path) -> No
 
 def test_outcomes_file_holds_every_point_once_with_metadata(tmp_path: Path) -> None:
     report = run_sweep(SMALL_SWEEP, tmp_path / "out", workers=1, progress=False)
+    sweep_figures(report, tmp_path / "out")
     table = pq.read_table(tmp_path / "out" / "outcomes.parquet")
     frame = table.to_pandas()
     assert len(frame) == report.spec.points * report.spec.replicates
@@ -356,8 +362,8 @@ def test_common_seeds_give_every_point_the_same_seeds(tmp_path: Path) -> None:
     assert own.groupby("replicate")["seed"].nunique().eq(own["point"].nunique()).all()
 
 
-def test_failed_chunks_end_the_command_with_exit_2_and_one_line(tmp_path: Path, monkeypatch,
-                                                               capsys) -> None:
+def test_chunks_whose_workers_died_end_the_command_with_exit_2_and_one_line(
+        tmp_path: Path, monkeypatch, capsys) -> None:
     import sim.sweep.runner as runner
 
     class LosesChunkZero:
@@ -365,7 +371,8 @@ def test_failed_chunks_end_the_command_with_exit_2_and_one_line(tmp_path: Path, 
 
         def run(self, function, chunks):
             for chunk in chunks:
-                yield chunk, (OSError("worker died") if chunk.index == 0 else function(chunk))
+                yield chunk, (ChunkFailure.lost(OSError("worker died")) if chunk.index == 0
+                              else function(chunk))
 
         def close(self) -> None:
             pass
@@ -376,12 +383,65 @@ def test_failed_chunks_end_the_command_with_exit_2_and_one_line(tmp_path: Path, 
     err = capsys.readouterr().err.splitlines()
     assert err[-1].startswith(f"error: {out / 'failures.json'}: 1 chunk(s) failed")
     assert "OSError: worker died" in err[-1] and "rerun the same command" in err[-1]
+    assert "a rerun can succeed" in err[-1]
     assert len(list((out / "parts").glob("chunk-*.parquet"))) == load_sweep(path).n_chunks - 1
+
+
+def _chunk_one_raises(monkeypatch, error: Exception) -> None:
+    """Make chunk 1 of any sweep raise ``error`` (in this process: --workers 1)."""
+    import sim.sweep.runner as runner
+
+    real = runner.run_chunk
+
+    def run_chunk(scenario_path, chunk, **kwargs):
+        if chunk.index == 1:
+            raise error
+        return real(scenario_path, chunk, **kwargs)
+
+    monkeypatch.setattr(runner, "run_chunk", run_chunk)
+
+
+def test_a_programming_error_in_a_chunk_is_exit_1_with_its_traceback(tmp_path: Path,
+                                                                    monkeypatch,
+                                                                    capsys) -> None:
+    _chunk_one_raises(monkeypatch, KeyError("a bug"))
+    path, out = _write(tmp_path, GOOD), tmp_path / "out"
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 1
+    err = capsys.readouterr().err
+    traceback = err[err.index("Traceback (most recent call last)"):]  # after the progress line
+    assert "in run_chunk" in traceback and "KeyError: 'a bug'" in traceback
+    last = err.splitlines()[-1]
+    assert last.startswith("error: chunk 1 raised a programming error")
+    assert str(out / "failures.json") in last
+    # the other chunks finished and are saved; failures.json keeps the whole traceback
+    assert len(list((out / "parts").glob("chunk-*.parquet"))) == load_sweep(path).n_chunks - 1
+    [failure] = json.loads((out / "failures.json").read_text())
+    assert failure["chunk"] == 1 and failure["kind"] == "bug"
+    assert failure["error"] == "KeyError: 'a bug'"
+    assert "in run_chunk" in failure["traceback"] and "KeyError" in failure["traceback"]
+
+
+def test_a_user_mistake_in_a_chunk_is_exit_2_with_one_line(tmp_path: Path, monkeypatch,
+                                                            capsys) -> None:
+    mistake = sim.ScenarioError("base.toml", "rules.tiers_from", "expected a month before "
+                                "rules.tiers_until, found 2026-01")
+    _chunk_one_raises(monkeypatch, mistake)
+    path, out = _write(tmp_path, GOOD), tmp_path / "out"
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    [line] = [line for line in err.splitlines() if line.startswith("error:")]
+    assert err.endswith(line + "\n")
+    assert line.startswith(f"error: {out / 'failures.json'}: 1 chunk(s) failed")
+    assert str(mistake) in line
+    assert len(list((out / "parts").glob("chunk-*.parquet"))) == load_sweep(path).n_chunks - 1
+    [failure] = json.loads((out / "failures.json").read_text())
+    assert failure["kind"] == "user" and failure["error"] == str(mistake)
 
 
 def test_unreachable_scheduler_exits_2_with_one_line(tmp_path: Path, monkeypatch,
                                                      capsys) -> None:
-    import sim.sweep.executors as executors
+    import sim.experiment.executors as executors
 
     monkeypatch.setattr(executors, "CONNECT_TIMEOUT", "1s")
     path = _write(tmp_path, GOOD)

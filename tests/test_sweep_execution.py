@@ -22,7 +22,7 @@ import psutil
 import pyarrow.parquet as pq
 import pytest
 
-from sim.sweep.executors import DaskExecutor, LocalProcessExecutor
+from sim.experiment.executors import DaskExecutor, LocalProcessExecutor
 from sim.sweep.runner import run_sweep
 
 REPO = Path(__file__).resolve().parent.parent
@@ -134,10 +134,14 @@ def test_local_worker_process_killed_mid_sweep_is_retried(slow_sweep: Path,
                                                          slow_reference: Path,
                                                          tmp_path: Path) -> None:
     outcome: dict[str, object] = {}
+    executor = LocalProcessExecutor(2)
 
     def sweep() -> None:
-        outcome["report"] = run_sweep(slow_sweep, tmp_path, executor=LocalProcessExecutor(2),
-                                      progress=False)
+        try:
+            outcome["report"] = run_sweep(slow_sweep, tmp_path, executor=executor,
+                                          progress=False)
+        finally:
+            executor.close()
 
     thread = threading.Thread(target=sweep)
     thread.start()

@@ -25,15 +25,14 @@ The accepted parameter sets are the final population: equally weighted, each
 within the final tolerance (rejection ABC: the ``accept`` closest draws).
 Proposals are made in the unit cube of the prior, where the prior is uniform
 (log-uniform parameters are uniform in their logarithm). Everything is a
-pure function of the targets, the settings and the seed, whatever the number
-of worker processes.
+pure function of the targets, the settings and the seed, whatever executor
+runs the simulations (this process, local processes or a Dask cluster).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,8 +40,9 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration.distance import distance
-from sim.calibration.simulate import simulate_draws, worker_pool
+from sim.calibration.simulate import simulate_draws
 from sim.calibration.targets import TargetSet
+from sim.experiment.executors import Executor, make_executor
 from sim.experiment.sampling import from_unit, sobol_unit, to_unit
 
 STEP_SCALE = 2.38
@@ -73,7 +73,8 @@ class AbcSettings:
     seed : int
         Seeds the prior's scramble, the moves and the replicates.
     workers : int
-        Worker processes for the simulations (results do not depend on it).
+        Local worker processes for the simulations when :func:`run_abc` is
+        given no executor (1: this process); results do not depend on it.
     """
 
     draws: int = 512
@@ -227,13 +228,13 @@ class Posterior:
 
 
 def _simulate(target_set: TargetSet, settings: AbcSettings, unit: np.ndarray,
-              overrides: dict[str, Any], pool: Executor | None) -> _Population:
+              overrides: dict[str, Any], executor: Executor) -> _Population:
     """Measure every target (check targets too, for the record); score the fit targets."""
     targets = target_set.targets
     fit = [i for i, t in enumerate(targets) if t.role == "fit"]
     statistics = simulate_draws(target_set.parameters, targets,
                                 from_unit(target_set.parameters, unit), settings.seeds,
-                                overrides, pool)
+                                overrides, executor)
     return _Population(unit, statistics, distance(statistics[:, fit], target_set.fit_targets))
 
 
@@ -263,27 +264,51 @@ def _refill(kept: _Population, n: int, epsilon: float, settings: AbcSettings,
 
 
 def run_abc(target_set: TargetSet, settings: AbcSettings,
-            overrides: Mapping[str, Any] | None = None) -> Posterior:
+            overrides: Mapping[str, Any] | None = None,
+            executor: Executor | None = None) -> Posterior:
     """Estimate the parameters of ``target_set`` from its fit targets.
+
+    Parameters
+    ----------
+    target_set : TargetSet
+    settings : AbcSettings
+    overrides : mapping, optional
+        Fixed scenario overrides for every run.
+    executor : Executor, optional
+        Where the simulations run (a :class:`~sim.experiment.executors.DaskExecutor`
+        for a cluster); default ``settings.workers`` local processes, or this
+        process for one. An executor given here is not closed.
 
     Returns
     -------
     Posterior
-        The same for the same targets, settings and overrides, whatever
-        ``settings.workers`` is.
+        The same for the same targets, settings and overrides, whatever the
+        executor.
+
+    Raises
+    ------
+    UserError
+        For a mistake in the input that a simulation ran into, or dead workers.
+    ChunkError
+        For a programming error in a simulation (its traceback is the cause).
     """
     fixed = dict(overrides or {})
-    with worker_pool(settings.workers) as pool:
-        return _run(target_set, settings, fixed, pool)
+    if executor is not None:
+        return _run(target_set, settings, fixed, executor)
+    owned = make_executor(settings.workers, None)
+    try:
+        return _run(target_set, settings, fixed, owned)
+    finally:
+        owned.close()
 
 
 def _run(target_set: TargetSet, settings: AbcSettings, fixed: dict[str, Any],
-         pool: Executor | None) -> Posterior:
+         executor: Executor) -> Posterior:
     rng = np.random.default_rng(settings.seed)
     parameters = target_set.parameters
 
     def simulate(unit: np.ndarray) -> _Population:
-        return _simulate(target_set, settings, unit, fixed, pool)
+        return _simulate(target_set, settings, unit, fixed, executor)
 
     prior = simulate(sobol_unit(settings.draws, len(parameters), rng))
     population = prior.closest(settings.n_kept)

@@ -1,4 +1,4 @@
-"""Write a calibration to its output folder: tables, a scenario file, figures.
+"""Write a calibration to its output folder: tables, a scenario file, a record.
 
 Files written in ``out``:
 
@@ -10,8 +10,12 @@ Files written in ``out``:
 * ``rounds.csv``: tolerance, acceptance and simulations of each round;
 * ``calibrated.toml``: a scenario that ``extends`` the targets file's
   ``calibrated_base`` with the calibrated values;
-* ``calibration.json``: settings, provenance and timings;
-* ``posterior.png``, ``posterior_pairs.png``, ``targets.png``: figures.
+* ``calibration.json``: settings, provenance and timings.
+
+The figures (``posterior.png``, ``posterior_pairs.png``, ``targets.png``) are
+drawn by :func:`sim.plots.calibration.calibration_figures`. The folder is
+prepared by :func:`sim.experiment.folders.prepare_output` with kind
+``"calibrate"``.
 """
 
 from __future__ import annotations
@@ -19,7 +23,6 @@ from __future__ import annotations
 import json
 import os
 import tomllib
-from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -27,23 +30,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim import __version__
 from sim.calibration.abc import Posterior
-from sim.calibration.plots import plot_pairs, plot_posterior, plot_targets
-from sim.experiment.errors import OutputError
+from sim.scenario import ScenarioError, load_scenario
 
-__all__ = ["calibrated_toml", "prepare_folder", "write_outputs"]
-
-
-def prepare_folder(out: Path) -> Path:
-    """Create ``out`` (and parents) and check it is writable, or raise :class:`OutputError`."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise OutputError(f"{out}: expected a writable output folder ({exc.strerror})") from None
-    return out
+__all__ = ["calibrated_toml", "write_outputs"]
 
 
 def _draws_frame(posterior: Posterior, values: np.ndarray, statistics: np.ndarray,
@@ -107,8 +98,6 @@ def calibrated_toml(posterior: Posterior, out: Path, command: str) -> str:
 
 
 def _settings_record(posterior: Posterior, command: str, seconds: float) -> dict[str, Any]:
-    from sim import __version__
-
     return {
         "command": command, "targets": str(posterior.target_set.file),
         "settings": asdict(posterior.settings), "overrides": posterior.overrides,
@@ -119,24 +108,19 @@ def _settings_record(posterior: Posterior, command: str, seconds: float) -> dict
     }
 
 
-def write_outputs(posterior: Posterior, out: Path, command: str, seconds: float,
-                  shipped: Mapping[str, float] | None = None) -> list[Path]:
-    """Write every file of a calibration into ``out``; return their paths.
+def write_outputs(posterior: Posterior, out: Path, command: str, seconds: float) -> list[Path]:
+    """Write the data files of a calibration into ``out``; return their paths.
 
     Parameters
     ----------
     posterior : Posterior
     out : Path
-        A folder made writable by :func:`prepare_folder`.
+        A folder prepared by :func:`sim.experiment.folders.prepare_output`.
     command : str
         The command line that produced it (for the record).
     seconds : float
         Wall time of the run.
-    shipped : mapping, optional
-        Values currently in the shipped scenario, drawn on the posterior figure.
     """
-    from sim.scenario import ScenarioError, load_scenario
-
     written = []
     accepted = _draws_frame(posterior, posterior.values, posterior.statistics,
                             posterior.distances)
@@ -156,16 +140,4 @@ def write_outputs(posterior: Posterior, out: Path, command: str, seconds: float,
     record = out / "calibration.json"
     record.write_text(json.dumps(_settings_record(posterior, command, seconds), indent=2)
                       + "\n", encoding="utf-8")
-    written += [scenario, record,
-                plot_posterior(posterior, out / "posterior.png", shipped),
-                plot_pairs(posterior, out / "posterior_pairs.png"),
-                plot_targets(posterior.target_set.targets, _predictive(posterior),
-                             out / "targets.png", "Model against published figures "
-                             "(box: middle half of runs; whiskers: 5th to 95th percentile)")]
-    return written
-
-
-def _predictive(posterior: Posterior) -> Sequence[dict[str, np.ndarray]]:
-    return [{"prior predictive": posterior.prior_statistics[:, k].ravel(),
-             "posterior predictive": posterior.statistics[:, k].ravel()}
-            for k in range(len(posterior.target_set.targets))]
+    return [*written, scenario, record]

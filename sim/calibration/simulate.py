@@ -3,21 +3,25 @@
 One draw loads each target scenario with the draw's values as overrides,
 runs it over the replicate seeds with the vectorised core and computes the
 statistic of every target compared under it. Draws are independent, so they
-may be spread over worker processes; the result does not depend on how.
+are split into chunks of :data:`DRAWS_PER_CHUNK` that any
+:class:`~sim.experiment.executors.Executor` may run (in this process, local
+processes or a Dask cluster); results are put back in draw order, so they do
+not depend on where or how.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import contextmanager
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from sim.calibration.statistics import STATISTICS
 from sim.calibration.targets import Target, TargetSet
+from sim.core import run_batch
+from sim.experiment.executors import Executor, InProcessExecutor, run_in_order
 from sim.experiment.parameters import Parameter
 from sim.experiment.sampling import as_overrides
 from sim.scenario import Scenario, load_scenario
@@ -25,7 +29,23 @@ from sim.scenario import Scenario, load_scenario
 DRAWS_PER_CHUNK = 8
 """Draws sent to a worker at a time (small enough to balance, large enough to amortise)."""
 
-__all__ = ["scenario_value", "shipped_values", "simulate_draw", "simulate_draws", "worker_pool"]
+__all__ = ["DrawChunk", "scenario_value", "shipped_values", "simulate_draw", "simulate_draws"]
+
+
+@dataclass(frozen=True)
+class DrawChunk:
+    """Consecutive parameter draws simulated together.
+
+    Attributes
+    ----------
+    index : int
+        Chunk number, from 0 (its place among the draws).
+    rows : ndarray of shape (n, d), float64
+        The draws' parameter values.
+    """
+
+    index: int
+    rows: np.ndarray
 
 
 def scenario_value(scenario: Scenario, key: str) -> Any:
@@ -72,8 +92,6 @@ def simulate_draw(parameters: Sequence[Parameter], targets: Sequence[Target], ro
     -------
     ndarray of shape (k, n_runs), float64
     """
-    from sim.core import run_batch
-
     chosen = {**dict(overrides or {}), **as_overrides(parameters, row)}
     out = np.empty((len(targets), len(seeds)), dtype=np.float64)
     for path in dict.fromkeys(t.scenario for t in targets):
@@ -85,50 +103,44 @@ def simulate_draw(parameters: Sequence[Parameter], targets: Sequence[Target], ro
     return out
 
 
-def _chunk(args: tuple[Any, ...]) -> np.ndarray:
-    parameters, targets, rows, seeds, overrides = args
-    return np.stack([simulate_draw(parameters, targets, row, seeds, overrides) for row in rows])
+def _simulate_chunk(parameters: tuple[Parameter, ...], targets: tuple[Target, ...],
+                    seeds: np.ndarray, overrides: dict[str, Any],
+                    chunk: DrawChunk) -> np.ndarray:
+    """Measure every target for each draw of ``chunk``: shape (n, k, n_runs)."""
+    return np.stack([simulate_draw(parameters, targets, row, seeds, overrides)
+                     for row in chunk.rows])
 
 
 def simulate_draws(parameters: Sequence[Parameter], targets: Sequence[Target],
                    values: np.ndarray, seeds: np.ndarray,
                    overrides: Mapping[str, Any] | None = None,
-                   pool: Executor | None = None) -> np.ndarray:
+                   executor: Executor | None = None) -> np.ndarray:
     """Measure every target for every draw.
 
     Parameters
     ----------
     values : ndarray of shape (n_draws, d)
-    pool : Executor, optional
-        Worker processes (see :func:`worker_pool`); without one, draws run in
-        this process.
+    executor : Executor, optional
+        Where the chunks of draws run; default this process.
 
     Returns
     -------
     ndarray of shape (n_draws, k, n_runs), float64
-        The same numbers with or without a pool.
+        The same numbers whatever the executor.
+
+    Raises
+    ------
+    UserError
+        A mistake in the input that a draw ran into (a scenario that does not
+        load with the draw's values, say), or dead workers
+        (:class:`~sim.experiment.executors.ExecutorError`).
+    ChunkError
+        For a programming error in a chunk (its traceback is the cause).
     """
     if len(values) == 0:
         return np.empty((0, len(targets), len(seeds)))
-    fixed = dict(overrides or {})
-    if pool is None:
-        return _chunk((tuple(parameters), tuple(targets), values, seeds, fixed))
-    n_chunks = -(-len(values) // DRAWS_PER_CHUNK)
-    chunks = [(tuple(parameters), tuple(targets), rows, seeds, fixed)
-              for rows in np.array_split(values, n_chunks) if len(rows)]
-    return np.concatenate(list(pool.map(_chunk, chunks)))
-
-
-@contextmanager
-def worker_pool(workers: int) -> Iterator[Executor | None]:
-    """Yield a pool of ``workers`` spawned processes, or ``None`` for one worker.
-
-    Workers are spawned (not forked), so a script that uses more than one
-    needs the ``if __name__ == "__main__":`` guard.
-    """
-    if workers <= 1:
-        yield None
-        return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield pool
+    function = functools.partial(_simulate_chunk, tuple(parameters), tuple(targets), seeds,
+                                 dict(overrides or {}))
+    chunks = [DrawChunk(index, values[start:start + DRAWS_PER_CHUNK])
+              for index, start in enumerate(range(0, len(values), DRAWS_PER_CHUNK))]
+    return np.concatenate(run_in_order(executor or InProcessExecutor(), function, chunks))

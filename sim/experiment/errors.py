@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from sim.errors import UserError
+
 __all__ = ["OutputError"]
 
 
-class OutputError(ValueError):
-    """The output folder cannot be created or written.
+class OutputError(UserError):
+    """The output folder cannot be created or written, or is not this command's.
 
-    The message is one line naming the folder and what was expected.
+    Constructed as :class:`~sim.errors.UserError` is: ``(folder, key,
+    problem)``; the message is one line naming the folder and what was
+    expected.
     """

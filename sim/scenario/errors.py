@@ -26,6 +26,3 @@ class ScenarioError(UserError, TypeError):
         What was expected and what was found.
 
     """
-
-    def __init__(self, file: str, key: str, problem: str) -> None:
-        super().__init__(file, key, problem)

@@ -53,7 +53,7 @@ def sobol_indices(means: pd.DataFrame, spec: SweepSpec, seed: int | None = None)
         Columns ``outcome``, ``parameter``, ``S1``, ``S1_conf``, ``ST``,
         ``ST_conf`` (half-widths of 95% bootstrap intervals).
     """
-    from SALib.analyze import sobol
+    from SALib.analyze import sobol  # deferred: slow to import, needed for saltelli only
 
     if spec.design != "saltelli":
         raise ValueError("Sobol indices need a saltelli design")

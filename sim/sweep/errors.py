@@ -23,6 +23,3 @@ class SweepError(UserError):
         What was expected and what was found.
 
     """
-
-    def __init__(self, file: object, key: str, problem: str) -> None:
-        super().__init__(file, key, problem)

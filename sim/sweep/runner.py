@@ -2,23 +2,24 @@
 
 :func:`run_sweep` is the Python entry point behind ``sim sweep``; the
 experiment scripts call it with their own executor (a SLURM cluster's client,
-for instance).
+for instance). It writes the data files; the figures are drawn from its
+report by :func:`sim.plots.sweep.sweep_figures`.
 """
 
 from __future__ import annotations
 
 import functools
 import sys
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from sim.experiment.run import prepare_output
-from sim.sweep.analysis import point_means, sobol_indices, varying_outcomes
+from sim.experiment.executors import ChunkFailure, Executor, make_executor
+from sim.experiment.folders import prepare_output
+from sim.sweep.analysis import point_means, sobol_indices
 from sim.sweep.design import design_points
-from sim.sweep.executors import Executor, make_executor
-from sim.sweep.figures import plot_responses, plot_sensitivity
 from sim.sweep.progress import Progress
 from sim.sweep.spec import SweepSpec, load_sweep
 from sim.sweep.store import SweepStore
@@ -36,20 +37,27 @@ class SweepReport:
     spec : SweepSpec
     skipped, ran : int
         Chunks already finished before this run, and chunks finished now.
-    failed : dict of int to str
-        Chunks that failed, with their error (empty on success).
+    failed : dict of int to ChunkFailure
+        Chunks that failed, with why (empty on success): a user mistake, a
+        programming error with its traceback, or a dead worker.
     runs : DataFrame or None
         All runs, once every chunk is finished.
     files : list of Path
-        Outputs written (outcomes, summaries, figures).
+        Data files written (outcomes and summaries).
+    means : DataFrame or None
+        One row per point: its settings and mean outcomes (``summary.csv``).
+    indices : DataFrame or None
+        Sobol indices of a ``saltelli`` design (``sobol_indices.csv``).
     """
 
     spec: SweepSpec
     skipped: int
     ran: int
-    failed: dict[int, str]
+    failed: dict[int, ChunkFailure]
     runs: pd.DataFrame | None = None
     files: list[Path] = field(default_factory=list)
+    means: pd.DataFrame | None = None
+    indices: pd.DataFrame | None = None
 
     @property
     def complete(self) -> bool:
@@ -70,7 +78,7 @@ def run_sweep(sweep: str | Path | SweepSpec, out: str | Path,
         Output folder; a rerun with the same folder skips finished chunks.
     executor : Executor, optional
         Where to run; default from ``workers`` and ``scheduler`` as on the
-        command line (see :func:`sim.sweep.executors.make_executor`).
+        command line (see :func:`sim.experiment.executors.make_executor`).
     workers : int, optional
     scheduler : str, optional
     progress : bool
@@ -86,6 +94,8 @@ def run_sweep(sweep: str | Path | SweepSpec, out: str | Path,
     ------
     SweepError
         For a bad sweep file, a folder holding another sweep or a damaged part.
+    OutputError
+        For an output folder that is not writable or not a sweep's.
     """
     spec = sweep if isinstance(sweep, SweepSpec) else load_sweep(sweep)
     out = prepare_output(Path(out), "sweep")
@@ -94,7 +104,7 @@ def run_sweep(sweep: str | Path | SweepSpec, out: str | Path,
     chunks = make_chunks(settings, spec.chunk_points)
     finished = store.finished()
     todo = [chunk for chunk in chunks if chunk.index not in finished]
-    failed: dict[int, str] = {}
+    failed: dict[int, ChunkFailure] = {}
     if todo:
         owned = executor is None
         executor = executor or make_executor(workers, scheduler)
@@ -115,42 +125,35 @@ def run_sweep(sweep: str | Path | SweepSpec, out: str | Path,
     if failed:
         return SweepReport(spec, len(finished), len(todo) - len(failed), failed)
     runs = store.combine()
-    files = [store.write_outcomes(runs), *_analyse(runs, spec, out)]
-    return SweepReport(spec, len(finished), len(todo), failed, runs, files)
+    means, indices = point_means(runs, spec), None
+    files = [store.write_outcomes(runs), _write_csv(means, out / "summary.csv")]
+    if spec.design == "saltelli":
+        indices = sobol_indices(means, spec)
+        files.append(_write_csv(indices, out / "sobol_indices.csv"))
+    return SweepReport(spec, len(finished), len(todo), failed, runs, files, means, indices)
 
 
 def _run_chunks(executor: Executor, spec: SweepSpec, todo: list[Chunk], store: SweepStore,
-                chunks: list[Chunk], bar: Progress) -> dict[int, str]:
+                chunks: list[Chunk], bar: Progress) -> dict[int, ChunkFailure]:
     function = functools.partial(run_chunk, str(spec.scenario), replicates=spec.replicates,
                                  sweep_seed=spec.seed, fixed=spec.fixed,
                                  common_seeds=spec.common_seeds)
-    failed: dict[int, str] = {}
-    for chunk, result in executor.run(function, todo):
-        if isinstance(result, BaseException):
-            failed[chunk.index] = f"{type(result).__name__}: {result}".splitlines()[0]
-            store.record_failures(failed, chunks)
-            bar.advance(len(chunk.points), failed=True)
-        else:
-            store.write_part(chunk, result)
-            bar.advance(len(chunk.points))
+    failed: dict[int, ChunkFailure] = {}
+    with closing(executor.run(function, todo)) as finished:
+        for chunk, result in finished:
+            if isinstance(result, ChunkFailure):
+                failed[chunk.index] = result
+                store.record_failures(failed, chunks)
+                bar.advance(len(chunk.points), failed=True)
+            else:
+                store.write_part(chunk, result)
+                bar.advance(len(chunk.points))
     return failed
 
 
-def _analyse(runs: pd.DataFrame, spec: SweepSpec, out: Path) -> list[Path]:
-    means = point_means(runs, spec)
-    means.to_csv(out / "summary.csv", index=False)
-    files = [out / "summary.csv"]
-    outcomes = varying_outcomes(means)
-    if outcomes:
-        files.append(plot_responses(runs, means, spec, outcomes, out / "responses.png"))
-    if spec.design == "saltelli":
-        indices = sobol_indices(means, spec)
-        indices.to_csv(out / "sobol_indices.csv", index=False)
-        files.append(out / "sobol_indices.csv")
-        figure = plot_sensitivity(indices, spec, out / "sobol_indices.png")
-        if figure is not None:
-            files.append(figure)
-    return files
+def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    frame.to_csv(path, index=False)
+    return path
 
 
 class _Discard:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 
 import sim
 from sim.atomic import write_atomically
+from sim.experiment.executors import ChunkFailure
 from sim.sweep.errors import SweepError
 from sim.sweep.spec import SweepSpec
 from sim.sweep.task import Chunk
@@ -137,14 +138,21 @@ class SweepStore:
         target = self.parts / f"chunk-{chunk.index:06d}.parquet"
         return write_atomically(target, lambda handle: pq.write_table(table, handle))
 
-    def record_failures(self, failures: dict[int, str], chunks: Iterable[Chunk]) -> None:
-        """Write ``failures.json`` (chunk, points, error), or delete it when empty."""
+    def record_failures(self, failures: Mapping[int, ChunkFailure],
+                        chunks: Iterable[Chunk]) -> None:
+        """Write ``failures.json``, or delete it when there are none.
+
+        One entry per failed chunk: ``chunk``, ``points``, ``kind`` (``user``,
+        ``bug`` or ``lost``, see :class:`~sim.experiment.executors.ChunkFailure`),
+        ``error`` (one line) and ``traceback`` (empty for a dead worker).
+        """
         points = {chunk.index: list(chunk.points) for chunk in chunks}
         if not failures:
             self.failures_file.unlink(missing_ok=True)
             return
-        rows = [{"chunk": k, "points": points[k], "error": error}
-                for k, error in sorted(failures.items())]
+        rows = [{"chunk": k, "points": points[k], "kind": failure.kind,
+                 "error": failure.message, "traceback": failure.traceback}
+                for k, failure in sorted(failures.items())]
         self._write_text(self.failures_file, json.dumps(rows, indent=2) + "\n")
 
     def combine(self) -> pd.DataFrame:

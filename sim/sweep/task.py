@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.core import run_batch
 from sim.experiment.outcomes import outcomes_per_run
 from sim.scenario import load_scenario
 
@@ -83,8 +84,6 @@ def run_chunk(scenario_path: str, chunk: Chunk, replicates: int, sweep_seed: int
         Columns ``point``, ``replicate``, ``seed``, the swept keys (as set)
         and the headline outcomes of :data:`sim.experiment.outcomes.OUTCOMES`.
     """
-    from sim.core import run_batch
-
     frames = []
     for point, settings in zip(chunk.points, chunk.settings, strict=True):
         scenario = load_scenario(scenario_path, {**dict(fixed), **settings})

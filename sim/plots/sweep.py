@@ -8,23 +8,47 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from sim.experiment.outcomes import OUTCOMES
 from sim.experiment.parameters import Parameter
-from sim.plots import save_figure
+from sim.plots.style import save_figure, wrap
 from sim.reference import H100E_TPP
+from sim.sweep.analysis import varying_outcomes
+from sim.sweep.runner import SweepReport
 from sim.sweep.spec import SweepSpec
 
-__all__ = ["plot_responses", "plot_sensitivity"]
+__all__ = ["plot_responses", "plot_sensitivity", "sweep_figures"]
 
 _BINS = 8
+
+
+def sweep_figures(report: SweepReport, out: str | Path) -> list[Path]:
+    """Draw the figures of a complete sweep into ``out``; return the files written.
+
+    ``responses.png`` if any outcome varies across points; for a
+    ``saltelli`` design also ``sobol_indices.png`` (if any index was computed).
+
+    Raises
+    ------
+    ValueError
+        If the sweep is not complete (``report.failed`` is not empty).
+    """
+    out = Path(out)
+    if report.runs is None or report.means is None:
+        raise ValueError("a sweep's figures need every point; this sweep has failed chunks")
+    files = []
+    outcomes = varying_outcomes(report.means)
+    if outcomes:
+        files.append(plot_responses(report.runs, report.means, report.spec, outcomes,
+                                    out / "responses.png"))
+    if report.indices is not None:
+        figure = plot_sensitivity(report.indices, report.spec, out / "sobol_indices.png")
+        if figure is not None:
+            files.append(figure)
+    return files
 
 
 def plot_responses(runs: pd.DataFrame, means: pd.DataFrame, spec: SweepSpec,
@@ -43,7 +67,7 @@ def plot_responses(runs: pd.DataFrame, means: pd.DataFrame, spec: SweepSpec,
         for row, outcome in enumerate(outcomes):
             _response_panel(axes[row, col], runs, means, parameter, outcome)
             if col == 0:
-                axes[row, col].set_ylabel(_wrap(OUTCOMES[outcome]), fontsize=8)
+                axes[row, col].set_ylabel(wrap(OUTCOMES[outcome]), fontsize=8)
             if row == 0:
                 axes[row, col].set_title(parameter.key, fontsize=10)
             if row == n_rows - 1:
@@ -135,7 +159,7 @@ def plot_sensitivity(indices: pd.DataFrame, spec: SweepSpec, path: Path) -> Path
                label="total ST", color="C1")
         ax.set_xticks(x, [k.split(".", 1)[-1] for k in keys], fontsize=7, rotation=25,
                       ha="right")
-        ax.set_title(_wrap(OUTCOMES[outcome], 45), fontsize=9)
+        ax.set_title(wrap(OUTCOMES[outcome], 45), fontsize=9)
         ax.axhline(0, color="0.3", lw=0.8)
         ax.grid(axis="y", alpha=0.3)
     for ax in axes.flat[len(outcomes):]:
@@ -149,9 +173,3 @@ def plot_sensitivity(indices: pd.DataFrame, spec: SweepSpec, path: Path) -> Path
                  "averaged per point)", fontsize=10)
     fig.tight_layout(rect=(0, 0.05, 1, 0.95))
     return save_figure(fig, path)
-
-
-def _wrap(text: str, width: int = 28) -> str:
-    import textwrap
-
-    return "\n".join(textwrap.wrap(text, width))

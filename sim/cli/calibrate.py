@@ -1,9 +1,11 @@
-"""``sim calibrate``: estimate behavioural parameters against published targets.
+"""``sim calibrate TARGETS``: estimate behavioural parameters against published targets.
 
 ``python -m sim calibrate TARGETS --out DIR`` reads a targets file
 (``scenarios/targets/*.toml``), runs ABC (:mod:`sim.calibration.abc`) over
-the vectorised core, and writes the accepted parameter sets, their figures
-and a calibrated scenario into ``DIR`` (:mod:`sim.calibration.output`).
+the vectorised core, on local processes (``--workers``) or a Dask cluster
+(``--scheduler``), and writes the accepted parameter sets, a calibrated
+scenario (:mod:`sim.calibration.output`) and figures
+(:mod:`sim.plots.calibration`) into ``DIR``.
 """
 
 from __future__ import annotations
@@ -15,20 +17,22 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.argtypes import integer_in
 from sim.calibration.abc import AbcSettings, Posterior, run_abc
+from sim.calibration.output import write_outputs
 from sim.calibration.simulate import shipped_values
 from sim.calibration.targets import TargetSet, load_targets
-from sim.scenario import ScenarioError, parse_assignment
+from sim.cli.arguments import EXIT_OK, MAX_SEED, POSITIVE, UsageError, integer_in, parse_overrides
+from sim.experiment.executors import make_executor
+from sim.experiment.folders import prepare_output
+from sim.scenario import ScenarioError
 from sim.scenario.documents import OVERRIDE_SOURCE
 
-__all__ = ["add_arguments", "calibrate_command"]
+__all__ = ["HELP", "add_arguments", "execute"]
+
+HELP = "estimate behavioural parameters against published targets"
 
 _DEFAULTS = AbcSettings()
-
-
-_count = integer_in(1)
-_rounds = integer_in(0)
+_ROUNDS = integer_in(0)
 
 
 def _accept(text: str) -> float:
@@ -57,29 +61,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     d = _DEFAULTS
     parser.add_argument("targets", help="targets TOML file (see scenarios/targets/)")
     parser.add_argument("--out", default="results/calibrate", help="output folder")
-    parser.add_argument("--draws", type=_count, default=d.draws,
+    parser.add_argument("--draws", type=POSITIVE, default=d.draws,
                         help=f"population size; round 0 draws this many from the prior "
                              f"(default {d.draws})")
     parser.add_argument("--accept", type=_accept, default=d.accept,
                         help=f"sets kept each round: a fraction of --draws or a count "
                              f"(default {d.accept:g})")
-    parser.add_argument("--rounds", type=_rounds, default=d.rounds,
+    parser.add_argument("--rounds", type=_ROUNDS, default=d.rounds,
                         help=f"ABC-SMC rounds after round 0; 0 is rejection ABC "
                              f"(default {d.rounds})")
-    parser.add_argument("--moves", type=_count, default=d.moves,
+    parser.add_argument("--moves", type=POSITIVE, default=d.moves,
                         help=f"Metropolis-Hastings steps per refilled set and round "
                              f"(default {d.moves})")
     parser.add_argument("--min-acceptance", type=_share, default=d.min_acceptance,
                         help=f"stop once a round accepts fewer of its steps "
                              f"(default {d.min_acceptance:g})")
-    parser.add_argument("--replicates", type=_count, default=d.replicates,
+    parser.add_argument("--replicates", type=POSITIVE, default=d.replicates,
                         help=f"runs per parameter set, seeds S, S+1, ... (default "
                              f"{d.replicates})")
-    parser.add_argument("--seed", type=integer_in(0, 2**63 - 1), default=d.seed,
+    parser.add_argument("--seed", type=integer_in(0, MAX_SEED), default=d.seed,
                         help="seed of the prior draws, the moves and the first replicate "
                              "(default 0)")
-    parser.add_argument("--workers", type=_count, default=d.workers,
-                        help="worker processes (default 1; results do not depend on it)")
+    parser.add_argument("--workers", type=POSITIVE,
+                        help=f"worker processes (default {d.workers}; with --scheduler local: "
+                             "one per core); results do not depend on it")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="Dask scheduler address (tcp://host:8786), or 'local' for a "
+                             "Dask LocalCluster of --workers processes")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="fix a scenario value in every target scenario, "
                              "e.g. market.remote_share=0.1")
@@ -87,12 +95,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _settings(args: argparse.Namespace) -> AbcSettings:
     if args.accept >= 1 and args.accept > args.draws:
-        from sim.cli import UsageError
-
-        raise UsageError(f"--accept {args.accept:g} keeps more sets than --draws {args.draws}")
+        raise UsageError("--accept", "", f"expected at most --draws ({args.draws}) sets kept, "
+                         f"found {args.accept:g}")
+    workers = args.workers if args.workers is not None else _DEFAULTS.workers
     return AbcSettings(draws=args.draws, accept=args.accept, rounds=args.rounds,
                        moves=args.moves, min_acceptance=args.min_acceptance,
-                       replicates=args.replicates, seed=args.seed, workers=args.workers)
+                       replicates=args.replicates, seed=args.seed, workers=workers)
 
 
 def _check_fixed(target_set: TargetSet, overrides: dict[str, str]) -> None:
@@ -104,23 +112,30 @@ def _check_fixed(target_set: TargetSet, overrides: dict[str, str]) -> None:
                                 f"the parameters of {target_set.file}")
 
 
-def calibrate_command(args: argparse.Namespace) -> int:
-    """Run the calibration and write its files; print a summary; return 0."""
-    from sim.calibration.output import prepare_folder, write_outputs  # matplotlib: load late
-
-    overrides = dict(parse_assignment(text) for text in args.set)
+def execute(args: argparse.Namespace) -> int:
+    """Run the calibration and write its files and figures; print a summary."""
+    overrides = parse_overrides(args.set)
     settings = _settings(args)
     target_set = load_targets(args.targets, overrides)
     _check_fixed(target_set, overrides)
-    out = prepare_folder(Path(args.out))
-    command = _command_line(args)
-    started = time.perf_counter()
-    posterior = run_abc(target_set, settings, overrides)
-    seconds = time.perf_counter() - started
-    written = write_outputs(posterior, out, command, seconds, shipped_values(target_set))
+    out = prepare_output(Path(args.out), "calibrate")
+    # --workers 1 runs in this process; a scheduler decides its own workers unless local
+    executor = make_executor(settings.workers if args.scheduler is None else args.workers,
+                             args.scheduler)
+    try:
+        started = time.perf_counter()
+        posterior = run_abc(target_set, settings, overrides, executor)
+        seconds = time.perf_counter() - started
+    finally:
+        executor.close()
+    written = write_outputs(posterior, out, _command_line(args), seconds)
+    # deferred: the figures load Matplotlib, which every other command can skip
+    from sim.plots.calibration import calibration_figures
+
+    written += calibration_figures(posterior, out, shipped_values(target_set))
     _print_summary(posterior, seconds)
     print("wrote: " + ", ".join(str(p) for p in written))
-    return 0
+    return EXIT_OK
 
 
 def _command_line(args: argparse.Namespace) -> str:

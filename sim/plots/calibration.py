@@ -10,9 +10,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
-
-matplotlib.use("Agg")
-
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import numpy as np
@@ -20,8 +17,9 @@ import numpy as np
 from sim.calibration.abc import Posterior
 from sim.calibration.targets import Target
 from sim.experiment.parameters import Parameter
+from sim.plots.style import save_figure
 
-__all__ = ["plot_pairs", "plot_posterior", "plot_targets", "save"]
+__all__ = ["calibration_figures", "plot_pairs", "plot_posterior", "plot_targets"]
 
 _HORIZONTAL = ({"orientation": "horizontal"}
                if tuple(int(v) for v in matplotlib.__version__.split(".")[:2]) >= (3, 10)
@@ -33,12 +31,28 @@ POSTERIOR_COLOUR = "#1f77b4"
 BAND_COLOUR = "#f4a259"
 
 
-def save(fig: plt.Figure, path: Path, dpi: int = 110) -> Path:
-    """Write ``fig`` as a PNG at ``path`` (creating folders) and close it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
-    return path
+def _save(fig: plt.Figure, path: Path, dpi: int = 110) -> Path:
+    """Write ``fig`` as a PNG cropped to what is drawn, close it, return ``path``."""
+    return save_figure(fig, path, dpi=dpi, bbox_inches="tight")
+
+
+def calibration_figures(posterior: Posterior, out: str | Path,
+                        shipped: Mapping[str, float] | None = None) -> list[Path]:
+    """Draw the figures of a calibration into ``out``; return the files written.
+
+    ``posterior.png`` (with ``shipped`` values, if given, as dashed lines),
+    ``posterior_pairs.png`` and ``targets.png`` (prior and posterior
+    predictive distributions against each published range).
+    """
+    out = Path(out)
+    predictive = [{"prior predictive": posterior.prior_statistics[:, k].ravel(),
+                   "posterior predictive": posterior.statistics[:, k].ravel()}
+                  for k in range(len(posterior.target_set.targets))]
+    return [plot_posterior(posterior, out / "posterior.png", shipped),
+            plot_pairs(posterior, out / "posterior_pairs.png"),
+            plot_targets(posterior.target_set.targets, predictive, out / "targets.png",
+                         "Model against published figures (box: middle half of runs; "
+                         "whiskers: 5th to 95th percentile)")]
 
 
 def _bins(parameter: Parameter, n: int = 30) -> np.ndarray:
@@ -121,7 +135,7 @@ def plot_posterior(posterior: Posterior, path: Path,
                  f"sets of {posterior.simulations} simulated (ABC, tolerance "
                  f"{posterior.epsilon:.2f})", fontsize=12)
     fig.tight_layout(rect=(0, 0.03, 1, 0.97))
-    return save(fig, path)
+    return _save(fig, path)
 
 
 def plot_pairs(posterior: Posterior, path: Path) -> Path:
@@ -162,7 +176,7 @@ def plot_pairs(posterior: Posterior, path: Path) -> Path:
     fig.suptitle("Accepted parameter sets, pair by pair (colour: distance, darker = closer; "
                  "axes span the prior)", fontsize=11)
     fig.tight_layout(rect=(0, 0, 1, 0.98))
-    return save(fig, path, dpi=85)
+    return _save(fig, path, dpi=85)
 
 
 def _log_axis(target: Target) -> bool:
@@ -210,4 +224,4 @@ def plot_targets(targets: Sequence[Target], distributions: Sequence[Mapping[str,
                bbox_to_anchor=(0.5, -0.01))
     fig.suptitle(title, fontsize=12)
     fig.tight_layout(rect=(0, 0.025, 1, 0.98))
-    return save(fig, path)
+    return _save(fig, path)

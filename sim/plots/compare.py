@@ -9,19 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from sim.experiment.outcomes import tier2_cap_share_over_time
+from sim.plots.style import save_figure
 from sim.reference import H100E_TPP
 from sim.results import Results
 
 __all__ = [
-    "plot_cap_utilisation", "plot_diversion_by_transit", "plot_outcomes_over_time", "save_figure",
+    "compare_figures", "plot_cap_utilisation", "plot_diversion_by_transit",
+    "plot_outcomes_over_time",
 ]
 
 Series = Callable[[Results], np.ndarray]
@@ -39,8 +38,6 @@ def _all_monthly(metric: str) -> Series:
 
 
 def _cap_used_share(results: Results) -> np.ndarray:
-    from sim.experiment.outcomes import tier2_cap_share_over_time
-
     share = tier2_cap_share_over_time(results)
     if share is None:
         return np.full((results.n_runs, len(results.dates)), np.nan)
@@ -55,6 +52,19 @@ PANELS: tuple[tuple[str, str, Series], ...] = (
     ("Unmet demand in Tier 3", "H100e per month", _tier_monthly("unmet_tpp", 3)),
     ("Grey-market premium", "x list price", lambda r: r.metric("grey_premium")),
 )
+
+
+def compare_figures(per_scenario: dict[str, Results], out: str | Path) -> list[Path]:
+    """Draw every comparison figure into ``out``; return the files written.
+
+    ``outcomes_over_time.png`` always; ``cap_utilisation.png`` if a scenario
+    has tiered caps, ``diversion_by_transit.png`` if one has diversion.
+    """
+    out = Path(out)
+    figures = [plot_outcomes_over_time(per_scenario, out / "outcomes_over_time.png"),
+               plot_cap_utilisation(per_scenario, out / "cap_utilisation.png"),
+               plot_diversion_by_transit(per_scenario, out / "diversion_by_transit.png")]
+    return [figure for figure in figures if figure is not None]
 
 
 def plot_outcomes_over_time(per_scenario: dict[str, Results], path: Path) -> Path:
@@ -88,8 +98,6 @@ def plot_cap_utilisation(per_scenario: dict[str, Results], path: Path) -> Path |
 
     Returns ``None`` (and writes nothing) when no scenario has tiered caps.
     """
-    from sim.experiment.outcomes import tier2_cap_share_over_time
-
     shares = {n: tier2_cap_share_over_time(r) for n, r in per_scenario.items()}
     capped = {n: r for n, r in per_scenario.items() if shares[n] is not None}
     if not capped:
@@ -146,11 +154,3 @@ def plot_diversion_by_transit(per_scenario: dict[str, Results], path: Path) -> P
     fig.suptitle("Diversion through transit countries")
     fig.tight_layout()
     return save_figure(fig, path)
-
-
-def save_figure(fig: plt.Figure, path: Path) -> Path:
-    """Write ``fig`` as a PNG at ``path`` (creating folders) and close it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path

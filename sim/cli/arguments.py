@@ -1,0 +1,83 @@
+"""What every command shares: argument types, the usage error, exit statuses.
+
+Argument types give one-line errors naming the range and the text found; a
+:class:`UsageError` is a mistake on the command line that argparse cannot
+see (two options that contradict each other).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+
+from sim.errors import UserError
+from sim.scenario import parse_assignment
+
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "MAX_SEED",
+    "POSITIVE",
+    "SEED",
+    "UsageError",
+    "integer_in",
+    "parse_overrides",
+]
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+"""A programming error (ours to fix): its traceback is printed."""
+EXIT_USAGE = 2
+"""A user's mistake: one line on stderr."""
+EXIT_INTERRUPTED = 130
+"""Interrupted (Ctrl-C); what finished is saved."""
+MAX_SEED = 2**63 - 1
+"""Seeds are int64 (and Mesa refuses negative ones)."""
+
+
+class UsageError(UserError):
+    """A mistake on the command line itself (not in a file).
+
+    Constructed as :class:`~sim.errors.UserError` is, with the option as the
+    file: ``UsageError("--accept", "", "expected ...")``.
+    """
+
+
+def integer_in(low: int, high: int | None = None) -> Callable[[str], int]:
+    """Return an argparse ``type`` accepting integers in ``[low, high]``.
+
+    The error names the range and the text found, e.g. "expected a positive
+    integer, found '0'".
+    """
+    if high is not None:
+        expected = f"an integer in [{low}, {high}]"
+    else:
+        expected = "a positive integer" if low == 1 else f"an integer >= {low}"
+
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, found {text!r}") from None
+        if number < low or (high is not None and number > high):
+            raise argparse.ArgumentTypeError(f"expected {expected}, found {text!r}")
+        return number
+
+    return parse
+
+
+POSITIVE = integer_in(1)
+SEED = integer_in(0, MAX_SEED)
+
+
+def parse_overrides(assignments: Sequence[str]) -> dict[str, str]:
+    """Return ``--set KEY=VALUE`` options as a mapping (values still text).
+
+    Raises
+    ------
+    ScenarioError
+        For an assignment without ``=`` or without a key.
+    """
+    return dict(parse_assignment(text) for text in assignments)

@@ -1,0 +1,57 @@
+"""``sim compare SCENARIO...``: the same seeds for each; summary table, summary.csv, figures."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.cli.arguments import EXIT_OK, POSITIVE, SEED
+from sim.experiment.compare import compare_to_folder
+from sim.experiment.outcomes import OUTCOMES
+
+__all__ = ["HELP", "add_arguments", "execute", "format_summary"]
+
+HELP = "compare scenarios: results, summary.csv, figures"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``compare`` command's arguments to ``parser``."""
+    parser.add_argument("scenarios", nargs="+", help="scenario TOML files")
+    parser.add_argument("--runs", type=POSITIVE, default=10, help="replicates per scenario")
+    parser.add_argument("--seed", type=SEED, default=0, help="first seed (default 0)")
+    parser.add_argument("--out", default="results/compare", help="output folder")
+
+
+def format_summary(summary: pd.DataFrame) -> str:
+    """Return the summary as a terminal table: mean [5th, 95th percentile]."""
+    table = pd.DataFrame(index=summary["scenario"])
+    for outcome in OUTCOMES:
+        cells = []
+        for _, row in summary.iterrows():
+            mean, low, high = (row[f"{outcome}_{s}"] for s in ("mean", "p05", "p95"))
+            digits = 2 if outcome in ("tier2_cap_utilisation", "grey_premium_end") else 0
+            cells.append("n/a" if np.isnan(mean) else
+                         f"{mean:,.{digits}f} [{low:,.{digits}f}, {high:,.{digits}f}]")
+        table[outcome] = cells
+    return table.T.to_string()
+
+
+def execute(args: argparse.Namespace) -> int:
+    """Run each scenario on seeds ``seed .. seed+runs-1``; write results, summary, figures."""
+    out = Path(args.out)
+    comparison = compare_to_folder([Path(p) for p in args.scenarios], runs=args.runs,
+                                   seed=args.seed, out=out)
+    # deferred: the figures load Matplotlib, which every other command can skip
+    from sim.plots.compare import compare_figures
+
+    figures = compare_figures(comparison.per_scenario, out)
+    print(f"{len(comparison.per_scenario)} scenarios x {args.runs} run(s), seeds {args.seed}.."
+          f"{args.seed + args.runs - 1}; mean [5th, 95th percentile] over runs:")
+    print(format_summary(comparison.summary))
+    print(f"summary: {out / 'summary.csv'}")
+    for figure in figures:
+        print(f"figure:  {figure}")
+    return EXIT_OK

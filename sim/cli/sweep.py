@@ -1,0 +1,91 @@
+"""``sim sweep SWEEP.toml``: run or resume a sweep, draw its figures, and report.
+
+Exit status 0 when every point is finished; 2 with one line for a user's
+mistake (also one a chunk ran into) or chunks whose workers died (a rerun can
+succeed); 1 with the traceback when a chunk hit a programming error. Failed
+chunks never stop the others: everything finished is saved first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim.cli.arguments import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, POSITIVE
+from sim.experiment.executors import BUG, USER
+from sim.sweep import SweepError, SweepReport, run_sweep
+
+__all__ = ["HELP", "add_arguments", "execute", "report_failures"]
+
+HELP = "resumable parameter sweep; a rerun skips finished points"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``sweep`` command's arguments to ``parser``."""
+    parser.add_argument("sweep_file", help="sweep TOML file (see scenarios/sweeps/)")
+    parser.add_argument("--out", default="results/sweep", help="output folder")
+    parser.add_argument("--workers", type=POSITIVE,
+                        help="local worker processes (default: one per core); 1 runs in-process")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="Dask scheduler address (tcp://host:8786), or 'local' for a "
+                             "Dask LocalCluster of --workers processes")
+
+
+def execute(args: argparse.Namespace) -> int:
+    """Run the sweep into ``--out``; print what was written."""
+    out = Path(args.out)
+    try:
+        report = run_sweep(Path(args.sweep_file), out, workers=args.workers,
+                           scheduler=args.scheduler)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; finished chunks are saved in {out}; rerun the same command to "
+              "resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if report.failed:
+        return report_failures(report, out)
+    # deferred: the figures load Matplotlib, which every other command can skip
+    from sim.plots.sweep import sweep_figures
+
+    files = [*report.files, *sweep_figures(report, out)]
+    spec = report.spec
+    print(f"sweep {spec.name}: {spec.points} points x {spec.replicates} replicates complete "
+          f"({report.skipped} chunks reused, {report.ran} run now)")
+    for file in files:
+        print(f"wrote: {file}")
+    return EXIT_OK
+
+
+def report_failures(report: SweepReport, out: Path) -> int:
+    """Report the failed chunks of a sweep whose other chunks are saved.
+
+    A programming error in any chunk: print the first one's traceback and a
+    line naming ``failures.json`` (where every traceback is), and return 1.
+
+    Raises
+    ------
+    SweepError
+        Otherwise, one line naming ``failures.json``: for a user's mistake a
+        chunk ran into, or chunks whose workers died (rerunning retries them).
+    """
+    failures = out / "failures.json"
+    saved = f"the {report.skipped + report.ran} finished chunks are saved"
+    count = f"{len(report.failed)} chunk(s) failed"
+    bugs = sorted(k for k, failure in report.failed.items() if failure.kind == BUG)
+    if bugs:
+        first = report.failed[bugs[0]]
+        print(first.traceback, end="", file=sys.stderr)
+        print(f"error: chunk {bugs[0]} raised a programming error ({first.message}; traceback "
+              f"above); {count}, each listed with its traceback in {failures}; {saved}",
+              file=sys.stderr)
+        return EXIT_ERROR
+    mistakes = sorted(k for k, failure in report.failed.items() if failure.kind == USER)
+    if mistakes:
+        first = report.failed[mistakes[0]]
+        raise SweepError(failures, "", f"{count} on a mistake in the input (first: chunk "
+                         f"{mistakes[0]}: {first.message}); {saved}; expected input every "
+                         "point can run with (a corrected sweep needs a new --out folder)")
+    lost = min(report.failed)
+    raise SweepError(failures, "", f"{count} (first: chunk {lost}, "
+                     f"{report.failed[lost].message}); {saved}; their workers died, so a rerun "
+                     "can succeed: rerun the same command to retry the failed ones")

@@ -1,0 +1,384 @@
+"""Where chunks run: in this process, in local processes, or on a Dask cluster.
+
+One interface for sweeps and calibration. A *chunk* is any picklable object
+with an integer ``index``, unique within one call: a sweep's
+:class:`~sim.sweep.task.Chunk` of design points, a calibration's
+:class:`~sim.calibration.simulate.DrawChunk` of parameter draws. An executor
+takes a picklable function of one chunk and the chunks, and yields
+``(chunk, result)`` pairs as chunks finish, in any order; callers put
+results back by ``index`` (:func:`run_in_order` does), so nothing depends on
+where or in which order chunks ran. Writing is left to the caller (the
+process that owns the output folder), so a worker that dies can never leave
+a half file, and a cluster needs no shared write access.
+
+``result`` is the function's value or a :class:`ChunkFailure`, a record that
+pickles (tracebacks and some exceptions do not): the chunk raised a
+:class:`~sim.errors.UserError` (a mistake in the input), raised anything else
+(a programming error, with the traceback formatted where it happened), or its
+worker died. Worker deaths are retried first: a broken local process pool is
+restarted for the chunks it had not finished (:data:`POOL_RESTARTS` times),
+and Dask reschedules a dead worker's tasks itself (its ``allowed-failures``
+setting).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import closing
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from sim.errors import UserError
+
+__all__ = [
+    "BUG",
+    "LOST",
+    "USER",
+    "ChunkError",
+    "ChunkFailure",
+    "DaskExecutor",
+    "Executor",
+    "ExecutorError",
+    "InProcessExecutor",
+    "Indexed",
+    "LocalProcessExecutor",
+    "call_guarded",
+    "make_executor",
+    "run_in_order",
+]
+
+POOL_RESTARTS = 2
+"""Times a local process pool is rebuilt after a worker process dies."""
+DASK_RETRIES = 1
+"""Times Dask reruns a task that raised outside the chunk function (worker
+deaths are rescheduled anyway; a chunk's own exceptions come back as failures)."""
+CONNECT_TIMEOUT = "20s"
+"""How long to try reaching a remote Dask scheduler."""
+
+USER = "user"
+"""Failure kind: the chunk raised a :class:`~sim.errors.UserError`."""
+BUG = "bug"
+"""Failure kind: the chunk raised any other exception (a programming error)."""
+LOST = "lost"
+"""Failure kind: the chunk's worker died, after the retries (a rerun can succeed)."""
+
+
+class Indexed(Protocol):
+    """A chunk: any picklable object with an integer ``index``."""
+
+    @property
+    def index(self) -> int:
+        """The chunk's number, unique among the chunks of one call."""
+        ...
+
+
+ChunkT = TypeVar("ChunkT", bound=Indexed)
+ResultT = TypeVar("ResultT")
+
+
+class ExecutorError(UserError):
+    """An executor cannot be set up as asked, or its workers died (a rerun may succeed)."""
+
+
+class ChunkError(RuntimeError):
+    """A chunk raised a programming error; its traceback is the ``__cause__``."""
+
+
+class _RemoteTraceback(Exception):
+    """The traceback of an exception in a worker, as text (shown as a cause)."""
+
+    def __str__(self) -> str:
+        return f'\n"""\n{self.args[0]}"""'
+
+
+@dataclass(frozen=True)
+class ChunkFailure:
+    """Why a chunk did not finish; picklable, so a worker can return it.
+
+    Attributes
+    ----------
+    kind : str
+        :data:`USER`, :data:`BUG` or :data:`LOST`.
+    message : str
+        One line: the user error's message, or ``"TypeName: message"``.
+    traceback : str
+        The full traceback, formatted where the exception was raised; empty
+        for a dead worker.
+    user_error : tuple, optional
+        For :data:`USER`: the error's class, file, key and problem, to raise
+        it again in the caller's process.
+    """
+
+    kind: str
+    message: str
+    traceback: str = ""
+    user_error: tuple[type[UserError], str, str, str] | None = None
+
+    @classmethod
+    def from_exception(cls, exc: BaseException) -> ChunkFailure:
+        """Record an exception a chunk raised: a user mistake, or a programming error."""
+        text = "".join(traceback.format_exception(exc))
+        if isinstance(exc, UserError):
+            return cls(USER, str(exc), text, (type(exc), exc.file, exc.key, exc.problem))
+        return cls(BUG, _first_line(exc), text)
+
+    @classmethod
+    def lost(cls, exc: BaseException) -> ChunkFailure:
+        """Record a chunk whose worker died (``BrokenProcessPool``, ``KilledWorker``)."""
+        return cls(LOST, _first_line(exc))
+
+    def exception(self, where: str) -> Exception:
+        """Return the error to raise for this failure in the caller's process.
+
+        A user mistake is raised again as itself; a dead worker as an
+        :class:`ExecutorError`; a programming error as a :class:`ChunkError`
+        whose cause shows the worker's traceback. ``where`` names the chunk.
+        """
+        if self.kind == USER:
+            if self.user_error is None:
+                return UserError(where, "", self.message)
+            error_type, file, key, problem = self.user_error
+            return error_type(file, key, problem)
+        if self.kind == LOST:
+            return ExecutorError(where, "", f"expected its worker to finish, found it dead "
+                                 f"({self.message}); rerun to retry (a rerun can succeed)")
+        error = ChunkError(f"{where} raised {self.message}")
+        error.__cause__ = _RemoteTraceback(self.traceback)
+        return error
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+
+
+def call_guarded(function: Callable[[ChunkT], ResultT], chunk: ChunkT,
+                 ) -> ResultT | ChunkFailure:
+    """Return ``function(chunk)``, or the :class:`ChunkFailure` of what it raised.
+
+    Runs in the worker, so the traceback is formatted where it happened; an
+    executor of another kind should run chunks through it too.
+    """
+    try:
+        return function(chunk)
+    except Exception as exc:  # recorded, with its traceback; the caller decides
+        return ChunkFailure.from_exception(exc)
+
+
+class Executor(Protocol):
+    """Runs chunks and yields each with its result or failure, as they finish."""
+
+    description: str
+
+    def run(self, function: Callable[[ChunkT], ResultT], chunks: Sequence[ChunkT],
+            ) -> Iterator[tuple[ChunkT, ResultT | ChunkFailure]]:
+        """Yield ``(chunk, function(chunk) or its ChunkFailure)`` for every chunk.
+
+        Closing the iterator early drops the chunks not yet started.
+        """
+        ...
+
+    def close(self) -> None:
+        """Release workers."""
+        ...
+
+
+def run_in_order(executor: Executor, function: Callable[[ChunkT], ResultT],
+                 chunks: Sequence[ChunkT]) -> list[ResultT]:
+    """Return ``[function(chunk) for chunk in chunks]``, computed by ``executor``.
+
+    Raises
+    ------
+    UserError
+        The first user mistake a chunk raised (as itself), or an
+        :class:`ExecutorError` if a chunk's worker died; remaining chunks
+        are dropped.
+    ChunkError
+        If a chunk raised a programming error (its traceback is the cause).
+    """
+    done: dict[int, ResultT] = {}
+    with closing(executor.run(function, chunks)) as finished:
+        for chunk, result in finished:
+            if isinstance(result, ChunkFailure):
+                raise result.exception(f"{executor.description}: chunk {chunk.index}")
+            done[chunk.index] = result
+    return [done[chunk.index] for chunk in chunks]
+
+
+class InProcessExecutor:
+    """Run chunks one after another in this process (``--workers 1``)."""
+
+    description = "this process"
+
+    def run(self, function: Callable[[ChunkT], ResultT], chunks: Sequence[ChunkT],
+            ) -> Iterator[tuple[ChunkT, ResultT | ChunkFailure]]:
+        """Yield each chunk's result in order."""
+        for chunk in chunks:
+            yield chunk, call_guarded(function, chunk)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class LocalProcessExecutor:
+    """Run chunks on ``workers`` local processes (started fresh, ``spawn``).
+
+    The processes start at the first :meth:`run` and serve every later one
+    until :meth:`close` (a calibration runs many rounds on them). A worker
+    process that dies (killed, out of memory) breaks the pool; the chunks it
+    had not finished are run again on a new pool, at most
+    :data:`POOL_RESTARTS` times, then reported as :data:`LOST`. Processes are
+    spawned, not forked, so a script that uses them needs the
+    ``if __name__ == "__main__":`` guard.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.description = f"{workers} local processes"
+        self._pool: ProcessPoolExecutor | None = None
+
+    def run(self, function: Callable[[ChunkT], ResultT], chunks: Sequence[ChunkT],
+            ) -> Iterator[tuple[ChunkT, ResultT | ChunkFailure]]:
+        """Yield results as chunks finish, restarting a broken pool."""
+        pending, finished = list(chunks), False
+        try:
+            for attempt in range(POOL_RESTARTS + 1):
+                if self._pool is None:
+                    self._pool = ProcessPoolExecutor(
+                        self.workers, mp_context=multiprocessing.get_context("spawn"))
+                futures: dict[Future[Any], ChunkT] = {
+                    self._pool.submit(call_guarded, function, chunk): chunk for chunk in pending}
+                broken: list[ChunkT] = []
+                died = False
+                for future in as_completed(futures):
+                    chunk = futures[future]
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool as exc:
+                        died = True
+                        if attempt < POOL_RESTARTS:
+                            broken.append(chunk)
+                            continue
+                        result = ChunkFailure.lost(exc)
+                    except Exception as exc:  # the chunk or its result did not pickle
+                        result = ChunkFailure.from_exception(exc)
+                    yield chunk, result
+                if died:
+                    self.close()
+                if not broken:
+                    finished = True
+                    return
+                pending = sorted(broken, key=lambda c: c.index)
+        finally:
+            if not finished:  # the caller stopped early: chunks not started are dropped
+                self.close()
+
+    def close(self) -> None:
+        """Stop the worker processes (a later :meth:`run` starts new ones)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class DaskExecutor:
+    """Run chunks on a Dask distributed cluster.
+
+    Parameters
+    ----------
+    address : str
+        A scheduler address (``tcp://host:8786``), or ``"local"`` for a
+        ``LocalCluster`` of ``workers`` single-threaded processes.
+    workers : int or None
+        Workers of a local cluster; must be ``None`` for a remote scheduler.
+    client : distributed.Client, optional
+        An existing client (e.g. of a ``dask_jobqueue.SLURMCluster``); then
+        ``address`` is only a label.
+
+    Raises
+    ------
+    ExecutorError
+        If dask.distributed is missing, the scheduler cannot be reached, or
+        ``workers`` is given with a remote scheduler.
+    """
+
+    def __init__(self, address: str, workers: int | None = None, client: Any = None) -> None:
+        try:
+            import distributed  # deferred: an optional dependency, slow to import
+        except ImportError:
+            raise ExecutorError("--scheduler", "", "running on Dask needs dask.distributed; "
+                                "install it with pip install 'tiered-compute-sim[cluster]'"
+                                ) from None
+        self._cluster = None
+        if client is not None:
+            self.client = client
+            self._owns_client = False
+        elif address == "local":
+            self._cluster = distributed.LocalCluster(
+                n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                dashboard_address=None)
+            self.client = distributed.Client(self._cluster)
+            self._owns_client = True
+        else:
+            if workers is not None:
+                raise ExecutorError("--workers", "", "a remote Dask scheduler decides its own "
+                                    "workers; expected --workers only with --scheduler local")
+            try:
+                self.client = distributed.Client(address, timeout=CONNECT_TIMEOUT)
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise ExecutorError("--scheduler", address, "expected a reachable Dask "
+                                    f"scheduler address such as tcp://host:8786 ({exc})"
+                                    ) from None
+            self._owns_client = True
+        n = len(self.client.scheduler_info().get("workers", {}))
+        self.description = f"Dask at {self.client.scheduler.address} ({n} workers now)"
+
+    def run(self, function: Callable[[ChunkT], ResultT], chunks: Sequence[ChunkT],
+            ) -> Iterator[tuple[ChunkT, ResultT | ChunkFailure]]:
+        """Submit every chunk; yield results as they complete."""
+        # deferred with distributed itself (see __init__)
+        from distributed import KilledWorker
+        from distributed import as_completed as dask_completed
+
+        futures = {self.client.submit(call_guarded, function, chunk, pure=False,
+                                      retries=DASK_RETRIES,
+                                      key=f"chunk-{chunk.index}-{os.urandom(4).hex()}"): chunk
+                   for chunk in chunks}
+        try:
+            for future in dask_completed(list(futures)):
+                chunk = futures.pop(future)
+                try:
+                    result = future.result()
+                except (KilledWorker, CancelledError) as exc:  # died again and again
+                    result = ChunkFailure.lost(exc)
+                except Exception as exc:  # raised outside the chunk function: our bug
+                    result = ChunkFailure.from_exception(exc)
+                finally:
+                    future.release()
+                yield chunk, result
+        finally:  # also when the caller stops early: chunks not finished are cancelled
+            if futures:
+                self.client.cancel(list(futures))
+
+    def close(self) -> None:
+        """Close the client and the local cluster this executor started."""
+        if self._owns_client:
+            self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def make_executor(workers: int | None, scheduler: str | None) -> Executor:
+    """Choose the executor the command line asks for.
+
+    ``--scheduler`` selects Dask; otherwise ``--workers 1`` runs in this
+    process and any other count (default: one per core) in local processes.
+    """
+    if scheduler is not None:
+        return DaskExecutor(scheduler, workers)
+    count = workers if workers is not None else (os.cpu_count() or 1)
+    return InProcessExecutor() if count == 1 else LocalProcessExecutor(count)
