@@ -140,7 +140,7 @@ class Results:
 
     def save(self, path: str | PathLike[str]) -> Path:
         """Write the results to one Parquet file, atomically; return its path."""
-        import pyarrow as pa
+        import pyarrow as pa  # deferred: pyarrow is slow to import, needed only to save
         import pyarrow.parquet as pq
 
         target = Path(path)
@@ -192,7 +192,7 @@ def load_results(path: str | PathLike[str]) -> Results:
         ``sim`` metadata, is of another ``FORMAT_VERSION``, or its table does
         not match its metadata.
     """
-    import pyarrow as pa
+    import pyarrow as pa  # deferred: pyarrow is slow to import, needed only to load
     import pyarrow.parquet as pq
 
     try:
