@@ -124,8 +124,8 @@ def rule_checks() -> list[tuple[str, str, str, str]]:
     results = sim.run_batch(scenario, CHECK_SEEDS[:50])
     used = results.metric("quota_used_tpp").max(axis=1)  # (runs, countries)
     tier2 = np.asarray(results.tiers) == 2
-    plain = tier2 & (world.cap_tpp == rules.cap_tpp)
-    doubled = tier2 & (world.cap_tpp == g2g_tpp)
+    plain = tier2 & (world.cap_tpp[0] == rules.cap_tpp)
+    doubled = tier2 & (world.cap_tpp[0] == g2g_tpp)
     lpp_used = _largest_lpp_use(scenario)
     nearly = int((used[:, plain] >= 0.99 * rules.cap_tpp).sum())
     return [

@@ -23,9 +23,12 @@ from sim.world.codes import NVEU, UVEU
 
 def check_step(model: sim.ExportControlModel) -> None:
     """Caps, allowances and capacities never exceeded, flows balanced, nothing negative."""
-    rules = model.config.rules
+    rules, t, world = model.in_force.rules, model.step_index, model.world
+    so_far = [world.epochs[e] for e in sorted(set(world.epoch[: t + 1].tolist()))]
+    lpp_limit = max(e.rules.lpp_tpp_per_year for e in so_far)  # a limit lowered later
     for country in model.countries:
-        assert 0 <= country.quota_used_tpp <= country.cap_tpp, country.code
+        cap = int(world.cap_tpp[: t + 1, country.index].max())  # binds anew
+        assert 0 <= country.quota_used_tpp <= cap, country.code
         assert country.stock_tpp >= 0
         month = country.month
         for name in type(month).names():
@@ -37,7 +40,7 @@ def check_step(model: sim.ExportControlModel) -> None:
     assert shipped_through == received
     nveu_cap = int(model.world.nveu_cap_tpp[: model.step_index + 1].max())
     for firm in model.firms:
-        assert 0 <= firm.lpp_used_tpp <= rules.lpp_tpp_per_year
+        assert 0 <= firm.lpp_used_tpp <= lpp_limit
         assert firm.backlog_tpp >= 0 and firm.nveu_used_tpp >= 0
         if firm.status == NVEU:
             assert firm.nveu_used_tpp <= nveu_cap, firm.label
@@ -112,12 +115,12 @@ def check_results(results: Results, world: World) -> None:
 
     used, licensed = metric("quota_used_tpp"), metric("licensed_tpp")
     capped = world.regime == CAPPED
-    assert np.all(used <= world.cap_tpp)
-    assert np.all(licensed[:, ~capped] == 0)
-    assert np.array_equal(metric("quota_remaining_tpp"),
-                          np.where(capped, world.cap_tpp - used, 0))
     carried = _previous(used)
     carried[:, world.cap_resets] = 0
+    assert np.all(used <= np.maximum(world.cap_tpp, carried))  # a cap lowered later binds anew
+    assert np.all(licensed[:, ~capped] == 0)
+    assert np.array_equal(metric("quota_remaining_tpp"),
+                          np.where(capped, np.maximum(0, world.cap_tpp - used), 0))
     assert np.array_equal(used, carried + licensed)
 
     stock, life = metric("stock_tpp"), world.scenario.market.depreciation_months

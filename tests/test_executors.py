@@ -142,7 +142,10 @@ def test_local_processes_serve_every_run_until_closed(executors) -> None:
     local = executors[1]
     first = set(run_in_order(local, _pid, JOBS))
     again = set(run_in_order(local, _pid, JOBS))
-    assert os.getpid() not in first and again <= first  # the same processes, not new ones
+    # The same pool serves both: a new one would bring new processes (the pool may start its
+    # workers lazily, so the first run alone need not have met them all).
+    assert os.getpid() not in first | again
+    assert len(first | again) <= local.workers
 
 
 def test_make_executor_follows_the_command_line() -> None:

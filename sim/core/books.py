@@ -20,14 +20,14 @@ from sim.world.metrics import FLOWS, STEP_METRICS
 __all__ = ["collect", "country_flows"]
 
 
-def country_flows(layout: Layout, state: State) -> dict[str, np.ndarray]:
+def country_flows(layout: Layout, state: State, t: int) -> dict[str, np.ndarray]:
     """Return each flow of the month by country, (R, C) int64.
 
     ``diversion_attempted/seized/diverted`` are by the broker's (transit)
     country; ``diverted_received_tpp`` is already by destination.
     """
     world = layout.world
-    market = world.scenario.market
+    market = world.at(t).market
     tpp = world.frontier_tpp
     received = received_tpp(layout, state)
     shipment = np.where(layout.is_broker, state.frontier_shipped * tpp, 0)
@@ -71,7 +71,8 @@ def collect(layout: Layout, state: State, t: int, out: dict[str, np.ndarray]) ->
         out[name][:, t] = values
     out["quota_used_tpp"][:, t] = state.quota_used_tpp
     capped = world.regime[t] == CAPPED
-    out["quota_remaining_tpp"][:, t] = np.where(capped, world.cap_tpp - state.quota_used_tpp, 0)
+    remaining = np.maximum(0, world.cap_tpp[t] - state.quota_used_tpp)
+    out["quota_remaining_tpp"][:, t] = np.where(capped, remaining, 0)
     out["stock_tpp"][:, t] = state.stock_tpp
     (premium,) = STEP_METRICS
     out[premium][:, t] = state.premium

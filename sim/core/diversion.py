@@ -31,7 +31,7 @@ def divert(layout: Layout, state: State, t: int) -> State:
     tpp = world.frontier_tpp
     shipment = state.frontier_shipped[:, brokers] * tpp
     u = uniform(state.seeds[:, None], t, STREAM_CATCH, layout.agent[brokers])
-    caught_brokers = (shipment > 0) & (u < world.catch_probability[layout.country[brokers]])
+    caught_brokers = (shipment > 0) & (u < world.catch_probability[t, layout.country[brokers]])
     caught = np.zeros_like(state.caught)
     caught[:, brokers] = caught_brokers
     delivered = np.where(caught_brokers, 0, shipment).sum(axis=1) // tpp
@@ -56,7 +56,7 @@ def deliver(layout: Layout, state: State, t: int) -> State:
     ``State.books`` for the metrics.
     """
     world = layout.world
-    flows = country_flows(layout, state)
+    flows = country_flows(layout, state, t)
     scenario, tpp = world.scenario, world.frontier_tpp
     arrived = (flows["delivered_tpp"] + flows["substituted_tpp"]
                + flows["diverted_received_tpp"])
@@ -67,7 +67,7 @@ def deliver(layout: Layout, state: State, t: int) -> State:
     missing = state.residual_tpp[:, restricted].sum(axis=1)
     unmet = np.maximum(0, missing - state.diverted_chips * tpp)
     ratio = np.where(asked > 0, unmet / np.maximum(asked, 1), 0.0)
-    diversion = scenario.diversion
+    diversion = world.at(t).diversion
     target = 1.0 + diversion.premium_sensitivity * ratio
     inertia = diversion.premium_inertia
     premium = inertia * state.premium + (1.0 - inertia) * target

@@ -49,12 +49,13 @@ class Layout:
         Layout positions of UVEU subsidiaries, by parent then firm index.
     parents : Groups
         UVEU subsidiaries (positions in ``uveu``) by parent (P groups).
-    uveu_tier1 : ndarray of shape (U,), bool
-        Subsidiary hosted in Tier 1.
+    uveu_tier1 : ndarray of shape (T, U), bool
+        Subsidiary hosted in Tier 1 (under the tiers in force in each step).
     uveu_abroad : ndarray of shape (U,), bool
         Subsidiary hosted outside its parent's headquarters country.
-    parent_home : ndarray of shape (P,), bool
-        Parent headquartered in ``rules.uveu_home_country`` (the home-share rule applies).
+    parent_home : ndarray of shape (T, P), bool
+        Parent headquartered in the ``rules.uveu_home_country`` in force (the
+        home-share rule applies).
     """
 
     world: World
@@ -101,8 +102,8 @@ class Layout:
             market=Groups.from_members(np.zeros_like(agent), 1, tie_key=agent),
             brokers=np.flatnonzero(table.kind[agent] == BROKER),
             uveu=uveu,
-            parents=Groups.from_members(parent_of, len(parent_home), tie_key=agent[uveu]),
-            uveu_tier1=world.tier[country[uveu]] == TIER1,
+            parents=Groups.from_members(parent_of, parent_home.shape[1], tie_key=agent[uveu]),
+            uveu_tier1=world.tier_in_force[:, country[uveu]] == TIER1,
             uveu_abroad=codes[country[uveu]] != hq[table.parent[agent[uveu]]],
             parent_home=parent_home,
         )
@@ -125,6 +126,7 @@ def _uveu_layout(world: World, agent: np.ndarray,
     parent = world.firms.parent[agent[positions]]
     positions = positions[np.lexsort((agent[positions], parent))]
     names, parent_of = np.unique(world.firms.parent[agent[positions]], return_inverse=True)
-    home = world.scenario.rules.uveu_home_country
-    at_home = np.array([world.firms.parent_hq[p] == home for p in names], dtype=bool)
-    return positions, parent_of.astype(np.int64), at_home
+    hq = np.array([world.firms.parent_hq[p] for p in names], dtype=str).reshape(1, -1)
+    home = np.array([world.at(t).rules.uveu_home_country for t in range(world.n_steps)],
+                    dtype=str).reshape(-1, 1)
+    return positions, parent_of.astype(np.int64), hq == home

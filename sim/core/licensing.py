@@ -31,7 +31,7 @@ def settle_uveu(layout: Layout, state: State, t: int) -> State:
     subsidiary can take part; a parent none of whose subsidiaries asks is
     granted nothing, as in the model.
     """
-    rules, tpp = layout.world.scenario.rules, layout.world.frontier_tpp
+    rules, tpp = layout.world.at(t).rules, layout.world.frontier_tpp
     parents, positions = layout.parents, layout.uveu
     if positions.size == 0:
         return state
@@ -40,11 +40,11 @@ def settle_uveu(layout: Layout, state: State, t: int) -> State:
     per_country = parents.spread(_floor_share(rules.uveu_tier2_max_share, installed))
     clipped = np.minimum(state.uveu_request[:, positions],
                          np.maximum(0, per_country - own) // tpp)
-    outside = parents.sum(np.where(layout.uveu_tier1, 0, own))
+    outside = parents.sum(np.where(layout.uveu_tier1[t], 0, own))
     room = _floor_share(1.0 - rules.uveu_tier1_min_share, installed) - outside
     abroad = parents.sum(np.where(layout.uveu_abroad, own, 0))
     home_room = _floor_share(1.0 - rules.uveu_home_min_share, installed) - abroad
-    room = np.where(layout.parent_home, np.minimum(room, home_room), room)
+    room = np.where(layout.parent_home[t], np.minimum(room, home_room), room)
     granted = pro_rata(clipped, np.maximum(0, room) // tpp, parents)
     path_uveu = np.zeros_like(state.path_uveu)
     path_uveu[:, positions] = granted
@@ -54,9 +54,9 @@ def settle_uveu(layout: Layout, state: State, t: int) -> State:
 def allocate_caps(layout: Layout, state: State, t: int) -> State:
     """Share each capped country's remaining cap among its licence requests."""
     world = layout.world
-    room = np.maximum(0, world.cap_tpp - state.quota_used_tpp) // world.frontier_tpp
+    room = np.maximum(0, world.cap_tpp[t] - state.quota_used_tpp) // world.frontier_tpp
     room = np.where(world.regime[t] == CAPPED, room, 0)
     requests = np.where(layout.regime[t] == CAPPED, state.cap_request, 0)
-    granted = allocate(requests, room, world.scenario.rules.allocation, state.country_queue,
+    granted = allocate(requests, room, world.at(t).rules.allocation, state.country_queue,
                        layout.countries)
     return replace(state, path_cap=granted)

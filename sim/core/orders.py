@@ -35,7 +35,7 @@ def start_month(layout: Layout, state: State, t: int) -> State:
     quota = np.zeros_like(state.quota_used_tpp) if world.cap_resets[t] else state.quota_used_tpp
     lpp = np.zeros_like(state.lpp_used_tpp) if world.new_year[t] else state.lpp_used_tpp
     market_queue = country_queue = None
-    if world.scenario.rules.allocation == "first_come":
+    if world.at(t).rules.allocation == "first_come":
         priority = uniform(state.seeds[:, None], t, STREAM_PRIORITY, layout.agent)
         market_queue = layout.market.rank(priority)
         country_queue = layout.countries.queue(market_queue)
@@ -65,7 +65,7 @@ def place_grey_market_orders(layout: Layout, state: State, t: int) -> State:
     closed = state.listed[:, brokers] | layout.denied[t, brokers]
     capacity = np.where(closed, 0, capacity)
     total = capacity.sum(axis=1, keepdims=True)
-    appetite = world.scenario.diversion.broker_appetite
+    appetite = world.at(t).diversion.broker_appetite
     intensity = np.minimum(1.0, appetite * (state.premium - 1.0))
     asked = state.diversion_demand_chips.sum(axis=1)
     target = (asked * intensity).astype(np.int64)[:, None]
@@ -101,7 +101,7 @@ def license(layout: Layout, state: State, t: int) -> State:
     nveu = capped & layout.is_nveu
     lpp = capped & ~layout.is_uveu & ~layout.is_nveu
     nveu_room = np.maximum(0, world.nveu_cap_tpp[t] - state.nveu_used_tpp) // world.frontier_tpp
-    lpp_limit = world.scenario.rules.lpp_tpp_per_year
+    lpp_limit = world.at(t).rules.lpp_tpp_per_year
     lpp_room = np.maximum(0, lpp_limit - state.lpp_used_tpp) // world.frontier_tpp
     path_nveu = np.where(nveu, np.minimum(want, nveu_room), 0)
     path_lpp = np.where(lpp, np.minimum(want, lpp_room), 0)

@@ -33,7 +33,7 @@ def ship(layout: Layout, state: State, t: int) -> State:
     ``Firm.record_shipment``).
     """
     world = layout.world
-    market, mode = world.scenario.market, world.scenario.rules.allocation
+    market, mode = world.scenario.market, world.at(t).rules.allocation
     runs = (state.n_runs, 1)
     frontier = allocate(state.approved_chips, np.full(runs, market.frontier_capacity_chips),
                         mode, state.market_queue, layout.market)
@@ -75,7 +75,7 @@ def allocate_domestic(layout: Layout, state: State, t: int) -> State:
     """
     world = layout.world
     capacity = np.broadcast_to(world.domestic_chips, (state.n_runs, layout.n_countries))
-    granted = allocate(state.substitute_want, capacity, world.scenario.rules.allocation,
+    granted = allocate(state.substitute_want, capacity, world.at(t).rules.allocation,
                        state.country_queue, layout.countries)
     return replace(state, substituted_chips=granted)
 
@@ -87,12 +87,12 @@ def respond(layout: Layout, state: State, t: int) -> State:
     unfilled order lapse and keep no backlog.
     """
     world = layout.world
-    market, diversion = world.scenario.market, world.scenario.diversion
+    market, diversion = world.scenario.market, world.at(t).diversion
     buyer = ~layout.is_broker
     substituted = state.substituted_chips * world.domestic_tpp
     missing = state.request_tpp - received_tpp(layout, state) - substituted
     rented = np.zeros_like(missing)
-    if world.scenario.rules.remote_compute_allowed:
+    if world.at(t).rules.remote_compute_allowed:
         rented = (missing * market.remote_share).astype(np.int64)
     missing = missing - rented
     divert = (missing * diversion.divert_share).astype(np.int64)

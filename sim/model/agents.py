@@ -61,9 +61,6 @@ class Country(mesa.Agent):
         world = model.world
         self.index = index
         self.code = world.countries[index]
-        self.tier = int(world.tier[index])
-        self.cap_tpp = int(world.cap_tpp[index])
-        self.catch_probability = float(world.catch_probability[index])
         self.quota_used_tpp = 0
         self.stock_tpp = 0
         self.month = CountryMonth()
@@ -74,9 +71,24 @@ class Country(mesa.Agent):
         return int(self.model.world.regime[self.model.step_index, self.index])
 
     @property
+    def tier(self) -> int:
+        """Tier of the rules in force this month."""
+        return int(self.model.world.tier_in_force[self.model.step_index, self.index])
+
+    @property
+    def cap_tpp(self) -> int:
+        """Tier 2 cap in force this month (with the G2G multiplier), TPP."""
+        return int(self.model.world.cap_tpp[self.model.step_index, self.index])
+
+    @property
+    def catch_probability(self) -> float:
+        """Probability this month that one diversion shipment through here is caught."""
+        return float(self.model.world.catch_probability[self.model.step_index, self.index])
+
+    @property
     def quota_remaining_tpp(self) -> int:
         """Cap not yet used in the current cap period (0 where no cap binds)."""
-        return self.cap_tpp - self.quota_used_tpp if self.regime == CAPPED else 0
+        return max(0, self.cap_tpp - self.quota_used_tpp) if self.regime == CAPPED else 0
 
     def start_month(self) -> None:
         """Clear the month's flows; restart an annual cap in January."""
@@ -181,7 +193,7 @@ class Firm(mesa.Agent):
 
     def lpp_headroom_chips(self) -> int:
         """Frontier chips the low-volume exception still allows this year."""
-        limit = self.model.config.rules.lpp_tpp_per_year
+        limit = self.model.in_force.rules.lpp_tpp_per_year
         return max(0, limit - self.lpp_used_tpp) // self.model.world.frontier_tpp
 
     def nveu_headroom_chips(self) -> int:
@@ -211,7 +223,7 @@ class Firm(mesa.Agent):
     def record_shipment(self) -> None:
         """Enter this month's shipment in the destination country's books."""
         tpp = self.model.world.frontier_tpp
-        market = self.model.config.market
+        market = self.model.in_force.market
         country = self.country
         month = country.month
         month.shipped_tpp += self.received_tpp
@@ -244,10 +256,12 @@ class Firm(mesa.Agent):
         market = self.model.config.market
         substituted = self.substituted_chips * self.model.world.domestic_tpp
         missing = self.request_tpp - self.received_tpp - substituted
-        rented = int(missing * market.remote_share) if self.model.remote_allowed else 0
+        rules = self.model.in_force.rules
+        rented = int(missing * market.remote_share) if rules.remote_compute_allowed else 0
         missing -= rented
         if self.country.regime == DENIED:
-            self.divert_request_tpp = int(missing * self.model.config.diversion.divert_share)
+            share = self.model.in_force.diversion.divert_share
+            self.divert_request_tpp = int(missing * share)
         missing -= self.divert_request_tpp
         self.backlog_tpp = min(missing, market.backlog_months * self.demand_tpp)
         month = self.country.month

@@ -66,7 +66,6 @@ class ExportControlModel(mesa.Model):
         self.world = World.from_scenario(self.config)
         self.step_index = 0
         self.premium = self.config.diversion.initial_premium
-        self.remote_allowed = self.config.rules.remote_compute_allowed
         self.diversion_demand_chips = [0] * len(self.world.countries)
         self.diverted_chips = 0
         self.countries = [Country(self, i) for i in range(len(self.world.countries))]
@@ -101,6 +100,11 @@ class ExportControlModel(mesa.Model):
             Vendor(self, world.domestic_tpp, int(world.domestic_chips[c.index]), 0, home=c)
             for c in self.countries if world.domestic_chips[c.index] > 0
         ]
+
+    @property
+    def in_force(self) -> Scenario:
+        """The scenario in force this month: rules, prices and behaviour after the timeline."""
+        return self.world.at(self.step_index)
 
     @property
     def buyers(self) -> mesa.agent.AgentSet:
@@ -158,7 +162,7 @@ class ExportControlModel(mesa.Model):
         brokers = self.brokers
         capacity = [b.capacity_chips() for b in brokers]
         total = sum(capacity)
-        appetite = self.config.diversion.broker_appetite
+        appetite = self.in_force.diversion.broker_appetite
         intensity = min(1.0, appetite * (self.premium - 1.0))
         target = int(sum(self.diversion_demand_chips) * intensity)
         for broker, chips in zip(brokers, capacity, strict=True):
@@ -167,7 +171,7 @@ class ExportControlModel(mesa.Model):
 
     def settle_uveu(self) -> None:
         """Grant UVEU requests in Tier 2 within each parent's share limits."""
-        rules, tpp = self.config.rules, self.world.frontier_tpp
+        rules, tpp = self.in_force.rules, self.world.frontier_tpp
         for parent, hq in enumerate(self.world.firms.parent_hq):
             subsidiaries = [f for f in self.firms if f.parent == parent and f.status == UVEU]
             asking = [f for f in subsidiaries if f.uveu_request > 0]
@@ -187,7 +191,7 @@ class ExportControlModel(mesa.Model):
 
     def allocate_caps(self) -> None:
         """Share each capped country's remaining cap among its licence requests."""
-        mode = self.config.rules.allocation
+        mode = self.in_force.rules.allocation
         for country in self.countries:
             if country.regime != CAPPED:
                 continue
@@ -199,7 +203,7 @@ class ExportControlModel(mesa.Model):
 
     def ship(self) -> None:
         """Vendors share their monthly output among approved orders and ship."""
-        mode, firms = self.config.rules.allocation, self.firms
+        mode, firms = self.in_force.rules.allocation, self.firms
         order = self.priorities(firms)
         frontier = allocate([f.approved_chips for f in firms],
                             self.frontier_vendor.capacity_chips, mode, order)
@@ -210,7 +214,7 @@ class ExportControlModel(mesa.Model):
 
     def allocate_domestic(self) -> None:
         """Domestic makers share their output among their country's substitute requests."""
-        mode = self.config.rules.allocation
+        mode = self.in_force.rules.allocation
         for vendor in self.domestic_vendors:
             asking = [f for f in self.firms if f.country is vendor.home and f.substitute_want > 0]
             granted = allocate([f.substitute_want for f in asking], vendor.capacity_chips, mode,
@@ -246,7 +250,7 @@ class ExportControlModel(mesa.Model):
         # Each count is rounded to a float first, as NumPy does in the core; int / int
         # would round only once, and differ in the last bit above 2**53 TPP.
         ratio = float(unmet) / float(asked) if asked > 0 else 0.0
-        diversion = self.config.diversion
+        diversion = self.in_force.diversion
         target = 1.0 + diversion.premium_sensitivity * ratio
         inertia = diversion.premium_inertia
         self.premium = inertia * self.premium + (1.0 - inertia) * target

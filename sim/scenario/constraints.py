@@ -19,6 +19,7 @@ from sim.reference.countries import country_groups, is_valid_iso3
 __all__ = [
     "MAX_H100E",
     "MAX_QUANTITY",
+    "Assignments",
     "Bool",
     "Constraint",
     "Countries",
@@ -263,6 +264,35 @@ class IntList(Constraint):
             return tuple(Int(self.low, self.high).convert(v) for v in value)
         except Invalid:
             raise Invalid(expected) from None
+
+
+@dataclass(frozen=True)
+class Assignments(Constraint):
+    """A non-empty table of dotted scenario keys and raw values, in file order.
+
+    ``{ "rules.chip_rule" = "oct2023" }`` and ``{ rules.chip_rule = "oct2023" }``
+    (which TOML nests) both give ``{"rules.chip_rule": "oct2023"}``. The values
+    are checked later against the constraint of their key.
+    """
+
+    def convert(self, value: Any) -> dict[str, Any]:
+        """Flatten nested tables into dotted keys."""
+        if not isinstance(value, dict) or not value:
+            raise Invalid('a non-empty table of dotted keys, e.g. { "rules.chip_rule" = '
+                          '"oct2023" }')
+        flat: dict[str, Any] = {}
+        stack = [("", value)]
+        while stack:
+            prefix, table = stack.pop(0)
+            for key, item in table.items():
+                dotted = f"{prefix}{key}"
+                if isinstance(item, dict):
+                    stack.append((f"{dotted}.", item))
+                elif dotted in flat:
+                    raise Invalid(f"each key once ({dotted!r} is set twice)")
+                else:
+                    flat[dotted] = item
+        return flat
 
 
 @dataclass(frozen=True)

@@ -162,5 +162,31 @@ def read_chain(path: Path) -> Document:
             )
     document = Document(data={}, files=[str(file) for file, _ in reversed(chain)])
     for file, data in reversed(chain):
+        _merge_timeline(document, data, str(file))
         merge_into(document, data, str(file))
     return document
+
+
+def _merge_timeline(document: Document, data: dict[str, Any], file: str) -> None:
+    """Append the file's ``[[timeline]]`` to its parents' (removing it from ``data``).
+
+    With ``inherit_timeline = false`` the file's own entries replace the
+    parents' (an empty timeline if it has none). Each entry keeps the file
+    and index that wrote it, for error messages.
+    """
+    inherit = data.pop("inherit_timeline", True)
+    if not isinstance(inherit, bool):
+        raise ScenarioError(file, "inherit_timeline", f"expected true or false, found {inherit!r}")
+    if "timeline" not in data and inherit:
+        return
+    own = data.pop("timeline", [])
+    if not isinstance(own, list):
+        raise ScenarioError(file, "timeline", "expected an array of tables ([[timeline]]), "
+                            f"found {type(own).__name__}")
+    entries = document.data.setdefault("timeline", []) if inherit else []
+    document.data["timeline"] = entries
+    document.origin[("timeline",)] = (file, ("timeline",))
+    for number, entry in enumerate(own):
+        path = ("timeline", str(len(entries)))
+        entries.append(copy.deepcopy(entry))
+        _record(document.origin, entry, path, file, ("timeline", str(number)))

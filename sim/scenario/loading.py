@@ -23,6 +23,7 @@ from sim.scenario.documents import OVERRIDE_SOURCE, Document, KeyPath, merge_int
 from sim.scenario.errors import ScenarioError
 from sim.scenario.reading import check_depth
 from sim.scenario.schema import CountryConfig, Scenario
+from sim.scenario.timeline import check_timeline
 
 __all__ = ["load_scenario", "parse_assignment"]
 
@@ -157,4 +158,4 @@ def load_scenario(
     doc.data.setdefault("firms", [])
     scenario = build(Scenario, doc, (), doc.data)
     check_consistency(scenario, doc)
-    return scenario
+    return check_timeline(scenario, doc)

@@ -26,11 +26,12 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from typing import Any
 
 from sim.scenario.constraints import (
     MAX_H100E,
+    Assignments,
     Bool,
     Constraint,
     Countries,
@@ -56,6 +57,7 @@ __all__ = [
     "Scenario",
     "TiersConfig",
     "TimeConfig",
+    "TimelineEntry",
 ]
 
 PROBABILITY = Float(0.0, 1.0)
@@ -66,7 +68,8 @@ MULTIPLIER = Float(0.0, 1000.0)
 _REQUIRED: Any = object()
 
 
-def value(constraint: Constraint, doc: str, default: Any = _REQUIRED) -> Any:
+def value(constraint: Constraint, doc: str, default: Any = _REQUIRED,
+          changes: bool = False) -> Any:
     """Declare a leaf field checked by ``constraint``.
 
     Parameters
@@ -79,11 +82,22 @@ def value(constraint: Constraint, doc: str, default: Any = _REQUIRED) -> Any:
         The value when no file sets the key, written as in TOML and checked
         by ``constraint`` (``None``: the field is ``None``, "not given").
         Without it the key is required.
+    changes : bool, optional
+        The key may change within a run, on a date of the ``[[timeline]]``
+        (rules, enforcement, prices, behaviour); keys that fix the window or
+        the population may not.
     """
-    metadata = {"check": constraint, "doc": doc}
+    metadata: dict[str, Any] = {"check": constraint, "doc": doc}
     if default is not _REQUIRED:
         metadata["default"] = default
+    if changes:
+        metadata["changes"] = True
     return field(metadata=metadata)
+
+
+def changeable(constraint: Constraint, doc: str, default: Any = _REQUIRED) -> Any:
+    """Declare a leaf field that a ``[[timeline]]`` entry may change within a run."""
+    return value(constraint, doc, default, changes=True)
 
 
 def section(cls: type, doc: str) -> Any:
@@ -99,9 +113,12 @@ def table_of(cls: type, key: Constraint, doc: str, sort_keys: bool = True) -> An
     return field(metadata={"table": cls, "key": key, "doc": doc, "sort_keys": sort_keys})
 
 
-def array_of(cls: type, doc: str) -> Any:
-    """Declare a TOML array of tables, each parsed as ``cls``."""
-    return field(metadata={"array": cls, "doc": doc})
+def array_of(cls: type, doc: str, default: Any = _REQUIRED) -> Any:
+    """Declare a TOML array of tables, each parsed as ``cls`` (``default``: e.g. ``[]``)."""
+    metadata: dict[str, Any] = {"array": cls, "doc": doc}
+    if default is not _REQUIRED:
+        metadata["default"] = default
+    return field(metadata=metadata)
 
 
 @dataclass(frozen=True)
@@ -116,35 +133,35 @@ class TimeConfig:
 class RulesConfig:
     """The rule set: chip classification, tiers and their caps, exceptions."""
 
-    chip_rule: str = value(OneOf(("none", "oct2022", "oct2023")), "ECCN 3A090 vintage")
-    tiered_caps: bool = value(Bool(), "apply the 2025 three-tier framework")
-    tiers_from: str = value(Month(), "month the tier rules start to bind")
-    tiers_until: str = value(Month(optional=True), "month the tier rules stop binding")
-    cap_tpp: int = value(Int(), "Tier 2 country cap, TPP")
-    cap_period: str = value(
-        OneOf(("cumulative", "annual")), "cap counted over the window or yearly"
+    chip_rule: str = changeable(OneOf(("none", "oct2022", "oct2023")), "ECCN 3A090 vintage")
+    tiered_caps: bool = changeable(Bool(), "apply the 2025 three-tier framework")
+    tiers_from: str = changeable(Month(), "month the tier rules start to bind")
+    tiers_until: str = changeable(Month(optional=True), "month the tier rules stop binding")
+    cap_tpp: int = changeable(Int(), "Tier 2 country cap, TPP")
+    cap_period: str = changeable(
+        OneOf(("cumulative", "annual")), "cap counted over the window or yearly",
     )
-    g2g_multiplier: float = value(Float(1.0, 100.0), "cap multiplier under a G2G arrangement")
-    lpp_tpp_per_year: int = value(Int(), "low-volume exception per consignee per year, TPP")
-    uveu_tier1_min_share: float = value(SHARE, "UVEU share of compute kept in Tier 1")
-    uveu_tier2_max_share: float = value(SHARE, "UVEU share in any one Tier 2 country")
-    uveu_home_min_share: float = value(
-        SHARE, "UVEU share kept in the home country (rules.uveu_home_country)"
+    g2g_multiplier: float = changeable(Float(1.0, 100.0), "cap multiplier under a G2G arrangement")
+    lpp_tpp_per_year: int = changeable(Int(), "low-volume exception per consignee per year, TPP")
+    uveu_tier1_min_share: float = changeable(SHARE, "UVEU share of compute kept in Tier 1")
+    uveu_tier2_max_share: float = changeable(SHARE, "UVEU share in any one Tier 2 country")
+    uveu_home_min_share: float = changeable(
+        SHARE, "UVEU share kept in the home country (rules.uveu_home_country)",
     )
-    uveu_home_country: str = value(
+    uveu_home_country: str = changeable(
         Country(),
         "UVEU holders headquartered in this country keep rules.uveu_home_min_share of their "
         "compute there",
         default="USA",
     )
-    nveu_cap_h100e: tuple[int, ...] = value(
-        IntList(0, MAX_H100E), "NVEU cumulative cap by rule year, H100e"
+    nveu_cap_h100e: tuple[int, ...] = changeable(
+        IntList(0, MAX_H100E), "NVEU cumulative cap by rule year, H100e",
     )
-    compliant_controlled_from: str = value(
-        Month(optional=True), "month the compliant chip needs a licence"
+    compliant_controlled_from: str = changeable(
+        Month(optional=True), "month the compliant chip needs a licence",
     )
-    remote_compute_allowed: bool = value(Bool(), "refused buyers may rent remote compute")
-    allocation: str = value(OneOf(("pro_rata", "first_come")), "how a scarce cap is shared")
+    remote_compute_allowed: bool = changeable(Bool(), "refused buyers may rent remote compute")
+    allocation: str = changeable(OneOf(("pro_rata", "first_come")), "how a scarce cap is shared")
 
 
 @dataclass(frozen=True)
@@ -166,8 +183,8 @@ class MarketConfig:
     domestic_chip: str = value(Text(), "domestic substitute (catalogue id)")
     frontier_capacity_chips: int = value(Int(), "vendor output of the frontier chip a month")
     compliant_capacity_chips: int = value(Int(), "vendor output of the compliant chip a month")
-    frontier_price_usd: int = value(Int(0, 10**9), "list price of one frontier chip")
-    compliant_price_usd: int = value(Int(0, 10**9), "list price of one compliant chip")
+    frontier_price_usd: int = changeable(Int(0, 10**9), "list price of one frontier chip")
+    compliant_price_usd: int = changeable(Int(0, 10**9), "list price of one compliant chip")
     firm_demand_h100e: FirmSizes = section(FirmSizes, "median firm demand by kind")
     size_tail_alpha: float = value(Float(1.05, 20.0), "Pareto tail index of firm sizes")
     demand_noise: float = value(SHARE, "half-width of uniform monthly demand noise")
@@ -188,27 +205,27 @@ class MarketConfig:
 class DiversionConfig:
     """Brokers and the grey market for restricted destinations."""
 
-    divert_share: float = value(SHARE, "largest share of refused demand offered to brokers")
-    broker_appetite: float = value(MULTIPLIER, "broker order per unit of premium over list")
+    divert_share: float = changeable(SHARE, "largest share of refused demand offered to brokers")
+    broker_appetite: float = changeable(MULTIPLIER, "broker order per unit of premium over list")
     initial_premium: float = value(Float(1.0, 100.0), "grey price over list at the start")
-    premium_sensitivity: float = value(MULTIPLIER, "premium rise per share of unmet demand")
-    premium_inertia: float = value(SHARE, "weight of last month's premium")
+    premium_sensitivity: float = changeable(MULTIPLIER, "premium rise per share of unmet demand")
+    premium_inertia: float = changeable(SHARE, "weight of last month's premium")
 
 
 @dataclass(frozen=True)
 class EnforcementConfig:
     """How likely a diversion is caught."""
 
-    detection: float = value(PROBABILITY, "catch probability through an average country")
-    measures_multiplier: float = value(MULTIPLIER, "rule set's extra measures (1 = none)")
+    detection: float = changeable(PROBABILITY, "catch probability through an average country")
+    measures_multiplier: float = changeable(MULTIPLIER, "rule set's extra measures (1 = none)")
 
 
 @dataclass(frozen=True)
 class TiersConfig:
     """Country tiers of the 2025 framework (also the reporting groups)."""
 
-    tier1: tuple[str, ...] = value(Countries(), "Tier 1 countries (no cap)")
-    tier3: tuple[str, ...] = value(Countries(), "Tier 3 countries (presumption of denial)")
+    tier1: tuple[str, ...] = changeable(Countries(), "Tier 1 countries (no cap)")
+    tier3: tuple[str, ...] = changeable(Countries(), "Tier 3 countries (presumption of denial)")
 
 
 @dataclass(frozen=True)
@@ -227,12 +244,12 @@ class CountryConfig:
 
     demand_scale: float = value(Float(0.0, 1e6), "multiplier on firm demand")
     growth_per_year: float = value(Float(0.0, 100.0), "demand growth factor a year")
-    enforcement: float = value(Float(0.0, 1000.0), "catch strength relative to average")
+    enforcement: float = changeable(Float(0.0, 1000.0), "catch strength relative to average")
     transit: float = value(Float(0.0, 1000.0), "transit attractiveness: broker size multiplier")
     domestic_capacity_h100e: int = value(
         Int(0, MAX_H100E), "domestic accelerator output a month, H100e"
     )
-    g2g: bool = value(Bool(), "government-to-government arrangement")
+    g2g: bool = changeable(Bool(), "government-to-government arrangement")
     firms: FirmCounts = section(FirmCounts, "generated firm population")
 
 
@@ -245,6 +262,15 @@ class NamedFirm:
     hq: str = value(Country(), "headquarters country")
     status: str = value(OneOf(("none", "uveu", "nveu")), "validated end-user status")
     hosts: dict[str, float] = value(CountryAmounts(), "monthly demand by host country, H100e")
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """A dated change within a run: from ``date`` on, the keys of ``set`` take new values."""
+
+    date: str = value(Month(), "first month the new values apply")
+    source: str = value(Text(nonempty=True), "where the change is documented")
+    set: dict[str, Any] = value(Assignments(), "dotted scenario keys and their new values")
 
 
 @dataclass(frozen=True)
@@ -264,6 +290,8 @@ class Scenario:
     tiers: TiersConfig = section(TiersConfig, "tiers")
     countries: dict[str, CountryConfig] = table_of(CountryConfig, Country(), "modelled countries")
     firms: tuple[NamedFirm, ...] = array_of(NamedFirm, "named firms")
+    timeline: tuple[TimelineEntry, ...] = array_of(
+        TimelineEntry, "dated changes within the run, in date order", default=[])
 
     @property
     def country_codes(self) -> tuple[str, ...]:
@@ -273,6 +301,20 @@ class Scenario:
     def to_dict(self) -> dict[str, Any]:
         """Return the resolved content as plain Python data."""
         return asdict(self)
+
+    def in_force(self, month: str) -> Scenario:
+        """Return the scenario as it stands in ``month``, with no timeline of its own.
+
+        Every timeline entry dated ``month`` or earlier is applied, in file
+        order, on top of the scenario's own values (which hold until the
+        first entry). The values were checked when the scenario was loaded.
+        """
+        current = replace(self, timeline=())
+        for entry in self.timeline:
+            if entry.date <= month:
+                for key, new in entry.set.items():
+                    current = _with_value(current, tuple(key.split(".")), new)
+        return current
 
     def digest(self) -> str:
         """Return a stable SHA-256 hex digest of the resolved content.
@@ -285,6 +327,19 @@ class Scenario:
         """
         canonical = json.dumps(_beyond_defaults(self), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _with_value(config: Any, path: tuple[str, ...], new: Any) -> Any:
+    """Return a copy of the frozen ``config`` with the value at ``path`` replaced."""
+    name, rest = path[0], path[1:]
+    if not rest:
+        return replace(config, **{name: new})
+    inner = getattr(config, name)
+    if is_dataclass(inner):
+        return replace(config, **{name: _with_value(inner, rest, new)})
+    table = dict(inner)  # a table keyed by country code
+    table[rest[0]] = _with_value(table[rest[0]], rest[1:], new)
+    return replace(config, **{name: table})
 
 
 def _beyond_defaults(config: Any) -> dict[str, Any]:
@@ -307,4 +362,6 @@ def _beyond_defaults(config: Any) -> dict[str, Any]:
 
 def _default_value(meta: Any) -> Any:
     """Return a declared default as the field holds it (converted by its constraint)."""
+    if "array" in meta:
+        return tuple(meta["default"])  # only empty arrays have a default
     return meta["check"].convert(copy.deepcopy(meta["default"]))

@@ -32,13 +32,24 @@ def month_labels(start: str, months: int) -> tuple[str, ...]:
 class World:
     """Seed-independent arrays derived from a scenario.
 
-    Shapes: ``T`` steps, ``C`` countries (sorted ISO3 codes).
+    Shapes: ``T`` steps, ``C`` countries (sorted ISO3 codes). Whatever a
+    ``[[timeline]]`` entry may change is given per step, from the scenario in
+    force in that month (:meth:`at`).
 
     Attributes
     ----------
+    scenario : Scenario
+        The scenario as loaded (its timeline included).
+    epochs : tuple of Scenario
+        The distinct scenarios in force during the window, first one first:
+        the scenario's own values, then one per timeline date inside it.
+    epoch : ndarray of int64, (T,)
+        Index into ``epochs`` of the scenario in force in each step.
     countries : tuple of str, (C,)
     tier : ndarray of int8, (C,)
-        1, 2 or 3 under the 2025 framework (also the reporting groups).
+        1, 2 or 3 under the scenario's own tiers: the reporting groups.
+    tier_in_force : ndarray of int8, (T, C)
+        The tiers in force in each step (the rules use these).
     dates : tuple of str, (T,)
     regime : ndarray of int8, (T, C)
         ``FREE``, ``LICENSED``, ``CAPPED`` or ``DENIED`` for the frontier chip.
@@ -47,22 +58,27 @@ class World:
     new_year : ndarray of bool, (T,)
         The step starts a calendar year after the first step (LPP resets).
     cap_resets : ndarray of bool, (T,)
-        The country cap's count starts again (annual caps, each January).
-    cap_tpp : ndarray of int64, (C,)
+        The country cap's count starts again: each January under annual caps,
+        and in a month the tier rules enter into force after a month without
+        them (a cap counts from the month its rule enters into force).
+    cap_tpp : ndarray of int64, (T, C)
         Tier 2 cap including the G2G multiplier.
     nveu_cap_tpp : ndarray of int64, (T,)
         Cumulative NVEU cap in force in each step.
     growth : ndarray of float64, (T, C)
         Demand multiplier relative to the first month.
-    catch_probability : ndarray of float64, (C,)
+    catch_probability : ndarray of float64, (T, C)
         Probability that one diversion shipment through the country is caught.
     domestic_chips : ndarray of int64, (C,)
         Domestic substitute chips made a month.
     """
 
     scenario: Scenario
+    epochs: tuple[Scenario, ...]
+    epoch: np.ndarray
     countries: tuple[str, ...]
     tier: np.ndarray
+    tier_in_force: np.ndarray
     dates: tuple[str, ...]
     regime: np.ndarray
     compliant_ok: np.ndarray
@@ -84,29 +100,38 @@ class World:
         countries = scenario.country_codes
         dates = month_labels(scenario.time.start, scenario.time.months)
         chips = load_chips()
-        market, rules = scenario.market, scenario.rules
-        tier = np.array([_tier(scenario, c) for c in countries], dtype=np.int8)
-        configs = [scenario.countries[c] for c in countries]
+        market = scenario.market
+        epochs, epoch = _epochs(scenario, dates)
+        tiers = np.array([_tiers(e, countries) for e in epochs], dtype=np.int8)[epoch]
+        active = np.array([_tiers_active(epochs[e], d) for e, d in zip(epoch, dates, strict=True)])
         january = np.array([d.endswith("-01") for d in dates])
         january[0] = False
+        annual = np.array([epochs[e].rules.cap_period == "annual" for e in epoch])
+        entering = np.concatenate([[False], active[1:] & ~active[:-1]])
+        configs = [scenario.countries[c] for c in countries]
         domestic_tpp = chips[market.domestic_chip].tpp
         return cls(
             scenario=scenario,
+            epochs=epochs,
+            epoch=epoch,
             countries=countries,
-            tier=tier,
+            tier=np.array(_tiers(scenario, countries), dtype=np.int8),
+            tier_in_force=tiers,
             dates=dates,
-            regime=_regimes(scenario, countries, tier, dates),
-            compliant_ok=_compliant_ok(scenario, dates, len(countries)),
+            regime=np.array([_regime(epochs[e], countries, tiers[t], active[t])
+                             for t, e in enumerate(epoch)], dtype=np.int8),
+            compliant_ok=np.repeat(np.array([_compliant_ok(epochs[e], d) for e, d in
+                                             zip(epoch, dates, strict=True)])[:, None],
+                                   len(countries), axis=1),
             new_year=january,
-            cap_resets=january if rules.cap_period == "annual" else np.zeros_like(january),
-            cap_tpp=np.array([math.floor(rules.cap_tpp * (rules.g2g_multiplier if c.g2g else 1.0))
-                              for c in configs], dtype=np.int64),
-            nveu_cap_tpp=_nveu_caps(scenario, dates),
+            cap_resets=(january & annual) | entering,
+            cap_tpp=np.array([_caps(e, countries) for e in epochs], dtype=np.int64)[epoch],
+            nveu_cap_tpp=np.array([_nveu_cap(epochs[e], d) for e, d in
+                                   zip(epoch, dates, strict=True)], dtype=np.int64),
             growth=np.array([[c.growth_per_year ** (t / 12) for c in configs]
                              for t in range(len(dates))], dtype=np.float64).reshape(len(dates), -1),
-            catch_probability=np.array([min(1.0, scenario.enforcement.detection * c.enforcement
-                                            * scenario.enforcement.measures_multiplier)
-                                        for c in configs], dtype=np.float64),
+            catch_probability=np.array([_catch(e, countries) for e in epochs],
+                                       dtype=np.float64)[epoch],
             domestic_chips=np.array([c.domestic_capacity_h100e * H100E_TPP // domestic_tpp
                                      for c in configs], dtype=np.int64),
             frontier_tpp=chips[market.frontier_chip].tpp,
@@ -120,15 +145,27 @@ class World:
         """Number of monthly steps."""
         return len(self.dates)
 
+    def at(self, t: int) -> Scenario:
+        """Return the scenario in force in step ``t`` (rules, prices, behaviour)."""
+        return self.epochs[self.epoch[t]]
+
+
+def _epochs(scenario: Scenario, dates: tuple[str, ...]) -> tuple[tuple[Scenario, ...], np.ndarray]:
+    """Return the distinct scenarios in force, and the index of each step's."""
+    changes = [d for d in dict.fromkeys(e.date for e in scenario.timeline) if d > dates[0]]
+    epochs = (scenario.in_force(dates[0]), *(scenario.in_force(d) for d in changes))
+    epoch = np.searchsorted(np.array(changes, dtype=object), np.array(dates, dtype=object),
+                            side="right") if changes else np.zeros(len(dates), dtype=np.int64)
+    return epochs, np.asarray(epoch, dtype=np.int64)
+
 
 _TIER_REGIME = {TIER1: FREE, TIER2: CAPPED, TIER3: DENIED}
 """Regime of the frontier chip in each tier while the 2025 framework binds."""
 
 
-def _tier(scenario: Scenario, code: str) -> int:
-    if code in scenario.tiers.tier1:
-        return TIER1
-    return TIER3 if code in scenario.tiers.tier3 else TIER2
+def _tiers(scenario: Scenario, countries: tuple[str, ...]) -> list[int]:
+    tier1, tier3 = set(scenario.tiers.tier1), set(scenario.tiers.tier3)
+    return [TIER1 if c in tier1 else TIER3 if c in tier3 else TIER2 for c in countries]
 
 
 def _tiers_active(scenario: Scenario, date: str) -> bool:
@@ -137,33 +174,38 @@ def _tiers_active(scenario: Scenario, date: str) -> bool:
     return rules.tiered_caps and rules.tiers_from <= date < until
 
 
-def _regimes(scenario: Scenario, countries: tuple[str, ...], tier: np.ndarray,
-             dates: tuple[str, ...]) -> np.ndarray:
+def _regime(scenario: Scenario, countries: tuple[str, ...], tier: np.ndarray,
+            tiers_active: bool) -> list[int]:
+    """Regime of the frontier chip for each country under the rules of ``scenario``."""
     rules = scenario.rules
-    frontier = load_chips()[scenario.market.frontier_chip]
-    controlled = classify_chip(frontier, rules.chip_rule)
+    if not classify_chip(load_chips()[scenario.market.frontier_chip], rules.chip_rule):
+        return [FREE] * len(countries)
+    if tiers_active:
+        return [_TIER_REGIME[int(t)] for t in tier]
     scope = rule_scope(rules.chip_rule)
-    by_scope = np.array([(DENIED if t == TIER3 else LICENSED) if c in scope else FREE
-                         for c, t in zip(countries, tier, strict=True)], dtype=np.int8)
-    by_tier = np.array([_TIER_REGIME[int(t)] for t in tier], dtype=np.int8)
-    regime = np.zeros((len(dates), len(countries)), dtype=np.int8)
-    if controlled:
-        for step, date in enumerate(dates):
-            regime[step] = by_tier if _tiers_active(scenario, date) else by_scope
-    return regime
+    return [(DENIED if t == TIER3 else LICENSED) if c in scope else FREE
+            for c, t in zip(countries, tier, strict=True)]
 
 
-def _compliant_ok(scenario: Scenario, dates: tuple[str, ...], n_countries: int) -> np.ndarray:
+def _compliant_ok(scenario: Scenario, date: str) -> bool:
     rules = scenario.rules
-    compliant = load_chips()[scenario.market.compliant_chip]
-    free = not classify_chip(compliant, rules.chip_rule)
-    until = rules.compliant_controlled_from or "9999-12"
-    ok = np.array([free and date < until for date in dates])
-    return np.repeat(ok[:, None], n_countries, axis=1)
+    free = not classify_chip(load_chips()[scenario.market.compliant_chip], rules.chip_rule)
+    return free and date < (rules.compliant_controlled_from or "9999-12")
 
 
-def _nveu_caps(scenario: Scenario, dates: tuple[str, ...]) -> np.ndarray:
+def _caps(scenario: Scenario, countries: tuple[str, ...]) -> list[int]:
+    rules = scenario.rules
+    return [math.floor(rules.cap_tpp * (rules.g2g_multiplier if scenario.countries[c].g2g
+                                        else 1.0)) for c in countries]
+
+
+def _catch(scenario: Scenario, countries: tuple[str, ...]) -> list[float]:
+    enforcement = scenario.enforcement
+    return [min(1.0, enforcement.detection * scenario.countries[c].enforcement
+                * enforcement.measures_multiplier) for c in countries]
+
+
+def _nveu_cap(scenario: Scenario, date: str) -> int:
     schedule = scenario.rules.nveu_cap_h100e
-    first_year = int(scenario.rules.tiers_from[:4])
-    years = [min(max(int(d[:4]) - first_year, 0), len(schedule) - 1) for d in dates]
-    return np.array([schedule[y] * H100E_TPP for y in years], dtype=np.int64)
+    year = min(max(int(date[:4]) - int(scenario.rules.tiers_from[:4]), 0), len(schedule) - 1)
+    return schedule[year] * H100E_TPP
