@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from testbase import TEST_BASE, extending
 
 import sim
 from sim.core import run_batch
@@ -180,7 +181,8 @@ def month(year, index):
 
 @st.composite
 def small_scenarios(draw):
-    """A complete scenario file, stressing caps, capacities, UVEU limits and diversion."""
+    """A scenario file over the test base, stressing caps, capacities, UVEU limits and
+    diversion: it sets every key of the schema it knows, the base any other."""
     share = st.floats(0.0, 1.0)
     codes = draw(st.lists(st.sampled_from(POOL), min_size=2, max_size=5, unique=True))
     tier = {c: draw(st.sampled_from((1, 2, 2, 3))) for c in codes}
@@ -262,7 +264,7 @@ def small_scenarios(draw):
             "hq": draw(st.sampled_from(hq_choices)), "status": status,
             "hosts": dict(sorted(hosts.items())),
         }.items()))
-    return "\n\n".join(parts) + "\n"
+    return extending(TEST_BASE, "\n\n".join(parts) + "\n")
 
 
 @pytest.fixture(scope="module")
