@@ -18,6 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from testbase import TEST_BASE, extending
 
 import sim
 from sim.cli import main
@@ -29,9 +30,8 @@ BASE = (ROOT / "scenarios" / "base.toml").as_posix()
 SMALL = ROOT / "tests" / "data" / "small"
 CHILD = f'extends = "{BASE}"\n'
 
-# An empty [countries] in a child merges with its parent's: a whole file is needed.
-_CAP = (SMALL / "cap.toml").read_text(encoding="utf-8")
-EMPTY_COUNTRIES = _CAP[: _CAP.index("[countries.USA]")] + "[countries]\n"
+# The test base models no country: an empty [countries] over it leaves none.
+EMPTY_COUNTRIES = extending(TEST_BASE, "[countries]\n")
 
 # (scenario text, key the line must name ("" for a whole-file problem), fragment)
 BAD_SCENARIOS = [

@@ -1,6 +1,6 @@
 """Tests for sim.calibration: targets files, statistics, distance, ABC, the command.
 
-The ABC tests run a tiny self-contained scenario written here (three countries,
+The ABC tests run a tiny scenario written here over the test base (three countries,
 a few generated firms, six months), so they stay fast and do not move when the
 shipped defaults are recalibrated. "Published" figures for the recovery tests
 are produced by the model itself at known parameter values.
@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from testbase import TEST_BASE, extending
 
 import sim
 from sim.calibration.abc import AbcSettings, run_abc
@@ -37,7 +38,7 @@ from sim.results import COUNTRY_METRICS, Results
 REPO = Path(__file__).resolve().parent.parent
 PUBLISHED = REPO / "scenarios" / "targets" / "published.toml"
 
-TINY = """
+TINY = extending(TEST_BASE, """
 name = "tiny"
 description = "Three countries, a few generated firms, six months."
 [time]
@@ -46,58 +47,18 @@ months = 6
 [rules]
 chip_rule = "none"
 tiered_caps = false
-tiers_from = "2025-05"
-tiers_until = ""
-cap_tpp = 790_000_000
-cap_period = "cumulative"
-g2g_multiplier = 2.0
-lpp_tpp_per_year = 26_900_000
-uveu_tier1_min_share = 0.75
-uveu_tier2_max_share = 0.07
-uveu_home_min_share = 0.50
-nveu_cap_h100e = [100_000, 270_000, 320_000]
-compliant_controlled_from = ""
 remote_compute_allowed = true
-allocation = "pro_rata"
 [market]
-frontier_chip = "H100"
-compliant_chip = "H20"
-domestic_chip = "ASCEND_910C"
-frontier_capacity_chips = 10_000_000
-compliant_capacity_chips = 10_000_000
-frontier_price_usd = 25_000
-compliant_price_usd = 12_000
-size_tail_alpha = 1.5
 demand_noise = 0.2
 backlog_months = 3
-compliant_share = 0.4
 substitution_share = 0.5
 remote_share = 0.1
-depreciation_months = 60
-[market.firm_demand_h100e]
-buyer = 40.0
-research = 4.0
-champion = 400.0
-broker = 60.0
 [diversion]
 divert_share = 0.5
-broker_appetite = 1.0
-initial_premium = 1.5
-premium_sensitivity = 1.0
-premium_inertia = 0.8
-[enforcement]
-detection = 0.1
-measures_multiplier = 1.0
 [tiers]
 tier1 = ["USA"]
-tier3 = ["CHN"]
 [country_defaults]
-demand_scale = 1.0
 growth_per_year = 1.2
-enforcement = 1.0
-transit = 1.0
-domestic_capacity_h100e = 0
-g2g = false
 firms = { buyer = 4, research = 1, champion = 0, broker = 0 }
 [countries.USA]
 demand_scale = 3.0
@@ -105,7 +66,7 @@ demand_scale = 3.0
 domestic_capacity_h100e = 100_000
 [countries.SGP]
 firms = { buyer = 2, research = 0, champion = 0, broker = 3 }
-"""
+""")
 
 DENIED = """
 extends = "tiny.toml"

@@ -1,10 +1,12 @@
 """Exact, hand-computed checks of every licensing path of the Mesa model.
 
-Each test runs a small self-contained scenario from ``tests/data/small`` (named
-firms only, no demand noise, constant demand, no backlog, no brokers) and
+Each test runs a small scenario from ``tests/data/small`` (over the test base:
+named firms only, no demand noise, constant demand, no backlog, no brokers) and
 asserts integers worked out by hand in the comments from DOMAIN.md's rules and
 the arithmetic the model documents. Nothing here re-runs the model's own
-helpers to get an expected value.
+helpers to get an expected value. The seed moves nothing in these scenarios (no
+noise, no generated firms, pro rata), so the tests run on the global seed
+(tests/conftest.py); only the first-come test pins seed 0, whose priorities it uses.
 
 Units: one H100 = one H100e = 15,832 TPP. A named firm's monthly demand is
 ``int(hosts * 15,832)`` TPP and it orders ``demand // 15,832`` H100s.
@@ -26,12 +28,13 @@ SMALL = Path(__file__).resolve().parent / "data" / "small"
 H100E = 15_832
 
 
-def _model(name: str, overrides: dict[str, Any] | None = None) -> sim.ExportControlModel:
-    return sim.ExportControlModel(sim.load_scenario(SMALL / f"{name}.toml", overrides), seed=0)
+def _model(name: str, seed: int,
+           overrides: dict[str, Any] | None = None) -> sim.ExportControlModel:
+    return sim.ExportControlModel(sim.load_scenario(SMALL / f"{name}.toml", overrides), seed=seed)
 
 
-def _run(name: str, overrides: dict[str, Any] | None = None) -> sim.Results:
-    return _model(name, overrides).run().results()
+def _run(name: str, seed: int, overrides: dict[str, Any] | None = None) -> sim.Results:
+    return _model(name, seed, overrides).run().results()
 
 
 def _series(results: sim.Results, metric: str, country: str) -> list[int]:
@@ -47,12 +50,12 @@ def _firm(model: sim.ExportControlModel, label: str):
 # ----- 1. no licence needed -------------------------------------------------------------
 
 
-def test_tier1_destination_ships_whole_chips_without_licence():
+def test_tier1_destination_ships_whole_chips_without_licence(global_random_seed):
     # free.toml: "US Buyer" in USA (Tier 1), 100.5 H100e a month, tiers active from month 1.
     # demand = int(100.5 x 15,832) = 1,591,116 TPP; chips = 1,591,116 // 15,832 = 100
     # (100 x 15,832 = 1,583,200, 7,916 TPP left over, dropped since backlog_months = 0).
     # Tier 1 is FREE: shipped = 1,583,200 TPP, nothing on LPP, VEU or the cap.
-    results = _run("free")
+    results = _run("free", global_random_seed)
     assert results.countries == ("IND", "USA")
     assert _series(results, "demand_tpp", "USA") == [1_591_116] * 3
     assert _series(results, "shipped_tpp", "USA") == [1_583_200] * 3
@@ -63,11 +66,11 @@ def test_tier1_destination_ships_whole_chips_without_licence():
     assert _series(results, "revenue_usd", "USA") == [2_500_000] * 3
 
 
-def test_no_controls_rule_leaves_tier2_free():
+def test_no_controls_rule_leaves_tier2_free(global_random_seed):
     # Same file with chip_rule = "none": the H100 is not controlled, so every regime is
     # FREE even with tiered_caps on. IND (Tier 2) ships 100 chips = 1,583,200 TPP a month
     # on the free path: no LPP, no cap.
-    model = _model("free", {"rules.chip_rule": "none"})
+    model = _model("free", global_random_seed, {"rules.chip_rule": "none"})
     assert model.world.regime.tolist() == [[FREE, FREE]] * 3
     results = model.run().results()
     assert _series(results, "shipped_tpp", "IND") == [1_583_200] * 3
@@ -79,14 +82,14 @@ def test_no_controls_rule_leaves_tier2_free():
 # ----- 2. low processing performance (LPP) exception ---------------------------------
 
 
-def test_lpp_covers_small_tier2_buyer_without_touching_the_cap():
+def test_lpp_covers_small_tier2_buyer_without_touching_the_cap(global_random_seed):
     # free.toml, "IND Buyer" in IND (Tier 2, CAPPED): 100 chips a month (as above).
     # LPP headroom = 26,900,000 // 15,832 = 1,699 chips (1,699 x 15,832 = 26,898,568).
     # Month 1: 100 <= 1,699 -> all 100 on LPP; used 1,583,200.
     # Month 2: (26,900,000 - 1,583,200) // 15,832 = 1,599 >= 100 -> all on LPP.
     # Month 3: (26,900,000 - 3,166,400) // 15,832 = 1,499 >= 100 -> all on LPP.
     # LPP does not count against the country cap: quota used stays 0, remaining 790M.
-    results = _run("free")
+    results = _run("free", global_random_seed)
     assert _series(results, "lpp_tpp", "IND") == [1_583_200] * 3
     assert _series(results, "shipped_tpp", "IND") == [1_583_200] * 3
     assert _series(results, "licensed_tpp", "IND") == [0, 0, 0]
@@ -94,7 +97,7 @@ def test_lpp_covers_small_tier2_buyer_without_touching_the_cap():
     assert _series(results, "quota_remaining_tpp", "IND") == [790_000_000] * 3
 
 
-def test_lpp_remainder_then_country_cap():
+def test_lpp_remainder_then_country_cap(global_random_seed):
     # lpp.toml: "IND Big", 1,000 H100e a month = 15,832,000 TPP = 1,000 chips; cap 790M.
     # Month 1 (2025-05): LPP headroom 1,699 -> 1,000 on LPP (15,832,000 TPP); cap 0.
     # Month 2 (2025-06): remaining allowance 26,900,000 - 15,832,000 = 11,068,000 TPP
@@ -102,7 +105,7 @@ def test_lpp_remainder_then_country_cap():
     #   LPP 699 chips = 11,066,568 TPP; the other 301 chips go to the cap:
     #   301 x 15,832 = 4,765,432 TPP licensed and counted in the quota.
     #   quota remaining = 790,000,000 - 4,765,432 = 785,234,568.
-    model = _model("lpp")
+    model = _model("lpp", global_random_seed)
     model.step()
     firm = _firm(model, "IND Big @ IND")
     assert (firm.paths["lpp"], firm.paths["cap"]) == (1_000, 0)
@@ -118,12 +121,12 @@ def test_lpp_remainder_then_country_cap():
     assert _series(results, "quota_remaining_tpp", "IND") == [790_000_000, 785_234_568]
 
 
-def test_lpp_allowance_resets_in_january():
+def test_lpp_allowance_resets_in_january(global_random_seed):
     # lpp.toml from 2025-12 for 2 months. Dec: 1,000 chips on LPP (used 15,832,000).
     # Jan 2026 starts a new calendar year: the allowance is back to 1,699 chips, so all
     # 1,000 chips again go on LPP and nothing on the cap. Without the reset Jan would be
     # 699 on LPP + 301 on the cap (4,765,432 TPP licensed).
-    results = _run("lpp", {"time.start": "2025-12"})
+    results = _run("lpp", global_random_seed, {"time.start": "2025-12"})
     assert results.dates == ("2025-12", "2026-01")
     assert _series(results, "lpp_tpp", "IND") == [15_832_000, 15_832_000]
     assert _series(results, "licensed_tpp", "IND") == [0, 0]
@@ -133,14 +136,14 @@ def test_lpp_allowance_resets_in_january():
 # ----- 3. country cap ---------------------------------------------------------------------
 
 
-def test_country_cap_pro_rata_never_exceeds_cap():
+def test_country_cap_pro_rata_never_exceeds_cap(global_random_seed):
     # cap.toml: cap 158,320 TPP = 10 H100e, LPP 0 (everything goes to the cap).
     # IND A wants 30 chips, IND B 6 chips: 36 > room 10 -> pro rata, rounded down:
     #   A: 30 x 10 // 36 = 300 // 36 = 8;  B: 6 x 10 // 36 = 60 // 36 = 1.  Total 9.
     # Month 1 licensed = quota used = 9 x 15,832 = 142,488.
     # Month 2: room = (158,320 - 142,488) // 15,832 = 1 chip; A 30 // 36 = 0, B 6 // 36 = 0.
     #   Nothing more is granted (the rounding remainder stays in the cap), quota stays 142,488.
-    model = _model("cap")
+    model = _model("cap", global_random_seed)
     model.step()
     a, b = _firm(model, "IND A @ IND"), _firm(model, "IND B @ IND")
     assert (a.cap_request, b.cap_request) == (30, 6)
@@ -154,12 +157,12 @@ def test_country_cap_pro_rata_never_exceeds_cap():
     assert max(_series(results, "quota_used_tpp", "IND")) <= 158_320
 
 
-def test_country_cap_doubled_under_g2g():
+def test_country_cap_doubled_under_g2g(global_random_seed):
     # G2G: cap = floor(158,320 x 2.0) = 316,640 TPP = 20 chips.
     #   A: 30 x 20 // 36 = 600 // 36 = 16;  B: 6 x 20 // 36 = 120 // 36 = 3.  Total 19.
     # Month 1 licensed = 19 x 15,832 = 300,808; month 2 room = 15,832 // 15,832 = 1 chip,
     # shared 30 // 36 = 0 and 6 // 36 = 0.
-    model = _model("cap", {"countries.IND.g2g": True})
+    model = _model("cap", global_random_seed, {"countries.IND.g2g": True})
     assert model.countries[0].cap_tpp == 316_640
     results = model.run().results()
     assert _series(results, "licensed_tpp", "IND") == [300_808, 0, 0]
@@ -176,8 +179,8 @@ def test_country_cap_first_come_follows_priority_stream():
     p0 = uniform(0, 0, STREAM_PRIORITY, [0, 1])
     p1 = uniform(0, 1, STREAM_PRIORITY, [0, 1])
     assert p0[0] < p0[1] and p1[1] < p1[0]
-    model = _model("cap", {"rules.allocation": "first_come", "rules.cap_period": "annual",
-                           "time.start": "2025-12", "time.months": 2})
+    model = _model("cap", 0, {"rules.allocation": "first_come", "rules.cap_period": "annual",
+                              "time.start": "2025-12", "time.months": 2})
     a, b = model.firms
     model.step()
     assert (a.paths["cap"], b.paths["cap"]) == (10, 0)
@@ -190,13 +193,14 @@ def test_country_cap_first_come_follows_priority_stream():
 
 @pytest.mark.parametrize(("period", "january_licensed", "january_used"),
                          [("annual", 142_488, 142_488), ("cumulative", 0, 142_488)])
-def test_country_cap_annual_resets_in_january(period, january_licensed, january_used):
+def test_country_cap_annual_resets_in_january(period, january_licensed, january_used,
+                                               global_random_seed):
     # cap.toml from 2025-12 for 2 months, pro rata. Dec: A 8, B 1 -> 142,488 (see above).
     # annual: Jan 2026 starts a new cap period: room 10 again -> A 8, B 1 -> 142,488,
     #   quota used restarts at 0 and ends the month at 142,488 (not 284,976).
     # cumulative: Jan room 1 chip -> A 0, B 0; quota used stays 142,488.
-    results = _run("cap", {"rules.cap_period": period, "time.start": "2025-12",
-                           "time.months": 2})
+    results = _run("cap", global_random_seed, {"rules.cap_period": period,
+                                               "time.start": "2025-12", "time.months": 2})
     assert _series(results, "licensed_tpp", "IND") == [142_488, january_licensed]
     assert _series(results, "quota_used_tpp", "IND") == [142_488, january_used]
 
@@ -204,7 +208,7 @@ def test_country_cap_annual_resets_in_january(period, january_licensed, january_
 # ----- 4. universal VEU -----------------------------------------------------------------
 
 
-def test_uveu_single_tier2_country_share_limits_grant():
+def test_uveu_single_tier2_country_share_limits_grant(global_random_seed):
     # uveu_share.toml: US-HQ UVEU "Hyperscaler S", 981 H100e/month in USA, 70 in IND.
     # Installed base at the start = 12 months of each host's demand:
     #   USA 12 x int(981 x 15,832) = 12 x 15,531,192 = 186,374,304
@@ -221,7 +225,7 @@ def test_uveu_single_tier2_country_share_limits_grant():
     #   IND 13,298,880 + 664,944 = 13,963,824; total 215,869,320.
     #   7%: floor(15,110,852.4) = 15,110,852 - 13,963,824 = 1,147,028 -> 72 chips >= 70,
     #   so all 70 granted (25% room 2,526 and 50% room 5,935 chips do not bind).
-    model = _model("uveu_share")
+    model = _model("uveu_share", global_random_seed)
     ind = _firm(model, "Hyperscaler S @ IND")
     usa = _firm(model, "Hyperscaler S @ USA")
     assert model.config.market.uveu_installed_months == 12
@@ -242,7 +246,7 @@ def test_uveu_single_tier2_country_share_limits_grant():
     assert _series(results, "shipped_tpp", "USA") == [15_531_192, 15_531_192]
 
 
-def test_uveu_us_home_share_limits_grant():
+def test_uveu_us_home_share_limits_grant(global_random_seed):
     # uveu_home.toml: 501 H100e/month in USA, 480 in DEU (Tier 1), 20 in IND.
     # Installed: USA 12 x 7,931,832 = 95,181,984; DEU 12 x 7,599,360 = 91,192,320;
     #   IND 12 x 316,640 = 3,799,680; total 190,173,984.
@@ -250,7 +254,7 @@ def test_uveu_us_home_share_limits_grant():
     # 25% outside Tier 1 (IND only): 47,543,496 - 3,799,680 = 43,743,816 -> 2,763 chips.
     # 50% in the US: floor(0.5 x 190,173,984) = 95,086,992 - abroad (DEU + IND) 94,992,000
     #   = 94,992 TPP -> exactly 6 chips.  Granted pro_rata([20], 6) = 20 x 6 // 20 = 6.
-    model = _model("uveu_home")
+    model = _model("uveu_home", global_random_seed)
     model.step()
     ind = _firm(model, "Hyperscaler H @ IND")
     assert ind.paths == {"free": 0, "uveu": 6, "nveu": 0, "lpp": 0, "cap": 0}
@@ -262,7 +266,7 @@ def test_uveu_us_home_share_limits_grant():
 
 
 @pytest.mark.parametrize(("tier2_max", "granted"), [(1.0, 123), (0.07, 0)])
-def test_uveu_tier1_share_limits_grant(tier2_max, granted):
+def test_uveu_tier1_share_limits_grant(tier2_max, granted, global_random_seed):
     # uveu_tier1.toml: 761 H100e/month in USA, 240 in IND.
     # Installed: USA 12 x 12,048,152 = 144,577,824; IND 12 x 3,799,680 = 45,596,160;
     #   total 190,173,984 (IND holds 24% of it).
@@ -272,7 +276,7 @@ def test_uveu_tier1_share_limits_grant(tier2_max, granted):
     #   50% US: 95,086,992 - 45,596,160 = 49,490,832 -> 3,126 chips.  Granted 123 of 240.
     # With the 7% limit: floor(13,312,178.88) - 45,596,160 < 0 -> 0 granted, and the
     #   whole refused order still does not fall back to LPP or the cap.
-    model = _model("uveu_tier1", {"rules.uveu_tier2_max_share": tier2_max})
+    model = _model("uveu_tier1", global_random_seed, {"rules.uveu_tier2_max_share": tier2_max})
     model.step()
     ind = _firm(model, "Hyperscaler T @ IND")
     assert ind.uveu_request == 240
@@ -286,7 +290,7 @@ def test_uveu_tier1_share_limits_grant(tier2_max, granted):
 # ----- 5. national VEU ----------------------------------------------------------------
 
 
-def test_nveu_cumulative_schedule_excess_to_country_cap():
+def test_nveu_cumulative_schedule_excess_to_country_cap(global_random_seed):
     # nveu.toml: NVEU champion in IND, 3 H100e/month, nveu_cap_h100e = [5, 8], tiers from
     # 2025-05 (rule year 0 = 2025), window 2025-11 .. 2026-01, country cap 790M.
     # Nov: cumulative cap 5 x 15,832 = 79,160; used 0 -> headroom 5 -> 3 chips NVEU
@@ -294,7 +298,7 @@ def test_nveu_cumulative_schedule_excess_to_country_cap():
     # Dec: headroom (79,160 - 47,496) // 15,832 = 2 -> 2 chips NVEU (31,664), the 3rd
     #   chip goes to the cap (15,832 licensed; not LPP).
     # Jan 2026: rule year 1, cap 8 x 15,832 = 126,656; used 79,160 -> headroom 3 -> 3 NVEU.
-    model = _model("nveu")
+    model = _model("nveu", global_random_seed)
     assert model.world.nveu_cap_tpp.tolist() == [79_160, 79_160, 126_656]
     results = model.run().results()
     assert _series(results, "veu_tpp", "IND") == [47_496, 31_664, 47_496]
@@ -308,14 +312,14 @@ def test_nveu_cumulative_schedule_excess_to_country_cap():
 # ----- 6. presumption of denial -----------------------------------------------------------
 
 
-def test_tier3_gets_compliant_chip_only_until_it_is_controlled():
+def test_tier3_gets_compliant_chip_only_until_it_is_controlled(global_random_seed):
     # denied.toml: "CHN Buyer" in CHN (Tier 3), 100.5 H100e/month = 1,591,116 TPP.
     # No frontier chip on any path. Compliant chip (H20, 2,368 TPP, below 3A090 in 2023):
     #   int(1,591,116 x 0.4) = int(636,446.4) = 636,446 TPP -> 636,446 // 2,368 = 268 chips
     #   (268 x 2,368 = 634,624; 269 x = 636,992) while allowed (May, Jun 2025);
     #   none from compliant_controlled_from = 2025-07.
     # unmet = 1,591,116 - 634,624 = 956,492 (no renting, no diversion, no domestic chips).
-    model = _model("denied")
+    model = _model("denied", global_random_seed)
     assert model.world.regime[:, 0].tolist() == [DENIED] * 3
     assert model.world.compliant_ok[:, 0].tolist() == [True, True, False]
     model.step()
@@ -334,13 +338,13 @@ def test_tier3_gets_compliant_chip_only_until_it_is_controlled():
 # ----- 7. vendor capacity ---------------------------------------------------------------
 
 
-def test_vendor_capacity_cuts_approved_orders_pro_rata():
+def test_vendor_capacity_cuts_approved_orders_pro_rata(global_random_seed):
     # vendor.toml: capacity 1,000 H100 a month. USA buyer 600 chips (free); IND buyer
     # 2,000 chips, approved as 1,699 LPP + 301 cap. Approved total 2,600 > 1,000:
     #   USA 600 x 1,000 // 2,600 = 230;  IND 2,000 x 1,000 // 2,600 = 769 (999 shipped).
     # IND's 769 chips count against the cheapest path first: all LPP (769 <= 1,699), so
     #   lpp = 769 x 15,832 = 12,174,808 and nothing is counted against the cap.
-    model = _model("vendor")
+    model = _model("vendor", global_random_seed)
     model.step()
     us, ind = _firm(model, "US Buyer @ USA"), _firm(model, "IND Buyer @ IND")
     assert (us.frontier_shipped, ind.frontier_shipped) == (230, 769)
@@ -357,7 +361,7 @@ def test_vendor_capacity_cuts_approved_orders_pro_rata():
 # ----- 8. rules window --------------------------------------------------------------------
 
 
-def test_tier_rules_only_bind_between_tiers_from_and_tiers_until():
+def test_tier_rules_only_bind_between_tiers_from_and_tiers_until(global_random_seed):
     # window.toml: 2025-05 .. 2025-08, tiers from 2025-06 until (exclusive) 2025-08, cap
     # 10 H100e, chip rule oct2023. Countries (ARE, CHN, IND, USA).
     # Outside the window the 2023 scope applies: ARE (D:4, not A:5/A:6: in scope) LICENSED,
@@ -368,7 +372,7 @@ def test_tier_rules_only_bind_between_tiers_from_and_tiers_until():
     #   Jun: LPP 1,699 (26,898,568) + cap room 10 chips (158,320) = 1,709 chips = 27,056,888.
     #   Jul: LPP headroom (26,900,000 - 26,898,568) // 15,832 = 0; cap room 0 -> nothing.
     #   Aug: rules lifted -> 2,000 chips again.
-    model = _model("window")
+    model = _model("window", global_random_seed)
     outside = [LICENSED, DENIED, FREE, FREE]
     inside = [CAPPED, DENIED, CAPPED, FREE]
     assert model.world.regime.tolist() == [outside, inside, inside, outside]
@@ -384,6 +388,6 @@ def test_tier_rules_only_bind_between_tiers_from_and_tiers_until():
     assert _series(results, "licensed_tpp", "IND") == [0, 158_320, 0, 0]
     # Under the 2022 rule only China (with Hong Kong) and Macau need a licence: ARE is FREE
     # outside the window.
-    older = _model("window", {"rules.chip_rule": "oct2022"})
+    older = _model("window", global_random_seed, {"rules.chip_rule": "oct2022"})
     assert older.world.regime[:, 0].tolist() == [FREE, CAPPED, CAPPED, FREE]
     assert np.array_equal(older.world.regime[:, 1], [DENIED] * 4)

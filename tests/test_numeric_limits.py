@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from invariants import check_results, check_step
 from test_core_agreement import agent_results, assert_same_bits
+from testbase import TEST_BASE, extending
 
 import sim
 from sim import ScenarioError
@@ -111,43 +112,25 @@ def test_refusals_are_tight():
 
 # ----- just inside the bounds: no float error, no wrapped integer, the two agree ----------
 
+# Over the test base (3 months from 2025-05, the window the bound is computed for).
 NEAR_LIMIT = """
 name = "near_limit"
 description = "Quantities near the int64 range: huge firms in every regime"
 
-[time]
-start = "2025-05"
-months = 3
-
 [rules]
-chip_rule = "oct2023"
-tiered_caps = true
-tiers_from = "2025-05"
-tiers_until = ""
 cap_tpp = 1_000_000_000_000_000
-cap_period = "cumulative"
 g2g_multiplier = 1.0
 lpp_tpp_per_year = 100_000_000_000_000
-uveu_tier1_min_share = 0.75
-uveu_tier2_max_share = 0.07
-uveu_home_min_share = 0.5
 nveu_cap_h100e = [63_163_213_744]
-compliant_controlled_from = ""
 remote_compute_allowed = true
 allocation = "{allocation}"
 
 [market]
-frontier_chip = "H100"
-compliant_chip = "H20"
-domestic_chip = "ASCEND_910C"
 frontier_capacity_chips = 1_000_000_000_000
 compliant_capacity_chips = 1_000_000_000_000
-frontier_price_usd = 25_000
-compliant_price_usd = 12_000
 size_tail_alpha = 20.0
 demand_noise = 0.2
 backlog_months = 1
-compliant_share = 0.4
 substitution_share = 0.5
 remote_share = 0.2
 depreciation_months = 1
@@ -160,26 +143,19 @@ broker = 1e9
 
 [diversion]
 divert_share = 0.5
-broker_appetite = 1.0
 initial_premium = 3.0
 premium_sensitivity = 2.0
 premium_inertia = 0.5
 
 [enforcement]
 detection = 0.5
-measures_multiplier = 1.0
 
 [tiers]
 tier1 = ["USA"]
-tier3 = ["CHN"]
 
 [country_defaults]
 demand_scale = 15.0
-growth_per_year = 1.0
-enforcement = 1.0
-transit = 1.0
 domestic_capacity_h100e = 63_163_213_744
-g2g = false
 firms = {{ buyer = 60, research = 0, champion = 0, broker = 0 }}
 
 [countries.USA]
@@ -204,7 +180,8 @@ def check_python_ints_fit(model: sim.ExportControlModel) -> None:
 @pytest.mark.parametrize("allocation", ["pro_rata", "first_come"])
 def test_near_the_int64_range_nothing_wraps(tmp_path, allocation):
     path = tmp_path / "near_limit.toml"
-    path.write_text(NEAR_LIMIT.format(allocation=allocation), encoding="utf-8")
+    path.write_text(extending(TEST_BASE, NEAR_LIMIT.format(allocation=allocation)),
+                    encoding="utf-8")
     scenario = sim.load_scenario(path)
     bound = sum(monthly_orders_bound_tpp(scenario).values()) * (12 + scenario.time.months)
     assert bound > INT64_MAX / 20, "the scenario must sit near the bound"
@@ -273,9 +250,8 @@ def test_a_country_without_firms(shipped_scenarios):
 
 
 def _no_firms(tmp_path: Path) -> sim.Scenario:
-    text = (SMALL / "cap.toml").read_text(encoding="utf-8")
-    path = tmp_path / "no_firms.toml"
-    path.write_text(text[: text.index("[[firms]]")], encoding="utf-8")
+    path = tmp_path / "no_firms.toml"  # cap.toml with its named firms replaced by none
+    path.write_text(extending(SMALL / "cap.toml", "firms = []\n"), encoding="utf-8")
     return sim.load_scenario(path)
 
 

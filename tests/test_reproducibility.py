@@ -12,16 +12,17 @@ def run(scenario, seed):
 
 
 @pytest.mark.parametrize("name", ["ai_diffusion_2025", "oct2022"])
-def test_same_seed_same_bits(shipped_scenarios, name):
-    first, second = run(shipped_scenarios[name], 11), run(shipped_scenarios[name], 11)
+def test_same_seed_same_bits(shipped_scenarios, name, global_random_seed):
+    scenario = shipped_scenarios[name]
+    first, second = run(scenario, global_random_seed), run(scenario, global_random_seed)
     for metric, values in first.metrics.items():
         assert values.dtype == second.metrics[metric].dtype
         assert np.array_equal(values, second.metrics[metric]), metric
 
 
-def test_different_seeds_differ(shipped_scenarios):
+def test_different_seeds_differ(shipped_scenarios, global_random_seed):
     scenario = shipped_scenarios["ai_diffusion_2025"]
-    a, b = run(scenario, 1), run(scenario, 2)
+    a, b = run(scenario, global_random_seed), run(scenario, global_random_seed + 1)
     assert not np.array_equal(a.metric("demand_tpp"), b.metric("demand_tpp"))
 
 
@@ -51,8 +52,8 @@ def test_strict_enforcement_catches_a_larger_share(shipped_scenarios):
     assert caught_share("strict_enforcement") > caught_share("ai_diffusion_2025")
 
 
-def test_caps_bind_only_under_the_framework(shipped_scenarios):
-    diffusion = run(shipped_scenarios["ai_diffusion_2025"], 0)
-    oct2023 = run(shipped_scenarios["oct2023"], 0)
+def test_caps_bind_only_under_the_framework(shipped_scenarios, global_random_seed):
+    diffusion = run(shipped_scenarios["ai_diffusion_2025"], global_random_seed)
+    oct2023 = run(shipped_scenarios["oct2023"], global_random_seed)
     assert diffusion.metric("quota_used_tpp").max() > 0
     assert oct2023.metric("quota_used_tpp").max() == 0
