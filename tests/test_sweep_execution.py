@@ -100,20 +100,28 @@ def test_dask_local_cluster_with_two_workers_matches_in_process(reference: Path,
 
 def test_sweep_killed_at_random_moments_then_rerun_is_complete_and_identical(
         slow_sweep: Path, slow_reference: Path, tmp_path: Path) -> None:
+    """Killed four times, each time at a random moment after it made progress.
+
+    Waiting for a new part before the kill (not a fixed delay) makes every
+    attempt end killed however fast or loaded the machine is: the 24-chunk
+    sweep cannot finish within one chunk and a fraction of a second.
+    """
     command = [sys.executable, "-m", "sim", "sweep", str(slow_sweep), "--out", str(tmp_path),
                "--workers", "1"]
     environment = {**os.environ, "PYTHONPATH": str(REPO)}
-    moments = random.Random(20250113).sample([x / 10 for x in range(15, 45)], 4)
+    delays = random.Random(20250113).sample([x / 100 for x in range(0, 25)], 4)
     killed = 0
-    for delay in sorted(moments):
+    for delay in delays:
+        before = len(list((tmp_path / "parts").glob("chunk-*.parquet")))
         process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
-        time.sleep(delay)
+        _wait_for_parts(tmp_path, before + 1, process)
+        time.sleep(delay)  # a random moment: mid-chunk, mid-write or between chunks
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             killed += 1
         process.wait()
-    assert killed >= 2, "the sweep finished before it could be killed; make it longer"
+    assert killed == len(delays), "the sweep finished within one attempt; make it longer"
     finished_before = len(list((tmp_path / "parts").glob("chunk-*.parquet")))
     rerun = subprocess.run(command, env=environment, capture_output=True, text=True,
                            timeout=300, check=False)
@@ -121,6 +129,17 @@ def test_sweep_killed_at_random_moments_then_rerun_is_complete_and_identical(
     assert f"{finished_before} chunks reused" in rerun.stdout
     assert not list((tmp_path / "parts").glob(".*.tmp"))
     _assert_same_sweep(tmp_path, slow_reference)
+
+
+def _wait_for_parts(out: Path, count: int, process: subprocess.Popen,
+                    timeout: float = 120.0) -> None:
+    """Wait until ``out`` holds ``count`` finished parts (or the process has ended)."""
+    deadline = time.monotonic() + timeout
+    while len(list((out / "parts").glob("chunk-*.parquet"))) < count:
+        if process.poll() is not None:
+            return
+        assert time.monotonic() < deadline, "no chunk finished in time"
+        time.sleep(0.02)
 
 
 def _wait_for_first_part(out: Path, timeout: float = 120.0) -> None:

@@ -161,6 +161,7 @@ def read_chain(path: Path) -> Document:
                 str(chain[-1][0]), "extends", f"expected an existing file, found {parent!r}"
             )
     document = Document(data={}, files=[str(file) for file, _ in reversed(chain)])
+    document.origin[()] = (str(path), ())  # a key no file sets is missing from the file loaded
     for file, data in reversed(chain):
         _merge_timeline(document, data, str(file))
         merge_into(document, data, str(file))
