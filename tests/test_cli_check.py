@@ -144,3 +144,15 @@ def test_check_a_folder_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(BAD)]) == 2
     [line] = capsys.readouterr().err.splitlines()
     assert str(BAD) in line
+
+
+def test_output_cut_short_by_a_closed_pipe_is_no_traceback():
+    scenarios = sorted(str(p) for p in (Path(__file__).resolve().parent.parent
+                                        / "scenarios").glob("*.toml"))
+    reader, writer = os.pipe()
+    os.close(reader)  # like `| head` that has stopped reading
+    done = subprocess.run([sys.executable, "-m", "sim", "check", *scenarios * 50],
+                          stdout=writer, stderr=subprocess.PIPE, text=True, check=False)
+    os.close(writer)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 1
