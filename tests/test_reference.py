@@ -67,6 +67,24 @@ def test_chip_fields_are_typed(chip):
     assert chip.source.startswith("DOMAIN.md: chips table")
 
 
+@pytest.mark.parametrize("chip", sorted(load_chips()))
+def test_market_figures_are_plausible_and_sourced(chip):
+    """Memory bandwidth, launch month and price: in range, and said where they came from."""
+    found = load_chips()[chip]
+    assert 100 <= found.memory_bandwidth_gbps <= 20_000
+    assert "2019-01" <= found.launch <= "2026-12"
+    assert found.price_usd is None or 500 <= found.price_usd <= 100_000
+    assert "Market figures:" in found.note and found.source.strip()
+
+
+def test_launch_order_matches_the_product_history():
+    chips = load_chips()
+    assert chips["A100"].launch < chips["A800"].launch < chips["H800"].launch
+    assert chips["H100"].launch < chips["H800"].launch < chips["H20"].launch
+    assert chips["H20"].launch < chips["H200"].launch < chips["B200"].launch
+    assert chips["ASCEND_910B"].launch < chips["ASCEND_910C"].launch
+
+
 def test_density_branch_catches_a_data_centre_chip_but_not_a_consumer_one():
     dense = replace(load_chips()["H20"], performance_density=6.0)
     assert classify_chip(dense, "oct2023") is True

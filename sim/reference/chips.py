@@ -1,7 +1,8 @@
 """AI accelerators as reference data, read from ``chips.csv``.
 
 One row per chip with its TPP (total processing performance), performance
-density, chip-to-chip bandwidth and origin, each with a source. The table is
+density, chip-to-chip and memory bandwidth, launch month, typical price and
+origin, each with a source (or "ASSUMPTION" in its note). The table is
 read once through :mod:`importlib.resources`, so it also works from an
 installed wheel. Sources and assumptions are listed in
 ``docs/reference-data.md``.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import re
 from dataclasses import dataclass
 from importlib import resources
 
@@ -23,6 +25,7 @@ ORIGINS = ("us_controlled", "domestic_china")
 """Valid values of :attr:`Chip.origin`."""
 
 _BOOLS = {"true": True, "false": False}
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,12 @@ class Chip:
         TPP per mm² of die area; None where the die area is unknown.
     interconnect_gbps : int
         Chip-to-chip I/O bandwidth in GB/s; 0 for PCIe-only cards.
+    memory_bandwidth_gbps : int
+        DRAM (HBM or GDDR) bandwidth in GB/s.
+    launch : str
+        ``"YYYY-MM"`` of first volume availability (the note says how it was dated).
+    price_usd : int or None
+        Typical price of one chip in USD; None where none is published.
     origin : str
         ``"us_controlled"`` (subject to US rules) or ``"domestic_china"``.
     consumer : bool
@@ -61,6 +70,9 @@ class Chip:
     tpp: int
     performance_density: float | None
     interconnect_gbps: int
+    memory_bandwidth_gbps: int
+    launch: str
+    price_usd: int | None
     origin: str
     consumer: bool
     source: str
@@ -79,6 +91,9 @@ def _parse_row(row: dict[str, str]) -> Chip:
     if row["consumer"] not in _BOOLS:
         raise ValueError(f"chips.csv: {row['chip']}: consumer must be 'true' or 'false'")
     density = row["performance_density"].strip()
+    launch, price = row["launch"].strip(), row["price_usd"].strip()
+    if not _MONTH.fullmatch(launch):
+        raise ValueError(f"chips.csv: {row['chip']}: launch must be YYYY-MM, found {launch!r}")
     return Chip(
         chip=row["chip"],
         name=row["name"],
@@ -86,6 +101,9 @@ def _parse_row(row: dict[str, str]) -> Chip:
         tpp=int(row["tpp"]),
         performance_density=float(density) if density else None,
         interconnect_gbps=int(row["interconnect_gbps"]),
+        memory_bandwidth_gbps=int(row["memory_bandwidth_gbps"]),
+        launch=launch,
+        price_usd=int(price) if price else None,
         origin=row["origin"],
         consumer=_BOOLS[row["consumer"]],
         source=row["source"],
