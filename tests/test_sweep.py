@@ -21,7 +21,7 @@ from sim.sweep.errors import SweepError
 from sim.sweep.runner import run_sweep
 from sim.sweep.spec import load_sweep
 from sim.sweep.store import SweepStore
-from sim.sweep.task import Chunk, make_chunks, run_chunk, run_seeds
+from sim.sweep.task import BaseScenario, Chunk, make_chunks, run_chunk, run_seeds
 
 REPO = Path(__file__).resolve().parent.parent
 SMALL_SWEEP = REPO / "tests" / "data" / "sweeps" / "small.toml"
@@ -230,8 +230,9 @@ def test_seeds_depend_only_on_sweep_seed_point_and_replicate() -> None:
 def test_a_chunk_gives_the_same_rows_however_points_are_grouped(tmp_path: Path) -> None:
     spec = load_sweep(_write(tmp_path, GOOD))
     settings = design_points(spec)
-    together = run_chunk(str(spec.scenario), make_chunks(settings, 4)[0], 2, 1, spec.fixed)
-    apart = pd.concat([run_chunk(str(spec.scenario), chunk, 2, 1, spec.fixed)
+    base = BaseScenario.read(spec.scenario)
+    together = run_chunk(base, make_chunks(settings, 4)[0], 2, 1, spec.fixed)
+    apart = pd.concat([run_chunk(base, chunk, 2, 1, spec.fixed)
                        for chunk in make_chunks(settings, 1)], ignore_index=True)
     pd.testing.assert_frame_equal(together, apart)
     assert list(together["point"]) == [0, 0, 1, 1, 2, 2, 3, 3]
@@ -250,22 +251,24 @@ def test_rerun_skips_finished_chunks_and_changed_sweep_is_refused(tmp_path: Path
         run_sweep(path, out, workers=1, progress=False)
 
 
-def test_a_corrupt_part_is_reported_not_read(tmp_path: Path, capsys) -> None:
+def test_a_truncated_part_is_deleted_and_recomputed_saying_so(tmp_path: Path, capsys) -> None:
     path = _write(tmp_path, GOOD)
     out = tmp_path / "out"
-    run_sweep(path, out, workers=1, progress=False)
+    first = run_sweep(path, out, workers=1, progress=False)
     part = sorted((out / "parts").glob("chunk-*.parquet"))[0]
     part.write_bytes(part.read_bytes()[: len(part.read_bytes()) // 2])
-    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 2
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 0
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and part.name in err and "delete it and rerun" in err
+    [note] = [line for line in err.splitlines() if part.name in line]
+    assert "damaged" in note and "run again" in note
+    pd.testing.assert_frame_equal(pq.read_table(out / "outcomes.parquet").to_pandas(), first.runs)
 
 
 def test_leftover_temporary_files_are_deleted_unread(tmp_path: Path) -> None:
     path = _write(tmp_path, GOOD)
     out = tmp_path / "out"
     spec = load_sweep(path)
-    SweepStore(prepare_output(out, "sweep"), spec).open(design_points(spec))
+    SweepStore(prepare_output(out, "sweep"), spec).open(design_points(spec)).close()
     leftover = out / "parts" / ".chunk-000000.parquet.abc.tmp"
     leftover.write_bytes(b"half a file")
     report = run_sweep(path, out, workers=1, progress=False)

@@ -25,7 +25,7 @@ from sim.scenario.reading import check_depth
 from sim.scenario.schema import CountryConfig, Scenario
 from sim.scenario.timeline import check_timeline
 
-__all__ = ["load_scenario", "parse_assignment"]
+__all__ = ["load_scenario", "parse_assignment", "resolve_scenario"]
 
 DEFAULTS_KEY = "country_defaults"
 _STRING_CONSTRAINTS = (Text, OneOf, Month, Country)
@@ -150,7 +150,20 @@ def load_scenario(
         Naming the file, the key path, what was expected and what was found.
 
     """
-    doc = read_chain(Path(path))
+    return resolve_scenario(read_chain(Path(path)), overrides)
+
+
+def resolve_scenario(
+    document: Document, overrides: Mapping[str, Any] | None = None
+) -> Scenario:
+    """Override and validate an ``extends`` chain already read (no file is opened).
+
+    :func:`load_scenario` is ``resolve_scenario(read_chain(path), overrides)``;
+    a sweep reads the chain once and ships the document to its workers, so
+    every point runs on the content that was fingerprinted. ``document`` is
+    left unchanged.
+    """
+    doc = copy.deepcopy(document)
     overrides = dict(overrides or {})
     _apply_overrides(doc, overrides, defaults=True)
     _expand_country_defaults(doc)

@@ -18,12 +18,14 @@ import pandas as pd
 
 from sim.experiment.executors import ChunkFailure, Executor, make_executor
 from sim.experiment.folders import prepare_output
+from sim.scenario import ScenarioError
 from sim.sweep.analysis import point_means, sobol_indices
 from sim.sweep.design import design_points
+from sim.sweep.errors import SweepError
 from sim.sweep.progress import Progress
 from sim.sweep.spec import SweepSpec, load_sweep
 from sim.sweep.store import SweepStore
-from sim.sweep.task import Chunk, make_chunks, run_chunk
+from sim.sweep.task import BaseScenario, Chunk, make_chunks, run_chunk
 
 __all__ = ["SweepReport", "run_sweep"]
 
@@ -93,14 +95,38 @@ def run_sweep(sweep: str | Path | SweepSpec, out: str | Path,
     Raises
     ------
     SweepError
-        For a bad sweep file, a folder holding another sweep or a damaged part.
+        For a bad sweep file, a base scenario changed since the sweep was
+        loaded, a folder holding another sweep, or one another sweep is
+        writing now (the folder is locked).
     OutputError
         For an output folder that is not writable or not a sweep's.
     """
     spec = sweep if isinstance(sweep, SweepSpec) else load_sweep(sweep)
+    base = _read_base(spec)
     out = prepare_output(Path(out), "sweep")
     settings = design_points(spec)
-    store = SweepStore(out, spec).open(settings)
+    with SweepStore(out, spec).open(settings) as store:
+        return _run_in_store(spec, base, store, settings, executor, workers, scheduler,
+                             progress)
+
+
+def _read_base(spec: SweepSpec) -> BaseScenario:
+    """Read the base scenario once; refuse it if it changed since the sweep was loaded."""
+    try:
+        base = BaseScenario.read(spec.scenario)
+    except ScenarioError as exc:
+        raise SweepError(spec.file, "scenario", f"the base scenario does not load: {exc}"
+                         ) from None
+    if base.digest != spec.scenario_digest:
+        raise SweepError(spec.scenario, "", f"expected the base scenario as the sweep was "
+                         f"loaded (digest {spec.scenario_digest[:12]}), found it changed "
+                         f"(digest {base.digest[:12]}); load the sweep again")
+    return base
+
+
+def _run_in_store(spec: SweepSpec, base: BaseScenario, store: SweepStore,
+                  settings: list[dict], executor: Executor | None, workers: int | None,
+                  scheduler: str | None, progress: bool) -> SweepReport:
     chunks = make_chunks(settings, spec.chunk_points)
     finished = store.finished()
     todo = [chunk for chunk in chunks if chunk.index not in finished]
@@ -116,7 +142,7 @@ def run_sweep(sweep: str | Path | SweepSpec, out: str | Path,
                   f"{len(chunks)} chunks; {len(finished)} finished already, {len(todo)} to run "
                   f"on {executor.description}", file=sys.stderr)
         try:
-            failed = _run_chunks(executor, spec, todo, store, chunks, bar)
+            failed = _run_chunks(executor, spec, base, todo, store, chunks, bar)
         finally:
             bar.close()
             if owned:
@@ -126,6 +152,7 @@ def run_sweep(sweep: str | Path | SweepSpec, out: str | Path,
         return SweepReport(spec, len(finished), len(todo) - len(failed), failed)
     runs = store.combine()
     means, indices = point_means(runs, spec), None
+    out = store.out
     files = [store.write_outcomes(runs), _write_csv(means, out / "summary.csv")]
     if spec.design == "saltelli":
         indices = sobol_indices(means, spec)
@@ -133,9 +160,11 @@ def run_sweep(sweep: str | Path | SweepSpec, out: str | Path,
     return SweepReport(spec, len(finished), len(todo), failed, runs, files, means, indices)
 
 
-def _run_chunks(executor: Executor, spec: SweepSpec, todo: list[Chunk], store: SweepStore,
-                chunks: list[Chunk], bar: Progress) -> dict[int, ChunkFailure]:
-    function = functools.partial(run_chunk, str(spec.scenario), replicates=spec.replicates,
+def _run_chunks(executor: Executor, spec: SweepSpec, base: BaseScenario, todo: list[Chunk],
+                store: SweepStore, chunks: list[Chunk], bar: Progress,
+                ) -> dict[int, ChunkFailure]:
+    # the content, never the path: workers need no file, and an edit cannot reach them
+    function = functools.partial(run_chunk, base, replicates=spec.replicates,
                                  sweep_seed=spec.seed, fixed=spec.fixed,
                                  common_seeds=spec.common_seeds)
     failed: dict[int, ChunkFailure] = {}

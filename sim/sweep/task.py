@@ -1,14 +1,19 @@
 """The unit of work a sweep hands to a worker: a chunk of design points.
 
-A worker loads the base scenario with each point's settings, runs it with
-the vectorised core on seeds derived from (sweep seed, point, replicate), and
-returns one row per run with the headline outcomes. Seeds depend on nothing
-else, so results do not depend on how points are grouped or where they run.
+A worker receives the base scenario as content (:class:`BaseScenario`: its
+``extends`` chain read once, in the process that owns the sweep, and checked
+against the sweep's fingerprint), never as a path: editing the file during a
+sweep cannot change later points, and a cluster needs no shared file system.
+It applies each point's settings, runs the scenario with the vectorised core
+on seeds derived from (sweep seed, point, replicate), and returns one row
+per run with the headline outcomes. Seeds depend on nothing else, so
+results do not depend on how points are grouped or where they run.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,9 +21,37 @@ import pandas as pd
 
 from sim.core import run_batch
 from sim.experiment.outcomes import outcomes_per_run
-from sim.scenario import load_scenario
+from sim.scenario import Scenario
+from sim.scenario.documents import Document, read_chain
+from sim.scenario.loading import resolve_scenario
 
-__all__ = ["Chunk", "make_chunks", "run_chunk", "run_seeds"]
+__all__ = ["BaseScenario", "Chunk", "make_chunks", "run_chunk", "run_seeds"]
+
+
+@dataclass(frozen=True)
+class BaseScenario:
+    """A sweep's base scenario as read once: picklable content, no path to re-read.
+
+    Attributes
+    ----------
+    document : Document
+        The merged ``extends`` chain as read (before any override).
+    digest : str
+        :meth:`Scenario.digest` of the scenario it gives without overrides.
+    """
+
+    document: Document
+    digest: str
+
+    @classmethod
+    def read(cls, path: str | Path) -> BaseScenario:
+        """Read the scenario at ``path`` and its ``extends`` chain, once."""
+        document = read_chain(Path(path))
+        return cls(document, resolve_scenario(document).digest())
+
+    def with_settings(self, overrides: dict[str, Any]) -> Scenario:
+        """Return the scenario with ``overrides`` applied, checked (no file is opened)."""
+        return resolve_scenario(self.document, overrides)
 
 
 @dataclass(frozen=True)
@@ -70,13 +103,14 @@ def run_seeds(sweep_seed: int, point: int | None, replicates: int) -> np.ndarray
     return (np.asarray(words, dtype=np.uint64) >> np.uint64(1)).astype(np.int64)
 
 
-def run_chunk(scenario_path: str, chunk: Chunk, replicates: int, sweep_seed: int,
+def run_chunk(base: BaseScenario, chunk: Chunk, replicates: int, sweep_seed: int,
               fixed: tuple[tuple[str, Any], ...] = (), common_seeds: bool = False,
               ) -> pd.DataFrame:
     """Run every point of ``chunk``; return one row per (point, replicate).
 
-    ``fixed`` overrides apply to every point, under the point's own settings;
-    with ``common_seeds`` every point runs on the same seeds.
+    ``base`` is the content every point starts from; ``fixed`` overrides
+    apply to every point, under the point's own settings; with
+    ``common_seeds`` every point runs on the same seeds.
 
     Returns
     -------
@@ -86,7 +120,7 @@ def run_chunk(scenario_path: str, chunk: Chunk, replicates: int, sweep_seed: int
     """
     frames = []
     for point, settings in zip(chunk.points, chunk.settings, strict=True):
-        scenario = load_scenario(scenario_path, {**dict(fixed), **settings})
+        scenario = base.with_settings({**dict(fixed), **settings})
         seeds = run_seeds(sweep_seed, None if common_seeds else point, replicates)
         outcomes = outcomes_per_run(run_batch(scenario, seeds))
         labels = pd.DataFrame({"point": np.full(replicates, point, dtype=np.int64),
