@@ -14,10 +14,12 @@ from sim.errors import UserError
 from sim.scenario import parse_assignment
 
 __all__ = [
+    "COUNT",
     "EXIT_ERROR",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
+    "MAX_COUNT",
     "MAX_SEED",
     "POSITIVE",
     "SEED",
@@ -35,6 +37,9 @@ EXIT_INTERRUPTED = 130
 """Interrupted (Ctrl-C); what finished is saved."""
 MAX_SEED = 2**63 - 1
 """Seeds are int64 (and Mesa refuses negative ones)."""
+MAX_COUNT = 10**7
+"""Largest count an option takes (runs, draws, moves, replicates, rounds): a typo guard
+that ends at once, not after memory runs out."""
 
 
 class UsageError(UserError):
@@ -51,7 +56,9 @@ def integer_in(low: int, high: int | None = None) -> Callable[[str], int]:
     The error names the range and the text found, e.g. "expected a positive
     integer, found '0'".
     """
-    if high is not None:
+    if high is not None and low == 1:
+        expected = f"a positive integer at most {high}"
+    elif high is not None:
         expected = f"an integer in [{low}, {high}]"
     else:
         expected = "a positive integer" if low == 1 else f"an integer >= {low}"
@@ -69,6 +76,8 @@ def integer_in(low: int, high: int | None = None) -> Callable[[str], int]:
 
 
 POSITIVE = integer_in(1)
+COUNT = integer_in(1, MAX_COUNT)
+"""A positive count, at most :data:`MAX_COUNT`."""
 SEED = integer_in(0, MAX_SEED)
 
 

@@ -21,7 +21,16 @@ from sim.calibration.abc import AbcSettings, Posterior, run_abc
 from sim.calibration.output import write_outputs
 from sim.calibration.simulate import shipped_values
 from sim.calibration.targets import TargetSet, load_targets
-from sim.cli.arguments import EXIT_OK, MAX_SEED, POSITIVE, UsageError, integer_in, parse_overrides
+from sim.cli.arguments import (
+    COUNT,
+    EXIT_OK,
+    MAX_COUNT,
+    MAX_SEED,
+    POSITIVE,
+    UsageError,
+    integer_in,
+    parse_overrides,
+)
 from sim.experiment.executors import make_executor
 from sim.experiment.folders import prepare_output
 from sim.scenario import ScenarioError
@@ -32,7 +41,7 @@ __all__ = ["HELP", "add_arguments", "execute"]
 HELP = "estimate behavioural parameters against published targets"
 
 _DEFAULTS = AbcSettings()
-_ROUNDS = integer_in(0)
+_ROUNDS = integer_in(0, MAX_COUNT)
 
 
 def _accept(text: str) -> float:
@@ -61,7 +70,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     d = _DEFAULTS
     parser.add_argument("targets", help="targets TOML file (see scenarios/targets/)")
     parser.add_argument("--out", default="results/calibrate", help="output folder")
-    parser.add_argument("--draws", type=POSITIVE, default=d.draws,
+    parser.add_argument("--draws", type=COUNT, default=d.draws,
                         help=f"population size; round 0 draws this many from the prior "
                              f"(default {d.draws})")
     parser.add_argument("--accept", type=_accept, default=d.accept,
@@ -70,13 +79,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rounds", type=_ROUNDS, default=d.rounds,
                         help=f"ABC-SMC rounds after round 0; 0 is rejection ABC "
                              f"(default {d.rounds})")
-    parser.add_argument("--moves", type=POSITIVE, default=d.moves,
+    parser.add_argument("--moves", type=COUNT, default=d.moves,
                         help=f"Metropolis-Hastings steps per refilled set and round "
                              f"(default {d.moves})")
     parser.add_argument("--min-acceptance", type=_share, default=d.min_acceptance,
                         help=f"stop once a round accepts fewer of its steps "
                              f"(default {d.min_acceptance:g})")
-    parser.add_argument("--replicates", type=POSITIVE, default=d.replicates,
+    parser.add_argument("--replicates", type=COUNT, default=d.replicates,
                         help=f"runs per parameter set, seeds S, S+1, ... (default "
                              f"{d.replicates})")
     parser.add_argument("--seed", type=integer_in(0, MAX_SEED), default=d.seed,
@@ -97,6 +106,9 @@ def _settings(args: argparse.Namespace) -> AbcSettings:
     if args.accept >= 1 and args.accept > args.draws:
         raise UsageError("--accept", "", f"expected at most --draws ({args.draws}) sets kept, "
                          f"found {args.accept:g}")
+    if args.seed + args.replicates - 1 > MAX_SEED:
+        raise UsageError("--seed", "", f"expected --seed + --replicates - 1 <= 2**63 - 1 (seeds "
+                         f"{args.seed}..{args.seed + args.replicates - 1} leave int64)")
     workers = args.workers if args.workers is not None else _DEFAULTS.workers
     return AbcSettings(draws=args.draws, accept=args.accept, rounds=args.rounds,
                        moves=args.moves, min_acceptance=args.min_acceptance,

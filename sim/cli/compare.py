@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.cli.arguments import EXIT_OK, POSITIVE, SEED
+from sim.cli.arguments import COUNT, EXIT_OK, SEED
 from sim.experiment.compare import compare_to_folder
 from sim.experiment.outcomes import OUTCOMES
 
@@ -20,7 +20,7 @@ HELP = "compare scenarios: results, summary.csv, figures"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``compare`` command's arguments to ``parser``."""
     parser.add_argument("scenarios", nargs="+", help="scenario TOML files")
-    parser.add_argument("--runs", type=POSITIVE, default=10, help="replicates per scenario")
+    parser.add_argument("--runs", type=COUNT, default=10, help="replicates per scenario")
     parser.add_argument("--seed", type=SEED, default=0, help="first seed (default 0)")
     parser.add_argument("--out", default="results/compare", help="output folder")
 

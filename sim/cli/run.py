@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli.arguments import EXIT_OK, POSITIVE, SEED, parse_overrides
+from sim.cli.arguments import COUNT, EXIT_OK, SEED, parse_overrides
 from sim.experiment.run import run_to_folder
 
 __all__ = ["HELP", "add_arguments", "execute"]
@@ -16,7 +16,7 @@ HELP = "run one scenario many times; results and summary"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``run`` command's arguments to ``parser``."""
     parser.add_argument("scenario", help="scenario TOML file")
-    parser.add_argument("--runs", type=POSITIVE, default=10, help="replicates (default 10)")
+    parser.add_argument("--runs", type=COUNT, default=10, help="replicates (default 10)")
     parser.add_argument("--seed", type=SEED, default=0, help="first seed (default 0)")
     parser.add_argument("--out", default="results/run", help="output folder")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",

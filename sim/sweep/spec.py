@@ -43,7 +43,17 @@ from sim.experiment.parameters import Parameter
 from sim.experiment.sampling import SAMPLERS
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.build import build, constraint_at
-from sim.scenario.constraints import Bool, Constraint, Int, Invalid, Number, OneOf, Table, Text
+from sim.scenario.constraints import (
+    Bool,
+    Constraint,
+    Float,
+    Int,
+    Invalid,
+    Number,
+    OneOf,
+    Table,
+    Text,
+)
 from sim.scenario.documents import Document, toml_key
 from sim.scenario.reading import read_toml
 from sim.scenario.schema import Scenario, section, table_of, value
@@ -74,7 +84,24 @@ class Values(Constraint):
             raise Invalid("a non-empty list of distinct values")
         if len({json.dumps(v, sort_keys=True) for v in value}) != len(value):
             raise Invalid("distinct values")
+        kinds = {_kind(v) for v in value}
+        if len(kinds) > 1:
+            raise Invalid("values of one type (numbers, strings, booleans or lists), found "
+                          + " and ".join(sorted(kinds)))
+        if "table" in kinds:
+            raise Invalid("scalar values (or lists where the key takes lists), found tables")
         return tuple(value)
+
+
+def _kind(item: Any) -> str:
+    """Name a TOML value's type; integers and floats are both numbers."""
+    if isinstance(item, bool):
+        return "booleans"
+    if isinstance(item, int | float):
+        return "numbers"
+    if isinstance(item, str):
+        return "strings"
+    return "lists" if isinstance(item, list) else "table"
 
 
 @dataclass(frozen=True)
@@ -325,6 +352,7 @@ def _parameter(doc: Document, key: str, table: ParameterTable) -> Parameter:
             if getattr(table, extra) is not None:
                 raise doc.error(("parameters", key, extra),
                                 "a list of values takes no low/high/levels/log")
+        _check_value_kind(doc, key, table.values)
         return Parameter(key=key, values=table.values, integer=integer)
     for bound in ("low", "high"):
         if getattr(table, bound) is None:
@@ -335,6 +363,16 @@ def _parameter(doc: Document, key: str, table: ParameterTable) -> Parameter:
     _check_range(doc, ("parameters", key), low, high, log, integer)
     return Parameter(key=key, low=low, high=high, levels=table.levels or 0, log=log,
                      integer=integer)
+
+
+def _check_value_kind(doc: Document, key: str, values: tuple[Any, ...]) -> None:
+    """Refuse strings for a key that takes no string: they would be recorded as text."""
+    parts = tuple(key.split("."))
+    schema_path = ("countries", "", *parts[1:]) if parts[0] == "country_defaults" else parts
+    constraint = constraint_at(Scenario, schema_path)
+    if isinstance(values[0], str) and isinstance(constraint, Int | Number | Float | Bool):
+        raise doc.error(("parameters", key, "values"), f"expected values of the key's type, "
+                        f"found strings ({values[0]!r})")
 
 
 def _check_range(doc: Document, where: tuple[str, ...], low: float, high: float, log: bool,
