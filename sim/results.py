@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.atomic import write_atomically
+from sim.atomic import make_folder, write_atomically
 from sim.errors import UserError
 from sim.version import __version__
 from sim.world.metrics import COUNTRY_METRICS, STEP_METRICS
@@ -139,12 +139,19 @@ class Results:
         return frame
 
     def save(self, path: str | PathLike[str]) -> Path:
-        """Write the results to one Parquet file, atomically; return its path."""
+        """Write the results to one Parquet file, atomically; return its path.
+
+        Raises
+        ------
+        OutputError
+            For a full disk or a folder that is not writable (one line naming
+            the file; no partial file is left).
+        """
         import pyarrow as pa  # deferred: pyarrow is slow to import, needed only to save
         import pyarrow.parquet as pq
 
         target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(target.parent)
         table = pa.Table.from_pandas(self.to_frame(), preserve_index=False)
         table = table.replace_schema_metadata({
             **(table.schema.metadata or {}), _METADATA_KEY: json.dumps(self._header()).encode()})

@@ -12,6 +12,9 @@ Files written in ``out``:
   ``calibrated_base`` with the calibrated values;
 * ``calibration.json``: settings, provenance and timings.
 
+Each file is written atomically (:mod:`sim.atomic`); the command writes the
+folder's completion record last (:func:`sim.experiment.folders.finish_output`).
+
 The figures (``posterior.png``, ``posterior_pairs.png``, ``targets.png``) are
 drawn by :func:`sim.plots.calibration.calibration_figures`. The folder is
 prepared by :func:`sim.experiment.folders.prepare_output` with kind
@@ -31,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
+from sim.atomic import write_text_atomically
 from sim.calibration.abc import Posterior
 from sim.scenario import ScenarioError, load_scenario
 
@@ -129,15 +133,14 @@ def write_outputs(posterior: Posterior, out: Path, command: str, seconds: float)
               "posterior.csv": posterior.summary(),
               "rounds.csv": pd.DataFrame([asdict(r) for r in posterior.rounds])}
     for name, frame in tables.items():
-        frame.to_csv(out / name, index=False)
-        written.append(out / name)
-    scenario = out / "calibrated.toml"
-    scenario.write_text(calibrated_toml(posterior, out, command), encoding="utf-8")
+        written.append(write_text_atomically(out / name, frame.to_csv(index=False)))
+    scenario = write_text_atomically(out / "calibrated.toml",
+                                     calibrated_toml(posterior, out, command))
     try:
         load_scenario(scenario)
     except ScenarioError as exc:  # a file we write must load: this is our bug, not the user's
         raise RuntimeError(f"the calibrated scenario does not load: {exc}") from exc
     record = out / "calibration.json"
-    record.write_text(json.dumps(_settings_record(posterior, command, seconds), indent=2)
-                      + "\n", encoding="utf-8")
+    write_text_atomically(record, json.dumps(_settings_record(posterior, command, seconds),
+                                             indent=2) + "\n")
     return [*written, scenario, record]

@@ -32,7 +32,7 @@ from sim.cli.arguments import (
     parse_overrides,
 )
 from sim.experiment.executors import make_executor
-from sim.experiment.folders import prepare_output
+from sim.experiment.folders import finish_output, prepare_output
 from sim.scenario import ScenarioError
 from sim.scenario.documents import OVERRIDE_SOURCE
 
@@ -145,6 +145,7 @@ def execute(args: argparse.Namespace) -> int:
     from sim.plots.calibration import calibration_figures
 
     written += calibration_figures(posterior, out, shipped_values(target_set))
+    finish_output(out, "calibrate", written)
     _print_summary(posterior, seconds)
     print("wrote: " + ", ".join(str(p) for p in written))
     return EXIT_OK

@@ -10,6 +10,7 @@ import pandas as pd
 
 from sim.cli.arguments import COUNT, EXIT_OK, SEED
 from sim.experiment.compare import compare_to_folder
+from sim.experiment.folders import finish_output
 from sim.experiment.outcomes import OUTCOMES
 
 __all__ = ["HELP", "add_arguments", "execute", "format_summary"]
@@ -48,9 +49,13 @@ def execute(args: argparse.Namespace) -> int:
     from sim.plots.compare import compare_figures
 
     figures = compare_figures(comparison.per_scenario, out)
+    finish_output(out, "compare", [*comparison.files, *figures])
     print(f"{len(comparison.per_scenario)} scenarios x {args.runs} run(s), seeds {args.seed}.."
           f"{args.seed + args.runs - 1}; mean [5th, 95th percentile] over runs:")
     print(format_summary(comparison.summary))
+    for name, folder in comparison.folders.items():
+        if folder.name != name:
+            print(f"results of {name!r}: {folder / 'results.parquet'}")
     print(f"summary: {out / 'summary.csv'}")
     for figure in figures:
         print(f"figure:  {figure}")

@@ -3,10 +3,22 @@
 :func:`compare_to_folder` is what ``sim compare`` does; the command line
 prints the summary it returns and draws the figures
 (:func:`sim.plots.compare.compare_figures`).
+
+Each scenario's results go to ``OUT/FOLDER/results.parquet``, where FOLDER is
+the scenario's name made safe by :func:`folder_names`: every run of
+characters other than ASCII letters, digits, ``_`` and ``-`` becomes one
+``_`` (so no ``/``, ``..``, dot, NUL or absolute path survives, and no folder
+can be named like a file of the comparison), leading and trailing ``_`` and
+``-`` are dropped, the result is cut to :data:`MAX_FOLDER` characters
+(``scenario`` if nothing is left), and a folder that equals an earlier one
+ignoring case gets ``-2``, ``-3``, ... . ``ai_diffusion_2025`` stays
+``ai_diffusion_2025``; ``../../x`` becomes ``x``. Two scenarios of the same
+name are refused before anything is written.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.atomic import write_text_atomically
 from sim.experiment.errors import OutputError
 from sim.experiment.folders import prepare_output
 from sim.experiment.outcomes import summarise_outcomes
@@ -22,7 +35,30 @@ from sim.experiment.run import run_scenario
 from sim.results import Results
 from sim.scenario import load_scenario
 
-__all__ = ["Comparison", "compare_to_folder"]
+__all__ = ["MAX_FOLDER", "Comparison", "compare_to_folder", "folder_names"]
+
+MAX_FOLDER = 64
+"""Longest folder name made from a scenario name (characters, before a ``-N`` suffix)."""
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def folder_names(names: Sequence[str]) -> list[str]:
+    """Return a safe, distinct (ignoring case) folder name for each scenario name.
+
+    See the module docstring for the rule; the mapping depends only on
+    ``names`` and their order.
+    """
+    taken: set[str] = set()
+    folders = []
+    for name in names:
+        stem = _UNSAFE.sub("_", name).strip("_-")[:MAX_FOLDER].rstrip("_-") or "scenario"
+        folder, number = stem, 1
+        while folder.casefold() in taken:
+            number += 1
+            folder = f"{stem}-{number}"
+        taken.add(folder.casefold())
+        folders.append(folder)
+    return folders
 
 
 @dataclass(frozen=True)
@@ -36,12 +72,15 @@ class Comparison:
     summary : DataFrame
         :func:`~sim.experiment.outcomes.summarise_outcomes`, one row per scenario.
     files : list of Path
-        Each scenario's ``NAME/results.parquet``, then ``summary.csv``.
+        Each scenario's ``FOLDER/results.parquet``, then ``summary.csv``.
+    folders : dict of str to Path
+        Each scenario's results folder, by scenario name (see :func:`folder_names`).
     """
 
     per_scenario: dict[str, Results]
     summary: pd.DataFrame
     files: list[Path]
+    folders: dict[str, Path]
 
 
 def compare_to_folder(paths: Sequence[Path], runs: int, seed: int, out: Path,
@@ -51,7 +90,8 @@ def compare_to_folder(paths: Sequence[Path], runs: int, seed: int, out: Path,
     Parameters
     ----------
     paths : sequence of Path
-        Scenario files; their names must differ (each is a folder in ``out``).
+        Scenario files; their names must differ (each gives a folder in ``out``,
+        see :func:`folder_names`).
     runs, seed : int
     out : Path
         Output folder (see :func:`~sim.experiment.folders.prepare_output`).
@@ -72,6 +112,7 @@ def compare_to_folder(paths: Sequence[Path], runs: int, seed: int, out: Path,
         twice = next(n for n in names if names.count(n) > 1)
         raise OutputError(out, "", f"expected scenarios with distinct names, found {twice!r} "
                           "twice")
+    folders = {n: out / f for n, f in zip(names, folder_names(names), strict=True)}
     prepare_output(out, "compare")
     seeds = np.arange(seed, seed + runs, dtype=np.int64)
     per_scenario: dict[str, Results] = {}
@@ -80,7 +121,8 @@ def compare_to_folder(paths: Sequence[Path], runs: int, seed: int, out: Path,
         if progress:
             print(f"[{number}/{len(scenarios)}] {scenario.name}: {runs} run(s)", file=sys.stderr)
         per_scenario[scenario.name] = run_scenario(scenario, seeds)
-        files.append(per_scenario[scenario.name].save(out / scenario.name / "results.parquet"))
+        files.append(per_scenario[scenario.name].save(folders[scenario.name]
+                                                      / "results.parquet"))
     summary = summarise_outcomes(per_scenario)
-    summary.to_csv(out / "summary.csv", index=False)
-    return Comparison(per_scenario, summary, [*files, out / "summary.csv"])
+    files.append(write_text_atomically(out / "summary.csv", summary.to_csv(index=False)))
+    return Comparison(per_scenario, summary, files, folders)

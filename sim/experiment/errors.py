@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-from sim.errors import UserError
+from sim.atomic import OutputError
 
 __all__ = ["OutputError"]
-
-
-class OutputError(UserError):
-    """The output folder cannot be created or written, or is not this command's.
-
-    Constructed as :class:`~sim.errors.UserError` is: ``(folder, key,
-    problem)``; the message is one line naming the folder and what was
-    expected.
-    """
+# OutputError is defined beside the atomic writer (a utility below this layer) so that every
+# write, including Results.save, raises the same class for a full disk or a read-only folder.

@@ -5,30 +5,60 @@ Every command that writes (``sim run``, ``compare``, ``sweep``,
 is new, empty, or holds the marker file :data:`MARKER` of an earlier run of
 the same command, so a rerun overwrites its own results and never a user's
 files or another command's folder.
+
+Every file is written atomically (:mod:`sim.atomic`), so a file is whole or
+absent. A folder is whole when it holds the completion record
+:data:`COMPLETE`: :func:`prepare_output` removes it before a command writes
+anything and :func:`finish_output` writes it last, listing the files of the
+finished run. A folder without it is being written, or its writer was
+stopped (rerun the command). ``sim sweep`` keeps its own record of progress
+(``manifest.json`` and ``outcomes.parquet``).
+
+An empty marker (left by a writer stopped by a full disk before writes were
+atomic) in a folder that otherwise holds only files the command writes is
+rewritten; any other unreadable marker is refused with one line saying how
+to fix it.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from sim import __version__
+from sim.atomic import write_text_atomically
 from sim.experiment.errors import OutputError
 
-__all__ = ["KINDS", "MARKER", "prepare_output"]
+__all__ = ["COMPLETE", "CONTENT", "KINDS", "MARKER", "finish_output", "prepare_output"]
 
 MARKER = ".sim-output"
 """File that marks a folder as written by a ``sim`` command: JSON with ``kind``
 (the command) and ``version`` (of the package that created the folder)."""
+COMPLETE = ".sim-complete"
+"""Completion record, written last: JSON with ``kind``, ``version`` and ``files``
+(the paths written, relative to the folder)."""
 KINDS = ("run", "compare", "sweep", "calibrate")
 """The commands that write an output folder."""
+CONTENT = {
+    "run": ("results.parquet", "summary_by_tier.csv"),
+    "compare": ("summary.csv", "*.png", "*/", "*/results.parquet"),
+    "sweep": ("manifest.json", "design.csv", "failures.json", "outcomes.parquet", "*.csv",
+              "*.png", "parts/", "parts/*", "*.lock", ".*.lock"),
+    "calibrate": ("*.csv", "*.png", "calibrated.toml", "calibration.json"),
+}
+"""Name patterns of what each command writes (a trailing ``/`` for a folder);
+used only to decide whether a folder with an empty marker is ours to repair."""
+_OURS = (MARKER, COMPLETE, ".*.tmp", ".write-test")
 
 
 def prepare_output(out: Path, kind: str) -> Path:
     """Create the output folder of a ``sim <kind>`` command, or refuse a foreign one.
 
-    The marker is written into a new or empty folder and left alone
-    otherwise.
+    The marker is written into a new or empty folder (and into one of ours
+    whose marker is empty) and left alone otherwise; the completion record of
+    an earlier run is removed.
 
     Parameters
     ----------
@@ -57,17 +87,36 @@ def prepare_output(out: Path, kind: str) -> Path:
         if found is not None:
             raise OutputError(out, "", f"expected an empty folder or one written by "
                               f"`sim {kind}`, found {found}")
-        if marker.exists():
+        if marker.exists() and marker.stat().st_size > 0:
             probe = out / ".write-test"
             probe.write_bytes(b"")
             probe.unlink()
         else:
-            marker.write_text(json.dumps({"kind": kind, "version": __version__}) + "\n",
-                              encoding="utf-8")
+            write_text_atomically(marker, json.dumps({"kind": kind, "version": __version__})
+                                  + "\n")
+        (out / COMPLETE).unlink(missing_ok=True)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise OutputError(out, "", f"expected a writable output folder ({reason})") from None
     return out
+
+
+def finish_output(out: Path, kind: str, files: Sequence[Path]) -> Path:
+    """Write the completion record :data:`COMPLETE` of a finished ``sim <kind>``; return it.
+
+    Parameters
+    ----------
+    out : Path
+        A folder prepared by :func:`prepare_output`.
+    kind : str
+        The command, one of :data:`KINDS`.
+    files : sequence of Path
+        What the command wrote (recorded relative to ``out``).
+    """
+    names = [Path(f).relative_to(out).as_posix() if Path(f).is_relative_to(out) else str(f)
+             for f in files]
+    record = {"kind": kind, "version": __version__, "files": names}
+    return write_text_atomically(out / COMPLETE, json.dumps(record, indent=2) + "\n")
 
 
 def _foreign_content(out: Path, kind: str) -> str | None:
@@ -78,10 +127,32 @@ def _foreign_content(out: Path, kind: str) -> str | None:
     if MARKER not in entries:
         shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
         return f"{len(entries)} other entr{'y' if len(entries) == 1 else 'ies'} ({shown})"
+    marker = out / MARKER
+    if marker.is_file() and marker.stat().st_size == 0:
+        if _only_ours(out, kind):
+            return None  # an interrupted write of the marker: prepare_output rewrites it
+        return (f"an empty {MARKER} marker beside files `sim {kind}` does not write; if the "
+                f"folder is yours to overwrite, delete {marker}, else choose another --out")
     try:
-        written_by = json.loads((out / MARKER).read_text(encoding="utf-8"))["kind"]
+        written_by = json.loads(marker.read_text(encoding="utf-8"))["kind"]
     except (OSError, ValueError, TypeError, KeyError):  # unreadable, not JSON, no kind
-        return f"a {MARKER} marker without a readable kind"
+        return (f"a {MARKER} marker without a readable kind; if the folder is yours to "
+                f"overwrite, delete {marker}, else choose another --out")
     if written_by != kind:
         return f"a folder written by `sim {written_by}`"
     return None
+
+
+def _only_ours(out: Path, kind: str) -> bool:
+    """Whether every entry of ``out`` (two levels deep) matches what ``sim <kind>`` writes."""
+    patterns = (*CONTENT[kind], *_OURS)
+    for path in out.rglob("*"):
+        relative = path.relative_to(out)
+        if len(relative.parts) > 2:
+            return False
+        name = relative.as_posix() + ("/" if path.is_dir() else "")
+        if not any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(path.name, p)
+                   for p in _OURS) and not any(fnmatch.fnmatchcase(name, p)
+                                               for p in patterns):
+            return False
+    return True

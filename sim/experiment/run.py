@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.atomic import write_text_atomically
 from sim.core import run_batch
-from sim.experiment.folders import prepare_output
+from sim.experiment.folders import finish_output, prepare_output
 from sim.experiment.summary import summarise_by_tier
 from sim.results import Results
 from sim.scenario import Scenario, load_scenario
@@ -53,20 +54,23 @@ def run_to_folder(path: Path, runs: int, seed: int, out: Path,
     """Load a scenario, run it on seeds ``seed .. seed+runs-1`` and save into ``out``.
 
     Writes ``results.parquet`` and ``summary_by_tier.csv`` into ``out``
-    (prepared by :func:`~sim.experiment.folders.prepare_output`).
+    (prepared by :func:`~sim.experiment.folders.prepare_output`), each
+    atomically, then the completion record
+    (:func:`~sim.experiment.folders.finish_output`).
 
     Raises
     ------
     ScenarioError
         For a bad scenario file or override.
     OutputError
-        For an output folder that is not writable or not a ``sim run`` folder.
+        For an output folder that is not writable or not a ``sim run`` folder,
+        or a full disk.
     """
     scenario = load_scenario(path, overrides)
     prepare_output(out, "run")
     results = run_scenario(scenario, np.arange(seed, seed + runs, dtype=np.int64))
     results_file = results.save(out / "results.parquet")
     summary = summarise_by_tier(results)
-    summary_file = out / "summary_by_tier.csv"
-    summary.to_csv(summary_file)
+    summary_file = write_text_atomically(out / "summary_by_tier.csv", summary.to_csv())
+    finish_output(out, "run", [results_file, summary_file])
     return SavedRun(scenario, results, summary, results_file, summary_file)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
+from sim.atomic import make_folder, write_atomically
+
 __all__ = ["save_figure", "wrap"]
 
 
@@ -14,11 +16,21 @@ def save_figure(fig: plt.Figure, path: Path, dpi: int = 110,
                 bbox_inches: str | None = None) -> Path:
     """Write ``fig`` as a PNG at ``path`` (creating folders), close it, return ``path``.
 
-    ``bbox_inches="tight"`` crops the canvas to what is drawn.
+    The file is written atomically (:func:`sim.atomic.write_atomically`): a
+    killed or failed write leaves no truncated PNG. ``bbox_inches="tight"``
+    crops the canvas to what is drawn.
+
+    Raises
+    ------
+    OutputError
+        If the disk is full or the folder is not writable.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi, bbox_inches=bbox_inches)
-    plt.close(fig)
+    try:
+        make_folder(path.parent)
+        write_atomically(path, lambda handle: fig.savefig(handle, format="png", dpi=dpi,
+                                                          bbox_inches=bbox_inches))
+    finally:
+        plt.close(fig)
     return path
 
 

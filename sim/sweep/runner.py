@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.atomic import write_text_atomically
 from sim.experiment.executors import ChunkFailure, Executor, make_executor
 from sim.experiment.folders import prepare_output
 from sim.scenario import ScenarioError
@@ -181,8 +182,7 @@ def _run_chunks(executor: Executor, spec: SweepSpec, base: BaseScenario, todo: l
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    frame.to_csv(path, index=False)
-    return path
+    return write_text_atomically(path, frame.to_csv(index=False))
 
 
 class _Discard:
