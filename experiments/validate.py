@@ -60,7 +60,7 @@ UNCALIBRATED = {
     "countries.CHN.demand_scale": 6.0,
     "market.firm_demand_h100e.buyer": 40.0,
     "country_defaults.growth_per_year": 1.5,
-    "market.compliant_share": 0.4,
+    "market.partial_need_share": 0.4,
     "market.substitution_share": 0.5,
     "countries.CHN.domestic_capacity_h100e": 13_474,
     "market.remote_share": 0.2,
@@ -104,7 +104,7 @@ def market_size() -> tuple[float, str, int]:
     scenario = sim.load_scenario(ROOT / "scenarios" / "no_controls.toml")
     results = sim.run_batch(scenario, CHECK_SEEDS[:20])
     monthly = np.median(results.metric("demand_tpp").sum(axis=2), axis=0) / H100E_TPP
-    capacity = scenario.market.frontier_capacity_chips
+    capacity = next(iter(scenario.market.chips.values())).capacity_chips
     above = np.flatnonzero(monthly > capacity)
     month = results.dates[above[0]] if above.size else "never"
     return float(monthly[:12].sum()), month, capacity
@@ -386,7 +386,7 @@ def _not_reproduced(target_set: TargetSet, shipped: np.ndarray, summary,
         "for demand levels (growth counted from a fixed date), and Nvidia's data-centre "
         "unit volume as a published target.",
         "5. **One compliant-chip share for every compliant chip.** The FY2024 (A800) and "
-        "FY2025 (H20) revenue shares are fitted with one `market.compliant_share`, and "
+        "FY2025 (H20) revenue shares are fitted with one `market.partial_need_share`, and "
         "FY2025 is capped by the H20 vendor's capacity (80,000 chips a month, an "
         "assumption) more than set by the share; the H800, which China bought in volume in "
         "2023, is not modelled. *Fix*: a share per compliant chip; the H800 as the 2022 "

@@ -1,8 +1,11 @@
 """``Results``: metrics of one or many runs, and their Parquet round trip.
 
 Country metrics are int64 arrays shaped (n_runs, n_steps, n_countries) in TPP
-(revenue in USD); step metrics are float64 arrays shaped (n_runs, n_steps).
-On disk a result is one Parquet table, one row per (seed, step, country), with
+(revenue and payments in USD); chip metrics (``shipped_chips``) int64 arrays
+shaped (n_runs, n_steps, n_countries, n_chips); step metrics are float64
+arrays shaped (n_runs, n_steps).
+On disk a result is one Parquet table, one row per (seed, step, country), a
+chip metric as one column per chip (``shipped_chips.H100``), with
 the scenario, its digest, the seeds and the package version in the metadata;
 it is written to a temporary file and renamed, so a killed write leaves no
 half file.
@@ -22,12 +25,13 @@ import pandas as pd
 from sim.atomic import make_folder, write_atomically
 from sim.errors import UserError
 from sim.version import __version__
-from sim.world.metrics import COUNTRY_METRICS, STEP_METRICS
+from sim.world.metrics import CHIP_METRICS, COUNTRY_METRICS, STEP_METRICS
 
 if TYPE_CHECKING:
     from sim.world import World
 
 __all__ = [
+    "CHIP_METRICS",
     "COUNTRY_METRICS",
     "FORMAT_VERSION",
     "STEP_METRICS",
@@ -36,7 +40,8 @@ __all__ = [
     "load_results",
 ]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: chip metrics and the ``chips`` axis (model v2 market)."""
 _METADATA_KEY = b"sim"
 
 
@@ -66,6 +71,8 @@ class Results:
         The resolved scenario content (for the record).
     version : str
         Package version that produced the results.
+    chips : tuple of str, (n_chips,)
+        Chips on the market (``market.chips``), the last axis of chip metrics.
     """
 
     scenario_name: str
@@ -77,6 +84,7 @@ class Results:
     metrics: dict[str, np.ndarray]
     scenario: dict[str, Any]
     version: str
+    chips: tuple[str, ...] = ()
 
     @classmethod
     def from_arrays(
@@ -93,6 +101,7 @@ class Results:
             metrics=metrics,
             scenario=world.scenario.to_dict(),
             version=__version__,
+            chips=world.market.names,
         )
 
     def metric(self, name: str) -> np.ndarray:
@@ -102,6 +111,7 @@ class Results:
         -------
         ndarray
             Shape (n_runs, n_steps, n_countries), int64, for a country metric;
+            (n_runs, n_steps, n_countries, n_chips), int64, for a chip metric;
             (n_runs, n_steps), float64, for a step metric.
 
         Raises
@@ -134,6 +144,9 @@ class Results:
         })
         for name in COUNTRY_METRICS:
             frame[name] = self.metrics[name].reshape(size)
+        for name in CHIP_METRICS:
+            for k, chip in enumerate(self.chips):
+                frame[f"{name}.{chip}"] = self.metrics[name][..., k].reshape(size)
         for name in STEP_METRICS:
             frame[name] = np.repeat(self.metrics[name].reshape(-1), n_countries)
         return frame
@@ -162,7 +175,7 @@ class Results:
             "format_version": FORMAT_VERSION, "scenario_name": self.scenario_name,
             "digest": self.digest, "seeds": self.seeds.tolist(), "countries": self.countries,
             "tiers": self.tiers, "dates": self.dates, "scenario": self.scenario,
-            "version": self.version,
+            "version": self.version, "chips": self.chips,
         }
 
     @staticmethod
@@ -176,7 +189,7 @@ class Results:
             seeds=np.concatenate([p.seeds for p in parts]), countries=first.countries,
             tiers=first.tiers, dates=first.dates,
             metrics={k: np.concatenate([p.metrics[k] for p in parts]) for k in first.metrics},
-            scenario=first.scenario, version=first.version,
+            scenario=first.scenario, version=first.version, chips=first.chips,
         )
 
 
@@ -244,6 +257,11 @@ def _from_table(table: Any, header: dict[str, Any]) -> Results:
     frame = table.to_pandas()
     metrics = {name: frame[name].to_numpy(dtype=np.int64).reshape(n_runs, n_steps, n_countries)
                for name in COUNTRY_METRICS}
+    chips = tuple(header["chips"])
+    for name in CHIP_METRICS:
+        columns = [frame[f"{name}.{chip}"].to_numpy(dtype=np.int64) for chip in chips]
+        metrics[name] = np.stack(columns, axis=-1).reshape(n_runs, n_steps, n_countries,
+                                                           len(chips))
     for name in STEP_METRICS:
         metrics[name] = frame[name].to_numpy(dtype=np.float64).reshape(
             n_runs, n_steps, n_countries)[:, :, 0].copy()
@@ -251,5 +269,5 @@ def _from_table(table: Any, header: dict[str, Any]) -> Results:
         scenario_name=header["scenario_name"], digest=header["digest"],
         seeds=np.array(header["seeds"], dtype=np.int64), countries=tuple(header["countries"]),
         tiers=tuple(header["tiers"]), dates=tuple(header["dates"]), metrics=metrics,
-        scenario=header["scenario"], version=header["version"],
+        scenario=header["scenario"], version=header["version"], chips=chips,
     )

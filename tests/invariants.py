@@ -17,7 +17,7 @@ import numpy as np
 import sim
 from sim.results import COUNTRY_METRICS, Results
 from sim.scenario import Scenario
-from sim.world import CAPPED, World
+from sim.world import CAPPED, DENIED, EMBARGO, VOLUME, World
 from sim.world.codes import NVEU, UVEU
 
 
@@ -44,16 +44,18 @@ def check_step(model: sim.ExportControlModel) -> None:
         assert firm.backlog_tpp >= 0 and firm.nveu_used_tpp >= 0
         if firm.status == NVEU:
             assert firm.nveu_used_tpp <= nveu_cap, firm.label
-    assert sum(f.frontier_shipped for f in model.firms) <= model.frontier_vendor.capacity_chips
-    assert sum(f.compliant_shipped for f in model.firms) <= model.compliant_vendor.capacity_chips
-    for vendor in model.domestic_vendors:
-        made = sum(f.substituted_chips for f in model.firms if f.country is vendor.home)
-        assert made <= vendor.capacity_chips, vendor.home.code
+    for vendor in model.vendors:
+        sold = sum(f.shipped for f in model.firms if f.country.chip == vendor.chip)
+        assert sold <= vendor.capacity_chips, vendor.name
+    assert all(f.shipped == 0 for f in model.firms if f.country.chip < 0)
+    for maker in model.domestic_makers:
+        made = sum(f.substituted_chips for f in model.firms if f.country is maker.home)
+        assert made <= maker.capacity_chips, maker.home.code
     for parent in range(len(model.world.firms.parent_hq)):
         subsidiaries = [f for f in model.firms if f.parent == parent and f.status == UVEU]
         installed = sum(f.uveu_installed_tpp for f in subsidiaries)
         for firm in subsidiaries:
-            if firm.country.regime == CAPPED and firm.frontier_shipped > 0:
+            if firm.country.regime == CAPPED and firm.shipped > 0:
                 assert firm.uveu_installed_tpp <= math.floor(rules.uveu_tier2_max_share * installed)
 
 
@@ -68,8 +70,7 @@ class ListedBrokers:
         for broker in model.brokers:
             if broker.index in self.listed:
                 assert broker.listed, broker.label  # a listing is for good
-                assert broker.frontier_shipped == 0, broker.label
-                assert broker.compliant_shipped == 0, broker.label
+                assert broker.shipped == 0, broker.label
                 assert broker.request_tpp == 0, broker.label
             if broker.listed:
                 self.listed.add(broker.index)
@@ -114,14 +115,15 @@ def check_results(results: Results, world: World) -> None:
     assert np.all(metric("lpp_tpp") + metric("veu_tpp") + metric("licensed_tpp") <= shipped)
 
     used, licensed = metric("quota_used_tpp"), metric("licensed_tpp")
-    capped = world.regime == CAPPED
+    capped, volume = world.regime == CAPPED, world.regime == VOLUME
     carried = _previous(used)
     carried[:, world.cap_resets] = 0
     assert np.all(used <= np.maximum(world.cap_tpp, carried))  # a cap lowered later binds anew
-    assert np.all(licensed[:, ~capped] == 0)
+    assert np.all(licensed[:, ~capped & ~volume] == 0)
     assert np.array_equal(metric("quota_remaining_tpp"),
                           np.where(capped, np.maximum(0, world.cap_tpp - used), 0))
-    assert np.array_equal(used, carried + licensed)
+    assert np.array_equal(used, carried + np.where(capped, licensed, 0))
+    check_chips(results, world)
 
     stock, life = metric("stock_tpp"), world.scenario.market.depreciation_months
     arrived = delivered + metric("substituted_tpp") + metric("diverted_received_tpp")
@@ -136,3 +138,30 @@ def check_results(results: Results, world: World) -> None:
 
     premium = metric("grey_premium")
     assert np.all(np.isfinite(premium)) and premium.min(initial=1.0) >= 1.0
+
+
+def check_chips(results: Results, world: World) -> None:
+    """Chips shipped by chip: they add up to the TPP shipped, come only from a chip on
+    sale that the destination may receive and orders, stay within each vendor's
+    output and each case-by-case limit; payments never exceed revenue."""
+    market = world.market
+    chips = results.metric("shipped_chips")
+    assert chips.min(initial=0) >= 0
+    assert np.array_equal((chips * market.tpp).sum(axis=-1), results.metric("shipped_tpp"))
+    ordered = np.arange(market.n_chips) == market.choice[..., None]
+    assert not np.any(chips[:, ~ordered]), "a chip the destination does not order"
+    refused = (market.regime == DENIED) | (market.regime == EMBARGO)
+    assert not np.any(chips[:, refused]), "a chip shipped where it is denied"
+    assert np.all(chips.sum(axis=2) <= market.capacity), "a vendor sold beyond its output"
+    revenue = (chips * market.price[:, None, :]).sum(axis=-1)
+    assert np.array_equal(revenue, results.metric("revenue_usd"))
+    assert np.all(results.metric("us_payment_usd") <= revenue)
+    if "USA" in world.countries:
+        usa = world.countries.index("USA")
+        us_before = np.zeros_like(chips[:, :, usa])
+        us_before[:, 1:] = chips[:, :-1, usa]
+        reference = np.maximum(market.volume_reference, 0)
+        limit = (market.volume_share * np.take_along_axis(
+            us_before[:, :, None, :], reference[None, :, :, None], axis=-1)[..., 0])
+        volume = world.regime == VOLUME
+        assert np.all(chips.sum(axis=-1)[:, volume] <= limit.astype(np.int64)[:, volume])

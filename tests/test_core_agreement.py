@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from testbase import TEST_BASE, extending
 
 import sim
+from sim.scenario.schema import MEASURES
 from sim.core import run_batch
 from sim.core.allocation import Groups, first_come, pro_rata
 from sim.model import allocation as reference
@@ -48,7 +49,7 @@ def assert_agree(scenario, seeds):
 # ----- shipped scenarios -------------------------------------------------------------
 
 SHORT = {"time.months": 14}  # 2025-01 to 2026-02: crosses January (LPP and annual caps reset)
-TIGHT = {**SHORT, "market.frontier_capacity_chips": 20_000,  # the vendor's output binds
+TIGHT = {**SHORT, "market.chips.H100.capacity_chips": 20_000,  # the vendor's output binds
          "rules.uveu_home_min_share": 0.75}  # and so does the UVEU home-share limit
 
 # Each case runs on fixed seeds, for coverage, and on the global seed (tests/conftest.py).
@@ -187,6 +188,29 @@ def month(year, index):
     return f"{year + index // 12:04d}-{index % 12 + 1:02d}"
 
 
+MARKET_CHIPS = ("H200", "H800", "A100", "A800", "B200", "MI300X", "L40S", "RTX_4090D")
+"""Chips a random market may add after the test base's H100 and H20."""
+
+
+def chip_tables(draw: st.DrawFn, codes: list[str]) -> list[str]:
+    """Random chips on sale (capacity, price) and random measures on some of them."""
+    extra = draw(st.lists(st.sampled_from(MARKET_CHIPS), max_size=3, unique=True))
+    on_sale = ["H100", "H20", *extra]
+    tables = [toml_table(f"market.chips.{chip}", {
+        "capacity_chips": draw(st.sampled_from((0, 50, 1500, 4000)) | st.integers(0, 4000)),
+        "price_usd": draw(st.integers(0, 40_000)),
+    }) for chip in on_sale]
+    for chip in draw(st.lists(st.sampled_from(on_sale), max_size=2, unique=True)):
+        allowed = MEASURES if "USA" in codes else tuple(m for m in MEASURES if m != "case_by_case")
+        measure = draw(st.sampled_from(allowed))
+        tables.append(toml_table(f"rules.chip_measures.{chip}", {
+            "measure": measure, "payment_share": draw(st.floats(0.0, 1.0)),
+            "volume_share": draw(st.floats(0.0, 2.0)),
+            "volume_reference": draw(st.sampled_from(on_sale)),
+        }))
+    return tables
+
+
 @st.composite
 def small_scenarios(draw):
     """A scenario file over the test base, stressing caps, capacities, UVEU limits and
@@ -203,7 +227,6 @@ def small_scenarios(draw):
     months = draw(st.integers(1, 14))
     tiers_from = start + draw(st.integers(-4, max(0, months - 2)))
     until = draw(st.sampled_from((None, None, tiers_from + draw(st.integers(1, 12)))))
-    controlled = draw(st.one_of(st.just(None), st.integers(start - 2, start + months)))
     rules = {
         "chip_rule": draw(st.sampled_from(("oct2023", "oct2023", "oct2023", "oct2022", "none"))),
         "tiered_caps": draw(st.sampled_from((True, True, False))),
@@ -215,18 +238,15 @@ def small_scenarios(draw):
         "uveu_tier1_min_share": draw(share), "uveu_tier2_max_share": draw(share),
         "uveu_home_min_share": draw(share),
         "nveu_cap_h100e": draw(st.lists(st.integers(0, 300), min_size=1, max_size=3)),
-        "compliant_controlled_from": month(2024, controlled) if controlled is not None else "",
+        "embargoed": draw(st.lists(st.sampled_from(codes), max_size=1)),
         "remote_compute_allowed": draw(st.booleans()),
         "allocation": draw(st.sampled_from(("pro_rata", "first_come"))),
     }
     market = {
-        "frontier_chip": "H100", "compliant_chip": draw(st.sampled_from(("H20", "A800"))),
-        "domestic_chip": "ASCEND_910C",
-        "frontier_capacity_chips": draw(st.integers(0, 4000)),
-        "compliant_capacity_chips": draw(st.integers(0, 1500)),
-        "frontier_price_usd": 25_000, "compliant_price_usd": 12_000,
+        "domestic_chip": draw(st.sampled_from(("ASCEND_910B", "ASCEND_910C"))),
         "size_tail_alpha": draw(st.floats(1.1, 4.0)), "demand_noise": draw(share),
-        "backlog_months": draw(st.integers(0, 4)), "compliant_share": draw(share),
+        "backlog_months": draw(st.integers(0, 4)), "partial_need_share": draw(share),
+        "full_need_ratio": draw(share),
         "substitution_share": draw(share), "remote_share": draw(share),
         "depreciation_months": draw(st.integers(1, 60)),
     }
@@ -241,6 +261,7 @@ def small_scenarios(draw):
         'name = "random"\ndescription = "hypothesis"',
         toml_table("time", {"start": month(2024, start), "months": months}),
         toml_table("rules", rules), toml_table("market", market),
+        *chip_tables(draw, codes),
         toml_table("market.firm_demand_h100e", sizes), toml_table("diversion", diversion),
         toml_table("enforcement", enforcement),
         toml_table("tiers", {"tier1": tier1, "tier3": tier3}),
@@ -255,6 +276,8 @@ def small_scenarios(draw):
             "enforcement": draw(st.floats(0.0, 3.0)), "transit": draw(st.floats(0.0, 3.0)),
             "domestic_capacity_h100e": draw(st.sampled_from((0, 0, 5, 40, 300))),
             "g2g": draw(st.booleans()), "firms": counts,
+            "import_blocked": draw(st.lists(st.sampled_from(("H100", "H20", "H200")),
+                                            unique=True, max_size=1)),
         }))
     for number in range(draw(st.integers(0, 4))):
         status = draw(st.sampled_from(("uveu", "uveu", "nveu", "none") if tier1

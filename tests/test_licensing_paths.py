@@ -23,6 +23,7 @@ import pytest
 import sim
 from sim.rng import STREAM_PRIORITY, uniform
 from sim.world import CAPPED, DENIED, FREE, LICENSED
+from sim.world.market import NO_CHIP
 
 SMALL = Path(__file__).resolve().parent / "data" / "small"
 H100E = 15_832
@@ -317,19 +318,22 @@ def test_tier3_gets_compliant_chip_only_until_it_is_controlled(global_random_see
     # No frontier chip on any path. Compliant chip (H20, 2,368 TPP, below 3A090 in 2023):
     #   int(1,591,116 x 0.4) = int(636,446.4) = 636,446 TPP -> 636,446 // 2,368 = 268 chips
     #   (268 x 2,368 = 634,624; 269 x = 636,992) while allowed (May, Jun 2025);
-    #   none from compliant_controlled_from = 2025-07.
+    #   none from 2025-07, when a timeline entry requires a licence for the H20.
     # unmet = 1,591,116 - 634,624 = 956,492 (no renting, no diversion, no domestic chips).
     model = _model("denied", global_random_seed)
-    assert model.world.regime[:, 0].tolist() == [DENIED] * 3
-    assert model.world.compliant_ok[:, 0].tolist() == [True, True, False]
+    market = model.world.market
+    assert market.names == ("H100", "H20")
+    assert market.regime[:, 0].tolist() == [[DENIED, FREE], [DENIED, FREE], [DENIED, DENIED]]
+    assert market.choice[:, 0].tolist() == [1, 1, NO_CHIP]  # the H20, then nothing
+    assert market.restricted[:, 0].tolist() == [True] * 3
     model.step()
     buyer = _firm(model, "CHN Buyer @ CHN")
-    assert (buyer.frontier_want, buyer.frontier_shipped) == (0, 0)
-    assert buyer.compliant_shipped == 268
+    assert (buyer.want, buyer.shipped) == (268, 268)
     model.run()
     results = model.results()
     assert _series(results, "shipped_tpp", "CHN") == [634_624, 634_624, 0]
     assert _series(results, "revenue_usd", "CHN") == [3_216_000, 3_216_000, 0]  # 268 x $12,000
+    assert results.metric("shipped_chips")[0, :, 0].tolist() == [[0, 268], [0, 268], [0, 0]]
     assert _series(results, "unmet_tpp", "CHN") == [956_492, 956_492, 1_591_116]
     for metric in ("lpp_tpp", "veu_tpp", "licensed_tpp", "quota_used_tpp"):
         assert _series(results, metric, "CHN") == [0, 0, 0], metric
@@ -347,7 +351,7 @@ def test_vendor_capacity_cuts_approved_orders_pro_rata(global_random_seed):
     model = _model("vendor", global_random_seed)
     model.step()
     us, ind = _firm(model, "US Buyer @ USA"), _firm(model, "IND Buyer @ IND")
-    assert (us.frontier_shipped, ind.frontier_shipped) == (230, 769)
+    assert (us.shipped, ind.shipped) == (230, 769)
     assert ind.paths["lpp"] == 769 and ind.paths["cap"] == 0
     assert ind.lpp_used_tpp == 12_174_808
     results = model.results()
@@ -375,7 +379,8 @@ def test_tier_rules_only_bind_between_tiers_from_and_tiers_until(global_random_s
     model = _model("window", global_random_seed)
     outside = [LICENSED, DENIED, FREE, FREE]
     inside = [CAPPED, DENIED, CAPPED, FREE]
-    assert model.world.regime.tolist() == [outside, inside, inside, outside]
+    h100 = model.world.market.regime[..., 0]  # the H100, first chip of the market
+    assert h100.tolist() == [outside, inside, inside, outside]
     results = model.run().results()
     for code in ("IND", "ARE"):
         assert _series(results, "shipped_tpp", code) == [31_664_000, 27_056_888, 0, 31_664_000]
@@ -389,5 +394,5 @@ def test_tier_rules_only_bind_between_tiers_from_and_tiers_until(global_random_s
     # Under the 2022 rule only China (with Hong Kong) and Macau need a licence: ARE is FREE
     # outside the window.
     older = _model("window", global_random_seed, {"rules.chip_rule": "oct2022"})
-    assert older.world.regime[:, 0].tolist() == [FREE, CAPPED, CAPPED, FREE]
-    assert np.array_equal(older.world.regime[:, 1], [DENIED] * 4)
+    assert older.world.market.regime[:, 0, 0].tolist() == [FREE, CAPPED, CAPPED, FREE]
+    assert np.array_equal(older.world.market.regime[:, 1, 0], [DENIED] * 4)

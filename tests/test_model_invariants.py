@@ -35,8 +35,8 @@ def test_catches_happen_and_list_brokers(shipped_scenarios, global_random_seed):
 
 def test_mesa_conventions(shipped_scenarios, global_random_seed):
     model = sim.ExportControlModel(shipped_scenarios["oct2023"], seed=global_random_seed)
-    assert len(model.agents) == len(model.countries) + len(model.firms) + 2 + len(
-        model.domestic_vendors)
+    assert len(model.agents) == len(model.countries) + len(model.firms) + len(
+        model.vendors) + len(model.domestic_makers)
     model.run()
     assert model.steps == model.world.n_steps and not model.running
     frame = model.datacollector.get_model_vars_dataframe()

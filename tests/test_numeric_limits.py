@@ -58,13 +58,13 @@ REFUSED = [
                  "non-empty list of integers", id="nveu-cap-in-h100e"),
     pytest.param(BASE, {"countries.CHN.domestic_capacity_h100e": MAX_H100E + 1},
                  "countries.CHN.domestic_capacity_h100e", "found", id="domestic-in-h100e"),
-    pytest.param(BASE, {"market.frontier_capacity_chips": 2**64},
-                 "market.frontier_capacity_chips", f"found {2**64}", id="vendor-capacity"),
-    pytest.param(BASE, {"market.compliant_capacity_chips": 10**100},
-                 "market.compliant_capacity_chips", "found an integer of about 2**333",
+    pytest.param(BASE, {"market.chips.H100.capacity_chips": 2**64},
+                 "market.chips.H100.capacity_chips", f"found {2**64}", id="vendor-capacity"),
+    pytest.param(BASE, {"market.chips.H20.capacity_chips": 10**100},
+                 "market.chips.H20.capacity_chips", "found an integer of about 2**333",
                  id="huge-integer"),
-    pytest.param(BASE, {"market.frontier_price_usd": 10**9 + 1}, "market.frontier_price_usd",
-                 "found", id="price"),
+    pytest.param(BASE, {"market.chips.H100.price_usd": 10**9 + 1},
+                 "market.chips.H100.price_usd", "found", id="price"),
     pytest.param(BASE, {"rules.g2g_multiplier": 1e300}, "rules.g2g_multiplier", "found",
                  id="g2g"),
     pytest.param(BASE, {"market.firm_demand_h100e.champion": 1e9},
@@ -82,8 +82,8 @@ REFUSED = [
                                       "market.size_tail_alpha": 20.0,
                                       "countries.IND.demand_scale": 40.0,
                                       "countries.IND.firms.buyer": 600,
-                                      "market.compliant_price_usd": 10**9},
-                 "market.compliant_price_usd", "revenue below 2**63", id="revenue"),
+                                      "market.chips.H100.price_usd": 10**9},
+                 "market.chips.H100.price_usd", "revenue below 2**63", id="revenue"),
     pytest.param(SMALL / "cap.toml", {"time.start": "9999-06", "time.months": 12}, "time.start",
                  "ends by 9999-12", id="window-past-year-9999"),
 ]
@@ -125,9 +125,13 @@ nveu_cap_h100e = [63_163_213_744]
 remote_compute_allowed = true
 allocation = "{allocation}"
 
+[market.chips.H100]
+capacity_chips = 1_000_000_000_000
+
+[market.chips.H20]
+capacity_chips = 1_000_000_000_000
+
 [market]
-frontier_capacity_chips = 1_000_000_000_000
-compliant_capacity_chips = 1_000_000_000_000
 size_tail_alpha = 20.0
 demand_noise = 0.2
 backlog_months = 1
@@ -290,7 +294,7 @@ def test_one_run_of_one_month(tmp_path):
 TINY = {"countries.CHN.firms.buyer": 2, "countries.USA.firms.broker": 1,
         "rules.allocation": "first_come", "market.demand_noise": 0.3,
         "diversion.divert_share": 0.5, "enforcement.detection": 0.5,
-        "market.frontier_capacity_chips": 300, "market.backlog_months": 2}
+        "market.chips.H100.capacity_chips": 300, "market.backlog_months": 2}
 
 
 def test_100_000_runs_through_the_chunking():

@@ -29,8 +29,8 @@ from sim.world.phases import DECIDES, PHASES, decided_by
 
 DATA = Path(__file__).resolve().parent / "data"
 COUNTRY_QUANTITIES = frozenset({"quota_used_tpp", "stock_tpp", "diverted_received_tpp",
-                                "diversion_demand_chips"})
-RUN_QUANTITIES = frozenset({"premium", "diverted_chips"})
+                                "diversion_demand_tpp"})
+RUN_QUANTITIES = frozenset({"premium", "diverted_chips", "us_shipped_chips"})
 MONTHS = 14
 """Long enough to cross a January (LPP and annual caps restart) in every shipped scenario."""
 
@@ -39,8 +39,8 @@ def model_quantity(model: sim.ExportControlModel, name: str, layout: Layout) -> 
     """One quantity of the model's state as the core holds it for one run."""
     if name in RUN_QUANTITIES:
         return np.array(getattr(model, name))
-    if name == "diversion_demand_chips":
-        return np.array(model.diversion_demand_chips)
+    if name == "diversion_demand_tpp":
+        return np.array(model.diversion_demand_tpp)
     if name == "diverted_received_tpp":
         return np.array([c.month.diverted_received_tpp for c in model.countries])
     if name in COUNTRY_QUANTITIES:

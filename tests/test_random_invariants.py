@@ -32,6 +32,7 @@ from invariants import check_results, run_checked
 from test_core_agreement import assert_same_bits, small_scenarios
 
 import sim
+from sim.scenario.schema import MEASURES
 from sim import ScenarioError
 from sim.core import run_batch
 from sim.core.batch import step
@@ -74,7 +75,7 @@ def check_core_brokers(world: World, seeds: list[int]) -> None:
     for t in range(world.n_steps):
         state = step(layout, state, t)
         assert np.all(state.listed[listed]), "a listing is for good"
-        assert not np.any(state.frontier_shipped[listed]), f"listed broker shipped, step {t}"
+        assert not np.any(state.shipped[listed]), f"listed broker shipped, step {t}"
         assert np.all(state.listed <= layout.is_broker), "only brokers are listed"
         listed = state.listed.copy()
 
@@ -106,15 +107,22 @@ RULES: dict[str, st.SearchStrategy[Any]] = {
     "rules.uveu_tier2_max_share": SHARE,
     "rules.uveu_home_min_share": SHARE,
     "rules.nveu_cap_h100e": st.lists(st.integers(0, 300), min_size=1, max_size=3),
-    "rules.compliant_controlled_from": st.just("") | st.integers(0, 36).map(month),
+    "rules.chip_measures.H20.measure": st.sampled_from(MEASURES),
+    "rules.chip_measures.H20.payment_share": SHARE,
+    "rules.chip_measures.H20.volume_share": st.floats(0.0, 2.0),
+    "rules.chip_measures.H20.volume_reference": st.sampled_from(("H100", "H20")),
+    "rules.embargoed": st.lists(st.sampled_from(("CHN", "IND", "MYS", "RUS", "USA")),
+                                unique=True),
     "rules.remote_compute_allowed": st.booleans(),
     "rules.allocation": st.sampled_from(("pro_rata", "first_come")),
-    "market.compliant_chip": st.sampled_from(("H20", "A800")),
-    "market.frontier_capacity_chips": st.integers(0, 3000),
-    "market.compliant_capacity_chips": st.integers(0, 1000),
+    "market.chips.H100.capacity_chips": st.integers(0, 3000),
+    "market.chips.H100.price_usd": st.integers(0, 40_000),
+    "market.chips.H20.capacity_chips": st.integers(0, 1000),
+    "market.domestic_chip": st.sampled_from(("ASCEND_910B", "ASCEND_910C")),
     "market.demand_noise": SHARE,
     "market.backlog_months": st.integers(0, 4),
-    "market.compliant_share": SHARE,
+    "market.partial_need_share": SHARE,
+    "market.full_need_ratio": SHARE,
     "market.substitution_share": SHARE,
     "market.remote_share": SHARE,
     "market.depreciation_months": st.integers(1, 60),
@@ -137,6 +145,7 @@ COUNTRY: dict[str, st.SearchStrategy[Any]] = {
     "transit": st.floats(0.0, 3.0),
     "domestic_capacity_h100e": st.sampled_from((0, 5, 40)),
     "g2g": st.booleans(),
+    "import_blocked": st.lists(st.sampled_from(("H100", "H20")), unique=True),
 }
 
 

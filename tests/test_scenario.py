@@ -30,14 +30,14 @@ BAD_CASES = [
     ("malformed_toml.toml", None, "line 5"),
     ("unknown_top_key.toml", "horizon", "unknown key"),
     ("typo_nested_key.toml", "rules.chip_rul", "did you mean 'rules.chip_rule'?"),
-    ("wrong_type.toml", "market.frontier_capacity_chips", "expected an integer"),
+    ("wrong_type.toml", "market.chips.H100.capacity_chips", "expected an integer"),
     ("probability_out_of_range.toml", "enforcement.detection", "[0.0, 1.0], found 1.5"),
     ("negative_cap.toml", "rules.cap_tpp", "found -5"),
     ("zero_months.toml", "time.months", "[1, 600], found 0"),
     ("unknown_country_key.toml", "countries.XXX", "ISO 3166 alpha-3"),
     ("unknown_tier_code.toml", "tiers.tier1", "'QQQ' is not one"),
     ("tier1_and_tier3.toml", "tiers.tier1", "CHN in both tier1 and tier3"),
-    ("unknown_chip.toml", "market.frontier_chip", "found 'H9000'"),
+    ("unknown_chip.toml", "market.domestic_chip", "found 'H9000'"),
     ("cycle_a.toml", "extends", "expected no cycle"),
     ("cycle_b.toml", "extends", "expected no cycle"),
     ("missing_parent.toml", "extends", "'no_such_parent.toml'"),
@@ -376,13 +376,24 @@ def _defaults(cls: type, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ..
         meta, here = declaration.metadata, (*path, declaration.name)
         if "section" in meta:
             found += _defaults(meta["section"], here)
-        elif "table" in meta:
+        elif "table" in meta and declaration.name == "countries":
             found += _defaults(meta["table"], ("country_defaults",))
+        elif "table" in meta:  # chips: an entry's keys are stated only where it is written
+            if "default" in meta:
+                found.append((here, meta["default"], _EmptyTable()))
         elif "array" in meta:
             found += _defaults(meta["array"], (*here, "*"))
         elif "default" in meta:
             found.append((here, meta["default"], meta["check"]))
     return found
+
+
+class _EmptyTable:
+    """The constraint of a table's default, which is always the empty table."""
+
+    def convert(self, value: Any) -> dict:
+        assert value == {}
+        return {}
 
 
 SCHEMA_DEFAULTS = _defaults(Scenario)

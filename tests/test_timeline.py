@@ -31,10 +31,17 @@ GOLDEN = ROOT / "tests" / "data" / "golden" / "scenario.toml"
 
 
 def _write(tmp_path: Path, text: str, name: str = "timeline.toml",
-           parent: Path = SCENARIOS / "ai_diffusion_2025.toml") -> Path:
+           parent: Path = SCENARIOS / "oct2023.toml") -> Path:
     path = tmp_path / name
     path.write_text(f'extends = "{parent.as_posix()}"\n{text}', encoding="utf-8")
     return path
+
+
+def golden_with(*entries: dict[str, Any]) -> dict[str, Any]:
+    """Overrides that add ``entries`` to the golden scenario's own timeline, in date order."""
+    own = [{"date": e.date, "source": e.source, "set": dict(e.set)}
+           for e in sim.load_scenario(GOLDEN).timeline]
+    return {"timeline": sorted([*own, *entries], key=lambda entry: entry["date"])}
 
 
 def _entry(date: str, assignments: str, source: str = "a test") -> str:
@@ -118,10 +125,11 @@ def test_extends_appends_timelines_and_a_child_can_replace_them(tmp_path):
 def test_changeable_keys_are_the_rules_not_the_population():
     keys = set(changeable_keys())
     assert {"rules.chip_rule", "enforcement.detection", "tiers.tier3",
-            "countries.*.enforcement", "countries.*.g2g", "market.frontier_price_usd",
+            "countries.*.enforcement", "countries.*.g2g", "market.chips.*.price_usd",
+            "rules.chip_measures.*.measure", "countries.*.import_blocked",
             "diversion.divert_share"} <= keys
     assert not keys & {"time.start", "time.months", "countries.*.firms.broker",
-                       "market.frontier_chip", "diversion.initial_premium"}
+                       "market.partial_need_share", "diversion.initial_premium"}
 
 
 # --- running ------------------------------------------------------------------------------
@@ -141,13 +149,14 @@ def _metrics_until(results: sim.Results, steps: int) -> dict[str, np.ndarray]:
     ("enforcement.detection", 0.6), ("rules.lpp_tpp_per_year", 0),
     ("rules.allocation", "pro_rata"), ("diversion.divert_share", 0.9),
     ("countries.MYS.enforcement", 5.0), ("countries.IND.g2g", False),
-    ("tiers.tier3", ["CHN", "SGP"]), ("market.frontier_price_usd", 30_000),
+    ("tiers.tier3", ["CHN", "SGP"]), ("market.chips.H100.price_usd", 30_000),
+    ("market.chips.H100.capacity_chips", 1_000), ("countries.CHN.import_blocked", ["H20"]),
 ])
 def test_a_change_leaves_the_months_before_it_alone_and_carries_state(key, value):
     date, seeds = "2025-08", [0, 1]
     plain = sim.run_batch(GOLDEN, seeds)
-    changed = sim.run_batch(sim.load_scenario(GOLDEN, {"timeline": [
-        {"date": date, "source": "a test", "set": {key: value}}]}), seeds)
+    changed = sim.run_batch(sim.load_scenario(GOLDEN, golden_with(
+        {"date": date, "source": "a test", "set": {key: value}})), seeds)
     before = plain.dates.index(date)
     for name, values in _metrics_until(plain, before).items():
         np.testing.assert_array_equal(changed.metrics[name][:, :before], values, err_msg=name)
@@ -161,26 +170,26 @@ def test_a_change_leaves_the_months_before_it_alone_and_carries_state(key, value
 ])
 def test_an_entry_at_the_start_is_the_override(key, value):
     start = sim.load_scenario(GOLDEN).time.start
-    dated = sim.load_scenario(GOLDEN, {"timeline": [
-        {"date": start, "source": "a test", "set": {key: value}}]})
+    dated = sim.load_scenario(GOLDEN, golden_with(
+        {"date": start, "source": "a test", "set": {key: value}}))
     assert_same_metrics(sim.run_batch(dated, [3, 4]),
                         sim.run_batch(sim.load_scenario(GOLDEN, {key: value}), [3, 4]))
 
 
 def test_an_entry_that_sets_the_same_values_changes_no_bit():
     scenario = sim.load_scenario(GOLDEN)
-    same = sim.load_scenario(GOLDEN, {"timeline": [
+    same = sim.load_scenario(GOLDEN, golden_with(
         {"date": "2025-03", "source": "a test",
          "set": {"enforcement.detection": scenario.enforcement.detection,
-                 "rules.allocation": scenario.rules.allocation}}]})
+                 "rules.allocation": scenario.rules.allocation}}))
     assert_same_metrics(sim.run_batch(same, [5]), sim.run_batch(scenario, [5]))
 
 
 def test_a_cap_counts_from_the_month_its_rule_enters_into_force():
     """Caps off in 2025-03, on again in 2025-06: the count starts again (documented)."""
-    scenario = sim.load_scenario(GOLDEN, {"rules.cap_period": "cumulative", "timeline": [
+    scenario = sim.load_scenario(GOLDEN, {"rules.cap_period": "cumulative", **golden_with(
         {"date": "2025-03", "source": "lapse", "set": {"rules.tiered_caps": False}},
-        {"date": "2025-06", "source": "again", "set": {"rules.tiered_caps": True}}]})
+        {"date": "2025-06", "source": "again", "set": {"rules.tiered_caps": True}})})
     world = World.from_scenario(scenario)
     resets = [world.dates[t] for t in np.flatnonzero(world.cap_resets)]
     assert resets == ["2025-01", "2025-06"]

@@ -12,7 +12,8 @@ Memory estimate (:func:`bytes_per_run`), per run and in bytes:
   phase builds new arrays while the old state is still alive, plus 15 firm
   arrays of the month's books and about 10 temporaries of a phase;
 * first-come allocation: about 8 (R, F) temporaries of a sort or a queue;
-* metrics: ``T * (18 * C * 8 + 8)``, the run's share of the metric arrays.
+* metrics: ``T * ((19 + K) * C * 8 + 8)``, the run's share of the metric
+  arrays (``K`` chips on the market).
 
 A chunk holds ``memory_budget_bytes // bytes_per_run`` runs (at least one).
 The metric arrays of all runs are allocated once, up front, and each chunk
@@ -40,7 +41,7 @@ from sim.core.state import N_FIRM_ARRAYS, State, initial_state
 from sim.results import Results
 from sim.scenario import Scenario, load_scenario
 from sim.world import World
-from sim.world.metrics import COUNTRY_METRICS, STEP_METRICS
+from sim.world.metrics import CHIP_METRICS, COUNTRY_METRICS, STEP_METRICS
 from sim.world.phases import PHASES
 
 __all__ = ["DEFAULT_MEMORY_BUDGET", "PHASE_FUNCTIONS", "bytes_per_run", "run_batch", "step",
@@ -83,7 +84,9 @@ def bytes_per_run(layout: Layout) -> int:
     n_steps = layout.world.n_steps
     state = 8 * n_firms * (2 * N_FIRM_ARRAYS + 15 + 10) + 8 * 16 * n_countries
     first_come = 8 * 8 * n_firms
-    metrics = n_steps * (len(COUNTRY_METRICS) * n_countries * 8 + 8 * len(STEP_METRICS))
+    n_chips = layout.world.market.n_chips
+    metrics = n_steps * ((len(COUNTRY_METRICS) + len(CHIP_METRICS) * n_chips) * n_countries * 8
+                         + 8 * len(STEP_METRICS))
     return state + first_come + metrics
 
 
@@ -91,6 +94,8 @@ def _empty_metrics(world: World, n_runs: int) -> dict[str, np.ndarray]:
     shape = (n_runs, world.n_steps)
     metrics = {name: np.zeros((*shape, len(world.countries)), dtype=np.int64)
                for name in COUNTRY_METRICS}
+    metrics.update({name: np.zeros((*shape, len(world.countries), world.market.n_chips),
+                                   dtype=np.int64) for name in CHIP_METRICS})
     metrics.update({name: np.zeros(shape, dtype=np.float64) for name in STEP_METRICS})
     return metrics
 

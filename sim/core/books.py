@@ -15,22 +15,22 @@ from sim.core.layout import Layout
 from sim.core.shipping import received_tpp
 from sim.core.state import State
 from sim.world.codes import CAPPED
-from sim.world.metrics import FLOWS, STEP_METRICS
+from sim.world.metrics import CHIP_METRICS, FLOWS, STEP_METRICS
 
 __all__ = ["collect", "country_flows"]
 
 
 def country_flows(layout: Layout, state: State, t: int) -> dict[str, np.ndarray]:
-    """Return each flow of the month by country, (R, C) int64.
+    """Return each flow of the month by country, (R, C) int64, and chips shipped (R, C, K).
 
     ``diversion_attempted/seized/diverted`` are by the broker's (transit)
     country; ``diverted_received_tpp`` is already by destination.
     """
     world = layout.world
-    market = world.at(t).market
-    tpp = world.frontier_tpp
-    received = received_tpp(layout, state)
-    shipment = np.where(layout.is_broker, state.frontier_shipped * tpp, 0)
+    received = received_tpp(layout, state, t)
+    shipment = np.where(layout.is_broker, received, 0)
+    tpp = layout.chip_tpp[t]
+    revenue = state.shipped * layout.price[t]
     firm_flows = {
         "demand_tpp": state.demand_tpp,
         "shipped_tpp": received,
@@ -42,15 +42,19 @@ def country_flows(layout: Layout, state: State, t: int) -> dict[str, np.ndarray]
         "diversion_attempted_tpp": shipment,
         "diversion_seized_tpp": np.where(state.caught, shipment, 0),
         "diverted_tpp": np.where(state.caught, 0, shipment),
-        "substituted_tpp": state.substituted_chips * world.domestic_tpp,
+        "substituted_tpp": state.substituted_chips * world.domestic_tpp[t],
         "rented_tpp": state.rented_tpp,
         "unmet_tpp": state.unmet_tpp,
-        "revenue_usd": (state.frontier_shipped * market.frontier_price_usd
-                        + state.compliant_shipped * market.compliant_price_usd),
+        "revenue_usd": revenue,
+        "us_payment_usd": (revenue * layout.payment_share[t]).astype(np.int64),
     }
     flows = {name: layout.countries.sum(values) for name, values in firm_flows.items()}
     flows["diverted_received_tpp"] = state.diverted_received_tpp
-    return {name: flows[name] for name in FLOWS}
+    chosen = world.market.choice[t]
+    by_chip = np.arange(world.market.n_chips) == chosen[:, None]
+    (shipped_chips,) = CHIP_METRICS
+    flows[shipped_chips] = layout.countries.sum(state.shipped)[..., None] * by_chip
+    return {name: flows[name] for name in (*FLOWS, *CHIP_METRICS)}
 
 
 def collect(layout: Layout, state: State, t: int, out: dict[str, np.ndarray]) -> None:

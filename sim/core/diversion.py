@@ -28,14 +28,14 @@ def divert(layout: Layout, state: State, t: int) -> State:
     the largest request (lowest country index on ties: ``np.argmax``).
     """
     world, brokers = layout.world, layout.brokers
-    tpp = world.frontier_tpp
-    shipment = state.frontier_shipped[:, brokers] * tpp
+    tpp = world.market.frontier_tpp[t]
+    shipment = state.shipped[:, brokers] * layout.chip_tpp[t, brokers]
     u = uniform(state.seeds[:, None], t, STREAM_CATCH, layout.agent[brokers])
     caught_brokers = (shipment > 0) & (u < world.catch_probability[t, layout.country[brokers]])
     caught = np.zeros_like(state.caught)
     caught[:, brokers] = caught_brokers
     delivered = np.where(caught_brokers, 0, shipment).sum(axis=1) // tpp
-    requested = state.diversion_demand_chips
+    requested = state.diversion_demand_tpp // tpp
     total = requested.sum(axis=1)
     reaches = (delivered > 0) & (total > 0)
     shares = muldiv(delivered[:, None], requested, np.maximum(total, 1)[:, None],
@@ -57,12 +57,12 @@ def deliver(layout: Layout, state: State, t: int) -> State:
     """
     world = layout.world
     flows = country_flows(layout, state, t)
-    scenario, tpp = world.scenario, world.frontier_tpp
+    scenario, tpp = world.scenario, world.market.frontier_tpp[t]
     arrived = (flows["delivered_tpp"] + flows["substituted_tpp"]
                + flows["diverted_received_tpp"])
     life = scenario.market.depreciation_months
     stock = state.stock_tpp - state.stock_tpp // life + arrived
-    restricted = layout.denied[t]
+    restricted = layout.restricted[t]
     asked = state.request_tpp[:, restricted].sum(axis=1)
     missing = state.residual_tpp[:, restricted].sum(axis=1)
     unmet = np.maximum(0, missing - state.diverted_chips * tpp)
@@ -72,4 +72,4 @@ def deliver(layout: Layout, state: State, t: int) -> State:
     inertia = diversion.premium_inertia
     premium = inertia * state.premium + (1.0 - inertia) * target
     return replace(state, stock_tpp=stock, premium=premium, books=flows,
-                   diversion_demand_chips=flows["diversion_requested_tpp"] // tpp)
+                   diversion_demand_tpp=flows["diversion_requested_tpp"])

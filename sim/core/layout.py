@@ -16,9 +16,40 @@ import numpy as np
 
 from sim.core.allocation import Groups
 from sim.world import World
-from sim.world.codes import BROKER, DENIED, NVEU, TIER1, UVEU
+from sim.world.codes import BROKER, NVEU, TIER1, UVEU
+from sim.world.market import NO_CHIP
 
-__all__ = ["Layout"]
+__all__ = ["Layout", "VendorQueue"]
+
+
+@dataclass(frozen=True)
+class VendorQueue:
+    """Firms grouped by the chip they order in a month, for the vendors' allocation.
+
+    Attributes
+    ----------
+    order : ndarray of shape (F,), int64
+        Layout positions sorted by chip (stably): position ``i`` of a
+        chip-sorted array holds firm ``order[i]``.
+    position : ndarray of shape (F,), int64
+        The inverse: where each layout position sits in chip order.
+    groups : Groups
+        ``K + 1`` groups in chip order; the last holds firms that order nothing.
+    """
+
+    order: np.ndarray
+    position: np.ndarray
+    groups: Groups
+
+    @classmethod
+    def from_chips(cls, chip: np.ndarray, n_chips: int, agent: np.ndarray) -> VendorQueue:
+        """Group layout positions by ``chip`` (``NO_CHIP`` last); ties by ``agent``."""
+        label = np.where(chip == NO_CHIP, n_chips, chip)
+        order = np.argsort(label, kind="stable").astype(np.int64)
+        position = np.empty_like(order)
+        position[order] = np.arange(len(order))
+        return cls(order=order, position=position,
+                   groups=Groups.from_members(label[order], n_chips + 1, tie_key=agent[order]))
 
 
 @dataclass(frozen=True)
@@ -34,10 +65,27 @@ class Layout:
     agent : ndarray of shape (F,), int64
         Firm index in the model (key of the random numbers).
     country : ndarray of shape (F,), int64
-    is_broker, is_uveu, is_nveu : ndarray of shape (F,), bool
+    is_broker, is_uveu, is_nveu, in_usa : ndarray of shape (F,), bool
     regime : ndarray of shape (T, F), int8
-        Each firm's country's regime in each step.
-    denied : ndarray of shape (T, F), bool
+        Regime of the chip the firm's country orders, in each step.
+    restricted : ndarray of shape (T, F), bool
+        The firm's country may not receive the month's frontier chip.
+    chip : ndarray of shape (T, F), int64
+        The chip the firm's country orders (``NO_CHIP``: none).
+    chip_tpp : ndarray of shape (T, F), int64
+        Its TPP (1 where there is none).
+    full_need : ndarray of shape (T, F), bool
+        The chip serves the full need (the partial-need rule).
+    orders_frontier : ndarray of shape (T, F), bool
+        The chip is the month's frontier chip.
+    price : ndarray of shape (T, F), int64
+        List price of the chip (0 where there is none).
+    payment_share : ndarray of shape (T, F), float64
+        Share of its revenue paid to the US government.
+    vendor_queues : tuple of VendorQueue
+        The distinct groupings of firms by chip during the window.
+    vendor_queue : ndarray of shape (T,), int64
+        Index into ``vendor_queues`` of each step's grouping.
     growth : ndarray of shape (T, F), float64
     countries : Groups
         Firms by country (C groups).
@@ -64,8 +112,17 @@ class Layout:
     is_broker: np.ndarray
     is_uveu: np.ndarray
     is_nveu: np.ndarray
+    in_usa: np.ndarray
     regime: np.ndarray
-    denied: np.ndarray
+    restricted: np.ndarray
+    chip: np.ndarray
+    chip_tpp: np.ndarray
+    full_need: np.ndarray
+    orders_frontier: np.ndarray
+    price: np.ndarray
+    payment_share: np.ndarray
+    vendor_queues: tuple[VendorQueue, ...]
+    vendor_queue: np.ndarray
     growth: np.ndarray
     countries: Groups
     market: Groups
@@ -87,7 +144,13 @@ class Layout:
         uveu, parent_of, parent_home = _uveu_layout(world, agent, is_uveu)
         codes = np.array(world.countries)
         hq = np.array(table.parent_hq, dtype=str)
-        regime = world.regime[:, country]
+        market = world.market
+        chip = market.choice[:, country]
+        patterns, vendor_queue = np.unique(market.choice, axis=0, return_inverse=True)
+        chosen = np.maximum(market.choice, 0)
+        steps = np.arange(world.n_steps)[:, None]
+        price = np.where(market.choice == NO_CHIP, 0, market.price[steps, chosen])
+        share = np.take_along_axis(market.payment_share, chosen[..., None], axis=-1)[..., 0]
         return cls(
             world=world,
             agent=agent,
@@ -95,8 +158,18 @@ class Layout:
             is_broker=table.kind[agent] == BROKER,
             is_uveu=is_uveu,
             is_nveu=table.status[agent] == NVEU,
-            regime=regime,
-            denied=regime == DENIED,
+            in_usa=codes[country] == "USA",
+            regime=world.regime[:, country],
+            restricted=market.restricted[:, country],
+            chip=chip,
+            chip_tpp=market.choice_tpp[:, country],
+            full_need=market.full_need[:, country],
+            orders_frontier=(chip == market.frontier[:, None]) & (chip != NO_CHIP),
+            price=price[:, country].astype(np.int64),
+            payment_share=np.where(market.choice == NO_CHIP, 0.0, share)[:, country],
+            vendor_queues=tuple(VendorQueue.from_chips(p[country], market.n_chips, agent)
+                                for p in patterns),
+            vendor_queue=vendor_queue.reshape(-1).astype(np.int64),
             growth=world.growth[:, country],
             countries=Groups.from_members(country, n_countries, tie_key=agent),
             market=Groups.from_members(np.zeros_like(agent), 1, tie_key=agent),

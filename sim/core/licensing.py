@@ -14,7 +14,7 @@ import numpy as np
 from sim.core.allocation import allocate, pro_rata
 from sim.core.layout import Layout
 from sim.core.state import State
-from sim.world import CAPPED
+from sim.world import CAPPED, VOLUME
 
 __all__ = ["allocate_caps", "settle_uveu"]
 
@@ -31,7 +31,7 @@ def settle_uveu(layout: Layout, state: State, t: int) -> State:
     subsidiary can take part; a parent none of whose subsidiaries asks is
     granted nothing, as in the model.
     """
-    rules, tpp = layout.world.at(t).rules, layout.world.frontier_tpp
+    rules, tpp = layout.world.at(t).rules, layout.world.market.frontier_tpp[t]
     parents, positions = layout.parents, layout.uveu
     if positions.size == 0:
         return state
@@ -52,11 +52,22 @@ def settle_uveu(layout: Layout, state: State, t: int) -> State:
 
 
 def allocate_caps(layout: Layout, state: State, t: int) -> State:
-    """Share each capped country's remaining cap among its licence requests."""
+    """Share each country's licence room among its requests: cap or volume limit.
+
+    A capped country's room is what is left of its cap, in chips of the chip
+    it orders; a case-by-case country's is its volume limit, a multiple of
+    last month's US shipments of the reference chip.
+    """
     world = layout.world
-    room = np.maximum(0, world.cap_tpp[t] - state.quota_used_tpp) // world.frontier_tpp
-    room = np.where(world.regime[t] == CAPPED, room, 0)
-    requests = np.where(layout.regime[t] == CAPPED, state.cap_request, 0)
+    market = world.market
+    cap_room = np.maximum(0, world.cap_tpp[t] - state.quota_used_tpp) // market.choice_tpp[t]
+    reference = np.maximum(market.volume_reference[t], 0)
+    us = state.us_shipped_chips[:, reference]
+    volume_room = (market.volume_share[t] * us).astype(np.int64)
+    regime = world.regime[t]
+    room = np.where(regime == CAPPED, cap_room, np.where(regime == VOLUME, volume_room, 0))
+    limited = (layout.regime[t] == CAPPED) | (layout.regime[t] == VOLUME)
+    requests = np.where(limited, state.cap_request, 0)
     granted = allocate(requests, room, world.at(t).rules.allocation, state.country_queue,
                        layout.countries)
     return replace(state, path_cap=granted)

@@ -18,7 +18,8 @@ from sim.core.layout import Layout
 from sim.core.state import State
 from sim.reference import H100E_TPP
 from sim.rng import STREAM_DEMAND, STREAM_PRIORITY, uniform
-from sim.world import CAPPED, FREE, LICENSED
+from sim.world import CAPPED, FREE, LICENSED, PAYMENT, VOLUME
+from sim.world.market import NO_CHIP
 
 __all__ = ["demand", "license", "order", "place_grey_market_orders", "start_month"]
 
@@ -57,54 +58,53 @@ def demand(layout: Layout, state: State, t: int) -> State:
 
 
 def place_grey_market_orders(layout: Layout, state: State, t: int) -> State:
-    """Brokers order, pro rata to capacity, last month's diversion requests."""
+    """Brokers order, pro rata to capacity, last month's diversion requests (frontier chips)."""
     world, brokers = layout.world, layout.brokers
+    tpp = world.market.frontier_tpp[t]
     growth = layout.growth[t, brokers]
     capacity = (state.base_h100e[:, brokers] * growth * H100E_TPP).astype(np.int64)
-    capacity //= world.frontier_tpp
-    closed = state.listed[:, brokers] | layout.denied[t, brokers]
+    capacity //= tpp
+    closed = state.listed[:, brokers] | ~layout.orders_frontier[t, brokers]
     capacity = np.where(closed, 0, capacity)
     total = capacity.sum(axis=1, keepdims=True)
     appetite = world.at(t).diversion.broker_appetite
     intensity = np.minimum(1.0, appetite * (state.premium - 1.0))
-    asked = state.diversion_demand_chips.sum(axis=1)
+    asked = (state.diversion_demand_tpp // tpp).sum(axis=1)
     target = (asked * intensity).astype(np.int64)[:, None]
     share = muldiv(target, capacity, np.maximum(total, 1), bound=np.maximum(np.abs(target), total))
     want = np.where(total > 0, np.minimum(capacity, share), 0)
     request = state.request_tpp.copy()
-    request[:, brokers] = want * world.frontier_tpp
+    request[:, brokers] = want * tpp
     return replace(state, request_tpp=request)
 
 
 def order(layout: Layout, state: State, t: int) -> State:
-    """Choose the chip: the frontier chip unless denied, else the compliant one.
+    """Order the country's chip: the whole request, or its partial-need share.
 
-    Brokers always order the frontier chip (``Broker.order``).
+    Brokers order their whole request (``Broker.order``).
     """
-    world = layout.world
-    denied = layout.denied[t] & ~layout.is_broker
-    frontier = np.where(denied, 0, state.request_tpp // world.frontier_tpp)
-    share = world.scenario.market.compliant_share
-    compliant_ok = denied & world.compliant_ok[t, layout.country]
-    compliant = (state.request_tpp * share).astype(np.int64) // world.compliant_tpp
-    return replace(state, frontier_want=frontier,
-                   compliant_want=np.where(compliant_ok, compliant, 0))
+    share = layout.world.scenario.market.partial_need_share
+    full = layout.full_need[t] | layout.is_broker
+    need = np.where(full, state.request_tpp, (state.request_tpp * share).astype(np.int64))
+    want = np.where(layout.chip[t] == NO_CHIP, 0, need // layout.chip_tpp[t])
+    return replace(state, want=want)
 
 
 def license(layout: Layout, state: State, t: int) -> State:
-    """Route the frontier order to a licensing path (UVEU groups are settled later)."""
+    """Route the order to a licensing path (UVEU groups and limits are settled later)."""
     world = layout.world
-    want, regime = state.frontier_want, layout.regime[t]
-    free = (regime == FREE) | (regime == LICENSED)
+    want, regime, tpp = state.want, layout.regime[t], layout.chip_tpp[t]
+    free = (regime == FREE) | (regime == LICENSED) | (regime == PAYMENT)
     capped = regime == CAPPED
-    uveu = capped & layout.is_uveu
+    uveu = capped & layout.is_uveu & layout.orders_frontier[t]
     nveu = capped & layout.is_nveu
-    lpp = capped & ~layout.is_uveu & ~layout.is_nveu
-    nveu_room = np.maximum(0, world.nveu_cap_tpp[t] - state.nveu_used_tpp) // world.frontier_tpp
+    lpp = capped & ~uveu & ~nveu
+    nveu_room = np.maximum(0, world.nveu_cap_tpp[t] - state.nveu_used_tpp) // tpp
     lpp_limit = world.at(t).rules.lpp_tpp_per_year
-    lpp_room = np.maximum(0, lpp_limit - state.lpp_used_tpp) // world.frontier_tpp
+    lpp_room = np.maximum(0, lpp_limit - state.lpp_used_tpp) // tpp
     path_nveu = np.where(nveu, np.minimum(want, nveu_room), 0)
     path_lpp = np.where(lpp, np.minimum(want, lpp_room), 0)
+    cap_request = np.where(nveu | lpp, want - path_nveu - path_lpp, 0)
     return replace(
         state,
         path_free=np.where(free, want, 0),
@@ -113,5 +113,5 @@ def license(layout: Layout, state: State, t: int) -> State:
         path_lpp=path_lpp,
         path_cap=np.zeros_like(want),
         uveu_request=np.where(uveu, want, 0),
-        cap_request=np.where(nveu | lpp, want - path_nveu - path_lpp, 0),
+        cap_request=np.where(regime == VOLUME, want, cap_request),
     )

@@ -14,46 +14,70 @@ import numpy as np
 from sim.core.allocation import allocate
 from sim.core.layout import Layout
 from sim.core.state import PATHS, State
+from sim.world.codes import CAPPED
+from sim.world.market import NO_CHIP
 
-__all__ = ["allocate_domestic", "received_tpp", "respond", "ship", "want_substitute"]
+__all__ = ["allocate_domestic", "received_tpp", "respond", "ship", "ship_by_vendor",
+           "want_substitute"]
 
 
-def received_tpp(layout: Layout, state: State) -> np.ndarray:
-    """Compute shipped to each firm this month, (R, F) int64 TPP (``Firm.received_tpp``)."""
+def received_tpp(layout: Layout, state: State, t: int) -> np.ndarray:
+    """Compute shipped to each firm in month ``t``, (R, F) int64 TPP (``Firm.received_tpp``)."""
+    return state.shipped * layout.chip_tpp[t]
+
+
+def ship_by_vendor(layout: Layout, state: State, t: int) -> np.ndarray:
+    """Each vendor shares its output among the approved orders for its chip, (R, F) int64.
+
+    The firms are regrouped by the chip they order (:class:`VendorQueue`),
+    allocated group by group in one grouped allocation, and put back in
+    layout order; the first-come queue keeps the market's priority order
+    within each chip.
+    """
     world = layout.world
-    return (state.frontier_shipped * world.frontier_tpp
-            + state.compliant_shipped * world.compliant_tpp)
+    vendors = layout.vendor_queues[layout.vendor_queue[t]]
+    capacity = np.append(world.market.capacity[t], 0)
+    requests = state.approved_chips[:, vendors.order]
+    queue = None
+    if state.market_queue is not None:
+        queue = vendors.groups.queue(vendors.position[state.market_queue])
+    granted = allocate(requests, np.broadcast_to(capacity, (state.n_runs, len(capacity))),
+                       world.at(t).rules.allocation, queue, vendors.groups)
+    shipped = np.empty_like(granted)
+    shipped[:, vendors.order] = granted
+    return shipped
 
 
 def ship(layout: Layout, state: State, t: int) -> State:
-    """Vendors share their output among approved orders; count paths cheapest first.
+    """Vendors ship; count the paths cheapest first; note US shipments by chip.
 
     Also books what the shipment uses up: the low-volume allowance, the NVEU
     cap, the UVEU installed base and the country cap (``Firm.ship`` and
     ``Firm.record_shipment``).
     """
     world = layout.world
-    market, mode = world.scenario.market, world.at(t).rules.allocation
-    runs = (state.n_runs, 1)
-    frontier = allocate(state.approved_chips, np.full(runs, market.frontier_capacity_chips),
-                        mode, state.market_queue, layout.market)
-    compliant = allocate(state.compliant_want, np.full(runs, market.compliant_capacity_chips),
-                         mode, state.market_queue, layout.market)
-    left = frontier
+    shipped = ship_by_vendor(layout, state, t)
+    left = shipped
     paths = {}
     for name in PATHS:
         paths[name] = np.minimum(getattr(state, name), left)
         left = left - paths[name]
-    tpp = world.frontier_tpp
-    cap_tpp = paths["path_cap"] * tpp
+    tpp = layout.chip_tpp[t]
+    capped = layout.regime[t] == CAPPED
+    cap_tpp = np.where(capped, paths["path_cap"] * tpp, 0)
+    us_chip = world.market.choice[t, world.countries.index("USA")] if layout.in_usa.any() \
+        else NO_CHIP
+    us_shipped = np.zeros_like(state.us_shipped_chips)
+    if us_chip != NO_CHIP:
+        us_shipped[:, us_chip] = shipped[:, layout.in_usa].sum(axis=1)
     return replace(
         state, **paths,
-        frontier_shipped=frontier,
-        compliant_shipped=compliant,
+        shipped=shipped,
         lpp_used_tpp=state.lpp_used_tpp + paths["path_lpp"] * tpp,
         nveu_used_tpp=state.nveu_used_tpp + paths["path_nveu"] * tpp,
-        uveu_installed_tpp=state.uveu_installed_tpp + np.where(layout.is_uveu, frontier * tpp, 0),
+        uveu_installed_tpp=state.uveu_installed_tpp + np.where(layout.is_uveu, shipped * tpp, 0),
         quota_used_tpp=state.quota_used_tpp + layout.countries.sum(cap_tpp),
+        us_shipped_chips=us_shipped,
     )
 
 
@@ -61,9 +85,9 @@ def want_substitute(layout: Layout, state: State, t: int) -> State:
     """Ask the domestic maker to cover a share of what was not shipped (brokers: no)."""
     world = layout.world
     share = world.scenario.market.substitution_share
-    shortfall = state.request_tpp - received_tpp(layout, state)
-    want = (shortfall * share).astype(np.int64) // world.domestic_tpp
-    asks = (world.domestic_chips[layout.country] > 0) & ~layout.is_broker
+    shortfall = state.request_tpp - received_tpp(layout, state, t)
+    want = (shortfall * share).astype(np.int64) // world.domestic_tpp[t]
+    asks = (world.domestic_chips[t, layout.country] > 0) & ~layout.is_broker
     return replace(state, substitute_want=np.where(asks, want, 0))
 
 
@@ -74,7 +98,7 @@ def allocate_domestic(layout: Layout, state: State, t: int) -> State:
     every country can take part in one grouped allocation.
     """
     world = layout.world
-    capacity = np.broadcast_to(world.domestic_chips, (state.n_runs, layout.n_countries))
+    capacity = np.broadcast_to(world.domestic_chips[t], (state.n_runs, layout.n_countries))
     granted = allocate(state.substitute_want, capacity, world.at(t).rules.allocation,
                        state.country_queue, layout.countries)
     return replace(state, substituted_chips=granted)
@@ -89,14 +113,14 @@ def respond(layout: Layout, state: State, t: int) -> State:
     world = layout.world
     market, diversion = world.scenario.market, world.at(t).diversion
     buyer = ~layout.is_broker
-    substituted = state.substituted_chips * world.domestic_tpp
-    missing = state.request_tpp - received_tpp(layout, state) - substituted
+    substituted = state.substituted_chips * world.domestic_tpp[t]
+    missing = state.request_tpp - received_tpp(layout, state, t) - substituted
     rented = np.zeros_like(missing)
     if world.at(t).rules.remote_compute_allowed:
         rented = (missing * market.remote_share).astype(np.int64)
     missing = missing - rented
     divert = (missing * diversion.divert_share).astype(np.int64)
-    divert = np.where(layout.denied[t], divert, 0)
+    divert = np.where(layout.restricted[t], divert, 0)
     missing = missing - divert
     backlog = np.minimum(missing, market.backlog_months * state.demand_tpp)
     return replace(

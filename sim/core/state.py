@@ -25,7 +25,7 @@ from sim.world.population import firm_sizes_h100e
 __all__ = ["PATHS", "State", "initial_state"]
 
 PATHS = ("path_free", "path_uveu", "path_nveu", "path_lpp", "path_cap")
-"""Licensing paths of a frontier order, cheapest first (``Firm.paths``)."""
+"""Licensing paths of an order, cheapest first (``Firm.paths``)."""
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,10 @@ class State:
     listed : (R, F) bool
         Broker caught once: buys nothing more.
     quota_used_tpp, stock_tpp : (R, C) int64
-    diversion_demand_chips : (R, C) int64
-        Last month's diversion requests by destination, chips.
+    diversion_demand_tpp : (R, C) int64
+        Last month's diversion requests by destination.
+    us_shipped_chips : (R, K) int64
+        Last month's shipments to the United States, by chip (case-by-case limits).
     premium : (R,) float64
         Grey-market price over list.
     market_queue, country_queue : (R, F) int64
@@ -73,14 +75,14 @@ class State:
     listed: np.ndarray
     quota_used_tpp: np.ndarray
     stock_tpp: np.ndarray
-    diversion_demand_chips: np.ndarray
+    diversion_demand_tpp: np.ndarray
+    us_shipped_chips: np.ndarray
     premium: np.ndarray
     market_queue: np.ndarray | None
     country_queue: np.ndarray | None
     demand_tpp: np.ndarray
     request_tpp: np.ndarray
-    frontier_want: np.ndarray
-    compliant_want: np.ndarray
+    want: np.ndarray
     uveu_request: np.ndarray
     cap_request: np.ndarray
     path_free: np.ndarray
@@ -88,8 +90,7 @@ class State:
     path_nveu: np.ndarray
     path_lpp: np.ndarray
     path_cap: np.ndarray
-    frontier_shipped: np.ndarray
-    compliant_shipped: np.ndarray
+    shipped: np.ndarray
     substitute_want: np.ndarray
     substituted_chips: np.ndarray
     rented_tpp: np.ndarray
@@ -108,13 +109,14 @@ class State:
 
     @property
     def approved_chips(self) -> np.ndarray:
-        """Frontier chips approved on every path, (R, F) int64."""
+        """Chips approved on every path, (R, F) int64."""
         return self.path_free + self.path_uveu + self.path_nveu + self.path_lpp + self.path_cap
 
 
 N_FIRM_ARRAYS = sum(1 for f in fields(State) if f.name not in
-                    {"seeds", "quota_used_tpp", "stock_tpp", "diversion_demand_chips",
-                     "premium", "diverted_received_tpp", "diverted_chips", "books"})
+                    {"seeds", "quota_used_tpp", "stock_tpp", "diversion_demand_tpp",
+                     "us_shipped_chips", "premium", "diverted_received_tpp", "diverted_chips",
+                     "books"})
 """Number of (R, F) arrays in a state (for the memory estimate)."""
 
 
@@ -144,13 +146,14 @@ def initial_state(layout: Layout, seeds: np.ndarray) -> State:
         seeds=seeds, base_h100e=base, backlog_tpp=firms(), lpp_used_tpp=firms(),
         nveu_used_tpp=firms(), uveu_installed_tpp=np.where(layout.is_uveu, installed, 0),
         listed=np.zeros((n_runs, n_firms), dtype=bool), quota_used_tpp=countries(),
-        stock_tpp=countries(), diversion_demand_chips=countries(),
+        stock_tpp=countries(), diversion_demand_tpp=countries(),
+        us_shipped_chips=np.zeros((n_runs, world.market.n_chips), dtype=np.int64),
         premium=np.full(n_runs, world.scenario.diversion.initial_premium, dtype=np.float64),
         market_queue=None, country_queue=None, demand_tpp=firms(), request_tpp=firms(),
-        frontier_want=firms(), compliant_want=firms(), uveu_request=firms(),
+        want=firms(), uveu_request=firms(),
         cap_request=firms(), path_free=firms(), path_uveu=firms(), path_nveu=firms(),
         path_lpp=firms(), path_cap=firms(),
-        frontier_shipped=firms(), compliant_shipped=firms(), substitute_want=firms(),
+        shipped=firms(), substitute_want=firms(),
         substituted_chips=firms(), rented_tpp=firms(), divert_request_tpp=firms(),
         unmet_tpp=firms(), residual_tpp=firms(), caught=np.zeros((n_runs, n_firms), dtype=bool),
         diverted_received_tpp=countries(), diverted_chips=np.zeros(n_runs, dtype=np.int64),

@@ -16,12 +16,13 @@ import mesa
 
 from sim.reference import H100E_TPP
 from sim.rng import STREAM_CATCH, STREAM_DEMAND, uniform
-from sim.world.codes import BROKER, CAPPED, DENIED, FREE, LICENSED, NVEU, UVEU
+from sim.world.codes import BROKER, CAPPED, FREE, LICENSED, NVEU, PAYMENT, UVEU, VOLUME
+from sim.world.market import NO_CHIP
 
 if TYPE_CHECKING:
     from sim.model.model import ExportControlModel
 
-__all__ = ["Broker", "Country", "CountryMonth", "Firm", "Vendor"]
+__all__ = ["Broker", "Country", "CountryMonth", "DomesticMaker", "Firm", "Vendor"]
 
 
 @dataclass
@@ -46,6 +47,7 @@ class CountryMonth:
     rented_tpp: int = 0
     unmet_tpp: int = 0
     revenue_usd: int = 0
+    us_payment_usd: int = 0
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -54,7 +56,7 @@ class CountryMonth:
 
 
 class Country(mesa.Agent):
-    """A country: its tier, cap, enforcement and installed compute."""
+    """A country: its tier, cap, enforcement, the chip its buyers order, installed compute."""
 
     def __init__(self, model: ExportControlModel, index: int) -> None:
         super().__init__(model)
@@ -64,11 +66,41 @@ class Country(mesa.Agent):
         self.quota_used_tpp = 0
         self.stock_tpp = 0
         self.month = CountryMonth()
+        self.shipped_chips = [0] * world.market.n_chips
+
+    @property
+    def chip(self) -> int:
+        """The chip this country's buyers order this month (index in ``market.chips``)."""
+        return int(self.model.world.market.choice[self.model.step_index, self.index])
+
+    @property
+    def chip_tpp(self) -> int:
+        """TPP of that chip (1 where there is none)."""
+        return int(self.model.world.market.choice_tpp[self.model.step_index, self.index])
 
     @property
     def regime(self) -> int:
-        """Licensing regime of the frontier chip for this destination this month."""
+        """Regime of that chip for this destination this month."""
         return int(self.model.world.regime[self.model.step_index, self.index])
+
+    @property
+    def restricted(self) -> bool:
+        """The month's frontier chip is denied or embargoed here: buyers turn to brokers."""
+        return bool(self.model.world.market.restricted[self.model.step_index, self.index])
+
+    @property
+    def serves_full_need(self) -> bool:
+        """The chip ordered here serves a buyer's full need (the partial-need rule)."""
+        return bool(self.model.world.market.full_need[self.model.step_index, self.index])
+
+    def volume_limit_chips(self) -> int:
+        """Case-by-case limit this month: a multiple of last month's US shipments."""
+        market, t = self.model.world.market, self.model.step_index
+        reference = int(market.volume_reference[t, self.index])
+        if reference == NO_CHIP:
+            return 0
+        share = float(market.volume_share[t, self.index])
+        return int(share * self.model.us_shipped_chips[reference])
 
     @property
     def tier(self) -> int:
@@ -93,6 +125,7 @@ class Country(mesa.Agent):
     def start_month(self) -> None:
         """Clear the month's flows; restart an annual cap in January."""
         self.month = CountryMonth()
+        self.shipped_chips = [0] * len(self.shipped_chips)
         if self.model.world.cap_resets[self.model.step_index]:
             self.quota_used_tpp = 0
 
@@ -103,18 +136,35 @@ class Country(mesa.Agent):
 
 
 class Vendor(mesa.Agent):
-    """A chip maker selling one chip, with a monthly capacity in chips.
+    """The maker of one chip on the market, with a monthly output in chips and a list price."""
 
-    A domestic maker (``home`` set) sells only to firms in its home country.
-    """
-
-    def __init__(self, model: ExportControlModel, chip_tpp: int, capacity_chips: int,
-                 price_usd: int, home: Country | None = None) -> None:
+    def __init__(self, model: ExportControlModel, chip: int) -> None:
         super().__init__(model)
-        self.chip_tpp = chip_tpp
-        self.capacity_chips = capacity_chips
-        self.price_usd = price_usd
+        self.chip = chip
+        self.name = model.world.market.names[chip]
+
+    @property
+    def capacity_chips(self) -> int:
+        """Chips made this month (0 before launch or once output stops)."""
+        return int(self.model.world.market.capacity[self.model.step_index, self.chip])
+
+    @property
+    def price_usd(self) -> int:
+        """List price this month."""
+        return int(self.model.world.market.price[self.model.step_index, self.chip])
+
+
+class DomesticMaker(mesa.Agent):
+    """A domestic accelerator maker: sells only to firms in its home country."""
+
+    def __init__(self, model: ExportControlModel, home: Country) -> None:
+        super().__init__(model)
         self.home = home
+
+    @property
+    def capacity_chips(self) -> int:
+        """Domestic chips made this month."""
+        return int(self.model.world.domestic_chips[self.model.step_index, self.home.index])
 
 
 class Firm(mesa.Agent):
@@ -141,10 +191,10 @@ class Firm(mesa.Agent):
     def clear_month(self) -> None:
         """Forget last month's orders and shipments."""
         self.demand_tpp = self.request_tpp = 0
-        self.frontier_want = self.compliant_want = 0
+        self.want = 0
         self.paths: dict[str, int] = dict.fromkeys(("free", "uveu", "nveu", "lpp", "cap"), 0)
         self.uveu_request = self.cap_request = 0
-        self.frontier_shipped = self.compliant_shipped = 0
+        self.shipped = 0
         self.substitute_want = self.substituted_chips = 0
         self.divert_request_tpp = self.residual_tpp = 0
         self.rented_tpp = self.unmet_tpp = 0
@@ -168,21 +218,23 @@ class Firm(mesa.Agent):
         self.country.month.demand_tpp += self.demand_tpp
 
     def order(self) -> None:
-        """Choose the chip: the frontier chip unless denied, else the compliant one."""
-        world = self.model.world
-        if self.country.regime != DENIED:
-            self.frontier_want = self.request_tpp // world.frontier_tpp
-        elif world.compliant_ok[self.model.step_index, self.country.index]:
-            share = self.model.config.market.compliant_share
-            self.compliant_want = int(self.request_tpp * share) // world.compliant_tpp
+        """Order the country's chip: the whole request, or its partial-need share."""
+        country = self.country
+        if country.chip == NO_CHIP:
+            return
+        need = self.request_tpp
+        if not country.serves_full_need:
+            need = int(need * self.model.config.market.partial_need_share)
+        self.want = need // country.chip_tpp
 
     def license(self) -> None:
-        """Route the frontier order to a licensing path (VEU groups are settled later)."""
-        want = self.frontier_want
-        regime = self.country.regime
-        if regime in (FREE, LICENSED):
+        """Route the order to a licensing path (VEU groups and limits are settled later)."""
+        want, regime = self.want, self.country.regime
+        if regime in (FREE, LICENSED, PAYMENT):
             self.paths["free"] = want
-        elif regime == CAPPED and self.status == UVEU:
+        elif regime == VOLUME:
+            self.cap_request = want
+        elif regime == CAPPED and self.status == UVEU and self.orders_frontier:
             self.uveu_request = want
         elif regime == CAPPED and self.status == NVEU:
             self.paths["nveu"] = min(want, self.nveu_headroom_chips())
@@ -191,40 +243,45 @@ class Firm(mesa.Agent):
             self.paths["lpp"] = min(want, self.lpp_headroom_chips())
             self.cap_request = want - self.paths["lpp"]
 
+    @property
+    def orders_frontier(self) -> bool:
+        """The firm's country orders this month's frontier chip (UVEU shares count it)."""
+        market, t = self.model.world.market, self.model.step_index
+        return self.country.chip == int(market.frontier[t])
+
     def lpp_headroom_chips(self) -> int:
-        """Frontier chips the low-volume exception still allows this year."""
+        """Chips the low-volume exception still allows this year."""
         limit = self.model.in_force.rules.lpp_tpp_per_year
-        return max(0, limit - self.lpp_used_tpp) // self.model.world.frontier_tpp
+        return max(0, limit - self.lpp_used_tpp) // self.country.chip_tpp
 
     def nveu_headroom_chips(self) -> int:
-        """Frontier chips the NVEU cap schedule still allows."""
+        """Chips the NVEU cap schedule still allows."""
         cap = int(self.model.world.nveu_cap_tpp[self.model.step_index])
-        return max(0, cap - self.nveu_used_tpp) // self.model.world.frontier_tpp
+        return max(0, cap - self.nveu_used_tpp) // self.country.chip_tpp
 
     @property
     def approved_chips(self) -> int:
-        """Frontier chips approved on every path."""
+        """Chips approved on every path."""
         return sum(self.paths.values())
 
-    def ship(self, frontier: int, compliant: int) -> None:
-        """Receive shipments; count them against the paths, cheapest path first."""
-        self.frontier_shipped, self.compliant_shipped = frontier, compliant
-        tpp = self.model.world.frontier_tpp
-        left = frontier
+    def ship(self, chips: int) -> None:
+        """Receive a shipment; count it against the paths, cheapest path first."""
+        self.shipped = chips
+        tpp = self.country.chip_tpp
+        left = chips
         for path in ("free", "uveu", "nveu", "lpp", "cap"):
             self.paths[path] = min(self.paths[path], left)
             left -= self.paths[path]
         self.lpp_used_tpp += self.paths["lpp"] * tpp
         self.nveu_used_tpp += self.paths["nveu"] * tpp
         if self.status == UVEU:
-            self.uveu_installed_tpp += frontier * tpp
+            self.uveu_installed_tpp += chips * tpp
         self.record_shipment()
 
     def record_shipment(self) -> None:
         """Enter this month's shipment in the destination country's books."""
-        tpp = self.model.world.frontier_tpp
-        market = self.model.in_force.market
-        country = self.country
+        country, market, t = self.country, self.model.world.market, self.model.step_index
+        tpp = country.chip_tpp
         month = country.month
         month.shipped_tpp += self.received_tpp
         if self.kind != BROKER:
@@ -232,34 +289,39 @@ class Firm(mesa.Agent):
         month.lpp_tpp += self.paths["lpp"] * tpp
         month.veu_tpp += (self.paths["uveu"] + self.paths["nveu"]) * tpp
         month.licensed_tpp += self.paths["cap"] * tpp
-        month.revenue_usd += (self.frontier_shipped * market.frontier_price_usd
-                              + self.compliant_shipped * market.compliant_price_usd)
-        country.quota_used_tpp += self.paths["cap"] * tpp
+        if self.shipped == 0:
+            return
+        revenue = self.shipped * int(market.price[t, country.chip])
+        month.revenue_usd += revenue
+        month.us_payment_usd += int(revenue * float(market.payment_share[t, country.index,
+                                                                          country.chip]))
+        country.shipped_chips[country.chip] += self.shipped
+        if country.regime == CAPPED:
+            country.quota_used_tpp += self.paths["cap"] * tpp
 
     @property
     def received_tpp(self) -> int:
         """Compute shipped to this firm this month, TPP."""
-        world = self.model.world
-        frontier = self.frontier_shipped * world.frontier_tpp
-        return frontier + self.compliant_shipped * world.compliant_tpp
+        return self.shipped * self.country.chip_tpp
 
     def want_substitute(self) -> None:
         """Ask the domestic maker to cover a share of what was not shipped."""
-        world = self.model.world
-        if world.domestic_chips[self.country.index] > 0:
+        world, t = self.model.world, self.model.step_index
+        if world.domestic_chips[t, self.country.index] > 0:
             shortfall = self.request_tpp - self.received_tpp
             share = self.model.config.market.substitution_share
-            self.substitute_want = int(shortfall * share) // world.domestic_tpp
+            self.substitute_want = int(shortfall * share) // int(world.domestic_tpp[t])
 
     def respond(self) -> None:
         """Settle what is still missing: rent remotely, ask a broker, or wait."""
         market = self.model.config.market
-        substituted = self.substituted_chips * self.model.world.domestic_tpp
+        domestic_tpp = int(self.model.world.domestic_tpp[self.model.step_index])
+        substituted = self.substituted_chips * domestic_tpp
         missing = self.request_tpp - self.received_tpp - substituted
         rules = self.model.in_force.rules
         rented = int(missing * market.remote_share) if rules.remote_compute_allowed else 0
         missing -= rented
-        if self.country.regime == DENIED:
+        if self.country.restricted:
             share = self.model.in_force.diversion.divert_share
             self.divert_request_tpp = int(missing * share)
         missing -= self.divert_request_tpp
@@ -281,15 +343,18 @@ class Broker(Firm):
         self.demand_tpp = self.request_tpp = 0
 
     def capacity_chips(self) -> int:
-        """Frontier chips the broker can buy a month (0 once listed or where denied)."""
-        if self.listed or self.country.regime == DENIED:
+        """Frontier chips the broker can buy a month (0 once listed, or where it may not)."""
+        market, t = self.model.world.market, self.model.step_index
+        frontier = int(market.frontier[t])
+        if self.listed or frontier == NO_CHIP or self.country.chip != frontier:
             return 0
-        growth = float(self.model.world.growth[self.model.step_index, self.country.index])
-        return int(self.base_h100e * growth * H100E_TPP) // self.model.world.frontier_tpp
+        growth = float(self.model.world.growth[t, self.country.index])
+        return int(self.base_h100e * growth * H100E_TPP) // int(market.frontier_tpp[t])
 
     def order(self) -> None:
-        """Order the chips the grey market asked for (``request_tpp``)."""
-        self.frontier_want = self.request_tpp // self.model.world.frontier_tpp
+        """Order the frontier chips the grey market asked for (``request_tpp``)."""
+        if self.country.chip != NO_CHIP:
+            self.want = self.request_tpp // self.country.chip_tpp
 
     def want_substitute(self) -> None:
         """Brokers do not buy domestic chips."""
@@ -300,7 +365,7 @@ class Broker(Firm):
 
     def divert(self) -> int:
         """Re-export this month's purchase; return the TPP that got through."""
-        shipment = self.frontier_shipped * self.model.world.frontier_tpp
+        shipment = self.received_tpp
         if shipment == 0:
             return 0
         month = self.country.month

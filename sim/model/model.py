@@ -15,15 +15,15 @@ from os import PathLike
 import mesa
 import numpy as np
 
-from sim.model.agents import Broker, Country, Firm, Vendor
+from sim.model.agents import Broker, Country, DomesticMaker, Firm, Vendor
 from sim.model.allocation import allocate, pro_rata
 from sim.reference import H100E_TPP
 from sim.results import Results
 from sim.rng import STREAM_PRIORITY, uniform
 from sim.scenario import Scenario, load_scenario
 from sim.world import World
-from sim.world.codes import BROKER, CAPPED, DENIED, TIER1, UVEU
-from sim.world.metrics import COUNTRY_STATE, FLOWS
+from sim.world.codes import BROKER, CAPPED, TIER1, UVEU, VOLUME
+from sim.world.metrics import CHIP_METRICS, COUNTRY_STATE, FLOWS
 from sim.world.phases import PHASES
 from sim.world.population import firm_sizes_h100e
 
@@ -66,7 +66,8 @@ class ExportControlModel(mesa.Model):
         self.world = World.from_scenario(self.config)
         self.step_index = 0
         self.premium = self.config.diversion.initial_premium
-        self.diversion_demand_chips = [0] * len(self.world.countries)
+        self.diversion_demand_tpp = [0] * len(self.world.countries)
+        self.us_shipped_chips = [0] * self.world.market.n_chips
         self.diverted_chips = 0
         self.countries = [Country(self, i) for i in range(len(self.world.countries))]
         self.firms = self._create_firms()
@@ -91,15 +92,10 @@ class ExportControlModel(mesa.Model):
         return firms
 
     def _create_vendors(self) -> None:
-        market, world = self.config.market, self.world
-        self.frontier_vendor = Vendor(self, world.frontier_tpp, market.frontier_capacity_chips,
-                                      market.frontier_price_usd)
-        self.compliant_vendor = Vendor(self, world.compliant_tpp, market.compliant_capacity_chips,
-                                       market.compliant_price_usd)
-        self.domestic_vendors = [
-            Vendor(self, world.domestic_tpp, int(world.domestic_chips[c.index]), 0, home=c)
-            for c in self.countries if world.domestic_chips[c.index] > 0
-        ]
+        world = self.world
+        self.vendors = [Vendor(self, chip) for chip in range(world.market.n_chips)]
+        self.domestic_makers = [DomesticMaker(self, c) for c in self.countries
+                                if world.domestic_chips[:, c.index].any()]
 
     @property
     def in_force(self) -> Scenario:
@@ -137,7 +133,7 @@ class ExportControlModel(mesa.Model):
         self.buyers.do("demand")
 
     def order(self) -> None:
-        """Every buyer chooses the chip it may receive."""
+        """Every buyer orders its country's chip: the first on sale it may receive."""
         self.buyers.do("order")
 
     def license(self) -> None:
@@ -158,20 +154,26 @@ class ExportControlModel(mesa.Model):
         return uniform(self.seed, self.step_index, STREAM_PRIORITY, index).tolist()
 
     def place_grey_market_orders(self) -> None:
-        """Brokers order, pro rata to capacity, last month's diversion requests."""
+        """Brokers order, pro rata to capacity, last month's diversion requests (frontier chips)."""
         brokers = self.brokers
         capacity = [b.capacity_chips() for b in brokers]
         total = sum(capacity)
         appetite = self.in_force.diversion.broker_appetite
         intensity = min(1.0, appetite * (self.premium - 1.0))
-        target = int(sum(self.diversion_demand_chips) * intensity)
+        tpp = self.frontier_tpp
+        target = int(sum(d // tpp for d in self.diversion_demand_tpp) * intensity)
         for broker, chips in zip(brokers, capacity, strict=True):
             want = min(chips, target * chips // total) if total > 0 else 0
-            broker.request_tpp = want * self.world.frontier_tpp
+            broker.request_tpp = want * tpp
+
+    @property
+    def frontier_tpp(self) -> int:
+        """TPP of this month's frontier chip: the first on sale, what brokers buy."""
+        return int(self.world.market.frontier_tpp[self.step_index])
 
     def settle_uveu(self) -> None:
         """Grant UVEU requests in Tier 2 within each parent's share limits."""
-        rules, tpp = self.in_force.rules, self.world.frontier_tpp
+        rules, tpp = self.in_force.rules, self.frontier_tpp
         for parent, hq in enumerate(self.world.firms.parent_hq):
             subsidiaries = [f for f in self.firms if f.parent == parent and f.status == UVEU]
             asking = [f for f in subsidiaries if f.uveu_request > 0]
@@ -190,34 +192,44 @@ class ExportControlModel(mesa.Model):
                 firm.paths["uveu"] = granted
 
     def allocate_caps(self) -> None:
-        """Share each capped country's remaining cap among its licence requests."""
+        """Share each country's licence room among its requests: cap or volume limit."""
         mode = self.in_force.rules.allocation
         for country in self.countries:
-            if country.regime != CAPPED:
+            if country.regime not in (CAPPED, VOLUME):
                 continue
             asking = [f for f in self.firms if f.country is country and f.cap_request > 0]
-            room = max(0, country.cap_tpp - country.quota_used_tpp) // self.world.frontier_tpp
-            granted = allocate([f.cap_request for f in asking], room, mode, self.priorities(asking))
+            granted = allocate([f.cap_request for f in asking], self.licence_room_chips(country),
+                               mode, self.priorities(asking))
             for firm, chips in zip(asking, granted, strict=True):
                 firm.paths["cap"] = chips
 
+    def licence_room_chips(self, country: Country) -> int:
+        """Chips the country's licences may still cover this month."""
+        if country.regime == VOLUME:
+            return country.volume_limit_chips()
+        return max(0, country.cap_tpp - country.quota_used_tpp) // country.chip_tpp
+
     def ship(self) -> None:
-        """Vendors share their monthly output among approved orders and ship."""
+        """Each vendor shares its monthly output among the approved orders for its chip."""
         mode, firms = self.in_force.rules.allocation, self.firms
-        order = self.priorities(firms)
-        frontier = allocate([f.approved_chips for f in firms],
-                            self.frontier_vendor.capacity_chips, mode, order)
-        compliant = allocate([f.compliant_want for f in firms],
-                             self.compliant_vendor.capacity_chips, mode, order)
-        for firm, chips, compliant_chips in zip(firms, frontier, compliant, strict=True):
-            firm.ship(chips, compliant_chips)
+        for vendor in self.vendors:
+            asking = [f for f in firms if f.country.chip == vendor.chip]
+            shipped = allocate([f.approved_chips for f in asking], vendor.capacity_chips, mode,
+                               self.priorities(asking))
+            for firm, chips in zip(asking, shipped, strict=True):
+                firm.ship(chips)
+        for firm in firms:
+            if firm.country.chip < 0:
+                firm.ship(0)
+        usa = [c for c in self.countries if c.code == "USA"]
+        self.us_shipped_chips = list(usa[0].shipped_chips) if usa else [0] * len(self.vendors)
 
     def allocate_domestic(self) -> None:
         """Domestic makers share their output among their country's substitute requests."""
         mode = self.in_force.rules.allocation
-        for vendor in self.domestic_vendors:
-            asking = [f for f in self.firms if f.country is vendor.home and f.substitute_want > 0]
-            granted = allocate([f.substitute_want for f in asking], vendor.capacity_chips, mode,
+        for maker in self.domestic_makers:
+            asking = [f for f in self.firms if f.country is maker.home and f.substitute_want > 0]
+            granted = allocate([f.substitute_want for f in asking], maker.capacity_chips, mode,
                                self.priorities(asking))
             for firm, chips in zip(asking, granted, strict=True):
                 firm.substituted_chips = chips
@@ -225,8 +237,9 @@ class ExportControlModel(mesa.Model):
     def divert(self) -> None:
         """Brokers re-export; what gets through is shared among restricted destinations."""
         self.diverted_chips = 0
-        delivered = sum(broker.divert() for broker in self.brokers) // self.world.frontier_tpp
-        requested = self.diversion_demand_chips
+        tpp = self.frontier_tpp
+        delivered = sum(broker.divert() for broker in self.brokers) // tpp
+        requested = [d // tpp for d in self.diversion_demand_tpp]
         total = sum(requested)
         if delivered == 0 or total == 0:
             return
@@ -234,7 +247,7 @@ class ExportControlModel(mesa.Model):
         largest = max(range(len(requested)), key=lambda i: (requested[i], -i))
         shares[largest] += delivered - sum(shares)
         for country, chips in zip(self.countries, shares, strict=True):
-            country.month.diverted_received_tpp += chips * self.world.frontier_tpp
+            country.month.diverted_received_tpp += chips * tpp
         self.diverted_chips = delivered
 
     def deliver(self) -> None:
@@ -243,10 +256,10 @@ class ExportControlModel(mesa.Model):
             month = country.month
             arrived = month.delivered_tpp + month.substituted_tpp + month.diverted_received_tpp
             country.deliver(arrived)
-        restricted = [f for f in self.firms if f.country.regime == DENIED]
+        restricted = [f for f in self.firms if f.country.restricted]
         asked = sum(f.request_tpp for f in restricted)
         missing = sum(f.residual_tpp for f in restricted)
-        unmet = max(0, missing - self.diverted_chips * self.world.frontier_tpp)
+        unmet = max(0, missing - self.diverted_chips * self.frontier_tpp)
         # Each count is rounded to a float first, as NumPy does in the core; int / int
         # would round only once, and differ in the last bit above 2**53 TPP.
         ratio = float(unmet) / float(asked) if asked > 0 else 0.0
@@ -254,8 +267,7 @@ class ExportControlModel(mesa.Model):
         target = 1.0 + diversion.premium_sensitivity * ratio
         inertia = diversion.premium_inertia
         self.premium = inertia * self.premium + (1.0 - inertia) * target
-        self.diversion_demand_chips = [c.month.diversion_requested_tpp // self.world.frontier_tpp
-                                       for c in self.countries]
+        self.diversion_demand_tpp = [c.month.diversion_requested_tpp for c in self.countries]
 
     # ----- running and results --------------------------------------------------
 
@@ -275,6 +287,9 @@ class ExportControlModel(mesa.Model):
         }
         premium = self.datacollector.get_model_vars_dataframe()["grey_premium"]
         metrics["grey_premium"] = premium.to_numpy(dtype=np.float64).reshape(1, n_steps)
+        for name in CHIP_METRICS:
+            metrics[name] = np.array(frame[name].tolist(), dtype=np.int64).reshape(
+                1, n_steps, n_countries, self.world.market.n_chips)
         return Results.from_arrays(self.world, np.array([self.seed]), metrics)
 
 
@@ -283,4 +298,6 @@ def _country_reporters() -> dict[str, object]:
         name: (lambda agent, name=name: getattr(agent.month, name)) for name in FLOWS
     }
     reporters.update({name: name for name in COUNTRY_STATE})
+    reporters.update({name: (lambda agent, name=name: tuple(getattr(agent, name)))
+                      for name in CHIP_METRICS})
     return reporters

@@ -14,6 +14,7 @@ __all__ = [
     "check_consistency",
     "largest_monthly_demand_tpp",
     "monthly_orders_bound_tpp",
+    "window_end",
 ]
 
 INT64_MAX = 2**63 - 1
@@ -47,20 +48,31 @@ def _check_tiers(scenario: Scenario, doc: Document) -> None:
 
 
 def _check_chips(scenario: Scenario, doc: Document) -> None:
-    catalogue = load_chips()
+    """A market sells chips; measures name chips on sale (each goes on sale at its launch)."""
     market = scenario.market
-    for key in ("frontier_chip", "compliant_chip", "domestic_chip"):
-        chip = getattr(market, key)
-        if chip not in catalogue:
-            raise doc.error(
-                ("market", key),
-                f"expected a chip in the catalogue ({', '.join(sorted(catalogue))}), "
-                f"found {chip!r}",
-            )
-    if catalogue[market.domestic_chip].origin == "us_controlled":
-        raise doc.error(
-            ("market", "domestic_chip"), f"expected a domestic chip, found {market.domestic_chip!r}"
-        )
+    if not market.chips:
+        raise doc.error(("market", "chips"), "expected at least one chip on sale, found none")
+    for chip, measure in scenario.rules.chip_measures.items():
+        path = ("rules", "chip_measures", chip)
+        if chip not in market.chips:
+            raise doc.error(path, f"expected a chip on sale (market.chips: "
+                            f"{', '.join(market.chips)}), found {chip!r}")
+        if measure.measure != "case_by_case":
+            continue
+        if measure.volume_reference not in market.chips:
+            raise doc.error((*path, "volume_reference"), "expected the chip on sale whose US "
+                            "shipments set the case-by-case volume limit, found "
+                            f"{measure.volume_reference!r}")
+        if "USA" not in scenario.countries:
+            raise doc.error(("countries",), "expected USA modelled: a case-by-case volume "
+                            f"limit on {chip} counts US shipments")
+
+
+def window_end(scenario: Scenario) -> str:
+    """Return the last month of the window, ``YYYY-MM`` (capped at ``LAST_MONTH``)."""
+    year, month = int(scenario.time.start[:4]), int(scenario.time.start[5:7])
+    index = year * 12 + month - 1 + scenario.time.months - 1
+    return min(f"{index // 12:04d}-{index % 12 + 1:02d}", LAST_MONTH)
 
 
 def _check_window(scenario: Scenario, doc: Document) -> None:
@@ -177,12 +189,12 @@ def _check_totals(scenario: Scenario, doc: Document) -> None:
             f"expected firms whose orders over {horizon} months stay below 2**63 TPP, found up "
             f"to {horizon * total:.1e} (counts x sizes x growth overflow the integer bookkeeping)",
         )
-    market, chips = scenario.market, load_chips()
-    revenue = (total / chips[market.frontier_chip].tpp * market.frontier_price_usd
-               + total / chips[market.compliant_chip].tpp * market.compliant_price_usd)
+    offers, chips = scenario.market.chips, load_chips()
+    revenue = (total / min(chips[c].tpp for c in offers)
+               * max(o.price_usd for o in offers.values()))
     if revenue > INT64_MAX:
         raise doc.error(
-            doc.latest(("market", "frontier_price_usd"), ("market", "compliant_price_usd"), blame),
+            doc.latest(*(("market", "chips", c, "price_usd") for c in offers), blame),
             f"expected a month's revenue below 2**63 USD, found up to {revenue:.1e} "
             "(prices x the largest possible orders overflow the integer bookkeeping)",
         )

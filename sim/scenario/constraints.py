@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sim.reference.chips import H100E_TPP
+from sim.reference.chips import H100E_TPP, load_chips
 from sim.reference.countries import country_groups, is_valid_iso3
 
 __all__ = [
@@ -21,6 +21,8 @@ __all__ = [
     "MAX_QUANTITY",
     "Assignments",
     "Bool",
+    "ChipId",
+    "ChipIds",
     "Constraint",
     "Countries",
     "Country",
@@ -221,6 +223,43 @@ class Country(Constraint):
         if not isinstance(value, str) or not is_valid_iso3(value):
             raise Invalid("an ISO 3166 alpha-3 country code")
         return value
+
+
+@dataclass(frozen=True)
+class ChipId(Constraint):
+    """The identifier of a chip in the catalogue (``sim/reference/chips.csv``)."""
+
+    origin: str = ""
+    """If set, the chip must have this origin (``"us_controlled"``, ``"domestic_china"``)."""
+    optional: bool = False
+    """The empty string ("none") is allowed."""
+
+    def convert(self, value: Any) -> str:
+        """Check the identifier against the catalogue."""
+        if self.optional and value == "":
+            return value
+        catalogue = load_chips()
+        chips = [c for c, chip in catalogue.items()
+                 if not self.origin or chip.origin == self.origin]
+        if not isinstance(value, str) or value not in chips:
+            kind = {"us_controlled": "a US-controlled chip", "domestic_china": "a domestic chip"}
+            raise Invalid(f"{kind.get(self.origin, 'a chip')} of the catalogue "
+                          f"({', '.join(chips)})")
+        return value
+
+
+@dataclass(frozen=True)
+class ChipIds(Constraint):
+    """A list of distinct catalogue chip identifiers (may be empty)."""
+
+    def convert(self, value: Any) -> tuple[str, ...]:
+        """Check each identifier; reject duplicates."""
+        if not isinstance(value, list):
+            raise Invalid("a list of catalogue chip identifiers, e.g. [\"H20\"]")
+        checked = tuple(ChipId().convert(v) for v in value)
+        if len(set(checked)) < len(checked):
+            raise Invalid("distinct chip identifiers")
+        return checked
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,8 @@ from sim.scenario.constraints import (
     MAX_H100E,
     Assignments,
     Bool,
+    ChipId,
+    ChipIds,
     Constraint,
     Countries,
     Country,
@@ -46,6 +48,9 @@ from sim.scenario.constraints import (
 )
 
 __all__ = [
+    "MEASURES",
+    "ChipMeasure",
+    "ChipOffer",
     "CountryConfig",
     "DiversionConfig",
     "EnforcementConfig",
@@ -105,12 +110,17 @@ def section(cls: type, doc: str) -> Any:
     return field(metadata={"section": cls, "doc": doc})
 
 
-def table_of(cls: type, key: Constraint, doc: str, sort_keys: bool = True) -> Any:
+def table_of(cls: type, key: Constraint, doc: str, sort_keys: bool = True,
+             default: Any = _REQUIRED) -> Any:
     """Declare a table whose keys pass ``key`` and whose values are ``cls``.
 
-    The result is a dict sorted by key, or in file order if not ``sort_keys``.
+    The result is a dict sorted by key, or in file order if not ``sort_keys``
+    (``default``: only the empty table ``{}``).
     """
-    return field(metadata={"table": cls, "key": key, "doc": doc, "sort_keys": sort_keys})
+    metadata: dict[str, Any] = {"table": cls, "key": key, "doc": doc, "sort_keys": sort_keys}
+    if default is not _REQUIRED:
+        metadata["default"] = default
+    return field(metadata=metadata)
 
 
 def array_of(cls: type, doc: str, default: Any = _REQUIRED) -> Any:
@@ -127,6 +137,32 @@ class TimeConfig:
 
     start: str = value(Month(), "first simulated month")
     months: int = value(Int(1, 600), "number of monthly steps")
+
+
+MEASURES = ("rule", "licence_required", "licence_payment", "case_by_case")
+"""Measures on one chip for Tier 3 destinations: its 3A090 classification decides
+(``rule``); a licence is required and presumed denied (``licence_required``);
+licences are granted against a payment (``licence_payment``); licences are
+decided case by case within a volume limit, against a payment (``case_by_case``)."""
+
+
+@dataclass(frozen=True)
+class ChipMeasure:
+    """A measure on one chip for Tier 3 destinations (the H20 and H200 episodes)."""
+
+    measure: str = changeable(OneOf(MEASURES), "what exporting the chip to Tier 3 takes")
+    payment_share: float = changeable(
+        SHARE, "share of the chip's revenue paid to the US government under a licence",
+        default=0.0,
+    )
+    volume_share: float = changeable(
+        Float(0.0, 1000.0), "case by case: a destination's monthly chips at most this multiple "
+        "of last month's US shipments of volume_reference", default=0.0,
+    )
+    volume_reference: str = changeable(
+        ChipId(origin="us_controlled", optional=True),
+        "case by case: the chip whose US shipments set the volume limit", default="",
+    )
 
 
 @dataclass(frozen=True)
@@ -157,8 +193,14 @@ class RulesConfig:
     nveu_cap_h100e: tuple[int, ...] = changeable(
         IntList(0, MAX_H100E), "NVEU cumulative cap by rule year, H100e",
     )
-    compliant_controlled_from: str = changeable(
-        Month(optional=True), "month the compliant chip needs a licence",
+    embargoed: tuple[str, ...] = changeable(
+        Countries(), "destinations no US-controlled chip may be exported to (embargoes)",
+        default=[],
+    )
+    chip_measures: dict[str, ChipMeasure] = table_of(
+        ChipMeasure, ChipId(origin="us_controlled"),
+        "measures on single chips for Tier 3 destinations, beyond their classification",
+        sort_keys=False, default={},
     )
     remote_compute_allowed: bool = changeable(Bool(), "refused buyers may rent remote compute")
     allocation: str = changeable(OneOf(("pro_rata", "first_come")), "how a scarce cap is shared")
@@ -175,21 +217,34 @@ class FirmSizes:
 
 
 @dataclass(frozen=True)
+class ChipOffer:
+    """One chip on sale: its vendor's monthly output and its list price."""
+
+    capacity_chips: int = changeable(Int(), "vendor output of this chip a month (0: not sold)")
+    price_usd: int = changeable(Int(0, 10**9), "list price of one chip")
+
+
+@dataclass(frozen=True)
 class MarketConfig:
     """Chips on offer, vendor capacity, prices and buyer behaviour."""
 
-    frontier_chip: str = value(Text(), "best controlled chip (catalogue id)")
-    compliant_chip: str = value(Text(), "best chip below the thresholds (catalogue id)")
-    domestic_chip: str = value(Text(), "domestic substitute (catalogue id)")
-    frontier_capacity_chips: int = value(Int(), "vendor output of the frontier chip a month")
-    compliant_capacity_chips: int = value(Int(), "vendor output of the compliant chip a month")
-    frontier_price_usd: int = changeable(Int(0, 10**9), "list price of one frontier chip")
-    compliant_price_usd: int = changeable(Int(0, 10**9), "list price of one compliant chip")
+    chips: dict[str, ChipOffer] = table_of(
+        ChipOffer, ChipId(origin="us_controlled"),
+        "chips on sale, most preferred first (a buyer orders the first it may receive)",
+        sort_keys=False,
+    )
+    domestic_chip: str = changeable(ChipId(origin="domestic_china"),
+                                    "domestic substitute (catalogue id)")
     firm_demand_h100e: FirmSizes = section(FirmSizes, "median firm demand by kind")
     size_tail_alpha: float = value(Float(1.05, 20.0), "Pareto tail index of firm sizes")
     demand_noise: float = value(SHARE, "half-width of uniform monthly demand noise")
     backlog_months: int = value(Int(0, 120), "months of demand a buyer keeps waiting for")
-    compliant_share: float = value(SHARE, "share of demand a compliant chip can serve")
+    partial_need_share: float = value(
+        SHARE, "share of a buyer's need a chip below full_need_ratio of the best chip serves")
+    full_need_ratio: float = value(
+        SHARE, "a chip with at least this share of the best chip's TPP serves the full need",
+        default=0.4,
+    )
     substitution_share: float = value(SHARE, "share of refused demand sent to domestic chips")
     remote_share: float = value(SHARE, "share of refused demand rented remotely")
     depreciation_months: int = value(Int(1, 1200), "installed compute written off at 1/N a month")
@@ -250,6 +305,10 @@ class CountryConfig:
         Int(0, MAX_H100E), "domestic accelerator output a month, H100e"
     )
     g2g: bool = changeable(Bool(), "government-to-government arrangement")
+    import_blocked: tuple[str, ...] = changeable(
+        ChipIds(), "chips this country's buyers do not import (customs holds, guidance)",
+        default=[],
+    )
     firms: FirmCounts = section(FirmCounts, "generated firm population")
 
 
@@ -364,4 +423,6 @@ def _default_value(meta: Any) -> Any:
     """Return a declared default as the field holds it (converted by its constraint)."""
     if "array" in meta:
         return tuple(meta["default"])  # only empty arrays have a default
+    if "table" in meta:
+        return {}  # only empty tables have a default
     return meta["check"].convert(copy.deepcopy(meta["default"]))

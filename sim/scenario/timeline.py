@@ -28,10 +28,11 @@ import difflib
 from dataclasses import fields, replace
 from typing import Any
 
+from sim.reference.chips import load_chips
 from sim.scenario.build import declaration_at, describe_found
-from sim.scenario.consistency import LAST_MONTH, check_consistency
+from sim.scenario.consistency import check_consistency, window_end
 from sim.scenario.constraints import Invalid
-from sim.scenario.documents import Document, KeyPath, toml_key
+from sim.scenario.documents import OVERRIDE_SOURCE, Document, KeyPath, toml_key
 from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import Scenario, TimelineEntry
 
@@ -65,16 +66,45 @@ def _error(doc: Document, index: int, rest: tuple[str, ...], problem: str) -> Sc
     return ScenarioError(file, key, problem)
 
 
+def _schema_path(scenario: Scenario, doc: Document, index: int,
+                 path: tuple[str, ...]) -> KeyPath:
+    """Return ``path`` with each table key (a country, a chip) checked and blanked.
+
+    ``countries.SGP.enforcement`` becomes ``("countries", "", "enforcement")``,
+    the path of the declaration; a table key the scenario does not hold is an
+    error. An unknown key is returned as it is (``declaration_at`` finds nothing).
+    """
+    cls: Any = Scenario
+    config: Any = scenario
+    found: list[str] = []
+    position = 0
+    while position < len(path):
+        part = path[position]
+        meta = {f.name: f.metadata for f in fields(cls)}.get(part) if cls else None
+        found.append(part)
+        position += 1
+        if meta is None or not ("section" in meta or "table" in meta):
+            cls = config = None
+        elif "section" in meta:
+            cls, config = meta["section"], getattr(config, part)
+        elif position < len(path) - 1:
+            table, key = getattr(config, part), path[position]
+            if key not in table:
+                what = ("a modelled country" if part == "countries"
+                        else f"a key of {'.'.join(path[:position])}")
+                raise _error(doc, index, ("set", ".".join(path)), f"expected {what}, found "
+                             f"{key!r} (the scenario has: {', '.join(table) or 'none'})")
+            found.append("")
+            position += 1
+            cls, config = meta["table"], table[key]
+    return tuple(found)
+
+
 def _checked_value(scenario: Scenario, doc: Document, index: int, key: str, raw: Any) -> Any:
     """Return ``raw`` converted by the constraint of ``key``, or raise naming the entry."""
     path = tuple(key.split("."))
     here = ("set", key)
-    schema_path: KeyPath = path
-    if path[0] == "countries" and len(path) > 2:
-        if path[1] not in scenario.countries:
-            raise _error(doc, index, here, f"expected a modelled country, found {path[1]!r} "
-                         f"(modelled: {', '.join(scenario.country_codes)})")
-        schema_path = ("countries", "", *path[2:])
+    schema_path = _schema_path(scenario, doc, index, path)
     meta = declaration_at(Scenario, schema_path)
     allowed = changeable_keys()
     if meta is None or "check" not in meta:
@@ -84,8 +114,9 @@ def _checked_value(scenario: Scenario, doc: Document, index: int, key: str, raw:
         raise _error(doc, index, here, f"expected a scenario key, found {key!r}{hint}")
     if not meta.get("changes"):
         raise _error(doc, index, here, "expected a key that may change within a run (rules, "
-                     "enforcement, tiers, prices, diversion behaviour, a country's enforcement "
-                     "or g2g), found one that fixes the window or the population")
+                     "enforcement, tiers, prices, supply, diversion behaviour, a country's "
+                     "enforcement, g2g or import policy), found one that fixes the window or "
+                     "the population")
     try:
         return meta["check"].convert(raw)
     except Invalid as exc:
@@ -95,7 +126,7 @@ def _checked_value(scenario: Scenario, doc: Document, index: int, key: str, raw:
 def _check_date(scenario: Scenario, doc: Document, index: int, entry: TimelineEntry,
                 previous: str, last: str) -> None:
     start = scenario.time.start
-    if not start <= entry.date <= last:
+    if not start <= entry.date <= last and not _window_changed_since(doc, index):
         raise _error(doc, index, ("date",), f"expected a month inside the window ({start}.."
                      f"{last}), found {entry.date!r}")
     if entry.date < previous:
@@ -103,11 +134,19 @@ def _check_date(scenario: Scenario, doc: Document, index: int, entry: TimelineEn
                      f"{entry.date} after {previous}")
 
 
-def _last_month(scenario: Scenario) -> str:
-    """Return the window's last month (the window was checked to end by ``LAST_MONTH``)."""
-    year, month = int(scenario.time.start[:4]), int(scenario.time.start[5:7])
-    index = year * 12 + month - 1 + scenario.time.months - 1
-    return min(f"{index // 12:04d}-{index % 12 + 1:02d}", LAST_MONTH)
+def _window_changed_since(doc: Document, index: int) -> bool:
+    """Tell whether a later file of the chain (or an override) set the window.
+
+    A scenario that cuts a window out of a longer history keeps the history's
+    timeline: entries before its start are in force from the start, entries
+    after its end never apply. Only the file that wrote an entry, with the
+    window it sees, must place the entry inside the window.
+    """
+    rank = {file: position for position, file in enumerate(doc.files)}
+    rank[OVERRIDE_SOURCE] = len(doc.files)
+    entry_file, _ = doc.source_of(("timeline", str(index)))
+    window = max(rank.get(doc.source_of(("time", key))[0], -1) for key in ("start", "months"))
+    return window > rank.get(entry_file, len(doc.files))
 
 
 def check_timeline(scenario: Scenario, doc: Document) -> Scenario:
@@ -124,7 +163,7 @@ def check_timeline(scenario: Scenario, doc: Document) -> Scenario:
     """
     if not scenario.timeline:
         return scenario
-    last = _last_month(scenario)
+    last = window_end(scenario)
     entries, previous, seen = [], scenario.time.start, set()
     for index, entry in enumerate(scenario.timeline):
         _check_date(scenario, doc, index, entry, previous, last)
@@ -135,12 +174,24 @@ def check_timeline(scenario: Scenario, doc: Document) -> Scenario:
                              f"{entry.date}, found it set by an earlier entry of that date")
             seen.add((entry.date, key))
             converted[key] = _checked_value(scenario, doc, index, key, raw)
+            _check_launch(doc, index, entry.date, key, converted[key])
         entries.append(replace(entry, set=converted))
         previous = entry.date
     scenario = replace(scenario, timeline=tuple(entries))
     for date in dict.fromkeys(entry.date for entry in entries):
         _check_in_force(scenario, doc, date)
     return scenario
+
+
+def _check_launch(doc: Document, index: int, date: str, key: str, new: Any) -> None:
+    """Refuse an entry that puts a chip on sale before its launch month."""
+    path = key.split(".")
+    if path[:2] != ["market", "chips"] or path[3:] != ["capacity_chips"] or new == 0:
+        return
+    launch = load_chips()[path[2]].launch
+    if date < launch:
+        raise _error(doc, index, ("set", key), f"expected a chip on sale from its launch "
+                     f"({path[2]}: {launch}), found capacity {new} from {date}")
 
 
 def _check_in_force(scenario: Scenario, doc: Document, date: str) -> None:

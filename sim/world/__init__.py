@@ -11,7 +11,8 @@ each other.
 
 from __future__ import annotations
 
-from sim.world.codes import CAPPED, DENIED, FREE, LICENSED, REGIME_NAMES
+from sim.world.codes import CAPPED, DENIED, EMBARGO, FREE, LICENSED, PAYMENT, REGIME_NAMES, VOLUME
 from sim.world.world import World, month_labels
 
-__all__ = ["CAPPED", "DENIED", "FREE", "LICENSED", "REGIME_NAMES", "World", "month_labels"]
+__all__ = ["CAPPED", "DENIED", "EMBARGO", "FREE", "LICENSED", "PAYMENT", "REGIME_NAMES", "VOLUME",
+           "World", "month_labels"]

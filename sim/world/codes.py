@@ -12,12 +12,14 @@ __all__ = [
     "CAPPED",
     "CHAMPION",
     "DENIED",
+    "EMBARGO",
     "FREE",
     "HYPERSCALER",
     "KIND_NAMES",
     "LICENSED",
     "NONE",
     "NVEU",
+    "PAYMENT",
     "REGIME_NAMES",
     "RESEARCH",
     "STATUS_NAMES",
@@ -25,11 +27,15 @@ __all__ = [
     "TIER2",
     "TIER3",
     "UVEU",
+    "VOLUME",
 ]
 
-FREE, LICENSED, CAPPED, DENIED = range(4)
-"""Licensing regime of the frontier chip for a destination in a month."""
-REGIME_NAMES = ("free", "licensed", "capped", "denied")
+FREE, LICENSED, CAPPED, DENIED, PAYMENT, VOLUME, EMBARGO = range(7)
+"""Regime of a chip for a destination in a month (:mod:`sim.world.market`): no
+licence; a licence, granted; a licence counted on the Tier 2 cap; presumption of
+denial; a licence granted against a payment; case by case within a volume limit,
+against a payment; an embargo."""
+REGIME_NAMES = ("free", "licensed", "capped", "denied", "payment", "volume", "embargo")
 
 BUYER, RESEARCH, CHAMPION, HYPERSCALER, BROKER = range(5)
 """Kind of a firm."""

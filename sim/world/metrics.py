@@ -8,15 +8,16 @@ month.
 
 from __future__ import annotations
 
-__all__ = ["COUNTRY_METRICS", "COUNTRY_STATE", "FLOWS", "STEP_METRICS"]
+__all__ = ["CHIP_METRICS", "COUNTRY_METRICS", "COUNTRY_STATE", "FLOWS", "STEP_METRICS"]
 
 FLOWS = (
     "demand_tpp", "shipped_tpp", "delivered_tpp", "lpp_tpp", "veu_tpp", "licensed_tpp",
     "diversion_requested_tpp", "diversion_attempted_tpp", "diversion_seized_tpp",
     "diverted_tpp", "diverted_received_tpp", "substituted_tpp", "rented_tpp", "unmet_tpp",
-    "revenue_usd",
+    "revenue_usd", "us_payment_usd",
 )
-"""One country's flows in a month (TPP, except revenue in USD). Diversion
+"""One country's flows in a month (TPP, except revenue and payments in USD;
+``us_payment_usd`` is what licences against a payment cost the vendors). Diversion
 attempted/seized/diverted are by transit country; ``diverted_received_tpp``
 and ``diversion_requested_tpp`` by destination."""
 
@@ -25,6 +26,10 @@ COUNTRY_STATE = ("quota_used_tpp", "quota_remaining_tpp", "stock_tpp")
 
 COUNTRY_METRICS = (*FLOWS, *COUNTRY_STATE)
 """Per-country metrics: int64 arrays shaped (n_runs, n_steps, n_countries)."""
+
+CHIP_METRICS = ("shipped_chips",)
+"""Per-country, per-chip metrics: int64 arrays shaped (n_runs, n_steps, n_countries,
+n_chips): chips shipped to each destination (buyers and brokers there), by chip."""
 
 STEP_METRICS = ("grey_premium",)
 """Per-step metrics: float64 arrays shaped (n_runs, n_steps)."""

@@ -41,27 +41,29 @@ DECIDES = MappingProxyType({
     "start_month": ("quota_used_tpp", "lpp_used_tpp"),
     "demand": ("demand_tpp", "request_tpp"),
     "place_grey_market_orders": ("request_tpp",),
-    "order": ("frontier_want", "compliant_want"),
+    "order": ("want",),
     "license": (*_PATHS, "uveu_request", "cap_request"),
     "settle_uveu": ("path_uveu",),
     "allocate_caps": ("path_cap",),
-    "ship": ("frontier_shipped", "compliant_shipped", *_PATHS, "lpp_used_tpp", "nveu_used_tpp",
-             "uveu_installed_tpp", "quota_used_tpp"),
+    "ship": ("shipped", *_PATHS, "lpp_used_tpp", "nveu_used_tpp", "uveu_installed_tpp",
+             "quota_used_tpp", "us_shipped_chips"),
     "want_substitute": ("substitute_want",),
     "allocate_domestic": ("substituted_chips",),
     "respond": ("rented_tpp", "divert_request_tpp", "unmet_tpp", "backlog_tpp",
                 "residual_tpp"),
     "divert": ("caught", "listed", "diverted_received_tpp", "diverted_chips"),
-    "deliver": ("stock_tpp", "premium", "diversion_demand_chips"),
+    "deliver": ("stock_tpp", "premium", "diversion_demand_tpp"),
 })
 """Quantities each phase sets. Firm quantities are shaped (firms,) per run,
 country quantities (countries,): ``quota_used_tpp``, ``stock_tpp``,
-``diverted_received_tpp`` and ``diversion_demand_chips`` (chips requested
-by destination last month); ``premium`` and ``diverted_chips`` are one
-number per run."""
+``diverted_received_tpp`` and ``diversion_demand_tpp`` (requested by
+destination last month); ``premium`` and ``diverted_chips`` are one number
+per run, ``us_shipped_chips`` one per chip (shipments to the United States,
+which set next month's case-by-case limits)."""
 
 CARRIED = ("base_h100e", "backlog_tpp", "lpp_used_tpp", "nveu_used_tpp", "uveu_installed_tpp",
-           "listed", "quota_used_tpp", "stock_tpp", "diversion_demand_chips", "premium")
+           "listed", "quota_used_tpp", "stock_tpp", "diversion_demand_tpp", "premium",
+           "us_shipped_chips")
 """Quantities that persist from one month to the next."""
 
 

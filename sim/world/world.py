@@ -1,9 +1,10 @@
 """The static world of a scenario: everything that does not depend on the seed.
 
 Both implementations start from the same :class:`World`: the country order,
-tiers, the licensing regime of every country in every month, caps, growth
-factors, chip figures and the firm table. Computing these once, here, keeps
-the rule arithmetic in one place and the per-step code free of calendars.
+tiers, the chip market (each chip's regime for every country in every month,
+and the chip its buyers order), caps, growth factors and the firm table.
+Computing these once, here, keeps the rule arithmetic in one place and the
+per-step code free of calendars.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.reference import H100E_TPP, classify_chip, load_chips, rule_scope
+from sim.reference import H100E_TPP, load_chips
 from sim.scenario.schema import Scenario
-from sim.world.codes import CAPPED, DENIED, FREE, LICENSED, TIER1, TIER2, TIER3
+from sim.world.codes import TIER1, TIER2, TIER3
+from sim.world.market import ChipMarket, chip_market
 from sim.world.population import FirmTable, firm_table
 
 __all__ = ["World", "month_labels"]
@@ -32,9 +34,9 @@ def month_labels(start: str, months: int) -> tuple[str, ...]:
 class World:
     """Seed-independent arrays derived from a scenario.
 
-    Shapes: ``T`` steps, ``C`` countries (sorted ISO3 codes). Whatever a
-    ``[[timeline]]`` entry may change is given per step, from the scenario in
-    force in that month (:meth:`at`).
+    Shapes: ``T`` steps, ``C`` countries (sorted ISO3 codes), ``K`` chips on
+    the market. Whatever a ``[[timeline]]`` entry may change is given per
+    step, from the scenario in force in that month (:meth:`at`).
 
     Attributes
     ----------
@@ -51,10 +53,12 @@ class World:
     tier_in_force : ndarray of int8, (T, C)
         The tiers in force in each step (the rules use these).
     dates : tuple of str, (T,)
+    market : ChipMarket
+        The chips on sale, each chip's regime per destination and month, and
+        the chip each destination's buyers order (:mod:`sim.world.market`).
     regime : ndarray of int8, (T, C)
-        ``FREE``, ``LICENSED``, ``CAPPED`` or ``DENIED`` for the frontier chip.
-    compliant_ok : ndarray of bool, (T, C)
-        A denied destination may still buy the compliant chip without a licence.
+        Regime of the chip each destination's buyers order (``DENIED`` where
+        there is none).
     new_year : ndarray of bool, (T,)
         The step starts a calendar year after the first step (LPP resets).
     cap_resets : ndarray of bool, (T,)
@@ -69,8 +73,11 @@ class World:
         Demand multiplier relative to the first month.
     catch_probability : ndarray of float64, (T, C)
         Probability that one diversion shipment through the country is caught.
-    domestic_chips : ndarray of int64, (C,)
+    domestic_tpp : ndarray of int64, (T,)
+        TPP of the domestic substitute chip in force.
+    domestic_chips : ndarray of int64, (T, C)
         Domestic substitute chips made a month.
+    firms : FirmTable
     """
 
     scenario: Scenario
@@ -80,18 +87,16 @@ class World:
     tier: np.ndarray
     tier_in_force: np.ndarray
     dates: tuple[str, ...]
+    market: ChipMarket
     regime: np.ndarray
-    compliant_ok: np.ndarray
     new_year: np.ndarray
     cap_resets: np.ndarray
     cap_tpp: np.ndarray
     nveu_cap_tpp: np.ndarray
     growth: np.ndarray
     catch_probability: np.ndarray
+    domestic_tpp: np.ndarray
     domestic_chips: np.ndarray
-    frontier_tpp: int
-    compliant_tpp: int
-    domestic_tpp: int
     firms: FirmTable
 
     @classmethod
@@ -100,7 +105,6 @@ class World:
         countries = scenario.country_codes
         dates = month_labels(scenario.time.start, scenario.time.months)
         chips = load_chips()
-        market = scenario.market
         epochs, epoch = _epochs(scenario, dates)
         tiers = np.array([_tiers(e, countries) for e in epochs], dtype=np.int8)[epoch]
         active = np.array([_tiers_active(epochs[e], d) for e, d in zip(epoch, dates, strict=True)])
@@ -109,7 +113,11 @@ class World:
         annual = np.array([epochs[e].rules.cap_period == "annual" for e in epoch])
         entering = np.concatenate([[False], active[1:] & ~active[:-1]])
         configs = [scenario.countries[c] for c in countries]
-        domestic_tpp = chips[market.domestic_chip].tpp
+        market = chip_market(scenario, epochs, epoch, dates, tiers, active)
+        domestic_tpp = np.array([chips[epochs[e].market.domestic_chip].tpp for e in epoch],
+                                dtype=np.int64)
+        capacity_tpp = np.array([c.domestic_capacity_h100e * H100E_TPP for c in configs],
+                                dtype=np.int64)
         return cls(
             scenario=scenario,
             epochs=epochs,
@@ -118,11 +126,8 @@ class World:
             tier=np.array(_tiers(scenario, countries), dtype=np.int8),
             tier_in_force=tiers,
             dates=dates,
-            regime=np.array([_regime(epochs[e], countries, tiers[t], active[t])
-                             for t, e in enumerate(epoch)], dtype=np.int8),
-            compliant_ok=np.repeat(np.array([_compliant_ok(epochs[e], d) for e, d in
-                                             zip(epoch, dates, strict=True)])[:, None],
-                                   len(countries), axis=1),
+            market=market,
+            regime=market.chosen_regime(),
             new_year=january,
             cap_resets=(january & annual) | entering,
             cap_tpp=np.array([_caps(e, countries) for e in epochs], dtype=np.int64)[epoch],
@@ -132,11 +137,8 @@ class World:
                              for t in range(len(dates))], dtype=np.float64).reshape(len(dates), -1),
             catch_probability=np.array([_catch(e, countries) for e in epochs],
                                        dtype=np.float64)[epoch],
-            domestic_chips=np.array([c.domestic_capacity_h100e * H100E_TPP // domestic_tpp
-                                     for c in configs], dtype=np.int64),
-            frontier_tpp=chips[market.frontier_chip].tpp,
-            compliant_tpp=chips[market.compliant_chip].tpp,
             domestic_tpp=domestic_tpp,
+            domestic_chips=capacity_tpp[None, :] // domestic_tpp[:, None],
             firms=firm_table(scenario),
         )
 
@@ -159,10 +161,6 @@ def _epochs(scenario: Scenario, dates: tuple[str, ...]) -> tuple[tuple[Scenario,
     return epochs, np.asarray(epoch, dtype=np.int64)
 
 
-_TIER_REGIME = {TIER1: FREE, TIER2: CAPPED, TIER3: DENIED}
-"""Regime of the frontier chip in each tier while the 2025 framework binds."""
-
-
 def _tiers(scenario: Scenario, countries: tuple[str, ...]) -> list[int]:
     tier1, tier3 = set(scenario.tiers.tier1), set(scenario.tiers.tier3)
     return [TIER1 if c in tier1 else TIER3 if c in tier3 else TIER2 for c in countries]
@@ -172,25 +170,6 @@ def _tiers_active(scenario: Scenario, date: str) -> bool:
     rules = scenario.rules
     until = rules.tiers_until or "9999-12"
     return rules.tiered_caps and rules.tiers_from <= date < until
-
-
-def _regime(scenario: Scenario, countries: tuple[str, ...], tier: np.ndarray,
-            tiers_active: bool) -> list[int]:
-    """Regime of the frontier chip for each country under the rules of ``scenario``."""
-    rules = scenario.rules
-    if not classify_chip(load_chips()[scenario.market.frontier_chip], rules.chip_rule):
-        return [FREE] * len(countries)
-    if tiers_active:
-        return [_TIER_REGIME[int(t)] for t in tier]
-    scope = rule_scope(rules.chip_rule)
-    return [(DENIED if t == TIER3 else LICENSED) if c in scope else FREE
-            for c, t in zip(countries, tier, strict=True)]
-
-
-def _compliant_ok(scenario: Scenario, date: str) -> bool:
-    rules = scenario.rules
-    free = not classify_chip(load_chips()[scenario.market.compliant_chip], rules.chip_rule)
-    return free and date < (rules.compliant_controlled_from or "9999-12")
 
 
 def _caps(scenario: Scenario, countries: tuple[str, ...]) -> list[int]:

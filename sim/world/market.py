@@ -1,0 +1,231 @@
+"""The chips on sale and what the rules in force allow, by month, destination and chip.
+
+Both implementations read these seed-independent arrays; the rule arithmetic
+of a chip's regime lives here and nowhere else.
+
+A chip is *on sale* in a month from its launch (``sim/reference/chips.csv``)
+while its vendor's output (``market.chips.X.capacity_chips``) is above zero.
+Its *regime* for a destination follows, in this order:
+
+1. an embargo (``rules.embargoed``): ``EMBARGO`` for every chip;
+2. a measure on the chip (``rules.chip_measures``) binds Tier 3 destinations:
+   ``licence_required`` gives ``DENIED``, ``licence_payment`` gives ``PAYMENT``
+   and ``case_by_case`` gives ``VOLUME``; ``rule`` leaves the classification to decide;
+3. the 3A090 classification of the chip under the vintage in force
+   (:func:`sim.reference.classify_chip`): an uncontrolled chip is ``FREE``; a
+   controlled one follows the tiers while the 2025 framework binds (Tier 1
+   ``FREE``, Tier 2 ``CAPPED``, Tier 3 ``DENIED``), and otherwise needs a
+   licence in the rule's scope (:func:`sim.reference.rule_scope`), presumed
+   denied for Tier 3 (``DENIED``) and granted elsewhere (``LICENSED``).
+
+A buyer orders the first chip of ``market.chips`` (the scenario's order of
+preference) that is on sale, that it may receive (a regime other than
+``DENIED`` and ``EMBARGO``) and that its country does not block
+(``countries.X.import_blocked``): its country's *choice*. Every firm of a
+country therefore orders the same chip in a month. The *frontier* chip of a
+month is the first chip on sale; a destination is *restricted* when the
+frontier chip is ``DENIED`` or ``EMBARGO`` there: its buyers ask brokers, and
+brokers there buy nothing.
+
+A chip with at least ``market.full_need_ratio`` of the TPP of the best chip
+on sale serves a buyer's full need; a chip below it serves
+``market.partial_need_share`` of it (the *partial-need rule*).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.reference import classify_chip, load_chips, rule_scope
+from sim.scenario.schema import Scenario
+from sim.world.codes import (
+    CAPPED,
+    DENIED,
+    EMBARGO,
+    FREE,
+    LICENSED,
+    PAYMENT,
+    TIER1,
+    TIER2,
+    TIER3,
+    VOLUME,
+)
+
+__all__ = ["NO_CHIP", "ChipMarket", "chip_market"]
+
+NO_CHIP = -1
+"""Chip index of "nothing": no chip on sale, or none a destination may receive."""
+
+_TIER_REGIME = {TIER1: FREE, TIER2: CAPPED, TIER3: DENIED}
+"""Regime of a controlled chip in each tier while the 2025 framework binds."""
+
+_MEASURE_REGIME = {"licence_required": DENIED, "licence_payment": PAYMENT,
+                   "case_by_case": VOLUME}
+"""Regime a measure on a chip gives a Tier 3 destination."""
+
+
+@dataclass(frozen=True)
+class ChipMarket:
+    """Chips on sale and their regimes; shapes ``T`` steps, ``C`` countries, ``K`` chips.
+
+    Attributes
+    ----------
+    names : tuple of str, (K,)
+        Chips of ``market.chips``, in the scenario's order of preference.
+    tpp : ndarray of int64, (K,)
+    capacity : ndarray of int64, (T, K)
+        Vendor output a month, chips (0 where not on sale).
+    price : ndarray of int64, (T, K)
+        List price, USD.
+    regime : ndarray of int8, (T, C, K)
+        Regime of each chip for each destination (``sim.world.codes``).
+    payment_share : ndarray of float64, (T, C, K)
+        Share of revenue paid to the US government (``PAYMENT`` and ``VOLUME``).
+    choice : ndarray of int64, (T, C)
+        The chip a destination's buyers order, or :data:`NO_CHIP`.
+    choice_tpp : ndarray of int64, (T, C)
+        TPP of that chip (1 where there is none, so that divisions stay defined).
+    full_need : ndarray of bool, (T, C)
+        The chosen chip serves the full need (the partial-need rule).
+    volume_share : ndarray of float64, (T, C)
+        Case-by-case volume limit of the chosen chip, as a multiple of last
+        month's US shipments of ``volume_reference`` (0 unless ``VOLUME``).
+    volume_reference : ndarray of int64, (T, C)
+        Chip whose US shipments set that limit, or :data:`NO_CHIP`.
+    frontier : ndarray of int64, (T,)
+        First chip on sale (what brokers buy), or :data:`NO_CHIP`.
+    frontier_tpp : ndarray of int64, (T,)
+        Its TPP (1 where there is none).
+    restricted : ndarray of bool, (T, C)
+        The frontier chip is ``DENIED`` or ``EMBARGO`` for the destination.
+    """
+
+    names: tuple[str, ...]
+    tpp: np.ndarray
+    capacity: np.ndarray
+    price: np.ndarray
+    regime: np.ndarray
+    payment_share: np.ndarray
+    choice: np.ndarray
+    choice_tpp: np.ndarray
+    full_need: np.ndarray
+    volume_share: np.ndarray
+    volume_reference: np.ndarray
+    frontier: np.ndarray
+    frontier_tpp: np.ndarray
+    restricted: np.ndarray
+
+    @property
+    def n_chips(self) -> int:
+        """Number of chips ``K``."""
+        return len(self.names)
+
+    def chosen_regime(self) -> np.ndarray:
+        """Regime of each destination's chosen chip, (T, C) int8 (``DENIED`` where none)."""
+        chosen = np.take_along_axis(self.regime, np.maximum(self.choice, 0)[..., None],
+                                    axis=-1)[..., 0]
+        return np.where(self.choice == NO_CHIP, DENIED, chosen).astype(np.int8)
+
+
+def chip_market(scenario: Scenario, epochs: tuple[Scenario, ...], epoch: np.ndarray,
+                dates: tuple[str, ...], tiers: np.ndarray, tiers_active: np.ndarray) -> ChipMarket:
+    """Derive the chip market of ``scenario`` month by month.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    epochs : tuple of Scenario
+        The scenarios in force (:class:`sim.world.World`).
+    epoch : ndarray of int64, (T,)
+    dates : tuple of str, (T,)
+    tiers : ndarray of int8, (T, C)
+        Tiers in force.
+    tiers_active : ndarray of bool, (T,)
+        The 2025 framework binds.
+    """
+    catalogue = load_chips()
+    names = tuple(scenario.market.chips)
+    countries = scenario.country_codes
+    tpp = np.array([catalogue[k].tpp for k in names], dtype=np.int64)
+    launched = np.array([[catalogue[k].launch <= d for k in names] for d in dates], dtype=bool)
+    offers = [[epochs[e].market.chips[k] for k in names] for e in epoch]
+    capacity = np.where(launched, [[o.capacity_chips for o in row] for row in offers], 0)
+    price = np.array([[o.price_usd for o in row] for row in offers], dtype=np.int64)
+    cache: dict[tuple[int, bool], tuple[np.ndarray, ...]] = {}
+    rows = []
+    for t, e in enumerate(epoch):
+        key = (int(e), bool(tiers_active[t]))
+        if key not in cache:
+            cache[key] = _rules(epochs[e], countries, names, tiers[t], key[1])
+        rows.append(cache[key])
+    regime, payment, volume, reference, blocked = (np.stack(parts) for parts in zip(*rows,
+                                                                                   strict=True))
+    on_sale = (capacity > 0)[:, None, :]
+    receivable = on_sale & (regime != DENIED) & (regime != EMBARGO) & ~blocked
+    choice = np.where(receivable.any(axis=-1), np.argmax(receivable, axis=-1), NO_CHIP)
+    chosen = np.maximum(choice, 0)
+    choice_tpp = np.where(choice == NO_CHIP, 1, tpp[chosen])
+    first = np.where((capacity > 0).any(axis=-1), np.argmax(capacity > 0, axis=-1), NO_CHIP)
+    best = np.where(capacity > 0, tpp, 0).max(axis=-1)
+    ratio = np.array([epochs[e].market.full_need_ratio for e in epoch])
+    frontier_regime = np.take_along_axis(regime, np.maximum(first, 0)[:, None, None]
+                                         .repeat(len(countries), axis=1), axis=-1)[..., 0]
+    take = np.take_along_axis
+    is_volume = take(regime, chosen[..., None], axis=-1)[..., 0] == VOLUME
+    return ChipMarket(
+        names=names,
+        tpp=tpp,
+        capacity=capacity.astype(np.int64),
+        price=price,
+        regime=regime,
+        payment_share=payment,
+        choice=choice.astype(np.int64),
+        choice_tpp=choice_tpp.astype(np.int64),
+        full_need=choice_tpp >= ratio[:, None] * best[:, None],
+        volume_share=np.where(is_volume & (choice != NO_CHIP),
+                              take(volume, chosen[..., None], axis=-1)[..., 0], 0.0),
+        volume_reference=np.where(is_volume & (choice != NO_CHIP),
+                                  take(reference, chosen[..., None], axis=-1)[..., 0], NO_CHIP),
+        frontier=first.astype(np.int64),
+        frontier_tpp=np.where(first == NO_CHIP, 1, tpp[np.maximum(first, 0)]).astype(np.int64),
+        restricted=(first != NO_CHIP)[:, None] & ((frontier_regime == DENIED)
+                                                  | (frontier_regime == EMBARGO)),
+    )
+
+
+def _rules(scenario: Scenario, countries: tuple[str, ...], names: tuple[str, ...],
+           tiers: np.ndarray, tiers_active: bool) -> tuple[np.ndarray, ...]:
+    """Regimes and measures under one scenario in force, each (C, K).
+
+    Returns regime (int8), payment share (float64), volume share (float64),
+    volume reference (int64) and the import blocks (bool).
+    """
+    rules, catalogue = scenario.rules, load_chips()
+    scope = rule_scope(rules.chip_rule)
+    in_scope = np.array([c in scope for c in countries])
+    tier3 = tiers == TIER3
+    by_tier = np.array([_TIER_REGIME[int(t)] for t in tiers], dtype=np.int8)
+    outside_tiers = np.where(in_scope, np.where(tier3, DENIED, LICENSED), FREE).astype(np.int8)
+    controlled = np.array([classify_chip(catalogue[k], rules.chip_rule) for k in names])
+    regime = np.where(controlled[None, :], (by_tier if tiers_active else outside_tiers)[:, None],
+                      FREE).astype(np.int8)
+    shape = regime.shape
+    payment, volume = np.zeros(shape), np.zeros(shape)
+    reference = np.full(shape, NO_CHIP, dtype=np.int64)
+    for k, chip in enumerate(names):  # measures: a handful of named chips, not an array axis
+        measure = rules.chip_measures.get(chip)
+        if measure is None or measure.measure == "rule":
+            continue
+        regime[tier3, k] = _MEASURE_REGIME[measure.measure]
+        payment[tier3, k] = measure.payment_share if measure.measure != "licence_required" else 0
+        if measure.measure == "case_by_case":
+            volume[tier3, k] = measure.volume_share
+            reference[tier3, k] = names.index(measure.volume_reference)
+    embargoed = np.isin(np.array(countries), np.array(rules.embargoed, dtype=str))
+    regime[embargoed, :] = EMBARGO
+    payment[embargoed, :] = volume[embargoed, :] = 0.0
+    blocked = np.array([[k in scenario.countries[c].import_blocked for k in names]
+                        for c in countries], dtype=bool)
+    return regime, payment, volume, reference, blocked
