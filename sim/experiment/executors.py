@@ -16,8 +16,9 @@ pickles (tracebacks and some exceptions do not): the chunk raised a
 :class:`~sim.errors.UserError` (a mistake in the input), raised anything else
 (a programming error, with the traceback formatted where it happened), or its
 worker died. Worker deaths are retried first: a broken local process pool is
-restarted for the chunks it had not finished (:data:`POOL_RESTARTS` times),
-and Dask reschedules a dead worker's tasks itself (its ``allowed-failures``
+restarted, and each chunk its dead worker may have held is retried alone
+(:data:`CHUNK_RETRIES` times, so one chunk that kills its worker fails
+alone), and Dask reschedules a dead worker's tasks itself (its ``allowed-failures``
 setting).
 """
 
@@ -25,8 +26,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
@@ -52,8 +55,13 @@ __all__ = [
     "run_in_order",
 ]
 
-POOL_RESTARTS = 2
-"""Times a local process pool is rebuilt after a worker process dies."""
+CHUNK_RETRIES = 2
+"""Times a chunk is run again after a local worker died while it may have
+been running it; then it alone is reported as :data:`LOST`."""
+PARENT_POLL_SECONDS = 0.5
+"""How often a local worker checks that its parent process is alive."""
+EXIT_ORPHANED = 3
+"""Exit status of a local worker whose parent died."""
 DASK_RETRIES = 1
 """Times Dask reruns a task that raised outside the chunk function (worker
 deaths are rescheduled anyway; a chunk's own exceptions come back as failures)."""
@@ -128,9 +136,13 @@ class ChunkFailure:
         return cls(BUG, _first_line(exc), text)
 
     @classmethod
-    def lost(cls, exc: BaseException) -> ChunkFailure:
-        """Record a chunk whose worker died (``BrokenProcessPool``, ``KilledWorker``)."""
-        return cls(LOST, _first_line(exc))
+    def lost(cls, exc: BaseException, deaths: int | None = None) -> ChunkFailure:
+        """Record a chunk whose worker died (``BrokenProcessPool``, ``KilledWorker``).
+
+        ``deaths``: how many times a worker died while it held the chunk, if known.
+        """
+        times = f"; its worker died {deaths} times" if deaths else ""
+        return cls(LOST, _first_line(exc) + times)
 
     def exception(self, where: str) -> Exception:
         """Return the error to raise for this failure in the caller's process.
@@ -229,11 +241,18 @@ class LocalProcessExecutor:
     """Run chunks on ``workers`` local processes (started fresh, ``spawn``).
 
     The processes start at the first :meth:`run` and serve every later one
-    until :meth:`close` (a calibration runs many rounds on them). A worker
-    process that dies (killed, out of memory) breaks the pool; the chunks it
-    had not finished are run again on a new pool, at most
-    :data:`POOL_RESTARTS` times, then reported as :data:`LOST`. Processes are
-    spawned, not forked, so a script that uses them needs the
+    until :meth:`close` (a calibration runs many rounds on them). Each worker
+    watches its parent (:func:`_watch_parent`) and exits when the parent has
+    died, so a ``sim sweep`` killed with SIGKILL leaves no worker (nor the
+    resource tracker, which exits when its last user has gone).
+
+    A worker process that dies (killed, out of memory) breaks the pool. The
+    chunks that may have been running then (the first ``workers`` unfinished
+    ones in submission order: workers take chunks in that order) are
+    suspects: each is run again alone on a new pool, so a chunk that kills
+    its worker again is known exactly; after :data:`CHUNK_RETRIES` retries it
+    is reported as :data:`LOST`, alone, and every other chunk still runs.
+    Processes are spawned, not forked, so a script that uses them needs the
     ``if __name__ == "__main__":`` guard.
     """
 
@@ -244,45 +263,82 @@ class LocalProcessExecutor:
 
     def run(self, function: Callable[[ChunkT], ResultT], chunks: Sequence[ChunkT],
             ) -> Iterator[tuple[ChunkT, ResultT | ChunkFailure]]:
-        """Yield results as chunks finish, restarting a broken pool."""
-        pending, finished = list(chunks), False
+        """Yield results as chunks finish, retrying the chunks a dead worker may have held."""
+        pending, deaths, finished = list(chunks), dict.fromkeys((c.index for c in chunks), 0), False
         try:
-            for attempt in range(POOL_RESTARTS + 1):
-                if self._pool is None:
-                    self._pool = ProcessPoolExecutor(
-                        self.workers, mp_context=multiprocessing.get_context("spawn"))
-                futures: dict[Future[Any], ChunkT] = {
-                    self._pool.submit(call_guarded, function, chunk): chunk for chunk in pending}
-                broken: list[ChunkT] = []
-                died = False
-                for future in as_completed(futures):
-                    chunk = futures[future]
-                    try:
-                        result = future.result()
-                    except BrokenProcessPool as exc:
-                        died = True
-                        if attempt < POOL_RESTARTS:
-                            broken.append(chunk)
-                            continue
-                        result = ChunkFailure.lost(exc)
-                    except Exception as exc:  # the chunk or its result did not pickle
-                        result = ChunkFailure.from_exception(exc)
-                    yield chunk, result
-                if died:
-                    self.close()
-                if not broken:
-                    finished = True
-                    return
-                pending = sorted(broken, key=lambda c: c.index)
+            while pending:
+                suspects = [c for c in pending if deaths[c.index]]
+                batch = suspects[:1] or pending  # a suspect runs alone: a death is then its own
+                unfinished, error = yield from self._round(function, batch)
+                done = {c.index for c in batch} - {c.index for c in unfinished}
+                pending = [c for c in pending if c.index not in done]
+                if error is None:
+                    continue
+                for chunk in unfinished[:self.workers]:  # those that may have been running
+                    deaths[chunk.index] += 1
+                    if deaths[chunk.index] > CHUNK_RETRIES:
+                        pending.remove(chunk)
+                        yield chunk, ChunkFailure.lost(error, deaths[chunk.index])
+            finished = True
         finally:
             if not finished:  # the caller stopped early: chunks not started are dropped
                 self.close()
+
+    def _round(self, function: Callable[[ChunkT], ResultT], batch: Sequence[ChunkT],
+               ) -> Generator[tuple[ChunkT, ResultT | ChunkFailure], None,
+                              tuple[list[ChunkT], BrokenProcessPool | None]]:
+        """Run ``batch`` on the pool; yield what finished.
+
+        Returns the chunks a broken pool did not finish, in submission order,
+        and the pool's error (``None`` if nothing broke).
+        """
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_watch_parent, initargs=(os.getpid(),))
+        futures: dict[Future[Any], ChunkT] = {
+            self._pool.submit(call_guarded, function, chunk): chunk for chunk in batch}
+        unfinished: list[ChunkT] = []
+        error: BrokenProcessPool | None = None
+        for future in as_completed(futures):
+            chunk = futures[future]
+            try:
+                result = future.result()
+            except BrokenProcessPool as exc:
+                error = exc
+                unfinished.append(chunk)
+                continue
+            except Exception as exc:  # the chunk or its result did not pickle
+                result = ChunkFailure.from_exception(exc)
+            yield chunk, result
+        if error is not None:
+            self.close()
+        order = {c.index: n for n, c in enumerate(batch)}
+        return sorted(unfinished, key=lambda c: order[c.index]), error
 
     def close(self) -> None:
         """Stop the worker processes (a later :meth:`run` starts new ones)."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def _watch_parent(parent: int) -> None:
+    """Start a thread that ends this worker process once ``parent`` has died.
+
+    Runs in each local worker as the pool's initializer. An orphan is
+    adopted by init (or a subreaper), so its parent pid changes; the thread
+    checks every :data:`PARENT_POLL_SECONDS`. Portable (Linux, macOS), and
+    unlike Linux's ``PR_SET_PDEATHSIG`` not tied to the thread that started
+    the worker.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(EXIT_ORPHANED)
+
+    threading.Thread(target=watch, name="sim-watch-parent", daemon=True).start()
 
 
 class DaskExecutor:
