@@ -112,3 +112,70 @@ def test_calibrate_seed_plus_replicates_stays_in_int64(tmp_path: Path,
     err = capsys.readouterr().err
     assert "--seed" in err and err.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+# --- contradictory corners of a sweep, refused before any work ------------------------------
+
+WINDOW = ('"rules.tiers_from" = { values = ["2025-03", "2026-06"] }\n'
+          '"rules.tiers_until" = { values = ["2026-01", "2027-01"] }')
+TIERS = ('"tiers.tier1" = { values = [["USA", "GBR"], ["USA", "SGP"]] }\n'
+         '"tiers.tier3" = { values = [["CHN"], ["CHN", "SGP"]] }')
+
+
+@pytest.mark.parametrize("design", ["grid", "lhs"])
+@pytest.mark.parametrize(("parameters", "blamed"), [(WINDOW, "rules.tiers_until"),
+                                                    (TIERS, "tiers.tier")],
+                         ids=["tiers_from after tiers_until", "a country in two tiers"])
+def test_a_contradictory_corner_is_refused_up_front(tmp_path: Path, parameters: str,
+                                                    blamed: str, design: str,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    path = _sweep(tmp_path, parameters)
+    if design != "grid":
+        path.write_text(path.read_text().replace('kind = "grid"', f'kind = "{design}"\npoints = 8'))
+    for number, one in enumerate(parameters.splitlines()):  # each parameter alone is fine
+        (tmp_path / str(number)).mkdir()
+        assert load_sweep(_sweep(tmp_path / str(number), one)).points == 2
+    out = tmp_path / "out"
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{path}: parameters" in err and blamed in err
+    assert "combination" in err and "no point has run" in err
+    assert not out.exists()
+
+
+def test_corners_are_every_combination_of_the_bounds_that_matter() -> None:
+    from sim.experiment.parameters import Parameter
+    from sim.sweep.spec import MAX_CORNERS, corners
+
+    numbers = Parameter(key="a", values=(3, 1, 2))
+    months = Parameter(key="b", values=("2025-01", "2025-06", "2026-01"))
+    span = Parameter(key="c", low=0.1, high=0.4)
+    assert corners((numbers, months, span)) == [
+        {"a": a, "b": b, "c": c} for a in (1, 3) for b in months.values for c in (0.1, 0.4)]
+    many = tuple(Parameter(key=f"k{i}", low=0.0, high=1.0) for i in range(9))  # 512 corners
+    pairs = corners(many)
+    assert MAX_CORNERS < 2**9 and len(pairs) == 36 * 4
+    assert {"k0": 0.0, "k8": 1.0} in pairs
+
+
+def test_replicates_times_points_is_bounded_up_front(tmp_path: Path) -> None:
+    path = _sweep(tmp_path, '"enforcement.detection" = { low = 0.1, high = 0.4, levels = '
+                            '1000000 }')
+    path.write_text(path.read_text().replace("replicates = 1", "replicates = 10000"))
+    with pytest.raises(SweepError, match=r"design\.replicates: .*10,000,000 runs") as caught:
+        load_sweep(path)  # (the old code went on to run 10**10 runs)
+    assert "\n" not in str(caught.value)
+    path.write_text(path.read_text().replace("replicates = 10000", "replicates = 10"))
+    assert load_sweep(path).points == 10**6  # 10**7 runs in all: allowed
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_run_seed_plus_runs_stays_below_2_63(command: str, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main([command, str(SHIPPED), "--seed", str(2**63 - 2), "--runs", "3",
+              "--out", str(tmp_path / "out")])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--seed" in err and "2**63" in err
+    assert not (tmp_path / "out").exists()
