@@ -179,3 +179,61 @@ def test_run_seed_plus_runs_stays_below_2_63(command: str, tmp_path: Path,
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--seed" in err and "2**63" in err
     assert not (tmp_path / "out").exists()
+
+
+# --- control characters in every one-line message ----------------------------------------------
+
+CONTROLS = ["\x1b[31m", "\n", "\r", "\x00", "\x07", "\u202e", "\x9b"]
+
+
+def _printable_line(text: str) -> bool:
+    return text.count("\n") == 1 and text.endswith("\n") and text[:-1].isprintable()
+
+
+@pytest.mark.parametrize("control", CONTROLS, ids=repr)
+def test_every_one_line_error_escapes_control_characters(
+        tmp_path: Path, control: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    toml_control = json.dumps(control)[1:-1]  # as a TOML basic string writes it
+    bad_key = tmp_path / "key.toml"
+    bad_key.write_text(extending(SHIPPED, f'"x{toml_control}y" = 1\n'), encoding="utf-8")
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text(f'name = "s"\nscenario = {json.dumps(str(SHIPPED))}\n[design]\n'
+                     'kind = "grid"\nreplicates = 1\nseed = 1\n[parameters]\n'
+                     f'"rules.cap{toml_control}" = {{ values = [1, 2] }}\n', encoding="utf-8")
+    cases = [
+        ["check", str(bad_key)],
+        ["run", str(bad_key), "--out", str(tmp_path / "o1")],
+        ["run", str(tmp_path / f"missing{control}.toml"), "--out", str(tmp_path / "o2")],
+        ["run", str(SHIPPED), "--set", f"rules.cap{control}=1", "--out", str(tmp_path / "o3")],
+        ["compare", str(SHIPPED), str(bad_key), "--out", str(tmp_path / "o4")],
+        ["sweep", str(sweep), "--out", str(tmp_path / "o5")],
+        ["calibrate", str(tmp_path / f"targets{control}.toml"), "--out", str(tmp_path / "o6")],
+    ]
+    for argv in cases:
+        assert main(argv) == 2, argv
+        captured = capsys.readouterr()
+        assert _printable_line(captured.err), (argv, captured.err)
+        assert captured.err.startswith("error: ") and not captured.out
+
+
+@pytest.mark.parametrize("control", CONTROLS, ids=repr)
+def test_a_usage_error_escapes_control_characters(control: str, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["run", str(SHIPPED), f"extra{control}"],
+                 ["run", str(SHIPPED), "--runs", f"3{control}"],  # int() took "3\n"
+                 ["run", str(SHIPPED), "--runs", "\uff13"]):  # and a full-width 3
+        with pytest.raises(SystemExit) as stop:
+            main([*argv, "--out", str(tmp_path / "out")])
+        assert stop.value.code == 2
+        assert _printable_line(capsys.readouterr().err), argv
+
+
+def test_a_scenario_name_is_printed_escaped(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "named.toml"
+    path.write_text(extending(SHIPPED, 'name = "red\\u001b[31m\\nname"\n'), encoding="utf-8")
+    assert main(["run", str(path), "--runs", "1", "--set", "time.months=1",
+                 "--out", str(tmp_path / "out")]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("red\\x1b[31m\\nname: 1 run(s)") and first.isprintable()

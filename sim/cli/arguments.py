@@ -8,6 +8,7 @@ see (two options that contradict each other).
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable, Sequence
 
 from sim.errors import UserError
@@ -42,6 +43,9 @@ MAX_COUNT = 10**7
 that ends at once, not after memory runs out."""
 
 
+_INTEGER = re.compile(r"-?[0-9]+")
+
+
 class UsageError(UserError):
     """A mistake on the command line itself (not in a file).
 
@@ -64,10 +68,10 @@ def integer_in(low: int, high: int | None = None) -> Callable[[str], int]:
         expected = "a positive integer" if low == 1 else f"an integer >= {low}"
 
     def parse(text: str) -> int:
-        try:
-            number = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {expected}, found {text!r}") from None
+        # ASCII digits only: int() also takes "3\n", " 3" and full-width or Arabic-Indic digits
+        if not _INTEGER.fullmatch(text):
+            raise argparse.ArgumentTypeError(f"expected {expected}, found {text!r}")
+        number = int(text)
         if number < low or (high is not None and number > high):
             raise argparse.ArgumentTypeError(f"expected {expected}, found {text!r}")
         return number

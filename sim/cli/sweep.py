@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from sim.cli.arguments import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, POSITIVE
+from sim.errors import shown
 from sim.experiment.executors import BUG, USER
 from sim.sweep import SweepError, SweepReport, run_sweep
 
@@ -39,8 +40,8 @@ def execute(args: argparse.Namespace) -> int:
         report = run_sweep(Path(args.sweep_file), out, workers=args.workers,
                            scheduler=args.scheduler)
     except KeyboardInterrupt:
-        print(f"\ninterrupted; finished chunks are saved in {out}; rerun the same command to "
-              "resume", file=sys.stderr)
+        print(f"\ninterrupted; finished chunks are saved in {shown(str(out))}; rerun the same "
+              "command to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
     if report.failed:
         return report_failures(report, out)
@@ -75,8 +76,8 @@ def report_failures(report: SweepReport, out: Path) -> int:
     if bugs:
         first = report.failed[bugs[0]]
         print(first.traceback, end="", file=sys.stderr)
-        print(f"error: chunk {bugs[0]} raised a programming error ({first.message}; traceback "
-              f"above); {count}, each listed with its traceback in {failures}; {saved}",
+        print(f"error: chunk {bugs[0]} raised a programming error ({shown(first.message)}; "
+              f"traceback above); {count}, each listed with its traceback in {failures}; {saved}",
               file=sys.stderr)
         return EXIT_ERROR
     mistakes = sorted(k for k, failure in report.failed.items() if failure.kind == USER)

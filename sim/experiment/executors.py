@@ -36,7 +36,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from sim.errors import UserError
+from sim.errors import UserError, shown
 
 __all__ = [
     "BUG",
@@ -166,7 +166,7 @@ class ChunkFailure:
 
 def _first_line(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    return shown(f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__)
 
 
 def call_guarded(function: Callable[[ChunkT], ResultT], chunk: ChunkT,
