@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from sim.errors import UserError, shown
+from sim.experiment.dask_security import require_distributed
+from sim.experiment.errors import ExecutorError
 
 __all__ = [
     "BUG",
@@ -67,6 +69,8 @@ DASK_RETRIES = 1
 deaths are rescheduled anyway; a chunk's own exceptions come back as failures)."""
 CONNECT_TIMEOUT = "20s"
 """How long to try reaching a remote Dask scheduler."""
+LOOPBACK_ANY_PORT = "127.0.0.1:0"
+"""Where a local cluster's HTTP listeners go (they serve no page; see :func:`_local_cluster`)."""
 
 USER = "user"
 """Failure kind: the chunk raised a :class:`~sim.errors.UserError`."""
@@ -87,10 +91,6 @@ class Indexed(Protocol):
 
 ChunkT = TypeVar("ChunkT", bound=Indexed)
 ResultT = TypeVar("ResultT")
-
-
-class ExecutorError(UserError):
-    """An executor cannot be set up as asked, or its workers died (a rerun may succeed)."""
 
 
 class ChunkError(RuntimeError):
@@ -355,40 +355,38 @@ class DaskExecutor:
         An existing client (e.g. of a ``dask_jobqueue.SLURMCluster``); then
         ``address`` is only a label.
 
+    security : distributed.Security, optional
+        TLS settings for a ``tls://`` scheduler (from
+        :func:`~sim.experiment.dask_security.load_security`); without it,
+        Dask's own configuration applies (``distributed.comm.tls.*``).
+
     Raises
     ------
     ExecutorError
-        If dask.distributed is missing, the scheduler cannot be reached, or
-        ``workers`` is given with a remote scheduler.
+        If dask.distributed is missing, the scheduler cannot be reached (or
+        its TLS handshake fails), ``workers`` is given with a remote
+        scheduler, or ``security`` with a local cluster.
     """
 
-    def __init__(self, address: str, workers: int | None = None, client: Any = None) -> None:
-        try:
-            import distributed  # deferred: an optional dependency, slow to import
-        except ImportError:
-            raise ExecutorError("--scheduler", "", "running on Dask needs dask.distributed; "
-                                "install it with pip install 'tiered-compute-sim[cluster]'"
-                                ) from None
+    def __init__(self, address: str, workers: int | None = None, client: Any = None,
+                 security: Any = None) -> None:
+        distributed = require_distributed()
         self._cluster = None
         if client is not None:
             self.client = client
             self._owns_client = False
         elif address == "local":
-            self._cluster = distributed.LocalCluster(
-                n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                dashboard_address=None)
+            if security is not None:
+                raise ExecutorError("--security", "", "applies to a remote scheduler; expected "
+                                    "it with --scheduler tls://host:8786, not local")
+            self._cluster = _local_cluster(distributed, workers or os.cpu_count() or 1)
             self.client = distributed.Client(self._cluster)
             self._owns_client = True
         else:
             if workers is not None:
                 raise ExecutorError("--workers", "", "a remote Dask scheduler decides its own "
                                     "workers; expected --workers only with --scheduler local")
-            try:
-                self.client = distributed.Client(address, timeout=CONNECT_TIMEOUT)
-            except (OSError, TimeoutError, ValueError) as exc:
-                raise ExecutorError("--scheduler", address, "expected a reachable Dask "
-                                    f"scheduler address such as tcp://host:8786 ({exc})"
-                                    ) from None
+            self.client = _connect(distributed, address, security)
             self._owns_client = True
         n = len(self.client.scheduler_info().get("workers", {}))
         self.description = f"Dask at {self.client.scheduler.address} ({n} workers now)"
@@ -428,13 +426,50 @@ class DaskExecutor:
             self._cluster.close()
 
 
-def make_executor(workers: int | None, scheduler: str | None) -> Executor:
+def _local_cluster(distributed: Any, workers: int) -> Any:
+    """Start a ``LocalCluster`` of single-threaded processes with its web pages off.
+
+    Dask's scheduler always listens for HTTP (``dashboard_address=None``
+    still means 127.0.0.1:8787, and ``":0"`` a free port on every
+    interface). So the dashboard is switched off, the HTTP listeners of the
+    scheduler and the workers get no routes at all (every page answers 404:
+    no dashboard, no metrics, no task information), and they listen on a free
+    loopback port.
+    """
+    import dask  # deferred with distributed itself
+
+    no_pages = {"distributed.scheduler.http.routes": [], "distributed.worker.http.routes": []}
+    with dask.config.set(no_pages):  # the worker processes start with this configuration
+        return distributed.LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True,
+            dashboard_address=LOOPBACK_ANY_PORT, worker_dashboard_address=None,
+            scheduler_kwargs={"dashboard": False})
+
+
+def _connect(distributed: Any, address: str, security: Any) -> Any:
+    """Return a client of the scheduler at ``address``, or one line saying why not."""
+    try:
+        return distributed.Client(address, timeout=CONNECT_TIMEOUT, security=security)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        tls = (" (a tls:// scheduler needs --security FILE or Dask's distributed.comm.tls "
+               "configuration)" if address.startswith("tls://") else "")
+        raise ExecutorError("--scheduler", address, "expected a reachable Dask scheduler "
+                            f"address such as tcp://host:8786{tls} ({shown(str(exc))})"
+                            ) from None
+
+
+def make_executor(workers: int | None, scheduler: str | None,
+                  security: Any = None) -> Executor:
     """Choose the executor the command line asks for.
 
-    ``--scheduler`` selects Dask; otherwise ``--workers 1`` runs in this
+    ``--scheduler`` selects Dask (``security``: its ``--security`` file as a
+    ``distributed.Security``); otherwise ``--workers 1`` runs in this
     process and any other count (default: one per core) in local processes.
     """
     if scheduler is not None:
-        return DaskExecutor(scheduler, workers)
+        return DaskExecutor(scheduler, workers, security=security)
+    if security is not None:
+        raise ExecutorError("--security", "", "applies to a Dask scheduler; expected it with "
+                            "--scheduler tls://host:8786")
     count = workers if workers is not None else (os.cpu_count() or 1)
     return InProcessExecutor() if count == 1 else LocalProcessExecutor(count)
