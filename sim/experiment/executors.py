@@ -141,8 +141,9 @@ class ChunkFailure:
 
         ``deaths``: how many times a worker died while it held the chunk, if known.
         """
-        times = f"; its worker died {deaths} times" if deaths else ""
-        return cls(LOST, _first_line(exc) + times)
+        if not deaths:
+            return cls(LOST, _first_line(exc))
+        return cls(LOST, f"{_first_line(exc).rstrip('.')}; its worker died {deaths} times")
 
     def exception(self, where: str) -> Exception:
         """Return the error to raise for this failure in the caller's process.
