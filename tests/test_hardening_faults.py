@@ -15,13 +15,13 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import psutil
 import pyarrow.parquet as pq
 import pytest
+from dying import Job, kills_its_worker
 
 from sim.cli import main
 from sim.experiment.executors import (
@@ -245,28 +245,16 @@ def test_a_sigkilled_sweep_leaves_no_worker_and_no_resource_tracker(sweep_file: 
 # --- 5. a chunk that kills its worker fails alone ---------------------------------------------
 
 
-@dataclass(frozen=True)
-class Job:
-    """A chunk for the executor alone."""
-
-    index: int
-
-
-def _kills_its_worker(bad: int, log: str, job: Job) -> int:
-    """Record the attempt; die like an out-of-memory kill on chunk ``bad``."""
-    Path(log, f"{job.index}-{os.getpid()}-{time.monotonic_ns()}").touch()
-    if job.index == bad:
-        os.kill(os.getpid(), signal.SIGKILL)
-    time.sleep(0.3)  # still running when the pool breaks (so the old code failed it too)
-    return 10 * job.index
-
-
 def test_a_chunk_that_keeps_killing_its_worker_fails_alone(tmp_path: Path) -> None:
     jobs = [Job(k) for k in range(8)]
     executor = LocalProcessExecutor(2)
     try:
         results = {chunk.index: result for chunk, result in executor.run(
-            functools.partial(_kills_its_worker, 0, str(tmp_path)), jobs)}
+            functools.partial(kills_its_worker, 0, str(tmp_path)), jobs)}
+        attempts = [p.name.split("-")[0] for p in tmp_path.iterdir()]
+        # and the executor serves the next run
+        again = run_in_order(executor, functools.partial(kills_its_worker, -1, str(tmp_path)),
+                             [Job(k) for k in range(3)])
     finally:
         executor.close()
     assert sorted(results) == list(range(8))
@@ -274,19 +262,6 @@ def test_a_chunk_that_keeps_killing_its_worker_fails_alone(tmp_path: Path) -> No
     assert results == {k: 10 * k for k in range(1, 8)}  # the others all finish
     assert isinstance(failure, ChunkFailure) and failure.kind == LOST
     assert f"died {CHUNK_RETRIES + 1} times" in failure.message
-    attempts = [p.name.split("-")[0] for p in tmp_path.iterdir()]
     assert attempts.count("0") == CHUNK_RETRIES + 1  # bounded
     assert all(attempts.count(str(k)) <= 2 for k in range(1, 8))  # an innocent: one retry
-
-
-def test_after_a_worker_death_the_executor_serves_the_next_run(tmp_path: Path) -> None:
-    executor = LocalProcessExecutor(2)
-    try:
-        first = {c.index: r for c, r in executor.run(
-            functools.partial(_kills_its_worker, 1, str(tmp_path)), [Job(0), Job(1)])}
-        again = run_in_order(executor, functools.partial(_kills_its_worker, -1, str(tmp_path)),
-                             [Job(k) for k in range(3)])
-    finally:
-        executor.close()
-    assert first[0] == 0 and isinstance(first[1], ChunkFailure)
     assert again == [0, 10, 20]
