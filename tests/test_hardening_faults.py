@@ -207,13 +207,16 @@ def _wait_until(condition, timeout: float, what: str) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.parametrize("where", [["--workers", "2"], ["--scheduler", "local", "--workers", "2"]],
+                         ids=["local processes", "Dask LocalCluster"])
 def test_a_sigkilled_sweep_leaves_no_worker_and_no_resource_tracker(sweep_file: Path,
-                                                                    tmp_path: Path) -> None:
+                                                                    tmp_path: Path,
+                                                                    where: list[str]) -> None:
     long_sweep = sweep_file.read_text(encoding="utf-8").replace("points = 6", "points = 400")
     sweep_file.write_text(long_sweep.replace('"time.months" = 8', '"time.months" = 36'),
                           encoding="utf-8")
     command = [sys.executable, "-m", "sim", "sweep", str(sweep_file), "--out",
-               str(tmp_path / "out"), "--workers", "2"]
+               str(tmp_path / "out"), *where]
     process = subprocess.Popen(command, env={**os.environ, "PYTHONPATH": str(REPO)},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
