@@ -11,7 +11,23 @@ callers of the Python API may catch either.
 
 from __future__ import annotations
 
-__all__ = ["UserError"]
+__all__ = ["UserError", "shown"]
+
+
+def shown(text: str) -> str:
+    r"""Return ``text`` as it may reach a terminal: every unprintable character escaped.
+
+    Line breaks, tabs, ANSI escapes, NUL, BEL, bidirectional overrides and
+    every other character Python does not call printable become their escape
+    (``\n``, ``\x1b``, ``\u202e``), so a name or a path a user wrote can
+    neither break "one line" nor recolour the terminal. Printable text,
+    non-ASCII letters included, is unchanged; escaping twice changes nothing
+    more. The one place that escapes: every user error's message and every
+    line the command line prints from user input pass through it.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class UserError(ValueError):
@@ -33,5 +49,5 @@ class UserError(ValueError):
         self.key = key
         self.problem = problem
         where = f"{self.file}: {key}: " if key else f"{self.file}: "
-        # One line even when a quoted TOML key or a file name holds a line break.
-        super().__init__("\\n".join((where + problem).splitlines()))
+        # One line, no terminal control, whatever a quoted key or a file name holds.
+        super().__init__(shown(where + problem))

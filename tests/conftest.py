@@ -30,6 +30,12 @@ from hypothesis import HealthCheck, settings
 from seeds import DEFAULT_SEED, SEED_VARIABLE, parse_seeds
 
 import sim
+from sim.scenario.confinement import ALLOW_ANYWHERE
+
+# Test scenarios are written to tmp_path and extend tests/data/test_base.toml, which lies
+# outside their (non-)project: the suite lifts the extends confinement, for subprocesses too.
+# tests/test_hardening_security.py removes the variable to test the confinement itself.
+os.environ[ALLOW_ANYWHERE] = "1"
 
 pytest_plugins = ["pytester"]  # tests/test_seeds.py runs pytest on this file
 

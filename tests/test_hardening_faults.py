@@ -8,15 +8,30 @@ kills its worker again and again (only it fails); and the Dask options.
 
 from __future__ import annotations
 
+import functools
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
+import psutil
 import pyarrow.parquet as pq
 import pytest
+from dying import Job, kills_its_worker
 
 from sim.cli import main
-from sim.experiment.executors import InProcessExecutor
+from sim.experiment.executors import (
+    CHUNK_RETRIES,
+    LOST,
+    ChunkFailure,
+    InProcessExecutor,
+    LocalProcessExecutor,
+    run_in_order,
+)
 from sim.experiment.folders import prepare_output
 from sim.sweep.design import design_points
 from sim.sweep.errors import SweepError
@@ -171,3 +186,85 @@ def test_every_single_byte_flip_in_a_finished_part_is_detected(sweep_file: Path,
     pd.testing.assert_frame_equal(rerun.runs, reference.runs)
     assert pq.read_table(part).to_pandas().equals(
         reference.runs[reference.runs["point"] == 2].reset_index(drop=True))
+
+
+# --- 4. workers die with their parent ---------------------------------------------------------
+
+
+def _gone(pid: int) -> bool:
+    """Whether ``pid`` has ended (an unreaped zombie counts: it holds no memory)."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _wait_until(condition, timeout: float, what: str) -> None:
+    """Poll ``condition`` until true; fail naming ``what`` after a generous ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("where", [["--workers", "2"], ["--scheduler", "local", "--workers", "2"]],
+                         ids=["local processes", "Dask LocalCluster"])
+def test_a_sigkilled_sweep_leaves_no_worker_and_no_resource_tracker(sweep_file: Path,
+                                                                    tmp_path: Path,
+                                                                    where: list[str]) -> None:
+    long_sweep = sweep_file.read_text(encoding="utf-8").replace("points = 6", "points = 400")
+    sweep_file.write_text(long_sweep.replace('"time.months" = 8', '"time.months" = 36'),
+                          encoding="utf-8")
+    command = [sys.executable, "-m", "sim", "sweep", str(sweep_file), "--out",
+               str(tmp_path / "out"), *where]
+    process = subprocess.Popen(command, env={**os.environ, "PYTHONPATH": str(REPO)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        parent = psutil.Process(process.pid)
+
+        def helpers() -> list[psutil.Process]:
+            return [p for p in parent.children(recursive=True)
+                    if any(word in " ".join(p.cmdline()) for word in ("spawn_main",
+                                                                       "resource_tracker"))]
+
+        _wait_until(lambda: len(helpers()) >= 3 or process.poll() is not None, 120,
+                    "the sweep started no workers")
+        started = helpers()
+        assert process.poll() is None, "the sweep ended before the kill; make it longer"
+        assert any("resource_tracker" in " ".join(p.cmdline()) for p in started)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        # a worker checks every half second and the tracker goes after its last user:
+        # a minute is generous
+        _wait_until(lambda: all(_gone(p.pid) for p in started), 60,
+                    "workers outlived their killed parent: "
+                    + ", ".join(f"{p.pid}" for p in started if not _gone(p.pid)))
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+# --- 5. a chunk that kills its worker fails alone ---------------------------------------------
+
+
+def test_a_chunk_that_keeps_killing_its_worker_fails_alone(tmp_path: Path) -> None:
+    jobs = [Job(k) for k in range(8)]
+    executor = LocalProcessExecutor(2)
+    try:
+        results = {chunk.index: result for chunk, result in executor.run(
+            functools.partial(kills_its_worker, 0, str(tmp_path)), jobs)}
+        attempts = [p.name.split("-")[0] for p in tmp_path.iterdir()]
+        # and the executor serves the next run
+        again = run_in_order(executor, functools.partial(kills_its_worker, -1, str(tmp_path)),
+                             [Job(k) for k in range(3)])
+    finally:
+        executor.close()
+    assert sorted(results) == list(range(8))
+    failure = results.pop(0)
+    assert results == {k: 10 * k for k in range(1, 8)}  # the others all finish
+    assert isinstance(failure, ChunkFailure) and failure.kind == LOST
+    assert f"died {CHUNK_RETRIES + 1} times" in failure.message
+    assert attempts.count("0") == CHUNK_RETRIES + 1  # bounded
+    assert all(attempts.count(str(k)) <= 2 for k in range(1, 8))  # an innocent: one retry
+    assert again == [0, 10, 20]

@@ -112,3 +112,128 @@ def test_calibrate_seed_plus_replicates_stays_in_int64(tmp_path: Path,
     err = capsys.readouterr().err
     assert "--seed" in err and err.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+# --- contradictory corners of a sweep, refused before any work ------------------------------
+
+WINDOW = ('"rules.tiers_from" = { values = ["2025-03", "2026-06"] }\n'
+          '"rules.tiers_until" = { values = ["2026-01", "2027-01"] }')
+TIERS = ('"tiers.tier1" = { values = [["USA", "GBR"], ["USA", "SGP"]] }\n'
+         '"tiers.tier3" = { values = [["CHN"], ["CHN", "SGP"]] }')
+
+
+@pytest.mark.parametrize("design", ["grid", "lhs"])
+@pytest.mark.parametrize(("parameters", "blamed"), [(WINDOW, "rules.tiers_until"),
+                                                    (TIERS, "tiers.tier")],
+                         ids=["tiers_from after tiers_until", "a country in two tiers"])
+def test_a_contradictory_corner_is_refused_up_front(tmp_path: Path, parameters: str,
+                                                    blamed: str, design: str,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    path = _sweep(tmp_path, parameters)
+    if design != "grid":
+        path.write_text(path.read_text().replace('kind = "grid"', f'kind = "{design}"\npoints = 8'))
+    for number, one in enumerate(parameters.splitlines()):  # each parameter alone is fine
+        (tmp_path / str(number)).mkdir()
+        assert load_sweep(_sweep(tmp_path / str(number), one)).points == 2
+    out = tmp_path / "out"
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{path}: parameters" in err and blamed in err
+    assert "combination" in err and "no point has run" in err
+    assert not out.exists()
+
+
+def test_corners_are_every_combination_of_the_bounds_that_matter() -> None:
+    from sim.experiment.parameters import Parameter
+    from sim.sweep.spec import MAX_CORNERS, corners
+
+    numbers = Parameter(key="a", values=(3, 1, 2))
+    months = Parameter(key="b", values=("2025-01", "2025-06", "2026-01"))
+    span = Parameter(key="c", low=0.1, high=0.4)
+    assert corners((numbers, months, span)) == [
+        {"a": a, "b": b, "c": c} for a in (1, 3) for b in months.values for c in (0.1, 0.4)]
+    many = tuple(Parameter(key=f"k{i}", low=0.0, high=1.0) for i in range(9))  # 512 corners
+    pairs = corners(many)
+    assert MAX_CORNERS < 2**9 and len(pairs) == 36 * 4
+    assert {"k0": 0.0, "k8": 1.0} in pairs
+
+
+def test_replicates_times_points_is_bounded_up_front(tmp_path: Path) -> None:
+    path = _sweep(tmp_path, '"enforcement.detection" = { low = 0.1, high = 0.4, levels = '
+                            '1000000 }')
+    path.write_text(path.read_text().replace("replicates = 1", "replicates = 10000"))
+    with pytest.raises(SweepError, match=r"design\.replicates: .*10,000,000 runs") as caught:
+        load_sweep(path)  # (the old code went on to run 10**10 runs)
+    assert "\n" not in str(caught.value)
+    path.write_text(path.read_text().replace("replicates = 10000", "replicates = 10"))
+    assert load_sweep(path).points == 10**6  # 10**7 runs in all: allowed
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_run_seed_plus_runs_stays_below_2_63(command: str, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main([command, str(SHIPPED), "--seed", str(2**63 - 2), "--runs", "3",
+              "--out", str(tmp_path / "out")])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--seed" in err and "2**63" in err
+    assert not (tmp_path / "out").exists()
+
+
+# --- control characters in every one-line message ----------------------------------------------
+
+CONTROLS = ["\x1b[31m", "\n", "\r", "\x00", "\x07", "\u202e", "\x9b"]
+
+
+def _printable_line(text: str) -> bool:
+    return text.count("\n") == 1 and text.endswith("\n") and text[:-1].isprintable()
+
+
+@pytest.mark.parametrize("control", CONTROLS, ids=repr)
+def test_every_one_line_error_escapes_control_characters(
+        tmp_path: Path, control: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    toml_control = json.dumps(control)[1:-1]  # as a TOML basic string writes it
+    bad_key = tmp_path / "key.toml"
+    bad_key.write_text(extending(SHIPPED, f'"x{toml_control}y" = 1\n'), encoding="utf-8")
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text(f'name = "s"\nscenario = {json.dumps(str(SHIPPED))}\n[design]\n'
+                     'kind = "grid"\nreplicates = 1\nseed = 1\n[parameters]\n'
+                     f'"rules.cap{toml_control}" = {{ values = [1, 2] }}\n', encoding="utf-8")
+    cases = [
+        ["check", str(bad_key)],
+        ["run", str(bad_key), "--out", str(tmp_path / "o1")],
+        ["run", str(tmp_path / f"missing{control}.toml"), "--out", str(tmp_path / "o2")],
+        ["run", str(SHIPPED), "--set", f"rules.cap{control}=1", "--out", str(tmp_path / "o3")],
+        ["compare", str(SHIPPED), str(bad_key), "--out", str(tmp_path / "o4")],
+        ["sweep", str(sweep), "--out", str(tmp_path / "o5")],
+        ["calibrate", str(tmp_path / f"targets{control}.toml"), "--out", str(tmp_path / "o6")],
+    ]
+    for argv in cases:
+        assert main(argv) == 2, argv
+        captured = capsys.readouterr()
+        assert _printable_line(captured.err), (argv, captured.err)
+        assert captured.err.startswith("error: ") and not captured.out
+
+
+@pytest.mark.parametrize("control", CONTROLS, ids=repr)
+def test_a_usage_error_escapes_control_characters(control: str, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["run", str(SHIPPED), f"extra{control}"],
+                 ["run", str(SHIPPED), "--runs", f"3{control}"],  # int() took "3\n"
+                 ["run", str(SHIPPED), "--runs", "\uff13"]):  # and a full-width 3
+        with pytest.raises(SystemExit) as stop:
+            main([*argv, "--out", str(tmp_path / "out")])
+        assert stop.value.code == 2
+        assert _printable_line(capsys.readouterr().err), argv
+
+
+def test_a_scenario_name_is_printed_escaped(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "named.toml"
+    path.write_text(extending(SHIPPED, 'name = "red\\u001b[31m\\nname"\n'), encoding="utf-8")
+    assert main(["run", str(path), "--runs", "1", "--set", "time.months=1",
+                 "--out", str(tmp_path / "out")]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("red\\x1b[31m\\nname: 1 run(s)") and first.isprintable()

@@ -380,7 +380,8 @@ def test_chunks_whose_workers_died_end_the_command_with_exit_2_and_one_line(
         def close(self) -> None:
             pass
 
-    monkeypatch.setattr(runner, "make_executor", lambda workers, scheduler: LosesChunkZero())
+    monkeypatch.setattr(runner, "make_executor",
+                        lambda workers, scheduler, security=None: LosesChunkZero())
     path, out = _write(tmp_path, GOOD), tmp_path / "out"
     assert main(["sweep", str(path), "--out", str(out)]) == 2
     err = capsys.readouterr().err.splitlines()

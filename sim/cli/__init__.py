@@ -21,7 +21,7 @@ from typing import NoReturn
 
 from sim.cli import calibrate, check, compare, run, sweep
 from sim.cli.arguments import EXIT_USAGE, MAX_SEED, UsageError
-from sim.errors import UserError
+from sim.errors import UserError, shown
 
 __all__ = ["UsageError", "build_parser", "main"]
 
@@ -35,7 +35,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         """Print one line and exit 2 (argparse prints the usage block too)."""
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {shown(message)} (see --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {shown(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # output piped into `head` and cut short: not our error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -8,7 +8,9 @@ see (two options that contradict each other).
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from sim.errors import UserError
 from sim.scenario import parse_assignment
@@ -24,6 +26,8 @@ __all__ = [
     "POSITIVE",
     "SEED",
     "UsageError",
+    "add_cluster_arguments",
+    "cluster_security",
     "integer_in",
     "parse_overrides",
 ]
@@ -40,6 +44,9 @@ MAX_SEED = 2**63 - 1
 MAX_COUNT = 10**7
 """Largest count an option takes (runs, draws, moves, replicates, rounds): a typo guard
 that ends at once, not after memory runs out."""
+
+
+_INTEGER = re.compile(r"-?[0-9]+")
 
 
 class UsageError(UserError):
@@ -64,10 +71,10 @@ def integer_in(low: int, high: int | None = None) -> Callable[[str], int]:
         expected = "a positive integer" if low == 1 else f"an integer >= {low}"
 
     def parse(text: str) -> int:
-        try:
-            number = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {expected}, found {text!r}") from None
+        # ASCII digits only: int() also takes "3\n", " 3" and full-width or Arabic-Indic digits
+        if not _INTEGER.fullmatch(text):
+            raise argparse.ArgumentTypeError(f"expected {expected}, found {text!r}")
+        number = int(text)
         if number < low or (high is not None and number > high):
             raise argparse.ArgumentTypeError(f"expected {expected}, found {text!r}")
         return number
@@ -79,6 +86,40 @@ POSITIVE = integer_in(1)
 COUNT = integer_in(1, MAX_COUNT)
 """A positive count, at most :data:`MAX_COUNT`."""
 SEED = integer_in(0, MAX_SEED)
+
+
+def add_cluster_arguments(parser: argparse.ArgumentParser, workers_help: str) -> None:
+    """Add ``--workers``, ``--scheduler`` and ``--security`` (shared by sweep and calibrate)."""
+    parser.add_argument("--workers", type=POSITIVE, help=workers_help)
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="Dask scheduler address (tcp://host:8786, tls://host:8786), or "
+                             "'local' for a Dask LocalCluster of --workers processes")
+    parser.add_argument("--security", metavar="FILE",
+                        help="TOML file with ca_file, cert (and key) for a tls:// scheduler; "
+                             "default: Dask's own distributed.comm.tls configuration")
+
+
+def cluster_security(args: argparse.Namespace) -> Any:
+    """Return the ``--security`` file as a ``distributed.Security`` (``None`` if not given).
+
+    Checked before any work or output: only with a remote ``--scheduler``.
+
+    Raises
+    ------
+    UsageError
+        For ``--security`` without ``--scheduler`` or with ``--scheduler local``.
+    ExecutorError
+        For a security file that is missing or malformed.
+    """
+    if args.security is None:
+        return None
+    if args.scheduler in (None, "local"):
+        raise UsageError("--security", "", "applies to a remote Dask scheduler; expected it "
+                         "with --scheduler tls://host:8786")
+    # deferred: only a cluster run needs it (and distributed is slow to import)
+    from sim.experiment.dask_security import load_security
+
+    return load_security(args.security)
 
 
 def parse_overrides(assignments: Sequence[str]) -> dict[str, str]:

@@ -26,8 +26,9 @@ from sim.cli.arguments import (
     EXIT_OK,
     MAX_COUNT,
     MAX_SEED,
-    POSITIVE,
     UsageError,
+    add_cluster_arguments,
+    cluster_security,
     integer_in,
     parse_overrides,
 )
@@ -91,12 +92,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=integer_in(0, MAX_SEED), default=d.seed,
                         help="seed of the prior draws, the moves and the first replicate "
                              "(default 0)")
-    parser.add_argument("--workers", type=POSITIVE,
-                        help=f"worker processes (default {d.workers}; with --scheduler local: "
-                             "one per core); results do not depend on it")
-    parser.add_argument("--scheduler", metavar="ADDRESS",
-                        help="Dask scheduler address (tcp://host:8786), or 'local' for a "
-                             "Dask LocalCluster of --workers processes")
+    add_cluster_arguments(parser, f"worker processes (default {d.workers}; with --scheduler "
+                                  "local: one per core); results do not depend on it")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="fix a scenario value in every target scenario, "
                              "e.g. market.remote_share=0.1")
@@ -128,12 +125,13 @@ def execute(args: argparse.Namespace) -> int:
     """Run the calibration and write its files and figures; print a summary."""
     overrides = parse_overrides(args.set)
     settings = _settings(args)
+    security = cluster_security(args)
     target_set = load_targets(args.targets, overrides)
     _check_fixed(target_set, overrides)
     out = prepare_output(Path(args.out), "calibrate")
     # --workers 1 runs in this process; a scheduler decides its own workers unless local
     executor = make_executor(settings.workers if args.scheduler is None else args.workers,
-                             args.scheduler)
+                             args.scheduler, security)
     try:
         started = time.perf_counter()
         posterior = run_abc(target_set, settings, overrides, executor)

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from sim.cli.arguments import EXIT_OK, EXIT_USAGE, parse_overrides
+from sim.errors import shown
 from sim.scenario import ScenarioError, load_scenario
 
 __all__ = ["HELP", "add_arguments", "execute"]
@@ -20,13 +21,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="override a value before validating")
 
 
-def _shown(text: str) -> str:
-    """Return ``text`` with newlines, ANSI escapes and other control characters escaped."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
 def execute(args: argparse.Namespace) -> int:
     """Validate each scenario; one line per file, errors on stderr."""
     overrides = parse_overrides(args.set)
@@ -38,5 +32,5 @@ def execute(args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             failed += 1
             continue
-        print(f"ok  {_shown(path)}  {_shown(scenario.name)}  digest {scenario.digest()[:12]}")
+        print(f"ok  {shown(path)}  {shown(scenario.name)}  digest {scenario.digest()[:12]}")
     return EXIT_USAGE if failed else EXIT_OK

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from sim.cli.arguments import COUNT, EXIT_OK, SEED, parse_overrides
+from sim.errors import shown
 from sim.experiment.run import run_to_folder
 
 __all__ = ["HELP", "add_arguments", "execute"]
@@ -29,7 +30,7 @@ def execute(args: argparse.Namespace) -> int:
                           out=Path(args.out), overrides=parse_overrides(args.set))
     dates = saved.results.dates
     last = args.seed + args.runs - 1
-    print(f"{saved.scenario.name}: {args.runs} run(s), seeds {args.seed}..{last}, "
+    print(f"{shown(saved.scenario.name)}: {args.runs} run(s), seeds {args.seed}..{last}, "
           f"{len(dates)} months from {dates[0]}")
     print(saved.summary.to_string(float_format=lambda v: f"{v:,.0f}"))
     print(f"results: {saved.results_file}")

@@ -12,7 +12,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli.arguments import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, POSITIVE
+from sim.cli.arguments import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    add_cluster_arguments,
+    cluster_security,
+)
+from sim.errors import shown
 from sim.experiment.executors import BUG, USER
 from sim.sweep import SweepError, SweepReport, run_sweep
 
@@ -25,22 +32,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``sweep`` command's arguments to ``parser``."""
     parser.add_argument("sweep_file", help="sweep TOML file (see scenarios/sweeps/)")
     parser.add_argument("--out", default="results/sweep", help="output folder")
-    parser.add_argument("--workers", type=POSITIVE,
-                        help="local worker processes (default: one per core); 1 runs in-process")
-    parser.add_argument("--scheduler", metavar="ADDRESS",
-                        help="Dask scheduler address (tcp://host:8786), or 'local' for a "
-                             "Dask LocalCluster of --workers processes")
+    add_cluster_arguments(parser, "local worker processes (default: one per core); 1 runs "
+                                  "in-process")
 
 
 def execute(args: argparse.Namespace) -> int:
     """Run the sweep into ``--out``; print what was written."""
     out = Path(args.out)
+    security = cluster_security(args)
     try:
         report = run_sweep(Path(args.sweep_file), out, workers=args.workers,
-                           scheduler=args.scheduler)
+                           scheduler=args.scheduler, security=security)
     except KeyboardInterrupt:
-        print(f"\ninterrupted; finished chunks are saved in {out}; rerun the same command to "
-              "resume", file=sys.stderr)
+        print(f"\ninterrupted; finished chunks are saved in {shown(str(out))}; rerun the same "
+              "command to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
     if report.failed:
         return report_failures(report, out)
@@ -75,8 +80,8 @@ def report_failures(report: SweepReport, out: Path) -> int:
     if bugs:
         first = report.failed[bugs[0]]
         print(first.traceback, end="", file=sys.stderr)
-        print(f"error: chunk {bugs[0]} raised a programming error ({first.message}; traceback "
-              f"above); {count}, each listed with its traceback in {failures}; {saved}",
+        print(f"error: chunk {bugs[0]} raised a programming error ({shown(first.message)}; "
+              f"traceback above); {count}, each listed with its traceback in {failures}; {saved}",
               file=sys.stderr)
         return EXIT_ERROR
     mistakes = sorted(k for k, failure in report.failed.items() if failure.kind == USER)

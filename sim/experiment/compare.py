@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from sim.atomic import write_text_atomically
+from sim.errors import shown
 from sim.experiment.errors import OutputError
 from sim.experiment.folders import prepare_output
 from sim.experiment.outcomes import summarise_outcomes
@@ -119,7 +120,8 @@ def compare_to_folder(paths: Sequence[Path], runs: int, seed: int, out: Path,
     files = []
     for number, scenario in enumerate(scenarios, start=1):
         if progress:
-            print(f"[{number}/{len(scenarios)}] {scenario.name}: {runs} run(s)", file=sys.stderr)
+            print(f"[{number}/{len(scenarios)}] {shown(scenario.name)}: {runs} run(s)",
+                  file=sys.stderr)
         per_scenario[scenario.name] = run_scenario(scenario, seeds)
         files.append(per_scenario[scenario.name].save(folders[scenario.name]
                                                       / "results.parquet"))

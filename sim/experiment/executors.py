@@ -16,8 +16,9 @@ pickles (tracebacks and some exceptions do not): the chunk raised a
 :class:`~sim.errors.UserError` (a mistake in the input), raised anything else
 (a programming error, with the traceback formatted where it happened), or its
 worker died. Worker deaths are retried first: a broken local process pool is
-restarted for the chunks it had not finished (:data:`POOL_RESTARTS` times),
-and Dask reschedules a dead worker's tasks itself (its ``allowed-failures``
+restarted, and each chunk its dead worker may have held is retried alone
+(:data:`CHUNK_RETRIES` times, so one chunk that kills its worker fails
+alone), and Dask reschedules a dead worker's tasks itself (its ``allowed-failures``
 setting).
 """
 
@@ -25,15 +26,19 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from sim.errors import UserError
+from sim.errors import UserError, shown
+from sim.experiment.dask_security import require_distributed
+from sim.experiment.errors import ExecutorError
 
 __all__ = [
     "BUG",
@@ -52,13 +57,20 @@ __all__ = [
     "run_in_order",
 ]
 
-POOL_RESTARTS = 2
-"""Times a local process pool is rebuilt after a worker process dies."""
+CHUNK_RETRIES = 2
+"""Times a chunk is run again after a local worker died while it may have
+been running it; then it alone is reported as :data:`LOST`."""
+PARENT_POLL_SECONDS = 0.5
+"""How often a local worker checks that its parent process is alive."""
+EXIT_ORPHANED = 3
+"""Exit status of a local worker whose parent died."""
 DASK_RETRIES = 1
 """Times Dask reruns a task that raised outside the chunk function (worker
 deaths are rescheduled anyway; a chunk's own exceptions come back as failures)."""
 CONNECT_TIMEOUT = "20s"
 """How long to try reaching a remote Dask scheduler."""
+LOOPBACK_ANY_PORT = "127.0.0.1:0"
+"""Where a local cluster's HTTP listeners go (they serve no page; see :func:`_local_cluster`)."""
 
 USER = "user"
 """Failure kind: the chunk raised a :class:`~sim.errors.UserError`."""
@@ -79,10 +91,6 @@ class Indexed(Protocol):
 
 ChunkT = TypeVar("ChunkT", bound=Indexed)
 ResultT = TypeVar("ResultT")
-
-
-class ExecutorError(UserError):
-    """An executor cannot be set up as asked, or its workers died (a rerun may succeed)."""
 
 
 class ChunkError(RuntimeError):
@@ -128,9 +136,14 @@ class ChunkFailure:
         return cls(BUG, _first_line(exc), text)
 
     @classmethod
-    def lost(cls, exc: BaseException) -> ChunkFailure:
-        """Record a chunk whose worker died (``BrokenProcessPool``, ``KilledWorker``)."""
-        return cls(LOST, _first_line(exc))
+    def lost(cls, exc: BaseException, deaths: int | None = None) -> ChunkFailure:
+        """Record a chunk whose worker died (``BrokenProcessPool``, ``KilledWorker``).
+
+        ``deaths``: how many times a worker died while it held the chunk, if known.
+        """
+        if not deaths:
+            return cls(LOST, _first_line(exc))
+        return cls(LOST, f"{_first_line(exc).rstrip('.')}; its worker died {deaths} times")
 
     def exception(self, where: str) -> Exception:
         """Return the error to raise for this failure in the caller's process.
@@ -154,7 +167,7 @@ class ChunkFailure:
 
 def _first_line(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    return shown(f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__)
 
 
 def call_guarded(function: Callable[[ChunkT], ResultT], chunk: ChunkT,
@@ -229,11 +242,18 @@ class LocalProcessExecutor:
     """Run chunks on ``workers`` local processes (started fresh, ``spawn``).
 
     The processes start at the first :meth:`run` and serve every later one
-    until :meth:`close` (a calibration runs many rounds on them). A worker
-    process that dies (killed, out of memory) breaks the pool; the chunks it
-    had not finished are run again on a new pool, at most
-    :data:`POOL_RESTARTS` times, then reported as :data:`LOST`. Processes are
-    spawned, not forked, so a script that uses them needs the
+    until :meth:`close` (a calibration runs many rounds on them). Each worker
+    watches its parent (:func:`_watch_parent`) and exits when the parent has
+    died, so a ``sim sweep`` killed with SIGKILL leaves no worker (nor the
+    resource tracker, which exits when its last user has gone).
+
+    A worker process that dies (killed, out of memory) breaks the pool. The
+    chunks that may have been running then (the first ``workers`` unfinished
+    ones in submission order: workers take chunks in that order) are
+    suspects: each is run again alone on a new pool, so a chunk that kills
+    its worker again is known exactly; after :data:`CHUNK_RETRIES` retries it
+    is reported as :data:`LOST`, alone, and every other chunk still runs.
+    Processes are spawned, not forked, so a script that uses them needs the
     ``if __name__ == "__main__":`` guard.
     """
 
@@ -244,45 +264,82 @@ class LocalProcessExecutor:
 
     def run(self, function: Callable[[ChunkT], ResultT], chunks: Sequence[ChunkT],
             ) -> Iterator[tuple[ChunkT, ResultT | ChunkFailure]]:
-        """Yield results as chunks finish, restarting a broken pool."""
-        pending, finished = list(chunks), False
+        """Yield results as chunks finish, retrying the chunks a dead worker may have held."""
+        pending, deaths, finished = list(chunks), dict.fromkeys((c.index for c in chunks), 0), False
         try:
-            for attempt in range(POOL_RESTARTS + 1):
-                if self._pool is None:
-                    self._pool = ProcessPoolExecutor(
-                        self.workers, mp_context=multiprocessing.get_context("spawn"))
-                futures: dict[Future[Any], ChunkT] = {
-                    self._pool.submit(call_guarded, function, chunk): chunk for chunk in pending}
-                broken: list[ChunkT] = []
-                died = False
-                for future in as_completed(futures):
-                    chunk = futures[future]
-                    try:
-                        result = future.result()
-                    except BrokenProcessPool as exc:
-                        died = True
-                        if attempt < POOL_RESTARTS:
-                            broken.append(chunk)
-                            continue
-                        result = ChunkFailure.lost(exc)
-                    except Exception as exc:  # the chunk or its result did not pickle
-                        result = ChunkFailure.from_exception(exc)
-                    yield chunk, result
-                if died:
-                    self.close()
-                if not broken:
-                    finished = True
-                    return
-                pending = sorted(broken, key=lambda c: c.index)
+            while pending:
+                suspects = [c for c in pending if deaths[c.index]]
+                batch = suspects[:1] or pending  # a suspect runs alone: a death is then its own
+                unfinished, error = yield from self._round(function, batch)
+                done = {c.index for c in batch} - {c.index for c in unfinished}
+                pending = [c for c in pending if c.index not in done]
+                if error is None:
+                    continue
+                for chunk in unfinished[:self.workers]:  # those that may have been running
+                    deaths[chunk.index] += 1
+                    if deaths[chunk.index] > CHUNK_RETRIES:
+                        pending.remove(chunk)
+                        yield chunk, ChunkFailure.lost(error, deaths[chunk.index])
+            finished = True
         finally:
             if not finished:  # the caller stopped early: chunks not started are dropped
                 self.close()
+
+    def _round(self, function: Callable[[ChunkT], ResultT], batch: Sequence[ChunkT],
+               ) -> Generator[tuple[ChunkT, ResultT | ChunkFailure], None,
+                              tuple[list[ChunkT], BrokenProcessPool | None]]:
+        """Run ``batch`` on the pool; yield what finished.
+
+        Returns the chunks a broken pool did not finish, in submission order,
+        and the pool's error (``None`` if nothing broke).
+        """
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_watch_parent, initargs=(os.getpid(),))
+        futures: dict[Future[Any], ChunkT] = {
+            self._pool.submit(call_guarded, function, chunk): chunk for chunk in batch}
+        unfinished: list[ChunkT] = []
+        error: BrokenProcessPool | None = None
+        for future in as_completed(futures):
+            chunk = futures[future]
+            try:
+                result = future.result()
+            except BrokenProcessPool as exc:
+                error = exc
+                unfinished.append(chunk)
+                continue
+            except Exception as exc:  # the chunk or its result did not pickle
+                result = ChunkFailure.from_exception(exc)
+            yield chunk, result
+        if error is not None:
+            self.close()
+        order = {c.index: n for n, c in enumerate(batch)}
+        return sorted(unfinished, key=lambda c: order[c.index]), error
 
     def close(self) -> None:
         """Stop the worker processes (a later :meth:`run` starts new ones)."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def _watch_parent(parent: int) -> None:
+    """Start a thread that ends this worker process once ``parent`` has died.
+
+    Runs in each local worker as the pool's initializer. An orphan is
+    adopted by init (or a subreaper), so its parent pid changes; the thread
+    checks every :data:`PARENT_POLL_SECONDS`. Portable (Linux, macOS), and
+    unlike Linux's ``PR_SET_PDEATHSIG`` not tied to the thread that started
+    the worker.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(EXIT_ORPHANED)
+
+    threading.Thread(target=watch, name="sim-watch-parent", daemon=True).start()
 
 
 class DaskExecutor:
@@ -299,40 +356,38 @@ class DaskExecutor:
         An existing client (e.g. of a ``dask_jobqueue.SLURMCluster``); then
         ``address`` is only a label.
 
+    security : distributed.Security, optional
+        TLS settings for a ``tls://`` scheduler (from
+        :func:`~sim.experiment.dask_security.load_security`); without it,
+        Dask's own configuration applies (``distributed.comm.tls.*``).
+
     Raises
     ------
     ExecutorError
-        If dask.distributed is missing, the scheduler cannot be reached, or
-        ``workers`` is given with a remote scheduler.
+        If dask.distributed is missing, the scheduler cannot be reached (or
+        its TLS handshake fails), ``workers`` is given with a remote
+        scheduler, or ``security`` with a local cluster.
     """
 
-    def __init__(self, address: str, workers: int | None = None, client: Any = None) -> None:
-        try:
-            import distributed  # deferred: an optional dependency, slow to import
-        except ImportError:
-            raise ExecutorError("--scheduler", "", "running on Dask needs dask.distributed; "
-                                "install it with pip install 'tiered-compute-sim[cluster]'"
-                                ) from None
+    def __init__(self, address: str, workers: int | None = None, client: Any = None,
+                 security: Any = None) -> None:
+        distributed = require_distributed()
         self._cluster = None
         if client is not None:
             self.client = client
             self._owns_client = False
         elif address == "local":
-            self._cluster = distributed.LocalCluster(
-                n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                dashboard_address=None)
+            if security is not None:
+                raise ExecutorError("--security", "", "applies to a remote scheduler; expected "
+                                    "it with --scheduler tls://host:8786, not local")
+            self._cluster = _local_cluster(distributed, workers or os.cpu_count() or 1)
             self.client = distributed.Client(self._cluster)
             self._owns_client = True
         else:
             if workers is not None:
                 raise ExecutorError("--workers", "", "a remote Dask scheduler decides its own "
                                     "workers; expected --workers only with --scheduler local")
-            try:
-                self.client = distributed.Client(address, timeout=CONNECT_TIMEOUT)
-            except (OSError, TimeoutError, ValueError) as exc:
-                raise ExecutorError("--scheduler", address, "expected a reachable Dask "
-                                    f"scheduler address such as tcp://host:8786 ({exc})"
-                                    ) from None
+            self.client = _connect(distributed, address, security)
             self._owns_client = True
         n = len(self.client.scheduler_info().get("workers", {}))
         self.description = f"Dask at {self.client.scheduler.address} ({n} workers now)"
@@ -372,13 +427,50 @@ class DaskExecutor:
             self._cluster.close()
 
 
-def make_executor(workers: int | None, scheduler: str | None) -> Executor:
+def _local_cluster(distributed: Any, workers: int) -> Any:
+    """Start a ``LocalCluster`` of single-threaded processes with its web pages off.
+
+    Dask's scheduler always listens for HTTP (``dashboard_address=None``
+    still means 127.0.0.1:8787, and ``":0"`` a free port on every
+    interface). So the dashboard is switched off, the HTTP listeners of the
+    scheduler and the workers get no routes at all (every page answers 404:
+    no dashboard, no metrics, no task information), and they listen on a free
+    loopback port.
+    """
+    import dask  # deferred with distributed itself
+
+    no_pages = {"distributed.scheduler.http.routes": [], "distributed.worker.http.routes": []}
+    with dask.config.set(no_pages):  # the worker processes start with this configuration
+        return distributed.LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True,
+            dashboard_address=LOOPBACK_ANY_PORT, worker_dashboard_address=None,
+            scheduler_kwargs={"dashboard": False})
+
+
+def _connect(distributed: Any, address: str, security: Any) -> Any:
+    """Return a client of the scheduler at ``address``, or one line saying why not."""
+    try:
+        return distributed.Client(address, timeout=CONNECT_TIMEOUT, security=security)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        tls = (" (a tls:// scheduler needs --security FILE or Dask's distributed.comm.tls "
+               "configuration)" if address.startswith("tls://") else "")
+        raise ExecutorError("--scheduler", address, "expected a reachable Dask scheduler "
+                            f"address such as tcp://host:8786{tls} ({shown(str(exc))})"
+                            ) from None
+
+
+def make_executor(workers: int | None, scheduler: str | None,
+                  security: Any = None) -> Executor:
     """Choose the executor the command line asks for.
 
-    ``--scheduler`` selects Dask; otherwise ``--workers 1`` runs in this
+    ``--scheduler`` selects Dask (``security``: its ``--security`` file as a
+    ``distributed.Security``); otherwise ``--workers 1`` runs in this
     process and any other count (default: one per core) in local processes.
     """
     if scheduler is not None:
-        return DaskExecutor(scheduler, workers)
+        return DaskExecutor(scheduler, workers, security=security)
+    if security is not None:
+        raise ExecutorError("--security", "", "applies to a Dask scheduler; expected it with "
+                            "--scheduler tls://host:8786")
     count = workers if workers is not None else (os.cpu_count() or 1)
     return InProcessExecutor() if count == 1 else LocalProcessExecutor(count)

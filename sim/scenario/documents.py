@@ -19,6 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import UserError
+from sim.scenario.confinement import (
+    check_inside,
+    check_is_scenario,
+    check_scenario_keys,
+    extends_roots,
+)
 from sim.scenario.errors import ScenarioError
 from sim.scenario.reading import ErrorType, read_toml
 
@@ -135,22 +141,35 @@ def _resolve(path: Path, child: Path | None) -> Path:
 def read_chain(path: Path) -> Document:
     """Read ``path`` and the files it ``extends``, parents first, merged.
 
+    Parents must lie inside the loaded file's project or the shipped
+    scenarios, and be scenarios (:mod:`sim.scenario.confinement`).
+
     Raises
     ------
     ScenarioError
-        On a missing or malformed file, a non-string ``extends``, or a cycle.
+        On a missing or malformed file, a non-string ``extends``, a cycle,
+        or a parent outside the allowed folders or that is not a scenario.
 
     """
     chain: list[tuple[Path, dict[str, Any]]] = []
     seen: list[Path] = []
     current: Path | None = path
+    roots, parent = None, ""
     while current is not None:
-        resolved = _resolve(current, chain[-1][0] if chain else None)
+        child = chain[-1][0] if chain else None
+        resolved = _resolve(current, child)
+        if child is None:
+            roots = extends_roots(resolved)
+        else:  # a parent: inside the project, and a scenario (else nothing of it is shown)
+            check_inside(resolved, roots, child, parent)
+            check_is_scenario(resolved, child)
         if resolved in seen:
             cycle = " -> ".join(p.name for p in [*seen, resolved])
             raise ScenarioError(str(chain[-1][0]), "extends", f"expected no cycle, found {cycle}")
         seen.append(resolved)
         data = read_toml(current, ScenarioError, "scenario file")
+        if child is not None:
+            check_scenario_keys(data, current, child)
         chain.append((current, data))
         parent = data.pop("extends", None)
         if parent is not None and (not isinstance(parent, str) or not parent.strip()):

@@ -13,6 +13,7 @@ import sys
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -70,7 +71,8 @@ class SweepReport:
 
 def run_sweep(sweep: str | Path | SweepSpec, out: str | Path,
               executor: Executor | None = None, workers: int | None = None,
-              scheduler: str | None = None, progress: bool = True) -> SweepReport:
+              scheduler: str | None = None, progress: bool = True,
+              security: Any = None) -> SweepReport:
     """Run the unfinished chunks of a sweep, then combine and analyse.
 
     Parameters
@@ -86,6 +88,8 @@ def run_sweep(sweep: str | Path | SweepSpec, out: str | Path,
     scheduler : str, optional
     progress : bool
         Draw a progress line on stderr.
+    security : distributed.Security, optional
+        TLS settings for a ``tls://`` scheduler (``--security FILE``).
 
     Returns
     -------
@@ -108,7 +112,7 @@ def run_sweep(sweep: str | Path | SweepSpec, out: str | Path,
     settings = design_points(spec)
     with SweepStore(out, spec).open(settings) as store:
         return _run_in_store(spec, base, store, settings, executor, workers, scheduler,
-                             progress)
+                             progress, security)
 
 
 def _read_base(spec: SweepSpec) -> BaseScenario:
@@ -127,14 +131,14 @@ def _read_base(spec: SweepSpec) -> BaseScenario:
 
 def _run_in_store(spec: SweepSpec, base: BaseScenario, store: SweepStore,
                   settings: list[dict], executor: Executor | None, workers: int | None,
-                  scheduler: str | None, progress: bool) -> SweepReport:
+                  scheduler: str | None, progress: bool, security: Any) -> SweepReport:
     chunks = make_chunks(settings, spec.chunk_points)
     finished = store.finished()
     todo = [chunk for chunk in chunks if chunk.index not in finished]
     failed: dict[int, ChunkFailure] = {}
     if todo:
         owned = executor is None
-        executor = executor or make_executor(workers, scheduler)
+        executor = executor or make_executor(workers, scheduler, security)
         done_points = spec.points - sum(len(c.points) for c in todo)
         bar = Progress(f"sweep {spec.name}", spec.points, done_points,
                        stream=sys.stderr if progress else _Discard())

@@ -33,6 +33,7 @@ ends before any work starts.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 from dataclasses import dataclass
@@ -54,12 +55,13 @@ from sim.scenario.constraints import (
     Table,
     Text,
 )
-from sim.scenario.documents import Document, toml_key
+from sim.scenario.documents import Document, read_chain, toml_key
+from sim.scenario.loading import resolve_scenario
 from sim.scenario.reading import read_toml
 from sim.scenario.schema import Scenario, section, table_of, value
 from sim.sweep.errors import SweepError
 
-__all__ = ["DESIGNS", "MAX_POINTS", "SweepSpec", "load_sweep"]
+__all__ = ["DESIGNS", "MAX_CORNERS", "MAX_POINTS", "MAX_RUNS", "SweepSpec", "load_sweep"]
 
 DESIGNS = SAMPLERS
 """Grid: every combination of levels; Latin hypercube and scrambled Sobol
@@ -69,6 +71,12 @@ MAX_POINTS = 1_000_000
 """Largest number of design points a sweep may have (a typo guard)."""
 MAX_REPLICATES = 10_000
 """Largest number of runs per point."""
+MAX_RUNS = 10_000_000
+"""Largest number of runs (points x replicates) in one sweep: the bound every
+command's counts share (``sim.cli.arguments.MAX_COUNT``)."""
+MAX_CORNERS = 256
+"""Corners checked as a full product; beyond, every pair of parameters at
+every pair of their corner values."""
 
 
 # --- the file's declaration -----------------------------------------------------------------
@@ -251,6 +259,8 @@ def load_sweep(path: str | Path) -> SweepSpec:
     parameters = _parameters(doc, declared, scenario_path, dict(fixed))
     design = declared.design
     points, base_samples = _design_size(doc, design, parameters)
+    _check_runs(doc, points, design.replicates)
+    _check_corners(doc, parameters, scenario_path, dict(fixed))
     chunk_points = design.chunk_points or _default_chunk_points(points, design.replicates)
     return SweepSpec(
         file=path, name=declared.name, description=declared.description,
@@ -403,3 +413,69 @@ def _check_against_scenario(doc: Document, parameter: Parameter, scenario: Path,
             problem = exc.problem if exc.key == parameter.key else f"{exc.key}: {exc.problem}"
             raise doc.error(("parameters", parameter.key), f"value {tried!r} is refused by "
                                                            f"{scenario.name}: {problem}") from None
+
+
+def _check_runs(doc: Document, points: int, replicates: int) -> None:
+    """Refuse more than :data:`MAX_RUNS` runs in all, before any point is built."""
+    if points * replicates > MAX_RUNS:
+        raise doc.error(("design", "replicates"), f"expected at most {MAX_RUNS:,} runs in all "
+                        f"(points x replicates), found {points:,} x {replicates:,} = "
+                        f"{points * replicates:,}")
+
+
+def corner_values(parameter: Parameter) -> tuple[Any, ...]:
+    """Return the values of ``parameter`` whose combinations a check must try.
+
+    Numbers (a range, or listed numbers): the smallest and the largest, since
+    the scenario's joint limits (totals, windows) are monotone in them; any
+    other list (months, options, country lists, booleans): every value.
+    """
+    values = parameter.extremes()
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return tuple(dict.fromkeys((min(values), max(values))))
+    return values
+
+
+def corners(parameters: tuple[Parameter, ...]) -> list[dict[str, Any]]:
+    """Return the combinations of corner values a sweep is checked at, up front.
+
+    Every combination of :func:`corner_values` when there are at most
+    :data:`MAX_CORNERS` (every grid corner; for a sampler, every corner of
+    the box its points fill); beyond, every pair of parameters at every pair
+    of their corner values (what two-key contradictions need), the others at
+    the base scenario's value.
+    """
+    keys = [p.key for p in parameters]
+    values = [corner_values(p) for p in parameters]
+    if math.prod(len(v) for v in values) <= MAX_CORNERS:
+        return [dict(zip(keys, combination, strict=True))
+                for combination in itertools.product(*values)]
+    return [{keys[i]: a, keys[j]: b}
+            for i, j in itertools.combinations(range(len(keys)), 2)
+            for a, b in itertools.product(values[i], values[j])]
+
+
+def _check_corners(doc: Document, parameters: tuple[Parameter, ...], scenario: Path,
+                   fixed: dict[str, Any]) -> None:
+    """Load the base scenario at every corner: a contradictory one is refused up front.
+
+    Each parameter alone passed :func:`_check_against_scenario`; a corner can
+    still contradict itself (``rules.tiers_from`` after ``rules.tiers_until``,
+    a country in two tiers, totals that overflow only together). The checks
+    are the scenario's own (:func:`~sim.scenario.loading.resolve_scenario`),
+    on the chain read once.
+    """
+    if len(parameters) < 2:
+        return
+    document = read_chain(scenario)
+    for corner in corners(parameters):
+        try:
+            resolve_scenario(document, {**fixed, **corner})
+        except ScenarioError as exc:
+            shown = ", ".join(f"{key} = {value!r}" for key, value in corner.items())
+            blamed = exc.key if exc.key in corner else ""
+            where = ("parameters", blamed) if blamed else ("parameters",)
+            problem = exc.problem if blamed else f"{exc.key}: {exc.problem}"
+            raise doc.error(where, f"the combination {shown} is refused by {scenario.name}: "
+                            f"{problem}; expected parameters whose every combination loads "
+                            "(no point has run)") from None
