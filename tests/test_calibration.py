@@ -140,7 +140,7 @@ def test_published_targets_load_with_sources_and_windows():
     target_set = load_targets(PUBLISHED)
     assert target_set.fit_targets and target_set.parameters
     for target in target_set.targets:
-        assert target.source.startswith("DOMAIN.md")
+        assert target.source.startswith("docs/sources.md §")
         assert target.low <= target.value <= target.high
         assert target.scenario.is_file()
         assert target.role in ("fit", "check")
