@@ -87,7 +87,7 @@ def calibrate(target_set: TargetSet, workers: int) -> tuple[Posterior, float]:
                           str(SETTINGS.rounds), "--moves", str(SETTINGS.moves),
                           "--replicates", str(SETTINGS.replicates), "--seed",
                           str(SETTINGS.seed)])
-    out = prepare_output(RUN_DIR, "calibrate")
+    out = prepare_output(RUN_DIR, "calibrate", force=True)  # regenerated whole each time
     write_outputs(posterior, out, command, seconds)
     calibration_figures(posterior, out, shipped_values(target_set))
     return posterior, seconds

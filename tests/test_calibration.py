@@ -550,9 +550,11 @@ def test_calibrate_on_a_dask_local_cluster_matches_in_process_and_reruns(tiny: P
     assert _calibrate(targets, out, "--rounds", "1") == 0
     files = ("accepted.csv", "prior_draws.csv", "posterior.csv")
     in_process = {name: pd.read_csv(out / name) for name in files}
-    # a rerun into the same folder, on Dask
+    # a rerun into the same folder, on Dask: refused without --force, replaced whole with it
     assert _calibrate(targets, out, "--rounds", "1", "--scheduler", "local",
-                      "--workers", "2") == 0
+                      "--workers", "2") == 2
+    assert _calibrate(targets, out, "--rounds", "1", "--scheduler", "local",
+                      "--workers", "2", "--force") == 0
     for name in files:  # written with every digit, so equal frames are equal numbers
         pd.testing.assert_frame_equal(pd.read_csv(out / name), in_process[name],
                                       check_exact=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sim.cli.arguments import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, POSITIVE
 from sim.experiment.executors import BUG, USER
+from sim.experiment.folders import prepare_output
 from sim.sweep import SweepError, SweepReport, run_sweep
 
 __all__ = ["HELP", "add_arguments", "execute", "report_failures"]
@@ -24,17 +25,24 @@ HELP = "resumable parameter sweep; a rerun skips finished points"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``sweep`` command's arguments to ``parser``."""
     parser.add_argument("sweep_file", help="sweep TOML file (see scenarios/sweeps/)")
-    parser.add_argument("--out", default="results/sweep", help="output folder")
+    parser.add_argument("--out", default="results/sweep",
+                        help="output folder: new or empty, or the same sweep's (resumed)")
+    parser.add_argument("--force", action="store_true",
+                        help="start afresh: replace an earlier `sim sweep` folder at --out whole "
+                             "(never a folder another command or someone else wrote)")
     parser.add_argument("--workers", type=POSITIVE,
                         help="local worker processes (default: one per core); 1 runs in-process")
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="Dask scheduler address (tcp://host:8786), or 'local' for a "
-                             "Dask LocalCluster of --workers processes")
+                             "Dask LocalCluster of --workers processes (default: none, local "
+                             "processes)")
 
 
 def execute(args: argparse.Namespace) -> int:
     """Run the sweep into ``--out``; print what was written."""
     out = Path(args.out)
+    if args.force:
+        prepare_output(out, "sweep", force=True)
     try:
         report = run_sweep(Path(args.sweep_file), out, workers=args.workers,
                            scheduler=args.scheduler)
