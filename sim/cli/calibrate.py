@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import sys
 import time
 from pathlib import Path
 
@@ -134,7 +135,7 @@ def execute(args: argparse.Namespace) -> int:
                              args.scheduler)
     try:
         started = time.perf_counter()
-        posterior = run_abc(target_set, settings, overrides, executor)
+        posterior = run_abc(target_set, settings, overrides, executor, progress=sys.stderr)
         seconds = time.perf_counter() - started
     finally:
         executor.close()
