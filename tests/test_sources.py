@@ -10,6 +10,7 @@ outside the repository.
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,10 +18,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "docs" / "sources.md"
 
-# Folders that are not the project's files: version control, build and cache
-# output, results of runs (all in .gitignore).
+# Without git: folders that are not the project's files (version control, build and
+# cache output, results of runs).
 SKIPPED_DIRS = {".git", "__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis",
-                "build", "dist", "out", "results", ".venv"}
+                ".import_linter_cache", "build", "dist", "out", "results", ".venv"}
 
 # Files the lead edits this session; a citation there is fixed by the lead.
 # Each entry must still hold the string (the second test), so the list cannot go stale.
@@ -35,7 +36,19 @@ HEADING = re.compile(r"^## §(\d+) \S", re.MULTILINE)
 
 
 def _project_files() -> list[Path]:
-    """Every file of the working tree outside the skipped folders and egg-info."""
+    """The repository's files: tracked or new, not ignored (``git ls-files``).
+
+    Without git (an unpacked archive), every file outside the skipped folders.
+    """
+    try:
+        listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
+                                 "--exclude-standard"], cwd=ROOT, capture_output=True,
+                                check=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        listed = None
+    if listed is not None:
+        return [ROOT / name for name in listed.decode().split("\0")
+                if name and (ROOT / name).is_file()]
     files = []
     for path in ROOT.rglob("*"):
         parts = path.relative_to(ROOT).parts
