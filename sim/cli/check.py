@@ -44,10 +44,9 @@ def file_kind(path: str | Path) -> str:
     Raises
     ------
     ScenarioError
-        For a file that cannot be read as TOML at all (named as a scenario
-        file: nothing else can be said of it).
+        For a file that cannot be read as TOML at all.
     """
-    document = read_toml(path, ScenarioError, "scenario file")
+    document = read_toml(path, ScenarioError, "scenario, sweep or targets file")
     if "design" in document or isinstance(document.get("scenario"), str):
         return "sweep"
     if ("targets" in document or "calibrated_base" in document
