@@ -92,7 +92,8 @@ def report_failures(report: SweepReport, out: Path) -> int:
         first = report.failed[mistakes[0]]
         raise SweepError(failures, "", f"{count} on a mistake in the input (first: chunk "
                          f"{mistakes[0]}: {first.message}); {saved}; expected input every "
-                         "point can run with (a corrected sweep needs a new --out folder)")
+                         "point can run with (a corrected sweep needs a new --out folder, or "
+                         "--force)")
     lost = min(report.failed)
     raise SweepError(failures, "", f"{count} (first: chunk {lost}, "
                      f"{report.failed[lost].message}); {saved}; their workers died, so a rerun "
