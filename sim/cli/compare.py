@@ -46,9 +46,9 @@ def format_summary(summary: pd.DataFrame) -> str:
 
 def execute(args: argparse.Namespace) -> int:
     """Run each scenario on seeds ``seed .. seed+runs-1``; write results, summary, figures."""
-    out = None if args.out is None else Path(args.out)
+    given = None if args.out is None else Path(args.out)  # None: results/compare-NAMES
     comparison = compare_to_folder([Path(p) for p in args.scenarios], runs=args.runs,
-                                   seed=args.seed, out=out, overrides=parse_overrides(args.set),
+                                   seed=args.seed, out=given, overrides=parse_overrides(args.set),
                                    force=args.force)
     out = comparison.out
     # deferred: the figures load Matplotlib, which every other command can skip
