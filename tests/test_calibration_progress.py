@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import pytest
 from test_calibration import _calibrate, _good_body, _write_targets, tiny  # noqa: F401
 
 from sim.calibration.abc import AbcSettings, run_abc
@@ -106,3 +107,42 @@ def test_counting_executor_counts_successes_and_closes_what_it_wraps():
     finished.close()  # as run_in_order does on the first failure
     assert inner.closed
     assert CountingExecutor(InProcessExecutor(), counted.append).description == "this process"
+
+
+def test_a_failed_calibration_draws_no_last_line(tiny, monkeypatch):  # noqa: F811
+    import sim.calibration.simulate as simulate
+    from sim.scenario import ScenarioError
+
+    def refused(*args, **kwargs):
+        raise ScenarioError("tiny.toml", "market.substitution_share", "expected a number")
+
+    target_set = load_targets(_write_targets(tiny, _good_body()))
+    monkeypatch.setattr(simulate, "simulate_draw", refused)
+    log, terminal = io.StringIO(), _Terminal()
+    for stream in (log, terminal):
+        with pytest.raises(ScenarioError):
+            run_abc(target_set, SETTINGS, progress=stream)
+    assert log.getvalue() == terminal.getvalue() == ""  # the error will be the only line
+
+
+def test_a_failure_after_some_work_ends_the_line_on_a_terminal(tiny, monkeypatch):  # noqa: F811
+    import sim.calibration.simulate as simulate
+    from sim.scenario import ScenarioError
+
+    real, calls = simulate.simulate_draws, []
+
+    def fails_second_time(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > 1:
+            raise ScenarioError("tiny.toml", "market.substitution_share", "expected a number")
+        return real(*args, **kwargs)
+
+    target_set = load_targets(_write_targets(tiny, _good_body()))
+    import sim.calibration.abc as abc
+    monkeypatch.setattr(abc, "simulate_draws", fails_second_time)
+    terminal = _Terminal()
+    with pytest.raises(ScenarioError):
+        run_abc(target_set, SETTINGS, progress=terminal)
+    text = terminal.getvalue()
+    assert text.startswith("\rcalibrate tiny_targets: round 0/2") and text.endswith("\n")
+    assert "round(s) done" not in text

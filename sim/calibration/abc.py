@@ -40,7 +40,12 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration.distance import distance
-from sim.calibration.progress import CountingExecutor, calibration_progress, round_label
+from sim.calibration.progress import (
+    CountingExecutor,
+    calibration_progress,
+    end_progress_line,
+    round_label,
+)
 from sim.calibration.simulate import simulate_draws
 from sim.calibration.targets import TargetSet
 from sim.experiment.executors import Executor, make_executor
@@ -306,10 +311,15 @@ def run_abc(target_set: TargetSet, settings: AbcSettings,
     try:
         if bar is not None:
             runner = CountingExecutor(runner, bar.advance)
-        return _run(target_set, settings, fixed, runner, bar)
-    finally:
+        posterior = _run(target_set, settings, fixed, runner, bar)
         if bar is not None:
             bar.close()
+        return posterior
+    except BaseException:
+        if progress is not None and bar is not None and bar.done:  # a line was drawn
+            end_progress_line(progress)  # no last line: the error is the last one shown
+        raise
+    finally:
         if owned is not None:
             owned.close()
 

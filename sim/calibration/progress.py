@@ -10,7 +10,8 @@ the round and its tolerance in the label::
 (one line; cut here to fit).
 A point is one parameter set simulated (over every replicate seed). The total
 counts every round the settings allow; a calibration that stops early (too
-few steps accepted) ends with the total set to what it did. The bar advances
+few steps accepted) ends with the total set to what it did, and one that
+fails ends without a last line (:func:`end_progress_line`). The bar advances
 as each chunk of draws finishes, through :class:`CountingExecutor`, which
 wraps whatever executor runs them (this process, local processes, Dask).
 """
@@ -25,7 +26,7 @@ from sim.calibration.targets import TargetSet
 from sim.experiment.executors import ChunkFailure, Executor
 from sim.sweep.progress import Progress
 
-__all__ = ["CountingExecutor", "calibration_progress", "round_label"]
+__all__ = ["CountingExecutor", "calibration_progress", "end_progress_line", "round_label"]
 
 ResultT = TypeVar("ResultT")
 
@@ -55,6 +56,18 @@ def calibration_progress(target_set: TargetSet, draws: int, refills: int, moves:
     """
     total = draws + (rounds * refills * moves if refills > 0 else 0)
     return Progress(round_label(target_set, 0, rounds), total, stream=stream)
+
+
+def end_progress_line(stream: TextIO) -> None:
+    """End a line left open on a terminal, so that an error message starts on its own.
+
+    A calibration that fails draws no last progress line (in a log the error
+    is then the last line, and for a mistake found before any work the only
+    one); on a terminal the line drawn in place is ended instead.
+    """
+    if getattr(stream, "isatty", lambda: False)():
+        stream.write("\n")
+        stream.flush()
 
 
 class CountingExecutor:
