@@ -33,5 +33,6 @@ def parse_arguments() -> argparse.Namespace:
 if __name__ == "__main__":
     options = parse_arguments()
     paths = [str(SCENARIOS / f"{name}.toml") for name in VINTAGES]
+    # --force: this script owns its folder and regenerates it whole on every run
     raise SystemExit(main(["compare", *paths, "--runs", str(options.runs), "--seed",
-                           str(options.seed), "--out", options.out]))
+                           str(options.seed), "--out", options.out, "--force"]))

@@ -174,16 +174,20 @@ def test_foreign_folder_on_both_commands(tmp_path, capsys, command):
     assert f"expected an empty folder or one written by `sim {command}`" in line
 
 
-def test_empty_folder_and_rerun_are_accepted(tmp_path, capsys):
+def test_empty_folder_is_accepted_and_a_rerun_needs_force(tmp_path, capsys):
     out = tmp_path / "empty"
     out.mkdir()
     assert _run(out) == 0
     marker = json.loads((out / MARKER).read_text())
     assert marker == {"kind": "run", "version": sim.__version__}
-    first = (out / "results.parquet").stat().st_mtime_ns
-    assert _run(out, "--seed", "3") == 0  # a rerun overwrites its own results
+    first = (out / "results.parquet").read_bytes()
+    capsys.readouterr()
+    assert _run(out, "--seed", "3") == 2  # never two runs in one folder
+    line = _one_line(capsys.readouterr().err)
+    assert "earlier `sim run`" in line and "--force" in line
+    assert (out / "results.parquet").read_bytes() == first  # untouched
+    assert _run(out, "--seed", "3", "--force") == 0  # replaced whole
     assert sim.load_results(out / "results.parquet").seeds.tolist() == [3]
-    assert (out / "results.parquet").stat().st_mtime_ns >= first
     assert json.loads((out / MARKER).read_text()) == marker
     capsys.readouterr()
 

@@ -140,7 +140,7 @@ def test_published_targets_load_with_sources_and_windows():
     target_set = load_targets(PUBLISHED)
     assert target_set.fit_targets and target_set.parameters
     for target in target_set.targets:
-        assert target.source.startswith("DOMAIN.md")
+        assert target.source.startswith("docs/sources.md §")
         assert target.low <= target.value <= target.high
         assert target.scenario.is_file()
         assert target.role in ("fit", "check")
@@ -550,9 +550,11 @@ def test_calibrate_on_a_dask_local_cluster_matches_in_process_and_reruns(tiny: P
     assert _calibrate(targets, out, "--rounds", "1") == 0
     files = ("accepted.csv", "prior_draws.csv", "posterior.csv")
     in_process = {name: pd.read_csv(out / name) for name in files}
-    # a rerun into the same folder, on Dask
+    # a rerun into the same folder, on Dask: refused without --force, replaced whole with it
     assert _calibrate(targets, out, "--rounds", "1", "--scheduler", "local",
-                      "--workers", "2") == 0
+                      "--workers", "2") == 2
+    assert _calibrate(targets, out, "--rounds", "1", "--scheduler", "local",
+                      "--workers", "2", "--force") == 0
     for name in files:  # written with every digit, so equal frames are equal numbers
         pd.testing.assert_frame_equal(pd.read_csv(out / name), in_process[name],
                                       check_exact=True)

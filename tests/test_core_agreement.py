@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 from testbase import TEST_BASE, extending
 
 import sim
-from sim.scenario.schema import MEASURES
 from sim.core import run_batch
 from sim.core.allocation import Groups, first_come, pro_rata
 from sim.model import allocation as reference
 from sim.reference import H100E_TPP
+from sim.scenario.schema import MEASURES
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 

@@ -126,7 +126,7 @@ def test_empty_marker_of_our_folder_is_repaired(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["run", str(CAP), "--runs", "1", "--out", str(out)]) == 0
     (out / MARKER).write_bytes(b"")  # as a full disk left it before markers were atomic
-    assert main(["run", str(CAP), "--runs", "1", "--out", str(out)]) == 0
+    assert main(["run", str(CAP), "--runs", "1", "--out", str(out), "--force"]) == 0
     assert json.loads((out / MARKER).read_text())["kind"] == "run"
     capsys.readouterr()
 
@@ -148,6 +148,6 @@ def test_rerun_removes_the_completion_record_first(tmp_path, capsys, monkeypatch
     record = json.loads((out / COMPLETE).read_text())
     assert record["files"] == ["results.parquet", "summary_by_tier.csv"]
     _full_disk_on(monkeypatch, "summary_by_tier.csv")
-    assert main(["run", str(CAP), "--runs", "1", "--out", str(out)]) == 2
+    assert main(["run", str(CAP), "--runs", "1", "--out", str(out), "--force"]) == 2
     assert not (out / COMPLETE).exists()
     capsys.readouterr()

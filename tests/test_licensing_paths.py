@@ -2,7 +2,7 @@
 
 Each test runs a small scenario from ``tests/data/small`` (over the test base:
 named firms only, no demand noise, constant demand, no backlog, no brokers) and
-asserts integers worked out by hand in the comments from DOMAIN.md's rules and
+asserts integers worked out by hand in the comments from the rules in docs/sources.md and
 the arithmetic the model documents. Nothing here re-runs the model's own
 helpers to get an expected value. The seed moves nothing in these scenarios (no
 noise, no generated firms, pro rata), so the tests run on the global seed

@@ -32,7 +32,6 @@ from invariants import check_results, run_checked
 from test_core_agreement import assert_same_bits, small_scenarios
 
 import sim
-from sim.scenario.schema import MEASURES
 from sim import ScenarioError
 from sim.core import run_batch
 from sim.core.batch import step
@@ -40,6 +39,7 @@ from sim.core.layout import Layout
 from sim.core.state import initial_state
 from sim.reference import H100E_TPP
 from sim.scenario import Scenario
+from sim.scenario.schema import MEASURES
 from sim.world import World
 
 ROOT = Path(__file__).resolve().parent.parent

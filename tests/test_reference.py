@@ -1,4 +1,4 @@
-"""Tests for sim.reference: chip classification and country groups against DOMAIN.md."""
+"""Tests for sim.reference: chip classification and country groups against docs/sources.md."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from sim.reference import (
     rule_scope,
 )
 
-# (chip, controlled under oct2022, controlled under oct2023), per DOMAIN.md's chip table.
+# (chip, controlled under oct2022, controlled under oct2023), per docs/sources.md §2.
 EXPECTED = [
     ("H100", True, True),
     ("H200", True, True),
@@ -64,7 +64,7 @@ def test_chip_fields_are_typed(chip):
     assert isinstance(chip.tpp, int) and chip.tpp > 0
     assert isinstance(chip.interconnect_gbps, int) and chip.interconnect_gbps >= 0
     assert chip.performance_density is None or chip.performance_density > 0
-    assert chip.source.startswith("DOMAIN.md: chips table")
+    assert chip.source.startswith("docs/sources.md §2")
 
 
 @pytest.mark.parametrize("chip", sorted(load_chips()))

@@ -34,16 +34,23 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 import pandas as pd
 
 from sim.calibration.distance import distance
+from sim.calibration.progress import (
+    CountingExecutor,
+    calibration_progress,
+    end_progress_line,
+    round_label,
+)
 from sim.calibration.simulate import simulate_draws
 from sim.calibration.targets import TargetSet
 from sim.experiment.executors import Executor, make_executor
 from sim.experiment.sampling import from_unit, sobol_unit, to_unit
+from sim.sweep.progress import Progress
 
 STEP_SCALE = 2.38
 """Random-walk step: ``STEP_SCALE**2 / d`` times the kept vectors' covariance
@@ -265,7 +272,7 @@ def _refill(kept: _Population, n: int, epsilon: float, settings: AbcSettings,
 
 def run_abc(target_set: TargetSet, settings: AbcSettings,
             overrides: Mapping[str, Any] | None = None,
-            executor: Executor | None = None) -> Posterior:
+            executor: Executor | None = None, progress: TextIO | None = None) -> Posterior:
     """Estimate the parameters of ``target_set`` from its fit targets.
 
     Parameters
@@ -278,6 +285,9 @@ def run_abc(target_set: TargetSet, settings: AbcSettings,
         Where the simulations run (a :class:`~sim.experiment.executors.DaskExecutor`
         for a cluster); default ``settings.workers`` local processes, or this
         process for one. An executor given here is not closed.
+    progress : text stream, optional
+        Draw a progress line there (round, tolerance, parameter sets done,
+        time left; :mod:`sim.calibration.progress`); default none.
 
     Returns
     -------
@@ -293,17 +303,29 @@ def run_abc(target_set: TargetSet, settings: AbcSettings,
         For a programming error in a simulation (its traceback is the cause).
     """
     fixed = dict(overrides or {})
-    if executor is not None:
-        return _run(target_set, settings, fixed, executor)
-    owned = make_executor(settings.workers, None)
+    owned = make_executor(settings.workers, None) if executor is None else None
+    runner = executor if owned is None else owned
+    bar = None if progress is None else calibration_progress(
+        target_set, settings.draws, settings.draws - settings.n_kept, settings.moves,
+        settings.rounds, progress)
     try:
-        return _run(target_set, settings, fixed, owned)
+        if bar is not None:
+            runner = CountingExecutor(runner, bar.advance)
+        posterior = _run(target_set, settings, fixed, runner, bar)
+        if bar is not None:
+            bar.close()
+        return posterior
+    except BaseException:
+        if progress is not None and bar is not None and bar.done:  # a line was drawn
+            end_progress_line(progress)  # no last line: the error is the last one shown
+        raise
     finally:
-        owned.close()
+        if owned is not None:
+            owned.close()
 
 
 def _run(target_set: TargetSet, settings: AbcSettings, fixed: dict[str, Any],
-         executor: Executor) -> Posterior:
+         executor: Executor, bar: Progress | None) -> Posterior:
     rng = np.random.default_rng(settings.seed)
     parameters = target_set.parameters
 
@@ -319,6 +341,8 @@ def _run(target_set: TargetSet, settings: AbcSettings, fixed: dict[str, Any],
         if index:
             population = population.closest(settings.n_kept)
         epsilon = float(population.distances.max())
+        if bar is not None:
+            bar.label = round_label(target_set, index + 1, settings.rounds, epsilon)
         copies, accepted = _refill(population, n_refill, epsilon, settings, rng, simulate)
         population = population.join(copies)
         acceptance = accepted / (n_refill * settings.moves)
@@ -326,6 +350,10 @@ def _run(target_set: TargetSet, settings: AbcSettings, fixed: dict[str, Any],
         if acceptance < settings.min_acceptance:
             break
     population = population.closest(len(population.distances))
+    if bar is not None:  # the last line: what was done, at the final tolerance
+        bar.total = bar.done
+        bar.label = (f"calibrate {target_set.name}: {len(rounds) - 1} round(s) done, "
+                     f"tolerance {float(population.distances.max()):.3g}")
     return Posterior(
         target_set=target_set, settings=settings, values=from_unit(parameters, population.unit),
         statistics=population.statistics, distances=population.distances,

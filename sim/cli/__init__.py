@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from sim.cli import calibrate, check, compare, run, sweep
-from sim.cli.arguments import EXIT_USAGE, MAX_SEED, UsageError
+from sim.cli.arguments import EXIT_USAGE, MAX_SEED, DefaultsFormatter, UsageError
 from sim.errors import UserError, shown
 
 __all__ = ["UsageError", "build_parser", "main"]
@@ -43,10 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="sim",
         description="Simulate AI accelerator trade under tiered export-control rules.",
+        formatter_class=DefaultsFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name, module in COMMANDS.items():
-        command = commands.add_parser(name, help=module.HELP)
+        command = commands.add_parser(name, help=module.HELP, description=module.HELP,
+                                      formatter_class=DefaultsFormatter)
         module.add_arguments(command)
         command.set_defaults(handler=module.execute)
     return parser

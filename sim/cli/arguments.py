@@ -25,8 +25,11 @@ __all__ = [
     "MAX_SEED",
     "POSITIVE",
     "SEED",
+    "DefaultsFormatter",
     "UsageError",
     "add_cluster_arguments",
+    "add_force",
+    "add_overrides",
     "cluster_security",
     "integer_in",
     "parse_overrides",
@@ -47,6 +50,37 @@ that ends at once, not after memory runs out."""
 
 
 _INTEGER = re.compile(r"-?[0-9]+")
+class DefaultsFormatter(argparse.HelpFormatter):
+    """Help that shows each option's default, as ``(default: VALUE)``.
+
+    Like :class:`argparse.ArgumentDefaultsHelpFormatter`, except that it says
+    nothing where the help already names the default (``--workers``: "one per
+    core"), for a switch (``--force``) and for an option without a default
+    (``None``, an empty ``--set`` list).
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if ("default" in text or default is None or default is argparse.SUPPRESS
+                or isinstance(default, bool) or default == [] or not action.option_strings):
+            return action.help
+        return f"{text} (default: %(default)s)"
+
+
+def add_force(parser: argparse.ArgumentParser, kind: str) -> None:
+    """Add ``--force``: replace an earlier ``sim <kind>`` folder whole."""
+    parser.add_argument("--force", action="store_true",
+                        help=f"replace an earlier `sim {kind}` folder at --out whole (never a "
+                             "folder another command or someone else wrote); without it such "
+                             "a folder is refused")
+
+
+def add_overrides(parser: argparse.ArgumentParser, what: str,
+                  example: str = "enforcement.detection=0.3") -> None:
+    """Add ``--set KEY=VALUE`` (repeatable): override a scenario value."""
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help=f"{what}, e.g. {example} (repeatable)")
 
 
 class UsageError(UserError):

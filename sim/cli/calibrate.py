@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import sys
 import time
 from pathlib import Path
 
@@ -28,6 +29,8 @@ from sim.cli.arguments import (
     MAX_SEED,
     UsageError,
     add_cluster_arguments,
+    add_force,
+    add_overrides,
     cluster_security,
     integer_in,
     parse_overrides,
@@ -70,33 +73,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``calibrate`` command's arguments to ``parser``."""
     d = _DEFAULTS
     parser.add_argument("targets", help="targets TOML file (see scenarios/targets/)")
-    parser.add_argument("--out", default="results/calibrate", help="output folder")
+    parser.add_argument("--out", default="results/calibrate",
+                        help="output folder: new or empty, or an earlier `sim calibrate` with "
+                             "--force")
+    add_force(parser, "calibrate")
     parser.add_argument("--draws", type=COUNT, default=d.draws,
-                        help=f"population size; round 0 draws this many from the prior "
-                             f"(default {d.draws})")
+                        help="population size; round 0 draws this many from the prior")
     parser.add_argument("--accept", type=_accept, default=d.accept,
-                        help=f"sets kept each round: a fraction of --draws or a count "
-                             f"(default {d.accept:g})")
+                        help="sets kept each round: a fraction of --draws or a count")
     parser.add_argument("--rounds", type=_ROUNDS, default=d.rounds,
-                        help=f"ABC-SMC rounds after round 0; 0 is rejection ABC "
-                             f"(default {d.rounds})")
+                        help="ABC-SMC rounds after round 0; 0 is rejection ABC")
     parser.add_argument("--moves", type=COUNT, default=d.moves,
-                        help=f"Metropolis-Hastings steps per refilled set and round "
-                             f"(default {d.moves})")
+                        help="Metropolis-Hastings steps per refilled set and round")
     parser.add_argument("--min-acceptance", type=_share, default=d.min_acceptance,
-                        help=f"stop once a round accepts fewer of its steps "
-                             f"(default {d.min_acceptance:g})")
+                        help="stop once a round accepts fewer of its steps")
     parser.add_argument("--replicates", type=COUNT, default=d.replicates,
-                        help=f"runs per parameter set, seeds S, S+1, ... (default "
-                             f"{d.replicates})")
+                        help="runs per parameter set, seeds S, S+1, ...")
     parser.add_argument("--seed", type=integer_in(0, MAX_SEED), default=d.seed,
-                        help="seed of the prior draws, the moves and the first replicate "
-                             "(default 0)")
-    add_cluster_arguments(parser, f"worker processes (default {d.workers}; with --scheduler "
+                        help="seed of the prior draws, the moves and the first replicate")
+    add_cluster_arguments(parser, f"worker processes (default: {d.workers}; with --scheduler "
                                   "local: one per core); results do not depend on it")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="fix a scenario value in every target scenario, "
-                             "e.g. market.remote_share=0.1")
+    add_overrides(parser, "fix a scenario value in every target scenario (not one being "
+                  "calibrated)", "enforcement.measures_multiplier=1.5")
 
 
 def _settings(args: argparse.Namespace) -> AbcSettings:
@@ -128,13 +126,13 @@ def execute(args: argparse.Namespace) -> int:
     security = cluster_security(args)
     target_set = load_targets(args.targets, overrides)
     _check_fixed(target_set, overrides)
-    out = prepare_output(Path(args.out), "calibrate")
+    out = prepare_output(Path(args.out), "calibrate", force=args.force)
     # --workers 1 runs in this process; a scheduler decides its own workers unless local
     executor = make_executor(settings.workers if args.scheduler is None else args.workers,
                              args.scheduler, security)
     try:
         started = time.perf_counter()
-        posterior = run_abc(target_set, settings, overrides, executor)
+        posterior = run_abc(target_set, settings, overrides, executor, progress=sys.stderr)
         seconds = time.perf_counter() - started
     finally:
         executor.close()

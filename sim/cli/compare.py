@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.cli.arguments import COUNT, EXIT_OK, SEED
+from sim.cli.arguments import COUNT, EXIT_OK, SEED, add_force, add_overrides, parse_overrides
 from sim.experiment.compare import compare_to_folder
 from sim.experiment.folders import finish_output
 from sim.experiment.outcomes import OUTCOMES
@@ -22,8 +22,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``compare`` command's arguments to ``parser``."""
     parser.add_argument("scenarios", nargs="+", help="scenario TOML files")
     parser.add_argument("--runs", type=COUNT, default=10, help="replicates per scenario")
-    parser.add_argument("--seed", type=SEED, default=0, help="first seed (default 0)")
-    parser.add_argument("--out", default="results/compare", help="output folder")
+    parser.add_argument("--seed", type=SEED, default=0, help="first seed")
+    parser.add_argument("--out", help="output folder: new or empty, or an earlier `sim compare` "
+                                      "with --force (default: results/compare-NAMES, the "
+                                      "scenario names joined by -vs-)")
+    add_force(parser, "compare")
+    add_overrides(parser, "override a value in every scenario")
 
 
 def format_summary(summary: pd.DataFrame) -> str:
@@ -42,9 +46,11 @@ def format_summary(summary: pd.DataFrame) -> str:
 
 def execute(args: argparse.Namespace) -> int:
     """Run each scenario on seeds ``seed .. seed+runs-1``; write results, summary, figures."""
-    out = Path(args.out)
+    given = None if args.out is None else Path(args.out)  # None: results/compare-NAMES
     comparison = compare_to_folder([Path(p) for p in args.scenarios], runs=args.runs,
-                                   seed=args.seed, out=out)
+                                   seed=args.seed, out=given, overrides=parse_overrides(args.set),
+                                   force=args.force)
+    out = comparison.out
     # deferred: the figures load Matplotlib, which every other command can skip
     from sim.plots.compare import compare_figures
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli.arguments import COUNT, EXIT_OK, SEED, parse_overrides
+from sim.cli.arguments import COUNT, EXIT_OK, SEED, add_force, add_overrides, parse_overrides
 from sim.errors import shown
 from sim.experiment.run import run_to_folder
 
@@ -17,17 +17,19 @@ HELP = "run one scenario many times; results and summary"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``run`` command's arguments to ``parser``."""
     parser.add_argument("scenario", help="scenario TOML file")
-    parser.add_argument("--runs", type=COUNT, default=10, help="replicates (default 10)")
-    parser.add_argument("--seed", type=SEED, default=0, help="first seed (default 0)")
-    parser.add_argument("--out", default="results/run", help="output folder")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a scenario value, e.g. enforcement.detection=0.3")
+    parser.add_argument("--runs", type=COUNT, default=10, help="replicates")
+    parser.add_argument("--seed", type=SEED, default=0, help="first seed")
+    parser.add_argument("--out", default="results/run",
+                        help="output folder: new or empty, or an earlier `sim run` with --force")
+    add_force(parser, "run")
+    add_overrides(parser, "override a scenario value")
 
 
 def execute(args: argparse.Namespace) -> int:
     """Run, save ``results.parquet`` and ``summary_by_tier.csv``, print the summary."""
     saved = run_to_folder(Path(args.scenario), runs=args.runs, seed=args.seed,
-                          out=Path(args.out), overrides=parse_overrides(args.set))
+                          out=Path(args.out), overrides=parse_overrides(args.set),
+                          force=args.force)
     dates = saved.results.dates
     last = args.seed + args.runs - 1
     print(f"{shown(saved.scenario.name)}: {args.runs} run(s), seeds {args.seed}..{last}, "

@@ -21,6 +21,7 @@ from sim.cli.arguments import (
 )
 from sim.errors import shown
 from sim.experiment.executors import BUG, USER
+from sim.experiment.folders import prepare_output
 from sim.sweep import SweepError, SweepReport, run_sweep
 
 __all__ = ["HELP", "add_arguments", "execute", "report_failures"]
@@ -31,7 +32,11 @@ HELP = "resumable parameter sweep; a rerun skips finished points"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``sweep`` command's arguments to ``parser``."""
     parser.add_argument("sweep_file", help="sweep TOML file (see scenarios/sweeps/)")
-    parser.add_argument("--out", default="results/sweep", help="output folder")
+    parser.add_argument("--out", default="results/sweep",
+                        help="output folder: new or empty, or the same sweep's (resumed)")
+    parser.add_argument("--force", action="store_true",
+                        help="start afresh: replace an earlier `sim sweep` folder at --out whole "
+                             "(never a folder another command or someone else wrote)")
     add_cluster_arguments(parser, "local worker processes (default: one per core); 1 runs "
                                   "in-process")
 
@@ -40,6 +45,8 @@ def execute(args: argparse.Namespace) -> int:
     """Run the sweep into ``--out``; print what was written."""
     out = Path(args.out)
     security = cluster_security(args)
+    if args.force:
+        prepare_output(out, "sweep", force=True)
     try:
         report = run_sweep(Path(args.sweep_file), out, workers=args.workers,
                            scheduler=args.scheduler, security=security)
@@ -89,7 +96,8 @@ def report_failures(report: SweepReport, out: Path) -> int:
         first = report.failed[mistakes[0]]
         raise SweepError(failures, "", f"{count} on a mistake in the input (first: chunk "
                          f"{mistakes[0]}: {first.message}); {saved}; expected input every "
-                         "point can run with (a corrected sweep needs a new --out folder)")
+                         "point can run with (a corrected sweep needs a new --out folder, or "
+                         "--force)")
     lost = min(report.failed)
     raise SweepError(failures, "", f"{count} (first: chunk {lost}, "
                      f"{report.failed[lost].message}); {saved}; their workers died, so a rerun "

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +36,7 @@ from sim.experiment.run import run_scenario
 from sim.results import Results
 from sim.scenario import load_scenario
 
-__all__ = ["MAX_FOLDER", "Comparison", "compare_to_folder", "folder_names"]
+__all__ = ["MAX_FOLDER", "Comparison", "compare_to_folder", "default_folder", "folder_names"]
 
 MAX_FOLDER = 64
 """Longest folder name made from a scenario name (characters, before a ``-N`` suffix)."""
@@ -62,6 +62,21 @@ def folder_names(names: Sequence[str]) -> list[str]:
     return folders
 
 
+def default_folder(names: Sequence[str], root: Path = Path("results")) -> Path:
+    """Return ``sim compare``'s folder when no ``--out`` is given: ``root/compare-NAMES``.
+
+    NAMES is the scenarios' folder names (:func:`folder_names`) joined by
+    ``-vs-``, or the first one and ``-and-N-more`` past :data:`MAX_FOLDER`
+    characters; so two different comparisons never share a default folder
+    by accident, and none shares the README's ``results/compare``.
+    """
+    folders = folder_names(names)
+    joined = "-vs-".join(folders)
+    if len(joined) > MAX_FOLDER:
+        joined = f"{folders[0]}-and-{len(folders) - 1}-more"
+    return root / f"compare-{joined}"
+
+
 @dataclass(frozen=True)
 class Comparison:
     """What :func:`compare_to_folder` ran and wrote.
@@ -76,16 +91,20 @@ class Comparison:
         Each scenario's ``FOLDER/results.parquet``, then ``summary.csv``.
     folders : dict of str to Path
         Each scenario's results folder, by scenario name (see :func:`folder_names`).
+    out : Path
+        The comparison's folder (``--out``, or :func:`default_folder`).
     """
 
     per_scenario: dict[str, Results]
     summary: pd.DataFrame
     files: list[Path]
     folders: dict[str, Path]
+    out: Path
 
 
-def compare_to_folder(paths: Sequence[Path], runs: int, seed: int, out: Path,
-                      progress: bool = True) -> Comparison:
+def compare_to_folder(paths: Sequence[Path], runs: int, seed: int, out: Path | None,
+                      progress: bool = True, overrides: Mapping[str, object] | None = None,
+                      force: bool = False) -> Comparison:
     """Run each scenario on seeds ``seed .. seed+runs-1``; save results and ``summary.csv``.
 
     Parameters
@@ -94,27 +113,34 @@ def compare_to_folder(paths: Sequence[Path], runs: int, seed: int, out: Path,
         Scenario files; their names must differ (each gives a folder in ``out``,
         see :func:`folder_names`).
     runs, seed : int
-    out : Path
-        Output folder (see :func:`~sim.experiment.folders.prepare_output`).
+    out : Path or None
+        Output folder (see :func:`~sim.experiment.folders.prepare_output`);
+        None for :func:`default_folder` of the scenarios' names.
     progress : bool
         Write a line per scenario on stderr as it starts.
+    overrides : mapping, optional
+        ``--set`` values applied to every scenario.
+    force : bool
+        Replace an earlier ``sim compare`` folder whole (see
+        :func:`~sim.experiment.folders.prepare_output`).
 
     Raises
     ------
     ScenarioError
         For a bad scenario file.
     OutputError
-        For two scenarios of one name, or a folder that is not writable or
-        not a ``sim compare`` folder.
+        For two scenarios of one name, or a folder that is not writable, not
+        a ``sim compare`` folder, or holds an earlier run and ``force`` is false.
     """
-    scenarios = [load_scenario(path) for path in paths]
+    scenarios = [load_scenario(path, overrides) for path in paths]
     names = [s.name for s in scenarios]
+    out = default_folder(names) if out is None else out
     if len(set(names)) != len(names):
         twice = next(n for n in names if names.count(n) > 1)
         raise OutputError(out, "", f"expected scenarios with distinct names, found {twice!r} "
                           "twice")
     folders = {n: out / f for n, f in zip(names, folder_names(names), strict=True)}
-    prepare_output(out, "compare")
+    prepare_output(out, "compare", force=force)
     seeds = np.arange(seed, seed + runs, dtype=np.int64)
     per_scenario: dict[str, Results] = {}
     files = []
@@ -127,4 +153,4 @@ def compare_to_folder(paths: Sequence[Path], runs: int, seed: int, out: Path,
                                                       / "results.parquet"))
     summary = summarise_outcomes(per_scenario)
     files.append(write_text_atomically(out / "summary.csv", summary.to_csv(index=False)))
-    return Comparison(per_scenario, summary, files, folders)
+    return Comparison(per_scenario, summary, files, folders, out)

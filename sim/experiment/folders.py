@@ -1,29 +1,41 @@
-"""Output folders of every command: created, marked, and never someone else's.
+"""Output folders of every command: fresh, marked, whole, and never someone else's.
 
 Every command that writes (``sim run``, ``compare``, ``sweep``,
-``calibrate``) starts with :func:`prepare_output`. A folder is accepted if it
-is new, empty, or holds the marker file :data:`MARKER` of an earlier run of
-the same command, so a rerun overwrites its own results and never a user's
-files or another command's folder.
+``calibrate``) starts with :func:`prepare_output`. The rule is one folder,
+one run:
+
+- a new or empty folder is used (a folder holding only the marker counts as
+  empty);
+- a folder holding an earlier run of the same command is refused with one
+  line, unless ``force`` is given: then everything in it is removed first, so
+  the folder is replaced whole and never mixes two runs;
+- a folder written by another command, or by someone else (any file without
+  the marker :data:`MARKER`), is refused, ``force`` or not.
+
+``sim sweep`` is the exception by design: its folder is resumable, so an
+earlier run of the same sweep is continued (:mod:`sim.sweep.store` refuses
+a folder that holds a different sweep); ``force`` starts it afresh.
 
 Every file is written atomically (:mod:`sim.atomic`), so a file is whole or
 absent. A folder is whole when it holds the completion record
 :data:`COMPLETE`: :func:`prepare_output` removes it before a command writes
 anything and :func:`finish_output` writes it last, listing the files of the
 finished run. A folder without it is being written, or its writer was
-stopped (rerun the command). ``sim sweep`` keeps its own record of progress
-(``manifest.json`` and ``outcomes.parquet``).
+stopped (rerun the command with ``--force``). ``sim sweep`` keeps its own
+record of progress (``manifest.json`` and ``outcomes.parquet``).
 
 An empty marker (left by a writer stopped by a full disk before writes were
-atomic) in a folder that otherwise holds only files the command writes is
-rewritten; any other unreadable marker is refused with one line saying how
-to fix it.
+atomic) in a folder that otherwise holds only files the command writes marks
+the folder as the command's own; any other unreadable marker is refused with
+one line saying how to fix it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import fnmatch
 import json
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -31,7 +43,8 @@ from sim import __version__
 from sim.atomic import write_text_atomically
 from sim.experiment.errors import OutputError
 
-__all__ = ["COMPLETE", "CONTENT", "KINDS", "MARKER", "finish_output", "prepare_output"]
+__all__ = ["COMPLETE", "CONTENT", "KINDS", "MARKER", "RESUMABLE", "finish_output",
+           "prepare_output"]
 
 MARKER = ".sim-output"
 """File that marks a folder as written by a ``sim`` command: JSON with ``kind``
@@ -41,6 +54,8 @@ COMPLETE = ".sim-complete"
 (the paths written, relative to the folder)."""
 KINDS = ("run", "compare", "sweep", "calibrate")
 """The commands that write an output folder."""
+RESUMABLE = ("sweep",)
+"""Commands whose folder an unforced rerun continues instead of refusing."""
 CONTENT = {
     "run": ("results.parquet", "summary_by_tier.csv"),
     "compare": ("summary.csv", "*.png", "*/", "*/results.parquet"),
@@ -53,12 +68,12 @@ used only to decide whether a folder with an empty marker is ours to repair."""
 _OURS = (MARKER, COMPLETE, ".*.tmp", ".write-test")
 
 
-def prepare_output(out: Path, kind: str) -> Path:
-    """Create the output folder of a ``sim <kind>`` command, or refuse a foreign one.
+def prepare_output(out: Path, kind: str, force: bool = False) -> Path:
+    """Create the output folder of a ``sim <kind>`` command, or refuse it with one line.
 
-    The marker is written into a new or empty folder (and into one of ours
-    whose marker is empty) and left alone otherwise; the completion record of
-    an earlier run is removed.
+    The marker is written into a new or empty folder and into one of ours
+    whose marker is empty; the completion record of an earlier run is
+    removed. See the module docstring for the rule.
 
     Parameters
     ----------
@@ -66,6 +81,9 @@ def prepare_output(out: Path, kind: str) -> Path:
         The output folder; missing parents are created.
     kind : str
         The command writing it, one of :data:`KINDS`.
+    force : bool
+        Replace an earlier run of the same command: remove everything in the
+        folder first. Never applies to a foreign folder.
 
     Returns
     -------
@@ -75,8 +93,9 @@ def prepare_output(out: Path, kind: str) -> Path:
     Raises
     ------
     OutputError
-        If the folder cannot be created or written, or holds files that
-        ``sim <kind>`` did not write (a one-line message naming the folder).
+        If the folder cannot be created or written, holds files that
+        ``sim <kind>`` did not write, or holds an earlier run and ``force``
+        is false (a one-line message naming the folder).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown output kind {kind!r}; expected one of {KINDS}")
@@ -87,6 +106,13 @@ def prepare_output(out: Path, kind: str) -> Path:
         if found is not None:
             raise OutputError(out, "", f"expected an empty folder or one written by "
                               f"`sim {kind}`, found {found}")
+        earlier = _earlier_run(out)
+        if earlier and force:
+            _empty(out)
+        elif earlier and kind not in RESUMABLE:
+            raise OutputError(out, "", f"expected a new or empty folder, found the "
+                              f"{earlier} of an earlier `sim {kind}`; pass --force to "
+                              "replace it whole, or choose another --out")
         if marker.exists() and marker.stat().st_size > 0:
             probe = out / ".write-test"
             probe.write_bytes(b"")
@@ -141,6 +167,36 @@ def _foreign_content(out: Path, kind: str) -> str | None:
     if written_by != kind:
         return f"a folder written by `sim {written_by}`"
     return None
+
+
+def _earlier_run(out: Path) -> str | None:
+    """Describe the earlier run held by one of our folders, or None if it holds none."""
+    entries = {p.name for p in out.iterdir()} - {MARKER, COMPLETE}
+    if not entries:
+        return None
+    return "results" if (out / COMPLETE).is_file() else "unfinished results"
+
+
+def _empty(out: Path) -> None:
+    """Remove everything in ``out`` (a folder of ours), keeping the folder itself.
+
+    Refused while a running command holds a lock file in it (a sweep's
+    ``.sweep.lock``), so ``--force`` never pulls a folder from under a writer.
+    """
+    for lock in [p for p in out.iterdir() if p.name.endswith(".lock") and p.is_file()]:
+        with open(lock, "a+", encoding="utf-8") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise OutputError(out, "", f"expected a folder no command is writing, found "
+                                  f"{lock.name} held by a running one; wait for it or "
+                                  "choose another --out") from None
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    for path in out.iterdir():
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
 
 
 def _only_ours(out: Path, kind: str) -> bool:

@@ -50,11 +50,13 @@ class SavedRun:
 
 
 def run_to_folder(path: Path, runs: int, seed: int, out: Path,
-                  overrides: Mapping[str, object] | None = None) -> SavedRun:
+                  overrides: Mapping[str, object] | None = None,
+                  force: bool = False) -> SavedRun:
     """Load a scenario, run it on seeds ``seed .. seed+runs-1`` and save into ``out``.
 
     Writes ``results.parquet`` and ``summary_by_tier.csv`` into ``out``
-    (prepared by :func:`~sim.experiment.folders.prepare_output`), each
+    (prepared by :func:`~sim.experiment.folders.prepare_output`, which
+    replaces an earlier ``sim run`` folder whole only if ``force``), each
     atomically, then the completion record
     (:func:`~sim.experiment.folders.finish_output`).
 
@@ -63,11 +65,11 @@ def run_to_folder(path: Path, runs: int, seed: int, out: Path,
     ScenarioError
         For a bad scenario file or override.
     OutputError
-        For an output folder that is not writable or not a ``sim run`` folder,
-        or a full disk.
+        For an output folder that is not writable, not a ``sim run`` folder,
+        or holds an earlier run and ``force`` is false; or a full disk.
     """
     scenario = load_scenario(path, overrides)
-    prepare_output(out, "run")
+    prepare_output(out, "run", force=force)
     results = run_scenario(scenario, np.arange(seed, seed + runs, dtype=np.int64))
     results_file = results.save(out / "results.parquet")
     summary = summarise_by_tier(results)

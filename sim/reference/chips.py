@@ -19,7 +19,7 @@ from importlib import resources
 __all__ = ["H100E_TPP", "ORIGINS", "Chip", "load_chips"]
 
 H100E_TPP = 15_832
-"""TPP of one H100-equivalent: 1,979 dense FP8 TFLOPS x 8 (DOMAIN.md: Units)."""
+"""TPP of one H100-equivalent: 1,979 dense FP8 TFLOPS x 8 (docs/sources.md §1)."""
 
 ORIGINS = ("us_controlled", "domestic_china")
 """Valid values of :attr:`Chip.origin`."""

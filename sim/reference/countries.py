@@ -95,7 +95,7 @@ def rule_scope(vintage: str) -> frozenset[str]:
     vintage : str
         ``"none"`` (no destination), ``"oct2022"`` (China with Hong Kong,
         and Macau) or ``"oct2023"`` (D:1, D:4 and D:5 except members of
-        A:5 or A:6, plus Macau: DOMAIN.md, Rule vintages).
+        A:5 or A:6, plus Macau: docs/sources.md §4).
 
     Returns
     -------

@@ -4,7 +4,7 @@
 restricted destination need a licence under the vintage's chip thresholds?
 Which destinations are restricted is :func:`sim.reference.rule_scope`.
 The 2023 lower band (3A090.b, licence or notification) is not modelled:
-DOMAIN.md marks its exact bounds unconfirmed.
+docs/sources.md §4 marks its exact bounds unconfirmed.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ __all__ = [
 ]
 
 VINTAGES = ("none", "oct2022", "oct2023")
-"""Rule vintages: no controls, 7 Oct 2022, 17 Oct 2023 (DOMAIN.md: Rule vintages)."""
+"""Rule vintages: no controls, 7 Oct 2022, 17 Oct 2023 (docs/sources.md §3, §4)."""
 
-# DOMAIN.md: Rule vintages, 7 Oct 2022: TPP >= 4,800 AND chip-to-chip I/O >= 600 GB/s.
+# docs/sources.md §3, 7 Oct 2022: TPP >= 4,800 AND chip-to-chip I/O >= 600 GB/s.
 OCT2022_TPP = 4_800
 OCT2022_INTERCONNECT_GBPS = 600
 
-# DOMAIN.md: Rule vintages, 17 Oct 2023 (3A090.a): TPP >= 4,800,
+# docs/sources.md §4, 17 Oct 2023 (3A090.a): TPP >= 4,800,
 # OR TPP >= 1,600 with performance density >= 5.92.
 OCT2023_TPP = 4_800
 OCT2023_DENSITY_TPP = 1_600

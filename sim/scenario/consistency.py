@@ -48,7 +48,7 @@ def _check_tiers(scenario: Scenario, doc: Document) -> None:
 
 
 def _check_chips(scenario: Scenario, doc: Document) -> None:
-    """A market sells chips; measures name chips on sale (each goes on sale at its launch)."""
+    """Require chips on sale, and measures on chips on sale (each is sold from its launch)."""
     market = scenario.market
     if not market.chips:
         raise doc.error(("market", "chips"), "expected at least one chip on sale, found none")

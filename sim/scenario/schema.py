@@ -8,7 +8,7 @@ are declared with the same helpers (:mod:`sim.sweep.spec`,
 :mod:`sim.calibration.targets`).
 
 Defaults. Every value lives in ``scenarios/base.toml`` with its source (a
-DOMAIN.md figure, "assumption" or "calibrated"), which every shipped
+docs/sources.md figure, "assumption" or "calibrated"), which every shipped
 scenario extends. The keys of the first schema (v1) are required: a
 self-contained scenario states each of them. A key added later declares
 its default here, ``value(..., default=...)``, written as TOML would write it
