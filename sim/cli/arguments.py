@@ -127,7 +127,8 @@ def add_cluster_arguments(parser: argparse.ArgumentParser, workers_help: str) ->
     parser.add_argument("--workers", type=POSITIVE, help=workers_help)
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="Dask scheduler address (tcp://host:8786, tls://host:8786), or "
-                             "'local' for a Dask LocalCluster of --workers processes")
+                             "'local' for a Dask LocalCluster of --workers processes (default: "
+                             "none, local processes)")
     parser.add_argument("--security", metavar="FILE",
                         help="TOML file with ca_file, cert (and key) for a tls:// scheduler; "
                              "default: Dask's own distributed.comm.tls configuration")
