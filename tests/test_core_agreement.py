@@ -192,10 +192,11 @@ MARKET_CHIPS = ("H200", "H800", "A100", "A800", "B200", "MI300X", "L40S", "RTX_4
 """Chips a random market may add after the test base's H100 and H20."""
 
 
-def chip_tables(draw: st.DrawFn, codes: list[str]) -> list[str]:
-    """Random chips on sale (capacity, price) and random measures on some of them."""
+def chip_tables(draw: st.DrawFn, codes: list[str]) -> tuple[list[str], list[str]]:
+    """Random chips on sale in a random order of preference (capacity, price), and random
+    measures on some of them: the preference and the TOML tables."""
     extra = draw(st.lists(st.sampled_from(MARKET_CHIPS), max_size=3, unique=True))
-    on_sale = ["H100", "H20", *extra]
+    on_sale = draw(st.permutations(["H100", "H20", *extra]))
     tables = [toml_table(f"market.chips.{chip}", {
         "capacity_chips": draw(st.sampled_from((0, 50, 1500, 4000)) | st.integers(0, 4000)),
         "price_usd": draw(st.integers(0, 40_000)),
@@ -208,7 +209,7 @@ def chip_tables(draw: st.DrawFn, codes: list[str]) -> list[str]:
             "volume_share": draw(st.floats(0.0, 2.0)),
             "volume_reference": draw(st.sampled_from(on_sale)),
         }))
-    return tables
+    return list(on_sale), tables
 
 
 @st.composite
@@ -242,6 +243,7 @@ def small_scenarios(draw):
         "remote_compute_allowed": draw(st.booleans()),
         "allocation": draw(st.sampled_from(("pro_rata", "first_come"))),
     }
+    preference, chips = chip_tables(draw, codes)
     market = {
         "domestic_chip": draw(st.sampled_from(("ASCEND_910B", "ASCEND_910C"))),
         "size_tail_alpha": draw(st.floats(1.1, 4.0)), "demand_noise": draw(share),
@@ -260,8 +262,8 @@ def small_scenarios(draw):
     parts = [
         'name = "random"\ndescription = "hypothesis"',
         toml_table("time", {"start": month(2024, start), "months": months}),
-        toml_table("rules", rules), toml_table("market", market),
-        *chip_tables(draw, codes),
+        toml_table("rules", rules), toml_table("market", {**market, "preference": preference}),
+        *chips,
         toml_table("market.firm_demand_h100e", sizes), toml_table("diversion", diversion),
         toml_table("enforcement", enforcement),
         toml_table("tiers", {"tier1": tier1, "tier3": tier3}),

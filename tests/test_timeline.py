@@ -116,10 +116,18 @@ def test_extends_appends_timelines_and_a_child_can_replace_them(tmp_path):
     assert [e.date for e in sim.load_scenario(alone).timeline] == ["2026-02"]
     empty = _write(tmp_path, "inherit_timeline = false\n", "empty.toml", parent)
     assert sim.load_scenario(empty).timeline == ()
-    bad_child = _write(tmp_path, _entry("2025-03", '"enforcement.detection" = 0.4'), "bad.toml",
-                       parent)
-    with pytest.raises(ScenarioError, match=r"bad\.toml: timeline\[0\]\.date: .*date order"):
+    earlier = _write(tmp_path, _entry("2025-03", '"enforcement.detection" = 0.4'),
+                     "earlier.toml", parent)  # a child may add an event before its parent's
+    assert [e.date for e in sim.load_scenario(earlier).timeline] == ["2025-03", "2025-06"]
+    bad_child = _write(tmp_path, _entry("2025-08", '"enforcement.detection" = 0.4')
+                       + _entry("2025-04", '"enforcement.detection" = 0.3'), "bad.toml", parent)
+    with pytest.raises(ScenarioError, match=r"bad\.toml: timeline\[1\]\.date: .*date order"):
         sim.load_scenario(bad_child)
+    late = _write(tmp_path, _entry("2025-02", '"enforcement.detection" = 0.4')
+                  + _entry("2025-02", '"enforcement.measures_multiplier" = 9e9'), "late.toml",
+                  parent)  # errors still name the entry as its file numbers it, once sorted
+    with pytest.raises(ScenarioError, match=r"late\.toml: timeline\[1\]\.set"):
+        sim.load_scenario(late)
 
 
 def test_changeable_keys_are_the_rules_not_the_population():

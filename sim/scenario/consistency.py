@@ -52,6 +52,10 @@ def _check_chips(scenario: Scenario, doc: Document) -> None:
     market = scenario.market
     if not market.chips:
         raise doc.error(("market", "chips"), "expected at least one chip on sale, found none")
+    if sorted(market.preference) != sorted(market.chips):
+        raise doc.error(doc.latest(("market", "preference"), ("market", "chips")),
+                        f"expected every chip of market.chips once ({', '.join(market.chips)}), "
+                        f"found {list(market.preference)}")
     for chip, measure in scenario.rules.chip_measures.items():
         path = ("rules", "chip_measures", chip)
         if chip not in market.chips:

@@ -188,11 +188,13 @@ def read_chain(path: Path) -> Document:
 
 
 def _merge_timeline(document: Document, data: dict[str, Any], file: str) -> None:
-    """Append the file's ``[[timeline]]`` to its parents' (removing it from ``data``).
+    """Merge the file's ``[[timeline]]`` into its parents' (removing it from ``data``).
 
-    With ``inherit_timeline = false`` the file's own entries replace the
-    parents' (an empty timeline if it has none). Each entry keeps the file
-    and index that wrote it, for error messages.
+    The file's entries, in date order, join its parents' and the whole is
+    ordered by date (on one date, parents' entries first). With
+    ``inherit_timeline = false`` the file's own entries replace the parents'
+    (an empty timeline if it has none). Each entry keeps the file and index
+    that wrote it, for error messages.
     """
     inherit = data.pop("inherit_timeline", True)
     if not isinstance(inherit, bool):
@@ -206,7 +208,45 @@ def _merge_timeline(document: Document, data: dict[str, Any], file: str) -> None
     entries = document.data.setdefault("timeline", []) if inherit else []
     document.data["timeline"] = entries
     document.origin[("timeline",)] = (file, ("timeline",))
+    _check_own_order(own, file)
     for number, entry in enumerate(own):
         path = ("timeline", str(len(entries)))
         entries.append(copy.deepcopy(entry))
         _record(document.origin, entry, path, file, ("timeline", str(number)))
+    _sort_by_date(document)
+
+
+def _dated(entries: list[Any]) -> bool:
+    return all(isinstance(e, dict) and isinstance(e.get("date"), str) for e in entries)
+
+
+def _check_own_order(own: list[Any], file: str) -> None:
+    """A file's own entries are in date order (dates are checked in full later)."""
+    if not _dated(own):
+        return
+    for number in range(1, len(own)):
+        before, date = own[number - 1]["date"], own[number]["date"]
+        if date < before:
+            raise ScenarioError(file, f"timeline[{number}].date", "expected entries in date "
+                                f"order, found {date} after {before}")
+
+
+def _sort_by_date(document: Document) -> None:
+    """Order the merged timeline by date, stably: on one date, parents' entries first.
+
+    A child may add events anywhere in its parents' history (a counterfactual
+    that keeps the history and adds one change); each file's own entries are
+    already in date order.
+    """
+    entries = document.data["timeline"]
+    if not _dated(entries):
+        return
+    order = sorted(range(len(entries)), key=lambda i: entries[i]["date"])
+    if order == list(range(len(entries))):
+        return
+    document.data["timeline"] = [entries[i] for i in order]
+    new_index = {str(old): str(new) for new, old in enumerate(order)}
+    moved = {}
+    for path in [p for p in document.origin if p[:1] == ("timeline",) and len(p) > 1]:
+        moved[("timeline", new_index[path[1]], *path[2:])] = document.origin.pop(path)
+    document.origin.update(moved)

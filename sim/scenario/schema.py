@@ -229,9 +229,12 @@ class MarketConfig:
     """Chips on offer, vendor capacity, prices and buyer behaviour."""
 
     chips: dict[str, ChipOffer] = table_of(
-        ChipOffer, ChipId(origin="us_controlled"),
-        "chips on sale, most preferred first (a buyer orders the first it may receive)",
+        ChipOffer, ChipId(origin="us_controlled"), "chips on sale: output and price",
         sort_keys=False,
+    )
+    preference: tuple[str, ...] = value(
+        ChipIds(), "every chip of market.chips once, most preferred first (a buyer orders the "
+        "first it may receive)",
     )
     domestic_chip: str = changeable(ChipId(origin="domestic_china"),
                                     "domestic substitute (catalogue id)")

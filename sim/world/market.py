@@ -18,8 +18,8 @@ Its *regime* for a destination follows, in this order:
    licence in the rule's scope (:func:`sim.reference.rule_scope`), presumed
    denied for Tier 3 (``DENIED``) and granted elsewhere (``LICENSED``).
 
-A buyer orders the first chip of ``market.chips`` (the scenario's order of
-preference) that is on sale, that it may receive (a regime other than
+A buyer orders the first chip of ``market.preference`` (the scenario's order
+of preference over the chips of ``market.chips``) that is on sale, that it may receive (a regime other than
 ``DENIED`` and ``EMBARGO``) and that its country does not block
 (``countries.X.import_blocked``): its country's *choice*. Every firm of a
 country therefore orders the same chip in a month. The *frontier* chip of a
@@ -146,7 +146,7 @@ def chip_market(scenario: Scenario, epochs: tuple[Scenario, ...], epoch: np.ndar
         The 2025 framework binds.
     """
     catalogue = load_chips()
-    names = tuple(scenario.market.chips)
+    names = scenario.market.preference
     countries = scenario.country_codes
     tpp = np.array([catalogue[k].tpp for k in names], dtype=np.int64)
     launched = np.array([[catalogue[k].launch <= d for k in names] for d in dates], dtype=bool)
