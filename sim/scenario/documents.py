@@ -221,7 +221,7 @@ def _dated(entries: list[Any]) -> bool:
 
 
 def _check_own_order(own: list[Any], file: str) -> None:
-    """A file's own entries are in date order (dates are checked in full later)."""
+    """Require a file's own entries in date order (dates are checked in full later)."""
     if not _dated(own):
         return
     for number in range(1, len(own)):

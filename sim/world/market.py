@@ -19,9 +19,10 @@ Its *regime* for a destination follows, in this order:
    denied for Tier 3 (``DENIED``) and granted elsewhere (``LICENSED``).
 
 A buyer orders the first chip of ``market.preference`` (the scenario's order
-of preference over the chips of ``market.chips``) that is on sale, that it may receive (a regime other than
-``DENIED`` and ``EMBARGO``) and that its country does not block
-(``countries.X.import_blocked``): its country's *choice*. Every firm of a
+of preference over the chips of ``market.chips``) that is on sale, that it
+may receive (a regime other than ``DENIED`` and ``EMBARGO``) and that its
+country does not block (``countries.X.import_blocked``): its country's
+*choice*. Every firm of a
 country therefore orders the same chip in a month. The *frontier* chip of a
 month is the first chip on sale; a destination is *restricted* when the
 frontier chip is ``DENIED`` or ``EMBARGO`` there: its buyers ask brokers, and
