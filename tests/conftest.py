@@ -51,7 +51,8 @@ REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = REPO / "scenarios"
 SHIPPED = (
     "no_controls", "oct2022", "oct2023", "ai_diffusion_2025", "diffusion_rescinded_2025",
-    "allied_coordination", "strict_enforcement",
+    "allied_coordination", "strict_enforcement", "history", "history_framework_kept",
+    "history_no_controls",
 )
 GLOBAL_SEEDS = pytest.StashKey[list[int]]()
 

@@ -239,3 +239,16 @@ def timelines(draw: st.DrawFn) -> tuple[Path, dict[str, Any]]:
 def test_model_and_core_agree_after_every_phase_on_random_timelines(drawn, seed):
     path, overrides = drawn
     assert_agree_after_every_phase(load_or_reject(path, overrides), seed)
+
+
+def test_a_child_entry_on_a_parent_date_replaces_the_parent_value(tmp_path):
+    parent = _write(tmp_path, _entry("2025-06", '"enforcement.detection" = 0.5, '
+                                                '"rules.allocation" = "first_come"'), "parent.toml")
+    child = _write(tmp_path, _entry("2025-06", '"enforcement.detection" = 0.9'), "child.toml",
+                   parent)
+    in_june = sim.load_scenario(child).in_force("2025-06")
+    assert (in_june.enforcement.detection, in_june.rules.allocation) == (0.9, "first_come")
+    twice = _write(tmp_path, _entry("2025-06", '"enforcement.detection" = 0.5')
+                   + _entry("2025-06", '"enforcement.detection" = 0.9'), "twice.toml")
+    with pytest.raises(ScenarioError, match=r"twice\.toml: timeline\[1\]\.set.*set once"):
+        sim.load_scenario(twice)

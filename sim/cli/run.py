@@ -35,5 +35,13 @@ def execute(args: argparse.Namespace) -> int:
     print(f"{shown(saved.scenario.name)}: {args.runs} run(s), seeds {args.seed}..{last}, "
           f"{len(dates)} months from {dates[0]}")
     print(saved.summary.to_string(float_format=lambda v: f"{v:,.0f}"))
+    chips = saved.chips[saved.chips["country"].isin(saved.restricted)]
+    if saved.restricted and len(saved.results.chips) > 1:
+        print(f"\nchips reaching the destinations the rules restrict "
+              f"({', '.join(saved.restricted)}); mean chips per run (all destinations: "
+              f"chips_by_destination.csv; what the rules allowed, by chip and month: "
+              f"regimes.csv)")
+        print(chips.to_string(index=False, float_format=lambda v: f"{v:,.0f}") if len(chips)
+              else "(none)")
     print(f"results: {saved.results_file}")
     return EXIT_OK

@@ -15,10 +15,12 @@ import pandas as pd
 
 from sim.atomic import write_text_atomically
 from sim.core import run_batch
+from sim.experiment.chips import chip_windows, regime_spans
 from sim.experiment.folders import finish_output, prepare_output
 from sim.experiment.summary import summarise_by_tier
 from sim.results import Results
 from sim.scenario import Scenario, load_scenario
+from sim.world import World
 
 __all__ = ["SavedRun", "run_scenario", "run_to_folder"]
 
@@ -40,6 +42,10 @@ class SavedRun:
         :func:`~sim.experiment.summary.summarise_by_tier` of the results.
     results_file, summary_file : Path
         ``results.parquet`` and ``summary_by_tier.csv``.
+    chips : DataFrame
+        :func:`~sim.experiment.chips.chip_windows` (also ``chips_by_destination.csv``).
+    restricted : tuple of str
+        Destinations the frontier chip is denied or embargoed to in some month.
     """
 
     scenario: Scenario
@@ -47,6 +53,8 @@ class SavedRun:
     summary: pd.DataFrame
     results_file: Path
     summary_file: Path
+    chips: pd.DataFrame
+    restricted: tuple[str, ...]
 
 
 def run_to_folder(path: Path, runs: int, seed: int, out: Path,
@@ -54,7 +62,9 @@ def run_to_folder(path: Path, runs: int, seed: int, out: Path,
                   force: bool = False) -> SavedRun:
     """Load a scenario, run it on seeds ``seed .. seed+runs-1`` and save into ``out``.
 
-    Writes ``results.parquet`` and ``summary_by_tier.csv`` into ``out``
+    Writes ``results.parquet``, ``summary_by_tier.csv``,
+    ``chips_by_destination.csv`` and ``regimes.csv`` (each chip's regime per
+    destination, as spans of months) into ``out``
     (prepared by :func:`~sim.experiment.folders.prepare_output`, which
     replaces an earlier ``sim run`` folder whole only if ``force``), each
     atomically, then the completion record
@@ -74,5 +84,13 @@ def run_to_folder(path: Path, runs: int, seed: int, out: Path,
     results_file = results.save(out / "results.parquet")
     summary = summarise_by_tier(results)
     summary_file = write_text_atomically(out / "summary_by_tier.csv", summary.to_csv())
-    finish_output(out, "run", [results_file, summary_file])
-    return SavedRun(scenario, results, summary, results_file, summary_file)
+    world = World.from_scenario(scenario)
+    chips = chip_windows(results)
+    chips_file = write_text_atomically(out / "chips_by_destination.csv",
+                                       chips.to_csv(index=False))
+    regimes_file = write_text_atomically(out / "regimes.csv",
+                                         regime_spans(world).to_csv(index=False))
+    finish_output(out, "run", [results_file, summary_file, chips_file, regimes_file])
+    restricted = tuple(c for c, hit in zip(world.countries, world.market.restricted.any(axis=0),
+                                           strict=True) if hit)
+    return SavedRun(scenario, results, summary, results_file, summary_file, chips, restricted)

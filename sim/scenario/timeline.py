@@ -9,14 +9,21 @@ A scenario may hold entries such as::
 
 From ``date`` on the keys of ``set`` take the new values; until the first
 entry the scenario's own values apply (:meth:`Scenario.in_force`). Only the
-keys the schema declares ``changeable`` may change (rules, enforcement,
-tiers, a country's enforcement and G2G status, prices, diversion behaviour);
-keys that fix the window or the population may not. Entries are in date
-order inside the window, and one date sets a key at most once.
+keys the schema declares ``changeable`` may change (rules and chip
+measures, enforcement, tiers, a country's enforcement, G2G status and import
+policy, each chip's output and price, the domestic chip, diversion
+behaviour); keys that fix the window, the chips or the population may not.
+A file's entries are in date order inside its window, and one file sets a
+key at most once on one date.
 
-In an ``extends`` chain the timelines append, parents' entries first; a file
-that says ``inherit_timeline = false`` starts from an empty timeline (and
-its own entries, if any) instead.
+In an ``extends`` chain the timelines merge in date order, parents' entries
+first on one date; a child's entry that sets a key on the same date as a
+parent's replaces the parent's value (a counterfactual changes one event of
+a history). A file that says ``inherit_timeline = false`` starts from an
+empty timeline (and its own entries, if any) instead. A file that cuts a
+shorter window out of its parent's keeps the parent's entries outside it:
+those before its start are in force from the start, those after its end
+never apply.
 
 Every error names the file and the entry as ``timeline[4].set."rules.chip_rule"``
 (the entry's index in the file that wrote it).
@@ -164,15 +171,20 @@ def check_timeline(scenario: Scenario, doc: Document) -> Scenario:
     if not scenario.timeline:
         return scenario
     last = window_end(scenario)
-    entries, previous, seen = [], scenario.time.start, set()
+    entries: list[TimelineEntry] = []
+    previous, seen = "", {}
     for index, entry in enumerate(scenario.timeline):
         _check_date(scenario, doc, index, entry, previous, last)
+        file, _ = doc.source_of(("timeline", str(index)))
         converted = {}
         for key, raw in entry.set.items():
             if (entry.date, key) in seen:
-                raise _error(doc, index, ("set", key), f"expected a key set once on "
-                             f"{entry.date}, found it set by an earlier entry of that date")
-            seen.add((entry.date, key))
+                earlier, earlier_file = seen[(entry.date, key)]
+                if earlier_file == file:
+                    raise _error(doc, index, ("set", key), f"expected a key set once on "
+                                 f"{entry.date}, found it set by an earlier entry of that date")
+                del entries[earlier].set[key]  # a child's event replaces its parent's
+            seen[(entry.date, key)] = (index, file)
             converted[key] = _checked_value(scenario, doc, index, key, raw)
             _check_launch(doc, index, entry.date, key, converted[key])
         entries.append(replace(entry, set=converted))

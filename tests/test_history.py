@@ -1,0 +1,108 @@
+"""The 2021-2027 history (scenarios/history*.toml): what the rules allowed, chip by chip.
+
+Run with the core on a few seeds; the facts are the issue's: China receives the
+frontier chip before October 2022 and no controlled chip after; the A800 and
+H800 until the 2023 rule takes effect (November 2023); the H20 from its launch,
+none between its licence requirement (April 2025) and the licences of August
+2025; Russia nothing from March 2022. The framework kept, its caps bind; with
+no chip rules China buys the newest chip. The Mesa model agrees after every
+phase of every month of the whole history.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import SCENARIOS
+from test_phase_agreement import assert_agree_after_every_phase
+
+import sim
+from sim.world import World
+
+SEEDS = [0, 1, 2]
+
+
+@pytest.fixture(scope="module")
+def history() -> tuple[sim.Results, World]:
+    scenario = sim.load_scenario(SCENARIOS / "history.toml")
+    return sim.run_batch(scenario, SEEDS), World.from_scenario(scenario)
+
+
+def months_shipped(results: sim.Results, country: str, chip: str) -> list[str]:
+    """Months in which every run shipped ``chip`` to ``country``."""
+    chips = results.metric("shipped_chips")[:, :, results.countries.index(country),
+                                            results.chips.index(chip)]
+    return [d for d, shipped in zip(results.dates, (chips > 0).all(axis=0), strict=True)
+            if shipped]
+
+
+def between(results: sim.Results, first: str, last: str) -> list[str]:
+    return [d for d in results.dates if first <= d <= last]
+
+
+def test_china_gets_the_frontier_chip_until_october_2022_and_no_controlled_chip_after(history):
+    results, _ = history
+    assert months_shipped(results, "CHN", "A100") == between(results, "2021-01", "2022-09")
+    china = results.metric("shipped_chips")[:, :, results.countries.index("CHN")]
+    controlled = [results.chips.index(c) for c in ("B200", "H200", "H100", "MI300X", "A100")]
+    after = results.dates.index("2022-10")
+    assert not china[:, after:, controlled].any()
+
+
+def test_the_china_variants_sell_until_the_2023_rule_takes_effect(history):
+    results, _ = history
+    assert months_shipped(results, "CHN", "A800") == between(results, "2022-11", "2023-02")
+    assert months_shipped(results, "CHN", "H800") == between(results, "2023-03", "2023-10")
+
+
+def test_the_h20_sells_from_launch_except_between_its_licence_and_the_august_licences(history):
+    results, world = history
+    assert months_shipped(results, "CHN", "H20") == [*between(results, "2024-04", "2025-03"),
+                                                     "2025-08"]  # China blocks it from Sep
+    august = results.dates.index("2025-08")
+    china = results.countries.index("CHN")
+    revenue = results.metric("revenue_usd")[:, august, china]
+    assert np.array_equal(results.metric("us_payment_usd")[:, august, china],
+                          (revenue * 0.15).astype(np.int64))  # one firm-level rounding each
+    regime = world.market.regime[:, china, world.market.names.index("H20")]
+    assert [sim.world.REGIME_NAMES[r] for r in regime[[results.dates.index(d) for d in
+            ("2024-06", "2025-05", "2025-08")]]] == ["free", "denied", "payment"]
+
+
+def test_russia_receives_nothing_from_march_2022(history):
+    results, _ = history
+    russia = results.countries.index("RUS")
+    march = results.dates.index("2022-03")
+    assert results.metric("shipped_tpp")[:, :march, russia].all()
+    assert not results.metric("shipped_tpp")[:, march:, russia].any()
+    assert not results.metric("shipped_tpp")[:, :, results.countries.index("IRN")].any()
+
+
+def test_the_h200_goes_to_hong_kong_case_by_case_within_half_of_us_b200(history):
+    results, _ = history
+    shipped = results.metric("shipped_chips")
+    hkg, usa = results.countries.index("HKG"), results.countries.index("USA")
+    h200, b200 = results.chips.index("H200"), results.chips.index("B200")
+    january = results.dates.index("2026-01")
+    limit = (0.5 * shipped[:, january - 1:-1, usa, b200]).astype(np.int64)
+    assert np.all(shipped[:, january:, hkg, h200] <= limit)
+    assert shipped[:, january:, hkg, h200].sum() > 0
+    assert not shipped[:, :, results.countries.index("CHN"), h200].any()  # customs hold it
+
+
+def test_keeping_the_framework_caps_tier_2_and_no_controls_open_china():
+    kept = sim.run_batch(SCENARIOS / "history_framework_kept.toml", SEEDS)
+    history = sim.run_batch(SCENARIOS / "history.toml", SEEDS)
+    tier2 = np.array(history.tiers) == 2
+    may = history.dates.index("2025-05")
+    assert history.metric("quota_used_tpp")[:, :, tier2].sum() == 0
+    assert kept.metric("quota_used_tpp")[:, may:, tier2].sum() > 0
+    before = history.metric("shipped_tpp")[:, :may]
+    assert np.array_equal(kept.metric("shipped_tpp")[:, :may], before)
+    free = sim.run_batch(SCENARIOS / "history_no_controls.toml", SEEDS)
+    assert months_shipped(free, "CHN", "B200") == between(free, "2024-12", "2027-12")
+
+
+def test_the_model_and_the_core_agree_after_every_phase_of_the_whole_history():
+    scenario = sim.load_scenario(SCENARIOS / "history.toml")
+    assert assert_agree_after_every_phase(scenario, seed=7) == 84 * 13
