@@ -7,6 +7,8 @@ and the grey premium (a multiple of list price).
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 
@@ -35,30 +37,59 @@ OUTCOMES = {
 
 
 def tier2_caps_tpp(results: Results) -> np.ndarray | None:
-    """Return each Tier 2 country's cap (with its G2G multiplier), or ``None``.
+    """Return each Tier 2 country's cap (with its G2G multiplier) in each month, or ``None``.
+
+    The rules in force each month are the scenario's own with its timeline
+    applied (:meth:`Scenario.in_force`, on the recorded content); a month in
+    which the tier rules do not bind has no cap (NaN).
 
     Returns
     -------
-    ndarray of shape (n_tier2,), float64, or None
-        ``None`` when the scenario has no tiered caps.
+    ndarray of shape (n_steps, n_tier2), float64, or None
+        ``None`` when no month of the scenario has binding tiered caps.
     """
-    rules = results.scenario["rules"]
     mask = np.asarray(results.tiers) == 2
-    if not rules["tiered_caps"] or not mask.any():
-        return None
     codes = np.asarray(results.countries)[mask]
-    multiplier = [rules["g2g_multiplier"] if results.scenario["countries"][c]["g2g"] else 1.0
-                  for c in codes]
-    return np.floor(rules["cap_tpp"] * np.asarray(multiplier))
+    caps = np.full((len(results.dates), len(codes)), np.nan)
+    for t, date in enumerate(results.dates):
+        scenario = _in_force(results.scenario, date)
+        rules = scenario["rules"]
+        until = rules["tiers_until"] or "9999-12"
+        if not (rules["tiered_caps"] and rules["tiers_from"] <= date < until):
+            continue
+        multiplier = [rules["g2g_multiplier"] if scenario["countries"][c]["g2g"] else 1.0
+                      for c in codes]
+        caps[t] = np.floor(rules["cap_tpp"] * np.asarray(multiplier))
+    if not mask.any() or np.isnan(caps).all():
+        return None
+    return caps
+
+
+def _in_force(content: dict, date: str) -> dict:
+    """Return the recorded scenario content with every timeline entry up to ``date`` applied."""
+    current = copy.deepcopy({k: v for k, v in content.items() if k != "timeline"})
+    for entry in content.get("timeline", ()):
+        if entry["date"] <= date:
+            for key, value in entry["set"].items():
+                *path, leaf = key.split(".")
+                node = current
+                for part in path:
+                    node = node[part]
+                node[leaf] = value
+    return current
 
 
 def tier2_cap_share_over_time(results: Results) -> np.ndarray | None:
-    """Return quota used / cap, shaped (n_runs, n_steps, n_tier2); ``None`` without caps."""
+    """Return quota used / cap, shaped (n_runs, n_steps, n_tier2); ``None`` without caps.
+
+    NaN in months without a binding cap.
+    """
     caps = tier2_caps_tpp(results)
     if caps is None:
         return None
     mask = np.asarray(results.tiers) == 2
-    return results.metric("quota_used_tpp")[:, :, mask] / np.where(caps > 0, caps, np.inf)
+    used = results.metric("quota_used_tpp")[:, :, mask]
+    return np.where(np.isnan(caps), np.nan, used / np.where(caps > 0, caps, np.inf))
 
 
 def tier2_cap_utilisation(results: Results) -> np.ndarray:
@@ -74,7 +105,7 @@ def tier2_cap_utilisation(results: Results) -> np.ndarray:
     if share is None:
         n_tier2 = int((np.asarray(results.tiers) == 2).sum())
         return np.full((results.n_runs, n_tier2), np.nan)
-    return share.max(axis=1)
+    return np.nanmax(share, axis=1)
 
 
 def outcomes_per_run(results: Results) -> pd.DataFrame:
