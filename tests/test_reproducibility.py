@@ -35,8 +35,12 @@ def test_no_controls_gives_tier3_the_most_compute(shipped_scenarios):
     seeds = range(3)
     stock = {name: np.mean([tier3_stock(run(s, seed)) for seed in seeds])
              for name, s in shipped_scenarios.items()}
-    others = {k: v for k, v in stock.items() if k != "no_controls"}
+    vintages = {k: v for k, v in stock.items() if not k.startswith("history")}  # 2025-2027
+    others = {k: v for k, v in vintages.items() if k != "no_controls"}
     assert stock["no_controls"] > max(others.values()), stock
+    histories = {k: v for k, v in stock.items() if k.startswith("history_")}
+    assert stock["history_no_controls"] > max(stock["history"],
+                                              stock["history_framework_kept"]), histories
 
 
 def test_strict_enforcement_catches_a_larger_share(shipped_scenarios):

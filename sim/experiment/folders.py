@@ -57,7 +57,7 @@ KINDS = ("run", "compare", "sweep", "calibrate")
 RESUMABLE = ("sweep",)
 """Commands whose folder an unforced rerun continues instead of refusing."""
 CONTENT = {
-    "run": ("results.parquet", "summary_by_tier.csv"),
+    "run": ("results.parquet", "summary_by_tier.csv", "chips_by_destination.csv", "regimes.csv"),
     "compare": ("summary.csv", "*.png", "*/", "*/results.parquet"),
     "sweep": ("manifest.json", "design.csv", "failures.json", "outcomes.parquet", "*.csv",
               "*.png", "parts/", "parts/*", "*.lock", ".*.lock"),
