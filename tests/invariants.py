@@ -55,7 +55,9 @@ def check_step(model: sim.ExportControlModel) -> None:
         subsidiaries = [f for f in model.firms if f.parent == parent and f.status == UVEU]
         installed = sum(f.uveu_installed_tpp for f in subsidiaries)
         for firm in subsidiaries:
-            if firm.country.regime == CAPPED and firm.shipped > 0:
+            # A UVEU firm whose country orders another chip than the frontier one buys
+            # like any firm there (LPP, cap), outside the UVEU shares (docs/ODD.md 6.6).
+            if firm.country.regime == CAPPED and firm.shipped > 0 and firm.orders_frontier:
                 assert firm.uveu_installed_tpp <= math.floor(rules.uveu_tier2_max_share * installed)
 
 
