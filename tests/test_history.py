@@ -106,3 +106,25 @@ def test_keeping_the_framework_caps_tier_2_and_no_controls_open_china():
 def test_the_model_and_the_core_agree_after_every_phase_of_the_whole_history():
     scenario = sim.load_scenario(SCENARIOS / "history.toml")
     assert assert_agree_after_every_phase(scenario, seed=7) == 84 * 13
+
+
+def test_revenue_and_payments_by_chip_add_up_and_follow_the_prices(history):
+    from sim.experiment.chips import chip_windows, regime_spans, revenue_by_chip
+
+    results, world = history
+    revenue, payments = revenue_by_chip(results, world)
+    assert np.array_equal(revenue.sum(axis=-1), results.metric("revenue_usd"))
+    assert np.array_equal(payments.sum(axis=-1), results.metric("us_payment_usd"))
+    shipped = results.metric("shipped_chips")
+    assert np.array_equal(revenue, shipped * world.market.price[None, :, None, :])
+    h20 = results.chips.index("H20")
+    assert payments[..., h20].sum() > 0 and payments.sum() == payments[..., [
+        h20, results.chips.index("H200")]].sum()  # only the two chips with paid licences
+    windows = chip_windows(results)
+    china_h800 = windows[(windows.country == "CHN") & (windows.chip == "H800")].iloc[0]
+    assert (china_h800["first"], china_h800["last"]) == ("2023-03", "2023-10")
+    spans = regime_spans(world)
+    h20_china = spans[(spans.country == "CHN") & (spans.chip == "H20")]
+    assert h20_china[["from", "regime"]].values.tolist() == [
+        ["2021-01", "not on sale"], ["2024-04", "free"], ["2025-04", "denied"],
+        ["2025-08", "payment"]]

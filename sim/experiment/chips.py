@@ -14,7 +14,7 @@ import pandas as pd
 from sim.results import Results
 from sim.world import REGIME_NAMES, World
 
-__all__ = ["chip_windows", "regime_spans"]
+__all__ = ["chip_windows", "regime_spans", "revenue_by_chip"]
 
 
 def chip_windows(results: Results) -> pd.DataFrame:
@@ -39,6 +39,23 @@ def chip_windows(results: Results) -> pd.DataFrame:
                      "months": int(active.size), "chips_mean": float(shipped[:, c, k].sum())})
     return pd.DataFrame(rows, columns=["country", "chip", "first", "last", "months",
                                        "chips_mean"])
+
+
+def revenue_by_chip(results: Results, world: World) -> tuple[np.ndarray, np.ndarray]:
+    """Vendor revenue and payments to the US government by destination and chip, USD.
+
+    Each destination orders one chip a month, so its month's ``revenue_usd``
+    and ``us_payment_usd`` belong to that chip; the sum over chips gives the
+    recorded metrics back exactly.
+
+    Returns
+    -------
+    revenue, payments : ndarray of shape (n_runs, n_steps, n_countries, n_chips), int64
+    """
+    ordered = np.arange(world.market.n_chips) == world.market.choice[..., None]  # (T, C, K)
+    revenue = results.metric("revenue_usd")[..., None] * ordered
+    payments = results.metric("us_payment_usd")[..., None] * ordered
+    return revenue, payments
 
 
 def regime_spans(world: World) -> pd.DataFrame:
