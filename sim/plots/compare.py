@@ -77,7 +77,10 @@ def plot_outcomes_over_time(per_scenario: dict[str, Results], path: Path) -> Pat
             values = series(results)
             if np.isnan(values).all():
                 continue
-            low, mid, high = np.nanpercentile(values, [5, 50, 95], axis=0)
+            low, mid, high = np.full((3, values.shape[1]), np.nan)
+            months = ~np.isnan(values).all(axis=0)  # e.g. months without a binding cap: a gap
+            low[months], mid[months], high[months] = np.nanpercentile(
+                values[:, months], [5, 50, 95], axis=0)
             axis.plot(dates, mid, color=colours(number), label=name, linewidth=1.6)
             axis.fill_between(dates, low, high, color=colours(number), alpha=0.18, linewidth=0)
     for axis, (title, unit, _series) in zip(axes.flat, PANELS, strict=True):
