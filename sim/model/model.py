@@ -23,6 +23,7 @@ from sim.rng import STREAM_PRIORITY, uniform
 from sim.scenario import Scenario, load_scenario
 from sim.world import World
 from sim.world.codes import BROKER, CAPPED, TIER1, UVEU, VOLUME
+from sim.world.market import NO_CHIP
 from sim.world.metrics import CHIP_METRICS, COUNTRY_STATE, FLOWS
 from sim.world.phases import PHASES
 from sim.world.population import firm_sizes_h100e
@@ -219,7 +220,7 @@ class ExportControlModel(mesa.Model):
             for firm, chips in zip(asking, shipped, strict=True):
                 firm.ship(chips)
         for firm in firms:
-            if firm.country.chip < 0:
+            if firm.country.chip == NO_CHIP:  # nothing it may receive: an empty shipment
                 firm.ship(0)
         usa = [c for c in self.countries if c.code == "USA"]
         self.us_shipped_chips = list(usa[0].shipped_chips) if usa else [0] * len(self.vendors)
