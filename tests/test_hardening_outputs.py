@@ -152,3 +152,19 @@ def test_rerun_removes_the_completion_record_first(tmp_path, capsys, monkeypatch
     assert main(["run", str(CAP), "--runs", "1", "--out", str(out), "--force"]) == 2
     assert not (out / COMPLETE).exists()
     capsys.readouterr()
+
+
+def test_a_sweep_folder_is_complete_only_once_its_last_output_is_written(tmp_path, capsys,
+                                                                         monkeypatch):
+    sweep = tmp_path / "tiny.toml"
+    sweep.write_text(f'scenario = "{CAP.as_posix()}"\nname = "tiny"\n'
+                     '[parameters."enforcement.detection"]\nvalues = [0.1, 0.5]\n'
+                     '[design]\nkind = "grid"\nreplicates = 1\nseed = 3\n', encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["sweep", str(sweep), "--out", str(out), "--workers", "1"]) == 0
+    record = json.loads((out / COMPLETE).read_text())
+    assert {"outcomes.parquet", "summary.csv"} <= set(record["files"])
+    capsys.readouterr()
+    _full_disk_on(monkeypatch, "summary.csv")
+    assert main(["sweep", str(sweep), "--out", str(out), "--workers", "1", "--force"]) == 2
+    assert not (out / COMPLETE).exists()  # visibly unfinished

@@ -21,7 +21,7 @@ from sim.cli.arguments import (
 )
 from sim.errors import shown
 from sim.experiment.executors import BUG, USER
-from sim.experiment.folders import prepare_output
+from sim.experiment.folders import finish_output, prepare_output
 from sim.sweep import SweepError, SweepReport, run_sweep
 
 __all__ = ["HELP", "add_arguments", "execute", "report_failures"]
@@ -60,6 +60,7 @@ def execute(args: argparse.Namespace) -> int:
     from sim.plots.sweep import sweep_figures
 
     files = [*report.files, *sweep_figures(report, out)]
+    finish_output(out, "sweep", files)  # last: a folder without it is visibly unfinished
     spec = report.spec
     print(f"sweep {spec.name}: {spec.points} points x {spec.replicates} replicates complete "
           f"({report.skipped} chunks reused, {report.ran} run now)")
