@@ -95,6 +95,10 @@ def test_a_tls_scheduler_runs_chunks_with_the_security_file_and_refuses_without(
         with pytest.raises(ExecutorError, match="needs --security FILE") as caught:
             DaskExecutor(address)
         assert "\n" not in str(caught.value)
+        plain = address.replace("tls://", "tcp://")  # the right port, the wrong protocol
+        with pytest.raises(ExecutorError, match="tls:// address") as caught:
+            DaskExecutor(plain)
+        assert "\n" not in str(caught.value)
     finally:
         cluster.close()
 

@@ -451,9 +451,17 @@ def _connect(distributed: Any, address: str, security: Any) -> Any:
     """Return a client of the scheduler at ``address``, or one line saying why not."""
     try:
         return distributed.Client(address, timeout=CONNECT_TIMEOUT, security=security)
+    except AssertionError:
+        # distributed asserts on the handshake when a tcp:// client meets a TLS scheduler:
+        # the user's address, not our bug (nothing of ours runs inside Client())
+        raise ExecutorError("--scheduler", address, "expected a Dask scheduler that "
+                            "answers at this address, found one that broke off the handshake "
+                            "(a TLS scheduler needs a tls:// address and --security FILE)"
+                            ) from None
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
         tls = (" (a tls:// scheduler needs --security FILE or Dask's distributed.comm.tls "
-               "configuration)" if address.startswith("tls://") else "")
+               "configuration)" if address.startswith("tls://") else
+               " (a scheduler that uses TLS needs a tls:// address and --security FILE)")
         raise ExecutorError("--scheduler", address, "expected a reachable Dask scheduler "
                             f"address such as tcp://host:8786{tls} ({shown(str(exc))})"
                             ) from None
