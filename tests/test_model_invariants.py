@@ -41,3 +41,22 @@ def test_mesa_conventions(shipped_scenarios, global_random_seed):
     assert model.steps == model.world.n_steps and not model.running
     frame = model.datacollector.get_model_vars_dataframe()
     assert list(frame.columns) == ["grey_premium"] and len(frame) == model.world.n_steps
+
+
+def test_agents_read_as_what_they_are(shipped_scenarios, global_random_seed):
+    from sim.model.agents import Country
+
+    model = sim.ExportControlModel(shipped_scenarios["ai_diffusion_2025"], seed=global_random_seed)
+    model.run()
+    china = next(c for c in model.countries if c.code == "CHN")
+    assert repr(china) == "Country(CHN, tier 3)"
+    broker = model.brokers[0]
+    assert repr(broker) == f"Broker({broker.label!r}, broker, {broker.country.code})"
+    kinds = {f.kind_name for f in model.firms}
+    assert kinds == {"buyer", "research", "champion", "hyperscaler", "broker"}
+    assert {f.status_name for f in model.firms} == {"none", "uveu", "nveu"}
+    frame = model.datacollector.get_agenttype_vars_dataframe(Country).reset_index()
+    by_code = frame.set_index(["Step", "country"])["stock_tpp"].unstack()
+    assert list(by_code.columns) == sorted(model.world.countries)
+    last = model.results().metric("stock_tpp")[0, -1]
+    assert by_code.iloc[-1].tolist() == last.tolist()

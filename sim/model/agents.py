@@ -16,7 +16,18 @@ import mesa
 
 from sim.reference import H100E_TPP
 from sim.rng import STREAM_CATCH, STREAM_DEMAND, uniform
-from sim.world.codes import BROKER, CAPPED, FREE, LICENSED, NVEU, PAYMENT, UVEU, VOLUME
+from sim.world.codes import (
+    BROKER,
+    CAPPED,
+    FREE,
+    KIND_NAMES,
+    LICENSED,
+    NVEU,
+    PAYMENT,
+    STATUS_NAMES,
+    UVEU,
+    VOLUME,
+)
 from sim.world.market import NO_CHIP
 
 if TYPE_CHECKING:
@@ -67,6 +78,9 @@ class Country(mesa.Agent):
         self.stock_tpp = 0
         self.month = CountryMonth()
         self.shipped_chips = [0] * world.market.n_chips
+
+    def __repr__(self) -> str:
+        return f"Country({self.code}, tier {self.tier})"
 
     @property
     def chip(self) -> int:
@@ -143,6 +157,9 @@ class Vendor(mesa.Agent):
         self.chip = chip
         self.name = model.world.market.names[chip]
 
+    def __repr__(self) -> str:
+        return f"Vendor({self.name})"
+
     @property
     def capacity_chips(self) -> int:
         """Chips made this month (0 before launch or once output stops)."""
@@ -160,6 +177,9 @@ class DomesticMaker(mesa.Agent):
     def __init__(self, model: ExportControlModel, home: Country) -> None:
         super().__init__(model)
         self.home = home
+
+    def __repr__(self) -> str:
+        return f"DomesticMaker({self.home.code})"
 
     @property
     def capacity_chips(self) -> int:
@@ -187,6 +207,19 @@ class Firm(mesa.Agent):
         self.uveu_installed_tpp = 0
         self.listed = False
         self.clear_month()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.label!r}, {self.kind_name}, {self.country.code})"
+
+    @property
+    def kind_name(self) -> str:
+        """Kind as a word: buyer, research, champion, hyperscaler or broker."""
+        return KIND_NAMES[self.kind]
+
+    @property
+    def status_name(self) -> str:
+        """Validated end-user status as a word: none, uveu or nveu."""
+        return STATUS_NAMES[self.status]
 
     def clear_month(self) -> None:
         """Forget last month's orders and shipments."""

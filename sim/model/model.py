@@ -299,6 +299,7 @@ def _country_reporters() -> dict[str, object]:
         name: (lambda agent, name=name: getattr(agent.month, name)) for name in FLOWS
     }
     reporters.update({name: name for name in COUNTRY_STATE})
+    reporters["country"] = "code"  # ISO3, to index the frame by country rather than AgentID
     reporters.update({name: (lambda agent, name=name: tuple(getattr(agent, name)))
                       for name in CHIP_METRICS})
     return reporters
