@@ -138,6 +138,13 @@ def check_results(results: Results, world: World) -> None:
     for year in np.unique(years):
         assert np.all(metric("lpp_tpp")[:, years == year].sum(axis=1) <= allowance), year
 
+    # Unmet demand is counted once, when it is dropped: a waiting request is in the backlog.
+    demand, backlog, unmet = metric("demand_tpp"), metric("backlog_tpp"), metric("unmet_tpp")
+    assert np.all(unmet.sum(axis=1) <= demand.sum(axis=1))
+    served = delivered + metric("substituted_tpp") + metric("rented_tpp")
+    assert np.array_equal(demand + _previous(backlog), served + metric("diversion_requested_tpp")
+                          + backlog + unmet)
+
     premium = metric("grey_premium")
     assert np.all(np.isfinite(premium)) and premium.min(initial=1.0) >= 1.0
 

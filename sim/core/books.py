@@ -78,5 +78,6 @@ def collect(layout: Layout, state: State, t: int, out: dict[str, np.ndarray]) ->
     remaining = np.maximum(0, world.cap_tpp[t] - state.quota_used_tpp)
     out["quota_remaining_tpp"][:, t] = np.where(capped, remaining, 0)
     out["stock_tpp"][:, t] = state.stock_tpp
+    out["backlog_tpp"][:, t] = layout.countries.sum(state.backlog_tpp)
     (premium,) = STEP_METRICS
     out[premium][:, t] = state.premium

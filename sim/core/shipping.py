@@ -128,6 +128,6 @@ def respond(layout: Layout, state: State, t: int) -> State:
         backlog_tpp=np.where(buyer, backlog, state.backlog_tpp),
         rented_tpp=np.where(buyer, rented, 0),
         divert_request_tpp=np.where(buyer, divert, 0),
-        unmet_tpp=np.where(buyer, missing, 0),
+        unmet_tpp=np.where(buyer, missing - backlog, 0),
         residual_tpp=np.where(buyer, missing + divert, 0),
     )

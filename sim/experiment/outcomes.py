@@ -31,7 +31,8 @@ OUTCOMES = {
     "tier3_substituted_h100e": "domestic substitute chips in Tier 3 (H100e)",
     "diversion_seized_h100e": "diversion seized in transit (H100e)",
     "tier2_cap_utilisation": "share of the Tier 2 cap used, mean over Tier 2 countries",
-    "unmet_h100e": "demand left unmet, all countries (H100e, summed over months)",
+    "unmet_h100e": "demand given up unserved, all countries (H100e, summed over months; "
+                   "each request counted once, when dropped)",
     "grey_premium_end": "grey-market premium at the end (x list price)",
 }
 

@@ -132,6 +132,11 @@ class Country(mesa.Agent):
         return float(self.model.world.catch_probability[self.model.step_index, self.index])
 
     @property
+    def backlog_tpp(self) -> int:
+        """Requests its buyers are still waiting to have served, at the end of the month."""
+        return sum(f.backlog_tpp for f in self.model.firms if f.country is self)
+
+    @property
     def quota_remaining_tpp(self) -> int:
         """Cap not yet used in the current cap period (0 where no cap binds)."""
         return max(0, self.cap_tpp - self.quota_used_tpp) if self.regime == CAPPED else 0
@@ -359,12 +364,13 @@ class Firm(mesa.Agent):
             self.divert_request_tpp = int(missing * share)
         missing -= self.divert_request_tpp
         self.backlog_tpp = min(missing, market.backlog_months * self.demand_tpp)
+        dropped = missing - self.backlog_tpp  # unmet for good: a waiting request counts later
         month = self.country.month
         month.substituted_tpp += substituted
         month.rented_tpp += rented
         month.diversion_requested_tpp += self.divert_request_tpp
-        month.unmet_tpp += missing
-        self.rented_tpp, self.unmet_tpp = rented, missing
+        month.unmet_tpp += dropped
+        self.rented_tpp, self.unmet_tpp = rented, dropped
         self.residual_tpp = missing + self.divert_request_tpp
 
 

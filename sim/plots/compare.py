@@ -12,6 +12,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FuncFormatter
 
 from sim.experiment.outcomes import tier2_cap_share_over_time
 from sim.plots.style import save_figure
@@ -49,7 +50,7 @@ PANELS: tuple[tuple[str, str, Series], ...] = (
     ("Diverted into Tier 3", "H100e per month", _tier_monthly("diverted_received_tpp", 3)),
     ("Diversion seized in transit", "H100e per month", _all_monthly("diversion_seized_tpp")),
     ("Tier 2 cap used (mean over Tier 2)", "share of cap", _cap_used_share),
-    ("Unmet demand in Tier 3", "H100e per month", _tier_monthly("unmet_tpp", 3)),
+    ("Demand waiting in Tier 3 (backlog)", "H100e at month end", _tier_monthly("backlog_tpp", 3)),
     ("Grey-market premium", "x list price", lambda r: r.metric("grey_premium")),
 )
 
@@ -86,6 +87,8 @@ def plot_outcomes_over_time(per_scenario: dict[str, Results], path: Path) -> Pat
     for axis, (title, unit, _series) in zip(axes.flat, PANELS, strict=True):
         axis.set_title(title, fontsize=11)
         axis.set_ylabel(unit)
+        if "H100e" in unit:  # whole H100e with thousands separators, never a 1e6 offset
+            axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
         axis.grid(alpha=0.3)
         axis.tick_params(axis="x", labelrotation=30)
     handles, labels = axes.flat[0].get_legend_handles_labels()

@@ -21,8 +21,9 @@ FLOWS = (
 attempted/seized/diverted are by transit country; ``diverted_received_tpp``
 and ``diversion_requested_tpp`` by destination."""
 
-COUNTRY_STATE = ("quota_used_tpp", "quota_remaining_tpp", "stock_tpp")
-"""Per-country state recorded at the end of each month."""
+COUNTRY_STATE = ("quota_used_tpp", "quota_remaining_tpp", "stock_tpp", "backlog_tpp")
+"""Per-country state recorded at the end of each month. ``unmet_tpp`` (a flow)
+is the demand dropped that month; what still waits is ``backlog_tpp``."""
 
 COUNTRY_METRICS = (*FLOWS, *COUNTRY_STATE)
 """Per-country metrics: int64 arrays shaped (n_runs, n_steps, n_countries)."""
