@@ -128,3 +128,36 @@ def test_revenue_and_payments_by_chip_add_up_and_follow_the_prices(history):
     assert h20_china[["from", "regime"]].values.tolist() == [
         ["2021-01", "not on sale"], ["2024-04", "free"], ["2025-04", "denied"],
         ["2025-08", "payment"]]
+
+
+BAD_CHIP_INPUT = [
+    ('[[timeline]]\ndate = "2029-01"\nsource = "x"\nset = { "rules.chip_rule" = "none" }',
+     'timeline[0].date', "inside the window"),
+    ('[[timeline]]\ndate = "2026-03"\nsource = "x"\n'
+     'set = { "rules.chip_measures.H9000.measure" = "rule" }',
+     'timeline[0].set."rules.chip_measures.H9000.measure"', "expected a key of"),
+    ('[[timeline]]\ndate = "2023-01"\nsource = "x"\n'
+     'set = { "market.chips.B200.capacity_chips" = 5 }',
+     'timeline[0].set."market.chips.B200.capacity_chips"', "on sale from its launch"),
+    ('[[timeline]]\ndate = "2026-03"\nsource = "x"\n'
+     'set = { "rules.chip_measures.H20.payment_share" = 1.5 }',
+     'timeline[0].set."rules.chip_measures.H20.payment_share"', "[0.0, 1.0]"),
+    ('[rules.chip_measures.H100]\nmeasure = "case_by_case"\nvolume_share = 0.5',
+     "rules.chip_measures.H100.volume_reference", "volume limit"),
+    ('[market]\npreference = ["B200", "H200"]', "market.preference", "every chip"),
+    ('[market.chips.ASCEND_910C]\ncapacity_chips = 5\nprice_usd = 1',
+     "market.chips.ASCEND_910C", "US-controlled chip"),
+    ('[rules]\nembargoed = ["XXX"]', "rules.embargoed", "ISO 3166"),
+]
+
+
+@pytest.mark.parametrize(("text", "key", "fragment"), BAD_CHIP_INPUT)
+def test_bad_chip_input_is_one_line_naming_file_entry_and_key(tmp_path, capsys, text, key,
+                                                               fragment):
+    from sim.cli import main
+
+    path = tmp_path / "bad.toml"
+    path.write_text(f'extends = "{(SCENARIOS / "history.toml").as_posix()}"\n{text}\n')
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and err.startswith(f"error: {path}: {key}: ") and fragment in err, err
