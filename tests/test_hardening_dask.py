@@ -11,16 +11,15 @@ local`` starts serves no page (Dask's scheduler always listens for HTTP;
 from __future__ import annotations
 
 import subprocess
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-import distributed
 import pytest
 
 from sim.cli import main
-from sim.experiment.dask_security import load_security
-from sim.experiment.executors import DaskExecutor, ExecutorError, run_in_order
+from sim.experiment.executors import DaskExecutor
 
 ROOT = Path(__file__).resolve().parent.parent
 SWEEP = ROOT / "scenarios" / "sweeps" / "quick.toml"
@@ -58,49 +57,74 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> Path:
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
                     "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", str(folder / "key.pem"),
                     "-out", str(folder / "cert.pem"), "-days", "2", "-subj", "/CN=localhost"],
-                   check=True, capture_output=True)
+                   check=True, capture_output=True, stdin=subprocess.DEVNULL, timeout=60)
     (folder / "security.toml").write_text('ca_file = "cert.pem"\ncert = "cert.pem"\n'
                                           'key = "key.pem"\n')
     return folder
 
 
-def _square(job: object) -> int:
-    return job.index ** 2  # type: ignore[attr-defined]
+_TLS_CHECK = """
+import faulthandler, sys
+faulthandler.dump_traceback_later(float(sys.argv[2]), exit=True)  # where it hangs, if it does
+from pathlib import Path
+import distributed
+from sim.experiment.dask_security import load_security
+from sim.experiment.executors import DaskExecutor, ExecutorError, run_in_order
 
-
-class _Job:
-    def __init__(self, index: int) -> None:
+class Job:
+    def __init__(self, index):
         self.index = index
+
+def square(job):
+    return job.index ** 2
+
+def refused(address):
+    try:
+        DaskExecutor(address)
+    except ExecutorError as exc:
+        return str(exc)
+    raise AssertionError(f"{address} was not refused")
+
+if __name__ == "__main__":
+    folder = Path(sys.argv[1])
+    cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
+    server = distributed.Security(
+        tls_ca_file=cert, tls_scheduler_cert=cert, tls_scheduler_key=key, tls_worker_cert=cert,
+        tls_worker_key=key, tls_client_cert=cert, tls_client_key=key, require_encryption=True)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  protocol="tls://", security=server,
+                                  dashboard_address="127.0.0.1:0") as cluster:
+        address = cluster.scheduler_address
+        security = load_security(folder / "security.toml")
+        executor = DaskExecutor(address, security=security)
+        try:
+            squares = run_in_order(executor, square, [Job(k) for k in range(4)])
+        finally:
+            executor.close()
+        print("address", address)
+        print("encryption", security.require_encryption, security.tls_client_key == key)
+        print("squares", squares)
+        print("without", refused(address))
+        print("plain", refused(address.replace("tls://", "tcp://")))  # right port, wrong protocol
+"""
+TLS_DEADLINE_S = 150
+"""The TLS check runs in a child process that prints its stack and ends past this."""
 
 
 def test_a_tls_scheduler_runs_chunks_with_the_security_file_and_refuses_without(
         certificate: Path) -> None:
-    cert, key = str(certificate / "cert.pem"), str(certificate / "key.pem")
-    server = distributed.Security(
-        tls_ca_file=cert, tls_scheduler_cert=cert, tls_scheduler_key=key, tls_worker_cert=cert,
-        tls_worker_key=key, tls_client_cert=cert, tls_client_key=key, require_encryption=True)
-    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                       protocol="tls://", security=server,
-                                       dashboard_address="127.0.0.1:0")
-    try:
-        address = cluster.scheduler_address
-        assert address.startswith("tls://")
-        security = load_security(certificate / "security.toml")
-        assert security.require_encryption and security.tls_client_key == key
-        executor = DaskExecutor(address, security=security)
-        try:
-            assert run_in_order(executor, _square, [_Job(k) for k in range(4)]) == [0, 1, 4, 9]
-        finally:
-            executor.close()
-        with pytest.raises(ExecutorError, match="needs --security FILE") as caught:
-            DaskExecutor(address)
-        assert "\n" not in str(caught.value)
-        plain = address.replace("tls://", "tcp://")  # the right port, the wrong protocol
-        with pytest.raises(ExecutorError, match="tls:// address") as caught:
-            DaskExecutor(plain)
-        assert "\n" not in str(caught.value)
-    finally:
-        cluster.close()
+    script = certificate / "tls_check.py"
+    script.write_text(_TLS_CHECK)
+    done = subprocess.run([sys.executable, str(script), str(certificate), str(TLS_DEADLINE_S)],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                          cwd=ROOT, timeout=TLS_DEADLINE_S + 30, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = dict(line.split(" ", 1) for line in done.stdout.splitlines())
+    assert lines["address"].startswith("tls://")
+    assert lines["encryption"] == "True True"
+    assert lines["squares"] == "[0, 1, 4, 9]"
+    assert "needs --security FILE" in lines["without"]
+    assert "tls:// address" in lines["plain"]
 
 
 def _security_file(tmp_path: Path, text: str) -> Path:
