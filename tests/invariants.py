@@ -45,9 +45,11 @@ def check_step(model: sim.ExportControlModel) -> None:
         if firm.status == NVEU:
             assert firm.nveu_used_tpp <= nveu_cap, firm.label
     for vendor in model.vendors:
-        sold = sum(f.shipped for f in model.firms if f.country.chip == vendor.chip)
+        sold = sum(f.shipped for f in model.firms if f.chip == vendor.chip)
         assert sold <= vendor.capacity_chips, vendor.name
-    assert all(f.shipped == 0 for f in model.firms if f.country.chip < 0)
+    assert all(f.shipped == 0 for f in model.firms if f.chip < 0)
+    for firm in model.firms:  # the headquarters rule: nothing it denies reaches a bound firm
+        assert firm.shipped == 0 or firm.regime not in (DENIED, EMBARGO), firm.label
     for maker in model.domestic_makers:
         made = sum(f.substituted_chips for f in model.firms if f.country is maker.home)
         assert made <= maker.capacity_chips, maker.home.code
@@ -57,7 +59,7 @@ def check_step(model: sim.ExportControlModel) -> None:
         for firm in subsidiaries:
             # A UVEU firm whose country orders another chip than the frontier one buys
             # like any firm there (LPP, cap), outside the UVEU shares (docs/ODD.md 6.6).
-            if firm.country.regime == CAPPED and firm.shipped > 0 and firm.orders_frontier:
+            if firm.regime == CAPPED and firm.shipped > 0 and firm.orders_frontier:
                 assert firm.uveu_installed_tpp <= math.floor(rules.uveu_tier2_max_share * installed)
 
 
@@ -157,8 +159,12 @@ def check_chips(results: Results, world: World) -> None:
     chips = results.metric("shipped_chips")
     assert chips.min(initial=0) >= 0
     assert np.array_equal((chips * market.tpp).sum(axis=-1), results.metric("shipped_tpp"))
-    ordered = np.arange(market.n_chips) == market.choice[..., None]
-    assert not np.any(chips[:, ~ordered]), "a chip the destination does not order"
+    chip = np.arange(market.n_chips)
+    bound = np.zeros(market.choice.shape, dtype=bool)  # (T, C): a bound firm buys there
+    np.logical_or.at(bound, (slice(None), world.firms.country), world.headquarters_bound)
+    ordered = (chip == market.choice[..., None]) | (bound[..., None]
+                                                     & (chip == market.bound_choice[..., None]))
+    assert not np.any(chips[:, ~ordered]), "a chip the destination's buyers do not order"
     refused = (market.regime == DENIED) | (market.regime == EMBARGO)
     assert not np.any(chips[:, refused]), "a chip shipped where it is denied"
     assert np.all(chips.sum(axis=2) <= market.capacity), "a vendor sold beyond its output"

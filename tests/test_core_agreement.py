@@ -241,6 +241,7 @@ def small_scenarios(draw):
         "nveu_cap_h100e": draw(st.lists(st.integers(0, 300), min_size=1, max_size=3)),
         "embargoed": draw(st.lists(st.sampled_from(codes), max_size=1)),
         "remote_compute_allowed": draw(st.booleans()),
+        "headquarters_rule": draw(st.sampled_from((True, True, False))),
         "allocation": draw(st.sampled_from(("pro_rata", "first_come"))),
     }
     preference, chips = chip_tables(draw, codes)

@@ -5,6 +5,7 @@ import pytest
 from golden import SCENARIO, SEEDS, compute, stored
 
 import sim
+from sim.world import World
 
 
 @pytest.fixture(scope="module")
@@ -13,12 +14,19 @@ def expected():
 
 
 def test_golden_file_exercises_every_mechanism(expected):
-    """The scenario really has caps binding, LPP, VEUs, diversion, seizures and renting."""
+    """The scenario really has caps binding, LPP, VEUs, diversion, seizures and renting,
+    and the headquarters rule: Singapore receives the H20 for its China-headquartered firm
+    in months its other buyers receive the H100."""
     metrics = {name: np.asarray(values) for name, values in expected["metrics"].items()}
     for name in ("lpp_tpp", "veu_tpp", "licensed_tpp", "diverted_tpp", "diversion_seized_tpp",
                  "substituted_tpp", "rented_tpp", "diverted_received_tpp"):
         assert metrics[name].sum() > 0, name
     assert expected["seeds"] == list(SEEDS)
+    world = World.from_scenario(sim.load_scenario(SCENARIO))
+    chips = metrics["shipped_chips"][:, :, world.countries.index("SGP")]
+    both = (chips[..., world.market.names.index("H100")] > 0) \
+        & (chips[..., world.market.names.index("H20")] > 0)
+    assert both.any()
 
 
 def test_core_matches_golden_file(expected):

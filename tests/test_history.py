@@ -69,6 +69,45 @@ def test_the_h20_sells_from_launch_except_between_its_licence_and_the_august_lic
             ("2024-06", "2025-05", "2025-08")]]] == ["free", "denied", "payment"]
 
 
+def test_the_headquarters_rule_turns_chinese_firms_abroad_to_the_h20_from_november_2023(
+        history):
+    results, world = history
+    # Only the China-headquartered firm in Malaysia orders the H20 there: the others may
+    # buy controlled chips, capped under the framework.
+    assert months_shipped(results, "MYS", "H20") == between(results, "2024-04", "2027-12")
+    firm = [f for f, label in enumerate(world.firms.labels) if label == "China Cloud Abroad @ MYS"]
+    bound = world.headquarters_bound[:, firm[0]]
+    assert [d for d, b in zip(world.dates, bound, strict=True) if b] == between(
+        results, "2023-11", "2027-12")
+    malaysia, h100 = world.countries.index("MYS"), world.market.names.index("H100")
+    november = world.dates.index("2023-11")
+    assert sim.world.REGIME_NAMES[world.market.regime[november, malaysia, h100]] == "free"
+    assert sim.world.REGIME_NAMES[world.market.bound_regime[november, malaysia, h100]] \
+        == "denied"
+    without = sim.run_batch(sim.load_scenario(SCENARIOS / "history.toml",
+                                              {"rules.headquarters_rule": False}), SEEDS)
+    assert months_shipped(without, "MYS", "H20") == []
+    diverted = "diversion_requested_tpp"
+    mys = results.countries.index("MYS")
+    assert results.metric(diverted)[:, november:, mys].sum() \
+        > without.metric(diverted)[:, november:, mys].sum()  # refused firms turn to brokers
+
+
+def test_the_mesa_model_gives_a_firm_bound_by_the_headquarters_rule_no_chip_it_denies():
+    scenario = sim.load_scenario(SCENARIOS / "history.toml")
+    model = sim.ExportControlModel(scenario, seed=1)
+    bound_months = 0
+    while model.running and model.steps < model.world.n_steps:
+        model.step()
+        for firm in model.firms:
+            if not firm.bound_by_headquarters_rule:
+                continue
+            bound_months += firm.country.code == "MYS"
+            assert firm.shipped == 0 or firm.regime not in (sim.world.DENIED,
+                                                            sim.world.EMBARGO), repr(firm)
+    assert bound_months == 50  # Nov 2023 to Dec 2027: the rule binds the firm every month
+
+
 def test_russia_receives_nothing_from_march_2022(history):
     results, _ = history
     russia = results.countries.index("RUS")

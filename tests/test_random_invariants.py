@@ -114,6 +114,7 @@ RULES: dict[str, st.SearchStrategy[Any]] = {
     "rules.embargoed": st.lists(st.sampled_from(("CHN", "IND", "MYS", "RUS", "USA")),
                                 unique=True),
     "rules.remote_compute_allowed": st.booleans(),
+    "rules.headquarters_rule": st.booleans(),
     "rules.allocation": st.sampled_from(("pro_rata", "first_come")),
     "market.chips.H100.capacity_chips": st.integers(0, 3000),
     "market.chips.H100.price_usd": st.integers(0, 40_000),

@@ -159,6 +159,7 @@ def _metrics_until(results: sim.Results, steps: int) -> dict[str, np.ndarray]:
     ("countries.MYS.enforcement", 5.0), ("countries.IND.g2g", False),
     ("tiers.tier3", ["CHN", "SGP"]), ("market.chips.H100.price_usd", 30_000),
     ("market.chips.H100.capacity_chips", 1_000), ("countries.CHN.import_blocked", ["H20"]),
+    ("rules.headquarters_rule", False),
 ])
 def test_a_change_leaves_the_months_before_it_alone_and_carries_state(key, value):
     date, seeds = "2025-08", [0, 1]

@@ -50,10 +50,9 @@ def country_flows(layout: Layout, state: State, t: int) -> dict[str, np.ndarray]
     }
     flows = {name: layout.countries.sum(values) for name, values in firm_flows.items()}
     flows["diverted_received_tpp"] = state.diverted_received_tpp
-    chosen = world.market.choice[t]
-    by_chip = np.arange(world.market.n_chips) == chosen[:, None]
     (shipped_chips,) = CHIP_METRICS
-    flows[shipped_chips] = layout.countries.sum(state.shipped)[..., None] * by_chip
+    flows[shipped_chips] = layout.vendor_queues[layout.vendor_queue[t]].by_destination(
+        state.shipped)
     return {name: flows[name] for name in (*FLOWS, *CHIP_METRICS)}
 
 

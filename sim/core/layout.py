@@ -35,21 +35,41 @@ class VendorQueue:
         The inverse: where each layout position sits in chip order.
     groups : Groups
         ``K + 1`` groups in chip order; the last holds firms that order nothing.
+    destination_order : ndarray of shape (F,), int64
+        Layout positions sorted by (country, chip).
+    destinations : Groups
+        ``C * (K + 1)`` groups in that order: group ``c * (K + 1) + k`` holds
+        the firms of country ``c`` that order chip ``k`` (``k = K``: nothing).
     """
 
     order: np.ndarray
     position: np.ndarray
     groups: Groups
+    destination_order: np.ndarray
+    destinations: Groups
 
     @classmethod
-    def from_chips(cls, chip: np.ndarray, n_chips: int, agent: np.ndarray) -> VendorQueue:
+    def from_chips(cls, chip: np.ndarray, n_chips: int, agent: np.ndarray, country: np.ndarray,
+                   n_countries: int) -> VendorQueue:
         """Group layout positions by ``chip`` (``NO_CHIP`` last); ties by ``agent``."""
         label = np.where(chip == NO_CHIP, n_chips, chip)
         order = np.argsort(label, kind="stable").astype(np.int64)
         position = np.empty_like(order)
         position[order] = np.arange(len(order))
+        destination = country * (n_chips + 1) + label
+        destination_order = np.argsort(destination, kind="stable").astype(np.int64)
         return cls(order=order, position=position,
-                   groups=Groups.from_members(label[order], n_chips + 1, tie_key=agent[order]))
+                   groups=Groups.from_members(label[order], n_chips + 1, tie_key=agent[order]),
+                   destination_order=destination_order,
+                   destinations=Groups.from_members(destination[destination_order],
+                                                    n_countries * (n_chips + 1),
+                                                    tie_key=agent[destination_order]))
+
+    def by_destination(self, chips: np.ndarray) -> np.ndarray:
+        """Sum per-firm chips by destination and chip: (R, F) to (R, C, K), same dtype."""
+        sums = self.destinations.sum(chips[:, self.destination_order])
+        n_chips = self.groups.n_groups - 1
+        return sums.reshape(chips.shape[0], -1, n_chips + 1)[..., :n_chips]
 
 
 @dataclass(frozen=True)
@@ -67,11 +87,13 @@ class Layout:
     country : ndarray of shape (F,), int64
     is_broker, is_uveu, is_nveu, in_usa : ndarray of shape (F,), bool
     regime : ndarray of shape (T, F), int8
-        Regime of the chip the firm's country orders, in each step.
+        Regime of the chip the firm orders, in each step.
     restricted : ndarray of shape (T, F), bool
-        The firm's country may not receive the month's frontier chip.
+        The firm may not receive the month's frontier chip.
     chip : ndarray of shape (T, F), int64
-        The chip the firm's country orders (``NO_CHIP``: none).
+        The chip the firm orders (``NO_CHIP``: none): its country's choice, or
+        the choice of a firm bound by the headquarters rule there
+        (``World.headquarters_bound``).
     chip_tpp : ndarray of shape (T, F), int64
         Its TPP (1 where there is none).
     full_need : ndarray of shape (T, F), bool
@@ -145,12 +167,17 @@ class Layout:
         codes = np.array(world.countries)
         hq = np.array(table.parent_hq, dtype=str)
         market = world.market
-        chip = market.choice[:, country]
-        patterns, vendor_queue = np.unique(market.choice, axis=0, return_inverse=True)
-        chosen = np.maximum(market.choice, 0)
+        bound = world.headquarters_bound[:, agent]
+
+        def per_firm(destination: np.ndarray, headquarters: np.ndarray) -> np.ndarray:
+            return np.where(bound, headquarters[:, country], destination[:, country])
+
+        chip = per_firm(market.choice, market.bound_choice)
+        patterns, vendor_queue = np.unique(chip, axis=0, return_inverse=True)
+        chosen = np.maximum(chip, 0)
         steps = np.arange(world.n_steps)[:, None]
-        price = np.where(market.choice == NO_CHIP, 0, market.price[steps, chosen])
-        share = np.take_along_axis(market.payment_share, chosen[..., None], axis=-1)[..., 0]
+        price = np.where(chip == NO_CHIP, 0, market.price[steps, chosen])
+        share = market.payment_share[steps, country[None, :], chosen]
         return cls(
             world=world,
             agent=agent,
@@ -159,16 +186,16 @@ class Layout:
             is_uveu=is_uveu,
             is_nveu=table.status[agent] == NVEU,
             in_usa=codes[country] == "USA",
-            regime=world.regime[:, country],
-            restricted=market.restricted[:, country],
+            regime=per_firm(world.regime, world.bound_regime),
+            restricted=per_firm(market.restricted, market.bound_restricted),
             chip=chip,
-            chip_tpp=market.choice_tpp[:, country],
-            full_need=market.full_need[:, country],
+            chip_tpp=per_firm(market.choice_tpp, market.bound_choice_tpp),
+            full_need=per_firm(market.full_need, market.bound_full_need),
             orders_frontier=(chip == market.frontier[:, None]) & (chip != NO_CHIP),
-            price=price[:, country].astype(np.int64),
-            payment_share=np.where(market.choice == NO_CHIP, 0.0, share)[:, country],
-            vendor_queues=tuple(VendorQueue.from_chips(p[country], market.n_chips, agent)
-                                for p in patterns),
+            price=price.astype(np.int64),
+            payment_share=np.where(chip == NO_CHIP, 0.0, share),
+            vendor_queues=tuple(VendorQueue.from_chips(p, market.n_chips, agent, country,
+                                                       n_countries) for p in patterns),
             vendor_queue=vendor_queue.reshape(-1).astype(np.int64),
             growth=world.growth[:, country],
             countries=Groups.from_members(country, n_countries, tie_key=agent),

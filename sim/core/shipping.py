@@ -15,7 +15,6 @@ from sim.core.allocation import allocate
 from sim.core.layout import Layout
 from sim.core.state import PATHS, State
 from sim.world.codes import CAPPED
-from sim.world.market import NO_CHIP
 
 __all__ = ["allocate_domestic", "received_tpp", "respond", "ship", "ship_by_vendor",
            "want_substitute"]
@@ -65,11 +64,10 @@ def ship(layout: Layout, state: State, t: int) -> State:
     tpp = layout.chip_tpp[t]
     capped = layout.regime[t] == CAPPED
     cap_tpp = np.where(capped, paths["path_cap"] * tpp, 0)
-    us_chip = world.market.choice[t, world.countries.index("USA")] if layout.in_usa.any() \
-        else NO_CHIP
     us_shipped = np.zeros_like(state.us_shipped_chips)
-    if us_chip != NO_CHIP:
-        us_shipped[:, us_chip] = shipped[:, layout.in_usa].sum(axis=1)
+    if layout.in_usa.any():
+        vendors = layout.vendor_queues[layout.vendor_queue[t]]
+        us_shipped = vendors.by_destination(shipped)[:, world.countries.index("USA")]
     return replace(
         state, **paths,
         shipped=shipped,

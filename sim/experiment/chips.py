@@ -44,16 +44,19 @@ def chip_windows(results: Results) -> pd.DataFrame:
 def revenue_by_chip(results: Results, world: World) -> tuple[np.ndarray, np.ndarray]:
     """Vendor revenue and payments to the US government by destination and chip, USD.
 
-    Each destination orders one chip a month, so its month's ``revenue_usd``
-    and ``us_payment_usd`` belong to that chip; the sum over chips gives the
-    recorded metrics back exactly.
+    Revenue is each chip's shipments times its list price. Payments belong to
+    the chip the destination's buyers order: only a destination's own choice
+    carries a payment share (a firm bound by the headquarters rule that orders
+    another chip does so outside Tier 3, where no chip measure binds). Both
+    sum over chips to the recorded ``revenue_usd`` and ``us_payment_usd``.
 
     Returns
     -------
     revenue, payments : ndarray of shape (n_runs, n_steps, n_countries, n_chips), int64
     """
-    ordered = np.arange(world.market.n_chips) == world.market.choice[..., None]  # (T, C, K)
-    revenue = results.metric("revenue_usd")[..., None] * ordered
+    market = world.market
+    revenue = results.metric("shipped_chips") * market.price[None, :, None, :]
+    ordered = np.arange(market.n_chips) == market.choice[..., None]  # (T, C, K)
     payments = results.metric("us_payment_usd")[..., None] * ordered
     return revenue, payments
 

@@ -10,9 +10,10 @@ involve many agents at once (caps, vendor capacity, the grey market).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import mesa
+import numpy as np
 
 from sim.reference import H100E_TPP
 from sim.rng import STREAM_CATCH, STREAM_DEMAND, uniform
@@ -226,6 +227,50 @@ class Firm(mesa.Agent):
         """Validated end-user status as a word: none, uveu or nveu."""
         return STATUS_NAMES[self.status]
 
+    @property
+    def bound_by_headquarters_rule(self) -> bool:
+        """Headquartered in D:5 or Macau under the 2023 rule: a licence wherever it buys."""
+        return bool(self.model.world.headquarters_bound[self.model.step_index, self.index])
+
+    def _as_seen(self, destination: np.ndarray, bound: np.ndarray) -> Any:
+        """Return this month's entry for the firm's country of a (T, C) market array.
+
+        ``destination`` is what the country's buyers see; ``bound`` what a firm
+        bound by the headquarters rule sees there.
+        """
+        seen = bound if self.bound_by_headquarters_rule else destination
+        return seen[self.model.step_index, self.country.index]
+
+    @property
+    def chip(self) -> int:
+        """The chip this firm orders: its country's, unless the headquarters rule binds it."""
+        market = self.model.world.market
+        return int(self._as_seen(market.choice, market.bound_choice))
+
+    @property
+    def chip_tpp(self) -> int:
+        """TPP of that chip (1 where there is none)."""
+        market = self.model.world.market
+        return int(self._as_seen(market.choice_tpp, market.bound_choice_tpp))
+
+    @property
+    def regime(self) -> int:
+        """Regime of that chip for this firm this month."""
+        world = self.model.world
+        return int(self._as_seen(world.regime, world.bound_regime))
+
+    @property
+    def restricted(self) -> bool:
+        """The month's frontier chip is denied or embargoed to this firm: it turns to brokers."""
+        market = self.model.world.market
+        return bool(self._as_seen(market.restricted, market.bound_restricted))
+
+    @property
+    def serves_full_need(self) -> bool:
+        """The chip this firm orders serves its full need (the partial-need rule)."""
+        market = self.model.world.market
+        return bool(self._as_seen(market.full_need, market.bound_full_need))
+
     def clear_month(self) -> None:
         """Forget last month's orders and shipments."""
         self.demand_tpp = self.request_tpp = 0
@@ -256,18 +301,17 @@ class Firm(mesa.Agent):
         self.country.month.demand_tpp += self.demand_tpp
 
     def order(self) -> None:
-        """Order the country's chip: the whole request, or its partial-need share."""
-        country = self.country
-        if country.chip == NO_CHIP:
+        """Order its chip: the whole request, or its partial-need share."""
+        if self.chip == NO_CHIP:
             return
         need = self.request_tpp
-        if not country.serves_full_need:
+        if not self.serves_full_need:
             need = int(need * self.model.config.market.partial_need_share)
-        self.want = need // country.chip_tpp
+        self.want = need // self.chip_tpp
 
     def license(self) -> None:
         """Route the order to a licensing path (VEU groups and limits are settled later)."""
-        want, regime = self.want, self.country.regime
+        want, regime = self.want, self.regime
         if regime in (FREE, LICENSED, PAYMENT):
             self.paths["free"] = want
         elif regime == VOLUME:
@@ -283,19 +327,19 @@ class Firm(mesa.Agent):
 
     @property
     def orders_frontier(self) -> bool:
-        """The firm's country orders this month's frontier chip (UVEU shares count it)."""
+        """The firm orders this month's frontier chip (UVEU shares count it)."""
         market, t = self.model.world.market, self.model.step_index
-        return self.country.chip == int(market.frontier[t])
+        return self.chip == int(market.frontier[t])
 
     def lpp_headroom_chips(self) -> int:
         """Chips the low-volume exception still allows this year."""
         limit = self.model.in_force.rules.lpp_tpp_per_year
-        return max(0, limit - self.lpp_used_tpp) // self.country.chip_tpp
+        return max(0, limit - self.lpp_used_tpp) // self.chip_tpp
 
     def nveu_headroom_chips(self) -> int:
         """Chips the NVEU cap schedule still allows."""
         cap = int(self.model.world.nveu_cap_tpp[self.model.step_index])
-        return max(0, cap - self.nveu_used_tpp) // self.country.chip_tpp
+        return max(0, cap - self.nveu_used_tpp) // self.chip_tpp
 
     @property
     def approved_chips(self) -> int:
@@ -305,7 +349,7 @@ class Firm(mesa.Agent):
     def ship(self, chips: int) -> None:
         """Receive a shipment; count it against the paths, cheapest path first."""
         self.shipped = chips
-        tpp = self.country.chip_tpp
+        tpp = self.chip_tpp
         left = chips
         for path in ("free", "uveu", "nveu", "lpp", "cap"):
             self.paths[path] = min(self.paths[path], left)
@@ -319,7 +363,7 @@ class Firm(mesa.Agent):
     def record_shipment(self) -> None:
         """Enter this month's shipment in the destination country's books."""
         country, market, t = self.country, self.model.world.market, self.model.step_index
-        tpp = country.chip_tpp
+        tpp, chip = self.chip_tpp, self.chip
         month = country.month
         month.shipped_tpp += self.received_tpp
         if self.kind != BROKER:
@@ -329,18 +373,17 @@ class Firm(mesa.Agent):
         month.licensed_tpp += self.paths["cap"] * tpp
         if self.shipped == 0:
             return
-        revenue = self.shipped * int(market.price[t, country.chip])
+        revenue = self.shipped * int(market.price[t, chip])
         month.revenue_usd += revenue
-        month.us_payment_usd += int(revenue * float(market.payment_share[t, country.index,
-                                                                          country.chip]))
-        country.shipped_chips[country.chip] += self.shipped
-        if country.regime == CAPPED:
+        month.us_payment_usd += int(revenue * float(market.payment_share[t, country.index, chip]))
+        country.shipped_chips[chip] += self.shipped
+        if self.regime == CAPPED:
             country.quota_used_tpp += self.paths["cap"] * tpp
 
     @property
     def received_tpp(self) -> int:
         """Compute shipped to this firm this month, TPP."""
-        return self.shipped * self.country.chip_tpp
+        return self.shipped * self.chip_tpp
 
     def want_substitute(self) -> None:
         """Ask the domestic maker to cover a share of what was not shipped."""
@@ -359,7 +402,7 @@ class Firm(mesa.Agent):
         rules = self.model.in_force.rules
         rented = int(missing * market.remote_share) if rules.remote_compute_allowed else 0
         missing -= rented
-        if self.country.restricted:
+        if self.restricted:
             share = self.model.in_force.diversion.divert_share
             self.divert_request_tpp = int(missing * share)
         missing -= self.divert_request_tpp
@@ -385,15 +428,15 @@ class Broker(Firm):
         """Frontier chips the broker can buy a month (0 once listed, or where it may not)."""
         market, t = self.model.world.market, self.model.step_index
         frontier = int(market.frontier[t])
-        if self.listed or frontier == NO_CHIP or self.country.chip != frontier:
+        if self.listed or frontier == NO_CHIP or self.chip != frontier:
             return 0
         growth = float(self.model.world.growth[t, self.country.index])
         return int(self.base_h100e * growth * H100E_TPP) // int(market.frontier_tpp[t])
 
     def order(self) -> None:
         """Order the frontier chips the grey market asked for (``request_tpp``)."""
-        if self.country.chip != NO_CHIP:
-            self.want = self.request_tpp // self.country.chip_tpp
+        if self.chip != NO_CHIP:
+            self.want = self.request_tpp // self.chip_tpp
 
     def want_substitute(self) -> None:
         """Brokers do not buy domestic chips."""

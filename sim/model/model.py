@@ -214,13 +214,13 @@ class ExportControlModel(mesa.Model):
         """Each vendor shares its monthly output among the approved orders for its chip."""
         mode, firms = self.in_force.rules.allocation, self.firms
         for vendor in self.vendors:
-            asking = [f for f in firms if f.country.chip == vendor.chip]
+            asking = [f for f in firms if f.chip == vendor.chip]
             shipped = allocate([f.approved_chips for f in asking], vendor.capacity_chips, mode,
                                self.priorities(asking))
             for firm, chips in zip(asking, shipped, strict=True):
                 firm.ship(chips)
         for firm in firms:
-            if firm.country.chip == NO_CHIP:  # nothing it may receive: an empty shipment
+            if firm.chip == NO_CHIP:  # nothing it may receive: an empty shipment
                 firm.ship(0)
         usa = [c for c in self.countries if c.code == "USA"]
         self.us_shipped_chips = list(usa[0].shipped_chips) if usa else [0] * len(self.vendors)
@@ -257,7 +257,7 @@ class ExportControlModel(mesa.Model):
             month = country.month
             arrived = month.delivered_tpp + month.substituted_tpp + month.diverted_received_tpp
             country.deliver(arrived)
-        restricted = [f for f in self.firms if f.country.restricted]
+        restricted = [f for f in self.firms if f.restricted]
         asked = sum(f.request_tpp for f in restricted)
         missing = sum(f.residual_tpp for f in restricted)
         unmet = max(0, missing - self.diverted_chips * self.frontier_tpp)

@@ -11,6 +11,7 @@ from sim.reference.countries import (
     all_iso3,
     country_groups,
     country_name,
+    headquarters_scope,
     is_valid_iso3,
     rule_scope,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "classify_chip",
     "country_groups",
     "country_name",
+    "headquarters_scope",
     "is_valid_iso3",
     "load_chips",
     "rule_scope",

@@ -16,7 +16,8 @@ import pycountry
 
 from sim.reference.eccn import validate_vintage
 
-__all__ = ["all_iso3", "country_groups", "country_name", "is_valid_iso3", "rule_scope"]
+__all__ = ["all_iso3", "country_groups", "country_name", "headquarters_scope", "is_valid_iso3",
+           "rule_scope"]
 
 
 @functools.cache
@@ -114,3 +115,33 @@ def rule_scope(vintage: str) -> frozenset[str]:
     if vintage == "oct2022":
         return country_groups()["oct2022_scope"]
     return _oct2023_scope()
+
+
+def headquarters_scope(vintage: str) -> frozenset[str]:
+    """Return the headquarters countries whose firms need a licence wherever they buy.
+
+    The October 2023 rule (in force 17 Nov 2023) requires a licence for
+    controlled chips going to an entity headquartered in, or whose ultimate
+    parent is headquartered in, Macau or a Country Group D:5 country, wherever
+    the entity is (docs/sources.md §4). The 2022 rule has no such provision.
+
+    Parameters
+    ----------
+    vintage : str
+        ``"none"``, ``"oct2022"`` or ``"oct2023"``.
+
+    Returns
+    -------
+    frozenset of str
+        Alpha-3 codes: D:5 plus Macau for ``"oct2023"``, none otherwise.
+
+    Raises
+    ------
+    ValueError
+        If the vintage is unknown.
+
+    """
+    validate_vintage(vintage)
+    if vintage != "oct2023":
+        return frozenset()
+    return country_groups()["D:5"] | {"MAC"}

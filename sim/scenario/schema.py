@@ -171,6 +171,11 @@ class RulesConfig:
 
     chip_rule: str = changeable(OneOf(("none", "oct2022", "oct2023")), "ECCN 3A090 vintage")
     tiered_caps: bool = changeable(Bool(), "apply the 2025 three-tier framework")
+    headquarters_rule: bool = changeable(
+        Bool(), "firms headquartered in D:5 or Macau need a licence wherever they buy, under "
+        "chip_rule oct2023",
+        default=True,
+    )
     tiers_from: str = changeable(Month(), "month the tier rules start to bind")
     tiers_until: str = changeable(Month(optional=True), "month the tier rules stop binding")
     cap_tpp: int = changeable(Int(), "Tier 2 country cap, TPP")

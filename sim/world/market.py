@@ -31,6 +31,17 @@ brokers there buy nothing.
 A chip with at least ``market.full_need_ratio`` of the TPP of the best chip
 on sale serves a buyer's full need; a chip below it serves
 ``market.partial_need_share`` of it (the *partial-need rule*).
+
+The *headquarters rule* of the October 2023 rule (``rules.headquarters_rule``
+under ``rules.chip_rule = "oct2023"``) binds firms headquartered in D:5 or
+Macau (:func:`sim.reference.headquarters_scope`) wherever they buy: outside
+Tier 3, a chip the vintage controls is ``DENIED`` to them (a licence presumed
+denied, as for a D:5 destination); in Tier 3 they see what the destination's
+other buyers see. Their choice, frontier access and partial need follow from
+those regimes by the same rule (the ``bound_*`` arrays), and :class:`sim.world.World`
+says which firms are bound in each month. Outside Tier 3 a bound firm's
+regime is ``FREE``, ``DENIED`` or ``EMBARGO``, never capped, licensed, paid
+or volume-limited, so those quantities stay per destination.
 """
 
 from __future__ import annotations
@@ -39,7 +50,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.reference import classify_chip, load_chips, rule_scope
+from sim.reference import classify_chip, headquarters_scope, load_chips, rule_scope
 from sim.scenario.schema import Scenario
 from sim.world.codes import (
     CAPPED,
@@ -101,6 +112,13 @@ class ChipMarket:
         Its TPP (1 where there is none).
     restricted : ndarray of bool, (T, C)
         The frontier chip is ``DENIED`` or ``EMBARGO`` for the destination.
+    bound_regime : ndarray of int8, (T, C, K)
+        Regime of each chip for a firm bound by the headquarters rule.
+    bound_choice, bound_choice_tpp, bound_full_need, bound_restricted : ndarray, (T, C)
+        ``choice``, ``choice_tpp``, ``full_need`` and ``restricted`` for such a firm.
+    headquarters_scope : tuple of frozenset of str, (T,)
+        Headquarters countries the headquarters rule binds in each month
+        (empty where it does not apply).
     """
 
     names: tuple[str, ...]
@@ -117,6 +135,12 @@ class ChipMarket:
     frontier: np.ndarray
     frontier_tpp: np.ndarray
     restricted: np.ndarray
+    bound_regime: np.ndarray
+    bound_choice: np.ndarray
+    bound_choice_tpp: np.ndarray
+    bound_full_need: np.ndarray
+    bound_restricted: np.ndarray
+    headquarters_scope: tuple[frozenset[str], ...]
 
     @property
     def n_chips(self) -> int:
@@ -125,9 +149,17 @@ class ChipMarket:
 
     def chosen_regime(self) -> np.ndarray:
         """Regime of each destination's chosen chip, (T, C) int8 (``DENIED`` where none)."""
-        chosen = np.take_along_axis(self.regime, np.maximum(self.choice, 0)[..., None],
-                                    axis=-1)[..., 0]
-        return np.where(self.choice == NO_CHIP, DENIED, chosen).astype(np.int8)
+        return _chosen(self.regime, self.choice)
+
+    def bound_chosen_regime(self) -> np.ndarray:
+        """Return the chosen regime for a firm bound by the headquarters rule, (T, C) int8."""
+        return _chosen(self.bound_regime, self.bound_choice)
+
+
+def _chosen(regime: np.ndarray, choice: np.ndarray) -> np.ndarray:
+    """Regime (T, C, K) of the chosen chip (T, C); ``DENIED`` where there is none."""
+    chosen = np.take_along_axis(regime, np.maximum(choice, 0)[..., None], axis=-1)[..., 0]
+    return np.where(choice == NO_CHIP, DENIED, chosen).astype(np.int8)
 
 
 def chip_market(scenario: Scenario, epochs: tuple[Scenario, ...], epoch: np.ndarray,
@@ -161,18 +193,20 @@ def chip_market(scenario: Scenario, epochs: tuple[Scenario, ...], epoch: np.ndar
         if key not in cache:
             cache[key] = _rules(epochs[e], countries, names, tiers[t], key[1])
         rows.append(cache[key])
-    regime, payment, volume, reference, blocked = (np.stack(parts) for parts in zip(*rows,
-                                                                                   strict=True))
-    on_sale = (capacity > 0)[:, None, :]
-    receivable = on_sale & (regime != DENIED) & (regime != EMBARGO) & ~blocked
-    choice = np.where(receivable.any(axis=-1), np.argmax(receivable, axis=-1), NO_CHIP)
-    chosen = np.maximum(choice, 0)
-    choice_tpp = np.where(choice == NO_CHIP, 1, tpp[chosen])
-    first = np.where((capacity > 0).any(axis=-1), np.argmax(capacity > 0, axis=-1), NO_CHIP)
-    best = np.where(capacity > 0, tpp, 0).max(axis=-1)
+    regime, payment, volume, reference, blocked, controlled = (
+        np.stack(parts) for parts in zip(*rows, strict=True))
+    on_sale = capacity > 0
+    first = np.where(on_sale.any(axis=-1), np.argmax(on_sale, axis=-1), NO_CHIP)
+    best = np.where(on_sale, tpp, 0).max(axis=-1)
     ratio = np.array([epochs[e].market.full_need_ratio for e in epoch])
-    frontier_regime = np.take_along_axis(regime, np.maximum(first, 0)[:, None, None]
-                                         .repeat(len(countries), axis=1), axis=-1)[..., 0]
+    minimum_tpp = ratio[:, None] * best[:, None]
+    choice, choice_tpp, full_need, restricted = _choose(regime, blocked, on_sale, tpp, first,
+                                                        minimum_tpp)
+    outside_tier3 = (tiers != TIER3)[..., None]
+    bound_regime = np.where(controlled[:, None, :] & outside_tier3 & (regime != EMBARGO),
+                            DENIED, regime).astype(np.int8)
+    bound = _choose(bound_regime, blocked, on_sale, tpp, first, minimum_tpp)
+    chosen = np.maximum(choice, 0)
     take = np.take_along_axis
     is_volume = take(regime, chosen[..., None], axis=-1)[..., 0] == VOLUME
     return ChipMarket(
@@ -182,18 +216,62 @@ def chip_market(scenario: Scenario, epochs: tuple[Scenario, ...], epoch: np.ndar
         price=price,
         regime=regime,
         payment_share=payment,
-        choice=choice.astype(np.int64),
-        choice_tpp=choice_tpp.astype(np.int64),
-        full_need=choice_tpp >= ratio[:, None] * best[:, None],
+        choice=choice,
+        choice_tpp=choice_tpp,
+        full_need=full_need,
         volume_share=np.where(is_volume & (choice != NO_CHIP),
                               take(volume, chosen[..., None], axis=-1)[..., 0], 0.0),
         volume_reference=np.where(is_volume & (choice != NO_CHIP),
                                   take(reference, chosen[..., None], axis=-1)[..., 0], NO_CHIP),
         frontier=first.astype(np.int64),
         frontier_tpp=np.where(first == NO_CHIP, 1, tpp[np.maximum(first, 0)]).astype(np.int64),
-        restricted=(first != NO_CHIP)[:, None] & ((frontier_regime == DENIED)
-                                                  | (frontier_regime == EMBARGO)),
+        restricted=restricted,
+        bound_regime=bound_regime,
+        bound_choice=bound[0],
+        bound_choice_tpp=bound[1],
+        bound_full_need=bound[2],
+        bound_restricted=bound[3],
+        headquarters_scope=tuple(_headquarters_scope(epochs[e]) for e in epoch),
     )
+
+
+def _choose(regime: np.ndarray, blocked: np.ndarray, on_sale: np.ndarray, tpp: np.ndarray,
+            first: np.ndarray, minimum_tpp: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Buyers' choice under ``regime`` (T, C, K): the first chip on sale they may receive.
+
+    Parameters
+    ----------
+    regime : ndarray of int8, (T, C, K)
+    blocked : ndarray of bool, (T, C, K)
+        The destination's own import blocks.
+    on_sale : ndarray of bool, (T, K)
+    tpp : ndarray of int64, (K,)
+    first : ndarray of int64, (T,)
+        The frontier chip (:data:`NO_CHIP` where none).
+    minimum_tpp : ndarray of float64, (T, 1)
+        TPP a chip needs to serve the full need.
+
+    Returns
+    -------
+    choice, choice_tpp : ndarray of int64, (T, C)
+    full_need, restricted : ndarray of bool, (T, C)
+    """
+    receivable = on_sale[:, None, :] & (regime != DENIED) & (regime != EMBARGO) & ~blocked
+    choice = np.where(receivable.any(axis=-1), np.argmax(receivable, axis=-1), NO_CHIP)
+    choice_tpp = np.where(choice == NO_CHIP, 1, tpp[np.maximum(choice, 0)])
+    frontier_regime = np.take_along_axis(
+        regime, np.broadcast_to(np.maximum(first, 0)[:, None, None], (*regime.shape[:2], 1)),
+        axis=-1)[..., 0]
+    restricted = (first != NO_CHIP)[:, None] & ((frontier_regime == DENIED)
+                                                | (frontier_regime == EMBARGO))
+    return (choice.astype(np.int64), choice_tpp.astype(np.int64), choice_tpp >= minimum_tpp,
+            restricted)
+
+
+def _headquarters_scope(scenario: Scenario) -> frozenset[str]:
+    """Headquarters countries the headquarters rule binds under ``scenario``'s rules."""
+    rules = scenario.rules
+    return headquarters_scope(rules.chip_rule) if rules.headquarters_rule else frozenset()
 
 
 def _rules(scenario: Scenario, countries: tuple[str, ...], names: tuple[str, ...],
@@ -201,7 +279,8 @@ def _rules(scenario: Scenario, countries: tuple[str, ...], names: tuple[str, ...
     """Regimes and measures under one scenario in force, each (C, K).
 
     Returns regime (int8), payment share (float64), volume share (float64),
-    volume reference (int64) and the import blocks (bool).
+    volume reference (int64) and the import blocks (bool), each (C, K), and
+    which chips the vintage controls, (K,) bool.
     """
     rules, catalogue = scenario.rules, load_chips()
     scope = rule_scope(rules.chip_rule)
@@ -229,4 +308,4 @@ def _rules(scenario: Scenario, countries: tuple[str, ...], names: tuple[str, ...
     payment[embargoed, :] = volume[embargoed, :] = 0.0
     blocked = np.array([[k in scenario.countries[c].import_blocked for k in names]
                         for c in countries], dtype=bool)
-    return regime, payment, volume, reference, blocked
+    return regime, payment, volume, reference, blocked, controlled

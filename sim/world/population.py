@@ -47,6 +47,8 @@ class FirmTable:
         Index of the named firm a subsidiary belongs to; -1 for generated firms.
     parent_hq : tuple of str
         Headquarters country of each named firm, by parent index.
+    headquarters : tuple of str
+        Headquarters country of each firm: its named firm's, or its own country.
     median_h100e : ndarray of float64
         Median monthly demand (generated firms) or the fixed demand (named firms).
     generated : ndarray of bool
@@ -60,6 +62,7 @@ class FirmTable:
     country: np.ndarray
     parent: np.ndarray
     parent_hq: tuple[str, ...]
+    headquarters: tuple[str, ...]
     median_h100e: np.ndarray
     generated: np.ndarray
     labels: tuple[str, ...]
@@ -96,6 +99,8 @@ def firm_table(scenario: Scenario) -> FirmTable:
         country=np.array(columns[2], dtype=np.int64),
         parent=np.array(columns[3], dtype=np.int64),
         parent_hq=tuple(firm.hq for firm in scenario.firms),
+        headquarters=tuple(scenario.firms[parent].hq if parent >= 0 else codes[country]
+                           for country, parent in zip(columns[2], columns[3], strict=True)),
         median_h100e=np.array(columns[4], dtype=np.float64),
         generated=np.array(columns[5], dtype=bool),
         labels=tuple(columns[6]),

@@ -78,6 +78,12 @@ class World:
     domestic_chips : ndarray of int64, (T, C)
         Domestic substitute chips made a month.
     firms : FirmTable
+    bound_regime : ndarray of int8, (T, C)
+        Regime of the chip a firm bound by the headquarters rule orders there.
+    headquarters_bound : ndarray of bool, (T, F)
+        The firm is bound by the headquarters rule (its headquarters is in the
+        month's ``market.headquarters_scope``): it orders by the market's
+        ``bound_*`` arrays, wherever it is.
     """
 
     scenario: Scenario
@@ -98,6 +104,8 @@ class World:
     domestic_tpp: np.ndarray
     domestic_chips: np.ndarray
     firms: FirmTable
+    bound_regime: np.ndarray
+    headquarters_bound: np.ndarray
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> World:
@@ -114,6 +122,7 @@ class World:
         entering = np.concatenate([[False], active[1:] & ~active[:-1]])
         configs = [scenario.countries[c] for c in countries]
         market = chip_market(scenario, epochs, epoch, dates, tiers, active)
+        firms = firm_table(scenario)
         domestic_tpp = np.array([chips[epochs[e].market.domestic_chip].tpp for e in epoch],
                                 dtype=np.int64)
         capacity_tpp = np.array([c.domestic_capacity_h100e * H100E_TPP for c in configs],
@@ -139,7 +148,9 @@ class World:
                                        dtype=np.float64)[epoch],
             domestic_tpp=domestic_tpp,
             domestic_chips=capacity_tpp[None, :] // domestic_tpp[:, None],
-            firms=firm_table(scenario),
+            firms=firms,
+            bound_regime=market.bound_chosen_regime(),
+            headquarters_bound=_headquarters_bound(market.headquarters_scope, firms),
         )
 
     @property
@@ -159,6 +170,13 @@ def _epochs(scenario: Scenario, dates: tuple[str, ...]) -> tuple[tuple[Scenario,
     epoch = np.searchsorted(np.array(changes, dtype=object), np.array(dates, dtype=object),
                             side="right") if changes else np.zeros(len(dates), dtype=np.int64)
     return epochs, np.asarray(epoch, dtype=np.int64)
+
+
+def _headquarters_bound(scopes: tuple[frozenset[str], ...], firms: FirmTable) -> np.ndarray:
+    """Which firms the headquarters rule binds in each month, (T, F) bool."""
+    headquarters = np.array(firms.headquarters, dtype=str)
+    rows = {scope: np.isin(headquarters, sorted(scope)) for scope in set(scopes)}
+    return np.array([rows[scope] for scope in scopes], dtype=bool).reshape(len(scopes), -1)
 
 
 def _tiers(scenario: Scenario, countries: tuple[str, ...]) -> list[int]:
