@@ -1,17 +1,19 @@
 """Tables as they are written to CSV: units in the column names, rounded to what they can tell.
 
-Every command's CSV table goes through :func:`tidy_for_csv` (``sim
-compare``'s ``summary.csv`` through :func:`summary_for_csv`, which also
-names each outcome's unit), so the rule is in one place:
+The CSV tables of ``sim run`` (``summary_by_tier.csv``, ``by_country.csv``)
+and ``sim compare`` (``summary.csv``, through :func:`summary_for_csv`, which
+also names each outcome's unit) go through :func:`tidy_for_csv`, so the rule
+is in one place:
 
 - a numeric column names its unit at the end of its name, before a
   statistic (``tier3_legal_h100e_mean``, ``revenue_usd``,
   ``tier2_cap_utilisation_share_p95``): one of :data:`UNIT_DECIMALS`;
-- H100-equivalents and dollars are written as whole numbers: a window total
-  of 10 to 100 runs varies from run to run by far more than one H100e, so
-  further digits are noise, while whole units keep two equal outcomes
-  visibly equal. Monthly per-country values (``by_country.csv``), whose
-  smallest non-zero means are a few H100e, keep one decimal;
+- H100-equivalents and dollars are written as whole numbers: one H100e is
+  about one chip, finer than any reading of the tables needs and, for most
+  outcomes, finer than their run-to-run spread (a window total of millions
+  of H100e); whole units also keep two equal outcomes visibly equal. Monthly
+  per-country values (``by_country.csv``), whose smallest non-zero means are
+  a few H100e, keep one decimal;
 - shares and multiples of list price keep three decimals (0.1 percentage
   point);
 - counts (``runs``, ``countries``) are integers; a missing value is an
