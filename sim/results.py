@@ -24,6 +24,7 @@ import pandas as pd
 
 from sim.atomic import make_folder, write_atomically
 from sim.errors import UserError
+from sim.metric_table import metric_info
 from sim.version import __version__
 from sim.world.metrics import CHIP_METRICS, COUNTRY_METRICS, STEP_METRICS
 
@@ -150,6 +151,52 @@ class Results:
         for name in STEP_METRICS:
             frame[name] = np.repeat(self.metrics[name].reshape(-1), n_countries)
         return frame
+
+    def to_xarray(self) -> Any:
+        """Return the metrics as an ``xarray.Dataset`` (xarray is an optional dependency).
+
+        Returns
+        -------
+        xarray.Dataset
+            One variable per metric: country metrics on dimensions
+            ``(run, step, country)``, int64; ``shipped_chips`` on ``(run, step,
+            country, chip)``, int64; ``grey_premium`` on ``(run, step)``,
+            float64. Coordinates: ``run`` (0 .. n_runs-1) with ``seed`` along it;
+            ``step`` (0 .. n_steps-1) with ``date`` (``datetime64[ns]``, the first
+            day of each month) along it; ``country`` (ISO3 codes) with ``tier``
+            along it; ``chip`` (chip names). Each variable's attributes give its
+            ``units``, ``kind`` (flow or stock) and ``description``
+            (:mod:`sim.metric_table`); the dataset's give the scenario name, its
+            digest and the package version.
+
+        Raises
+        ------
+        ImportError
+            If xarray is not installed (the message says how to install it).
+        """
+        try:
+            import xarray as xr  # deferred: optional, ``pip install xarray``
+        except ImportError:
+            raise ImportError("Results.to_xarray needs xarray: pip install xarray (or "
+                              "pip install 'tiered-compute-sim[analysis]')") from None
+
+        axes = {"country": ("run", "step", "country"),
+                "country, chip": ("run", "step", "country", "chip"), "step": ("run", "step")}
+        variables = {}
+        for name, values in self.metrics.items():
+            info = metric_info(name)
+            variables[name] = xr.Variable(axes[info.axes], values, attrs={
+                "units": info.unit, "kind": info.kind, "description": info.meaning})
+        coords = {
+            "run": np.arange(self.n_runs), "seed": ("run", self.seeds),
+            "step": np.arange(len(self.dates)),
+            "date": ("step", np.array([f"{d}-01" for d in self.dates], dtype="datetime64[ns]")),
+            "country": list(self.countries), "tier": ("country", np.array(self.tiers)),
+            "chip": list(self.chips),
+        }
+        return xr.Dataset(variables, coords=coords, attrs={
+            "scenario_name": self.scenario_name, "digest": self.digest,
+            "version": self.version})
 
     def save(self, path: str | PathLike[str]) -> Path:
         """Write the results to one Parquet file, atomically; return its path.

@@ -25,7 +25,7 @@ def test_run_writes_results_and_prints_tiers(tmp_path, capsys):
     results = sim.load_results(out / "results.parquet")
     assert list(results.seeds) == [5]
     assert results.scenario["enforcement"]["detection"] == 0.2
-    assert (out / "summary_by_tier.csv").read_text().startswith(",countries")
+    assert (out / "summary_by_tier.csv").read_text().startswith("tier,countries,")
     direct = sim.ExportControlModel(
         sim.load_scenario(SCENARIOS / "ai_diffusion_2025.toml", {"enforcement.detection": 0.2}),
         seed=5).run().results()

@@ -8,6 +8,7 @@ import pytest
 
 import sim
 from sim.cli import main
+from sim.experiment.export import csv_name
 from sim.experiment.outcomes import OUTCOMES, outcomes_per_run, tier2_cap_utilisation
 from sim.reference import H100E_TPP
 
@@ -29,20 +30,20 @@ def test_summary_has_every_outcome_with_interval(compared):
     assert list(summary["scenario"]) == ["no_controls", "ai_diffusion_2025", "strict_enforcement"]
     for outcome in OUTCOMES:
         for stat in ("mean", "p05", "p95"):
-            assert f"{outcome}_{stat}" in summary.columns
+            assert f"{csv_name(outcome)}_{stat}" in summary.columns
     finite = summary.dropna(subset=["tier3_legal_h100e_mean"])
     assert (finite["tier3_legal_h100e_p05"] <= finite["tier3_legal_h100e_mean"]).all()
     assert (finite["tier3_legal_h100e_mean"] <= finite["tier3_legal_h100e_p95"]).all()
     by_name = summary.set_index("scenario")
     assert by_name.loc["no_controls", "tier3_legal_h100e_mean"] > by_name.loc[
         "ai_diffusion_2025", "tier3_legal_h100e_mean"]
-    assert np.isnan(by_name.loc["no_controls", "tier2_cap_utilisation_mean"])
-    assert 0 < by_name.loc["ai_diffusion_2025", "tier2_cap_utilisation_mean"] <= 1
+    assert np.isnan(by_name.loc["no_controls", "tier2_cap_utilisation_share_mean"])
+    assert 0 < by_name.loc["ai_diffusion_2025", "tier2_cap_utilisation_share_mean"] <= 1
 
 
 def test_results_and_figures_are_written(compared):
     for name in ("no_controls", "ai_diffusion_2025", "strict_enforcement"):
-        assert sim.load_results(compared / name / "results.parquet").n_runs == 3
+        assert sim.load_results(compared / f"scenario={name}" / "results.parquet").n_runs == 3
     for figure in ("outcomes_over_time.png", "cap_utilisation.png", "diversion_by_transit.png"):
         data = (compared / figure).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000, figure

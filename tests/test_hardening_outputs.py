@@ -50,7 +50,8 @@ def test_compare_names_stay_inside_out(tmp_path, capsys, name):
     assert created and all(out in p.parents for p in created), created
     results = [p for p in created if p.name == "results.parquet"]
     assert len(results) == 1 and results[0].parent.parent == out
-    assert len(results[0].parent.name) <= 64
+    assert results[0].parent.name.startswith("scenario=")
+    assert len(results[0].parent.name.removeprefix("scenario=")) <= 64
     assert sim.load_results(results[0]).scenario_name == name
     assert (out / "summary.csv").is_file() and (out / COMPLETE).is_file()
 
@@ -61,12 +62,13 @@ def test_names_differing_in_case_get_distinct_folders(tmp_path, capsys):
     assert main(["compare", *map(str, paths), "--runs", "1", "--out", str(out)]) == 0
     capsys.readouterr()
     folders = sorted(p.parent.name for p in out.glob("*/results.parquet"))
-    assert folders == ["Strict", "a_b", "a_b-2", "strict-2"]
+    assert folders == ["scenario=Strict", "scenario=a_b", "scenario=a_b-2", "scenario=strict-2"]
 
 
 def test_folder_names_rule():
-    assert folder_names(["ai_diffusion_2025", "../../x", "", "v1.2"]) == [
-        "ai_diffusion_2025", "x", "scenario", "v1_2"]
+    assert folder_names(["ai_diffusion_2025", "../../x", "", "v1.2", "a=b"]) == [
+        "scenario=ai_diffusion_2025", "scenario=x", "scenario=scenario", "scenario=v1_2",
+        "scenario=a_b"]
 
 
 def test_same_name_twice_is_refused_before_writing(tmp_path, capsys):
@@ -146,7 +148,7 @@ def test_rerun_removes_the_completion_record_first(tmp_path, capsys, monkeypatch
     out = tmp_path / "out"
     assert main(["run", str(CAP), "--runs", "1", "--out", str(out)]) == 0
     record = json.loads((out / COMPLETE).read_text())
-    assert record["files"] == ["results.parquet", "summary_by_tier.csv",
+    assert record["files"] == ["results.parquet", "summary_by_tier.csv", "by_country.csv",
                                "chips_by_destination.csv", "regimes.csv"]
     _full_disk_on(monkeypatch, "summary_by_tier.csv")
     assert main(["run", str(CAP), "--runs", "1", "--out", str(out), "--force"]) == 2

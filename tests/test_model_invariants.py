@@ -3,6 +3,9 @@ scenarios and seeds: caps and allowances are never exceeded, chips are
 conserved, nothing goes negative, listed brokers never buy again
 (the checks live in tests/invariants.py)."""
 
+import warnings
+
+import numpy as np
 import pytest
 from invariants import check_results, run_checked
 
@@ -60,3 +63,32 @@ def test_agents_read_as_what_they_are(shipped_scenarios, global_random_seed):
     assert list(by_code.columns) == sorted(model.world.countries)
     last = model.results().metric("stock_tpp")[0, -1]
     assert by_code.iloc[-1].tolist() == last.tolist()
+
+
+def test_firm_reporters_add_up_to_the_country_books(shipped_scenarios, global_random_seed):
+    model = sim.ExportControlModel(shipped_scenarios["ai_diffusion_2025"], seed=global_random_seed)
+    model.run()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Mesa warns (3.3: raises) when no agent reporter exists
+        frame = model.datacollector.get_agent_vars_dataframe().reset_index()
+    firms = frame[frame["agent"].isin(["Firm", "Broker"])]
+    assert len(firms) == len(model.firms) * model.world.n_steps
+    assert set(firms["kind"]) == {"buyer", "research", "champion", "hyperscaler", "broker"}
+    assert set(frame.loc[frame["agent"] == "Country", "country"]) == set(model.world.countries)
+    results = model.results()
+    codes = list(model.world.countries)
+    for column in ("demand_tpp", "shipped_tpp", "rented_tpp", "unmet_tpp", "backlog_tpp",
+                   "diversion_requested_tpp"):
+        summed = firms.pivot_table(index="Step", columns="country", values=column,
+                                   aggfunc="sum").reindex(columns=codes, fill_value=0)
+        np.testing.assert_array_equal(summed.to_numpy(dtype=np.int64),
+                                      results.metric(column)[0], err_msg=column)
+
+
+def test_firm_reporters_can_be_left_out_without_changing_the_run(shipped_scenarios):
+    scenario = shipped_scenarios["ai_diffusion_2025"]
+    plain = sim.ExportControlModel(scenario, seed=4, agent_reporters=False).run()
+    assert not plain.datacollector.agent_reporters
+    full = sim.ExportControlModel(scenario, seed=4).run().results()
+    for name, values in plain.results().metrics.items():
+        np.testing.assert_array_equal(values, full.metrics[name], err_msg=name)

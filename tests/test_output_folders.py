@@ -55,7 +55,7 @@ def _compare(out: Path | None, *paths: Path, more: tuple[str, ...] = ()) -> int:
 def test_compare_rerun_is_refused_and_force_replaces_the_folder_whole(tmp_path, capsys):
     out = tmp_path / "out"
     assert _compare(out, CAP, FREE) == 0
-    assert (out / "free" / "results.parquet").is_file()
+    assert (out / "scenario=free" / "results.parquet").is_file()
     before = _tree(out)
     capsys.readouterr()
     # a second comparison of other scenarios: refused, the first left as it was
@@ -66,10 +66,10 @@ def test_compare_rerun_is_refused_and_force_replaces_the_folder_whole(tmp_path, 
     # with --force: replaced whole, so the stale scenario folder is gone
     assert _compare(out, CAP, more=("--force",)) == 0
     capsys.readouterr()
-    assert not (out / "free").exists()
-    assert sorted(p.parent.name for p in out.glob("*/results.parquet")) == ["cap"]
+    assert not (out / "scenario=free").exists()
+    assert sorted(p.parent.name for p in out.glob("*/results.parquet")) == ["scenario=cap"]
     record = json.loads((out / COMPLETE).read_text())
-    assert "free/results.parquet" not in record["files"]
+    assert "scenario=free/results.parquet" not in record["files"]
     assert json.loads((out / MARKER).read_text())["kind"] == "compare"
 
 
@@ -179,7 +179,7 @@ def test_compare_accepts_set_for_every_scenario(tmp_path, capsys):
     assert _compare(out, CAP, FREE, more=("--set", "time.months=2")) == 0
     capsys.readouterr()
     for name in ("cap", "free"):
-        assert len(sim.load_results(out / name / "results.parquet").dates) == 2
+        assert len(sim.load_results(out / f"scenario={name}" / "results.parquet").dates) == 2
 
 
 def test_compare_set_error_is_one_line(tmp_path, capsys):

@@ -1,5 +1,7 @@
 """Results: shapes, the tidy frame, and an exact Parquet round trip."""
 
+import sys
+
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
@@ -74,3 +76,39 @@ def test_concat_refuses_different_scenarios(results, shipped_scenarios):
     other.run()
     with pytest.raises(ValueError, match="different scenarios"):
         sim.Results.concat([results, other.results()])
+
+
+@pytest.fixture(scope="module")
+def batch(shipped_scenarios):
+    return sim.run_batch(shipped_scenarios["ai_diffusion_2025"], [3, 4])
+
+
+def test_to_xarray_holds_every_metric_on_named_axes(batch):
+    dataset = batch.to_xarray()
+    assert dict(dataset.sizes) == {"run": 2, "step": len(batch.dates),
+                                   "country": len(batch.countries), "chip": len(batch.chips)}
+    assert list(dataset["country"].values) == list(batch.countries)
+    assert list(dataset["chip"].values) == list(batch.chips)
+    assert list(dataset["seed"].values) == [3, 4]
+    assert list(dataset["tier"].values) == list(batch.tiers)
+    assert str(dataset["date"].values[5])[:7] == batch.dates[5]
+    assert set(dataset.data_vars) == set(batch.metrics)
+    for name, values in batch.metrics.items():
+        variable = dataset[name]
+        assert variable.dtype == values.dtype
+        np.testing.assert_array_equal(variable.values, values)
+    assert dataset["shipped_chips"].dims == ("run", "step", "country", "chip")
+    assert dataset["grey_premium"].dims == ("run", "step")
+    assert dataset["unmet_tpp"].attrs["units"] == "TPP"
+    assert dataset["unmet_tpp"].attrs["kind"] == "flow"
+    assert dataset["backlog_tpp"].attrs["kind"] == "stock"
+    assert dataset.attrs["digest"] == batch.digest
+    china = batch.countries.index("CHN")
+    assert int(dataset["stock_tpp"].sel(country="CHN", run=1, step=7)) == (
+        batch.metric("stock_tpp")[1, 7, china])
+
+
+def test_to_xarray_without_xarray_says_how_to_install_it(batch, monkeypatch):
+    monkeypatch.setitem(sys.modules, "xarray", None)  # import xarray fails
+    with pytest.raises(ImportError, match="pip install xarray"):
+        batch.to_xarray()

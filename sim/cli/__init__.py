@@ -1,7 +1,8 @@
 """The command line: ``python -m sim`` (also installed as ``sim``).
 
 One module per command (:mod:`~sim.cli.run`, :mod:`~sim.cli.compare`,
-:mod:`~sim.cli.sweep`, :mod:`~sim.cli.calibrate`, :mod:`~sim.cli.check`),
+:mod:`~sim.cli.sweep`, :mod:`~sim.cli.calibrate`, :mod:`~sim.cli.check`,
+:mod:`~sim.cli.metrics`),
 each with its ``HELP`` line, ``add_arguments(parser)`` and
 ``execute(args) -> exit status``. The commands parse, call the experiment
 layer, draw the figures and print; the work is done below them.
@@ -19,14 +20,14 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from sim.cli import calibrate, check, compare, run, sweep
+from sim.cli import calibrate, check, compare, metrics, run, sweep
 from sim.cli.arguments import EXIT_USAGE, MAX_SEED, DefaultsFormatter, UsageError
 from sim.errors import UserError, shown
 
 __all__ = ["UsageError", "build_parser", "main"]
 
 COMMANDS = {"run": run, "compare": compare, "sweep": sweep, "calibrate": calibrate,
-            "check": check}
+            "check": check, "metrics": metrics}
 """Each command's module, in the order ``--help`` lists them."""
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from sim.cli.arguments import COUNT, EXIT_OK, SEED, add_force, add_overrides, parse_overrides
-from sim.experiment.compare import compare_to_folder
+from sim.experiment.compare import PARTITION, compare_to_folder
 from sim.experiment.folders import finish_output
 from sim.experiment.outcomes import OUTCOMES
 
@@ -60,7 +60,7 @@ def execute(args: argparse.Namespace) -> int:
           f"{args.seed + args.runs - 1}; mean [5th, 95th percentile] over runs:")
     print(format_summary(comparison.summary))
     for name, folder in comparison.folders.items():
-        if folder.name != name:
+        if folder.name != f"{PARTITION}={name}":  # a name made safe: say where it went
             print(f"results of {name!r}: {folder / 'results.parquet'}")
     print(f"summary: {out / 'summary.csv'}")
     for figure in figures:

@@ -34,7 +34,8 @@ def execute(args: argparse.Namespace) -> int:
     last = args.seed + args.runs - 1
     print(f"{shown(saved.scenario.name)}: {args.runs} run(s), seeds {args.seed}..{last}, "
           f"{len(dates)} months from {dates[0]}")
-    print(saved.summary.to_string(float_format=lambda v: f"{v:,.0f}"))
+    by_tier = saved.summary.rename(index=lambda tier: f"Tier {tier}").rename_axis(None)
+    print(by_tier.to_string(float_format=lambda v: f"{v:,.0f}"))
     chips = saved.chips[saved.chips["country"].isin(saved.restricted)]
     if saved.restricted and len(saved.results.chips) > 1:
         print(f"\nchips reaching the destinations the rules restrict "
@@ -43,5 +44,7 @@ def execute(args: argparse.Namespace) -> int:
               f"regimes.csv)")
         print(chips.to_string(index=False, float_format=lambda v: f"{v:,.0f}") if len(chips)
               else "(none)")
+    print(f"by country and month (H100e, mean over runs): "
+          f"{saved.results_file.parent / 'by_country.csv'}")
     print(f"results: {saved.results_file}")
     return EXIT_OK

@@ -4,16 +4,20 @@
 prints the summary it returns and draws the figures
 (:func:`sim.plots.compare.compare_figures`).
 
-Each scenario's results go to ``OUT/FOLDER/results.parquet``, where FOLDER is
-the scenario's name made safe by :func:`folder_names`: every run of
-characters other than ASCII letters, digits, ``_`` and ``-`` becomes one
-``_`` (so no ``/``, ``..``, dot, NUL or absolute path survives, and no folder
-can be named like a file of the comparison), leading and trailing ``_`` and
-``-`` are dropped, the result is cut to :data:`MAX_FOLDER` characters
-(``scenario`` if nothing is left), and a folder that equals an earlier one
-ignoring case gets ``-2``, ``-3``, ... . ``ai_diffusion_2025`` stays
-``ai_diffusion_2025``; ``../../x`` becomes ``x``. Two scenarios of the same
-name are refused before anything is written.
+Each scenario's results go to ``OUT/scenario=STEM/results.parquet``, a
+hive-style partition, so DuckDB, polars or pyarrow read a whole comparison
+with one glob (``OUT/*/results.parquet``) and get a ``scenario`` column from
+the folder names. STEM is the scenario's name made safe by
+:func:`folder_stems`: every run of characters other than ASCII letters,
+digits, ``_`` and ``-`` becomes one ``_`` (so no ``/``, ``..``, dot, ``=``,
+NUL or absolute path survives, and no folder can be named like a file of the
+comparison), leading and trailing ``_`` and ``-`` are dropped, the result is
+cut to :data:`MAX_FOLDER` characters (``scenario`` if nothing is left), and a
+stem that equals an earlier one ignoring case gets ``-2``, ``-3``, ... .
+``ai_diffusion_2025`` gives ``scenario=ai_diffusion_2025``; ``../../x`` gives
+``scenario=x``. Two scenarios of the same name are refused before anything
+is written. ``scenarios.csv`` maps each scenario name to its folder and
+digest (:func:`~sim.experiment.export.scenario_index`).
 """
 
 from __future__ import annotations
@@ -30,21 +34,33 @@ import pandas as pd
 from sim.atomic import write_text_atomically
 from sim.errors import shown
 from sim.experiment.errors import OutputError
+from sim.experiment.export import scenario_index, summary_for_csv
 from sim.experiment.folders import prepare_output
 from sim.experiment.outcomes import summarise_outcomes
 from sim.experiment.run import run_scenario
 from sim.results import Results
 from sim.scenario import load_scenario
 
-__all__ = ["MAX_FOLDER", "Comparison", "compare_to_folder", "default_folder", "folder_names"]
+__all__ = ["MAX_FOLDER", "PARTITION", "Comparison", "compare_to_folder", "default_folder",
+           "folder_names", "folder_stems"]
 
 MAX_FOLDER = 64
-"""Longest folder name made from a scenario name (characters, before a ``-N`` suffix)."""
+"""Longest stem made from a scenario name (characters, before a ``-N`` suffix)."""
+PARTITION = "scenario"
+"""The hive partition key of a comparison's folders: ``scenario=STEM``."""
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 def folder_names(names: Sequence[str]) -> list[str]:
-    """Return a safe, distinct (ignoring case) folder name for each scenario name.
+    """Return each scenario's results folder: ``scenario=STEM`` (hive-style).
+
+    STEM is :func:`folder_stems`; see the module docstring.
+    """
+    return [f"{PARTITION}={stem}" for stem in folder_stems(names)]
+
+
+def folder_stems(names: Sequence[str]) -> list[str]:
+    """Return a safe, distinct (ignoring case) stem for each scenario name.
 
     See the module docstring for the rule; the mapping depends only on
     ``names`` and their order.
@@ -65,12 +81,12 @@ def folder_names(names: Sequence[str]) -> list[str]:
 def default_folder(names: Sequence[str], root: Path = Path("results")) -> Path:
     """Return ``sim compare``'s folder when no ``--out`` is given: ``root/compare-NAMES``.
 
-    NAMES is the scenarios' folder names (:func:`folder_names`) joined by
+    NAMES is the scenarios' stems (:func:`folder_stems`) joined by
     ``-vs-``, or the first one and ``-and-N-more`` past :data:`MAX_FOLDER`
     characters; so two different comparisons never share a default folder
     by accident, and none shares the README's ``results/compare``.
     """
-    folders = folder_names(names)
+    folders = folder_stems(names)
     joined = "-vs-".join(folders)
     if len(joined) > MAX_FOLDER:
         joined = f"{folders[0]}-and-{len(folders) - 1}-more"
@@ -88,7 +104,8 @@ class Comparison:
     summary : DataFrame
         :func:`~sim.experiment.outcomes.summarise_outcomes`, one row per scenario.
     files : list of Path
-        Each scenario's ``FOLDER/results.parquet``, then ``summary.csv``.
+        Each scenario's ``scenario=STEM/results.parquet``, then ``summary.csv``
+        and ``scenarios.csv``.
     folders : dict of str to Path
         Each scenario's results folder, by scenario name (see :func:`folder_names`).
     out : Path
@@ -105,7 +122,11 @@ class Comparison:
 def compare_to_folder(paths: Sequence[Path], runs: int, seed: int, out: Path | None,
                       progress: bool = True, overrides: Mapping[str, object] | None = None,
                       force: bool = False) -> Comparison:
-    """Run each scenario on seeds ``seed .. seed+runs-1``; save results and ``summary.csv``.
+    """Run each scenario on seeds ``seed .. seed+runs-1``; save results and summary.
+
+    Writes ``scenario=STEM/results.parquet`` per scenario, ``summary.csv``
+    (:func:`~sim.experiment.export.summary_for_csv` of the summary) and
+    ``scenarios.csv`` (each scenario's folder, digest and seeds).
 
     Parameters
     ----------
@@ -152,5 +173,8 @@ def compare_to_folder(paths: Sequence[Path], runs: int, seed: int, out: Path | N
         files.append(per_scenario[scenario.name].save(folders[scenario.name]
                                                       / "results.parquet"))
     summary = summarise_outcomes(per_scenario)
-    files.append(write_text_atomically(out / "summary.csv", summary.to_csv(index=False)))
+    files.append(write_text_atomically(out / "summary.csv",
+                                       summary_for_csv(summary).to_csv(index=False)))
+    files.append(write_text_atomically(out / "scenarios.csv", scenario_index(
+        per_scenario, folders).to_csv(index=False)))
     return Comparison(per_scenario, summary, files, folders, out)

@@ -57,8 +57,9 @@ KINDS = ("run", "compare", "sweep", "calibrate")
 RESUMABLE = ("sweep",)
 """Commands whose folder an unforced rerun continues instead of refusing."""
 CONTENT = {
-    "run": ("results.parquet", "summary_by_tier.csv", "chips_by_destination.csv", "regimes.csv"),
-    "compare": ("summary.csv", "*.png", "*/", "*/results.parquet"),
+    "run": ("results.parquet", "summary_by_tier.csv", "by_country.csv",
+            "chips_by_destination.csv", "regimes.csv"),
+    "compare": ("*.csv", "*.png", "*/", "*/results.parquet"),
     "sweep": ("manifest.json", "design.csv", "failures.json", "outcomes.parquet", "*.csv",
               "*.png", "parts/", "parts/*", "*.lock", ".*.lock"),
     "calibrate": ("*.csv", "*.png", "calibrated.toml", "calibration.json"),

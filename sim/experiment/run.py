@@ -16,8 +16,9 @@ import pandas as pd
 from sim.atomic import write_text_atomically
 from sim.core import run_batch
 from sim.experiment.chips import chip_windows, regime_spans
+from sim.experiment.export import tidy_for_csv
 from sim.experiment.folders import finish_output, prepare_output
-from sim.experiment.summary import summarise_by_tier
+from sim.experiment.summary import summarise_by_country, summarise_by_tier
 from sim.results import Results
 from sim.scenario import Scenario, load_scenario
 from sim.world import World
@@ -62,9 +63,12 @@ def run_to_folder(path: Path, runs: int, seed: int, out: Path,
                   force: bool = False) -> SavedRun:
     """Load a scenario, run it on seeds ``seed .. seed+runs-1`` and save into ``out``.
 
-    Writes ``results.parquet``, ``summary_by_tier.csv``,
+    Writes ``results.parquet``, ``summary_by_tier.csv``, ``by_country.csv``
+    (every country metric per country and month, mean over runs, in H100e:
+    :func:`~sim.experiment.summary.summarise_by_country`),
     ``chips_by_destination.csv`` and ``regimes.csv`` (each chip's regime per
-    destination, as spans of months) into ``out``
+    destination, as spans of months) into ``out``, the two summaries rounded
+    by :func:`~sim.experiment.export.tidy_for_csv`
     (prepared by :func:`~sim.experiment.folders.prepare_output`, which
     replaces an earlier ``sim run`` folder whole only if ``force``), each
     atomically, then the completion record
@@ -83,14 +87,19 @@ def run_to_folder(path: Path, runs: int, seed: int, out: Path,
     results = run_scenario(scenario, np.arange(seed, seed + runs, dtype=np.int64))
     results_file = results.save(out / "results.parquet")
     summary = summarise_by_tier(results)
-    summary_file = write_text_atomically(out / "summary_by_tier.csv", summary.to_csv())
+    summary_file = write_text_atomically(out / "summary_by_tier.csv",
+                                         tidy_for_csv(summary).to_csv())
+    by_country = tidy_for_csv(summarise_by_country(results), decimals={"h100e": 1})
+    by_country_file = write_text_atomically(out / "by_country.csv",
+                                            by_country.to_csv(index=False))
     world = World.from_scenario(scenario)
     chips = chip_windows(results)
     chips_file = write_text_atomically(out / "chips_by_destination.csv",
                                        chips.to_csv(index=False))
     regimes_file = write_text_atomically(out / "regimes.csv",
                                          regime_spans(world).to_csv(index=False))
-    finish_output(out, "run", [results_file, summary_file, chips_file, regimes_file])
+    finish_output(out, "run", [results_file, summary_file, by_country_file, chips_file,
+                               regimes_file])
     restricted = tuple(c for c, hit in zip(world.countries, world.market.restricted.any(axis=0),
                                            strict=True) if hit)
     return SavedRun(scenario, results, summary, results_file, summary_file, chips, restricted)

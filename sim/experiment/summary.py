@@ -1,4 +1,4 @@
-"""Headline outcomes of a set of runs, by tier, in H100-equivalents."""
+"""Headline outcomes of a set of runs, by tier and by country, in H100-equivalents."""
 
 from __future__ import annotations
 
@@ -7,15 +7,16 @@ import pandas as pd
 
 from sim.reference import H100E_TPP
 from sim.results import Results
+from sim.world.metrics import COUNTRY_METRICS
 
-__all__ = ["summarise_by_tier", "tier_total_h100e"]
+__all__ = ["country_column", "summarise_by_country", "summarise_by_tier", "tier_total_h100e"]
 
 _TOTALS = {
-    "shipped (H100e)": "shipped_tpp",
-    "diverted in (H100e)": "diverted_received_tpp",
-    "substituted (H100e)": "substituted_tpp",
-    "unmet (H100e)": "unmet_tpp",
-    "seized in transit (H100e)": "diversion_seized_tpp",
+    "shipped_h100e": "shipped_tpp",
+    "diverted_in_h100e": "diverted_received_tpp",
+    "substituted_h100e": "substituted_tpp",
+    "unmet_h100e": "unmet_tpp",
+    "seized_in_transit_h100e": "diversion_seized_tpp",
 }
 
 
@@ -41,18 +42,49 @@ def summarise_by_tier(results: Results) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        One row per tier (1, 2, 3); columns are the headline outcomes and the
-        installed stock at the end of the window, each the mean over runs.
+        Indexed by ``tier`` (1, 2, 3); columns ``countries`` (int),
+        ``stock_end_h100e`` (installed stock at the end of the window) and the
+        window totals ``shipped_h100e``, ``diverted_in_h100e``,
+        ``substituted_h100e``, ``unmet_h100e``, ``seized_in_transit_h100e``,
+        each the mean over runs.
     """
     tiers = np.asarray(results.tiers)
-    rows = {}
+    rows = []
     for tier in (1, 2, 3):
         mask = tiers == tier
-        row = {label: tier_total_h100e(results, name, tier).mean()
-               for label, name in _TOTALS.items()}
         final_stock = results.metric("stock_tpp")[:, -1, mask].sum(axis=1)
-        row["stock at end (H100e)"] = final_stock.mean() / H100E_TPP
-        row["countries"] = int(mask.sum())
-        rows[f"Tier {tier}"] = row
-    frame = pd.DataFrame(rows).T
-    return frame[["countries", "stock at end (H100e)", *_TOTALS]]
+        rows.append({"tier": tier, "countries": int(mask.sum()),
+                     "stock_end_h100e": final_stock.mean() / H100E_TPP,
+                     **{label: tier_total_h100e(results, name, tier).mean()
+                        for label, name in _TOTALS.items()}})
+    return pd.DataFrame(rows).set_index("tier")
+
+
+def country_column(metric: str) -> str:
+    """Return a country metric's column in :func:`summarise_by_country` (``_tpp`` as ``_h100e``)."""
+    return metric.removesuffix("_tpp") + "_h100e" if metric.endswith("_tpp") else metric
+
+
+def summarise_by_country(results: Results) -> pd.DataFrame:
+    """Return every country metric per country and month, mean over runs, in H100e.
+
+    Returns
+    -------
+    DataFrame
+        One row per (country, month): ``country`` (ISO3), ``tier``, ``date``
+        (``YYYY-MM``), then one column per country metric in the order of
+        :data:`~sim.world.metrics.COUNTRY_METRICS`, TPP metrics in H100-equivalents
+        (``shipped_tpp`` as ``shipped_h100e``), dollars as they are
+        (``revenue_usd``). Flows may be summed over months; stocks (``stock_h100e``,
+        ``backlog_h100e``, ``quota_*``) may not (``sim metrics`` says which is which).
+    """
+    n_steps, n_countries = len(results.dates), len(results.countries)
+    frame = pd.DataFrame({
+        "country": np.repeat(np.array(results.countries), n_steps),
+        "tier": np.repeat(np.array(results.tiers, dtype=np.int64), n_steps),
+        "date": np.tile(np.array(results.dates), n_countries),
+    })
+    for name in COUNTRY_METRICS:
+        mean = results.metric(name).mean(axis=0).T.reshape(-1)  # (C, T) country-major
+        frame[country_column(name)] = mean / H100E_TPP if name.endswith("_tpp") else mean
+    return frame

@@ -28,7 +28,17 @@ from sim.world.metrics import CHIP_METRICS, COUNTRY_STATE, FLOWS
 from sim.world.phases import PHASES
 from sim.world.population import firm_sizes_h100e
 
-__all__ = ["ExportControlModel"]
+__all__ = ["FIRM_REPORTERS", "ExportControlModel"]
+
+FIRM_REPORTERS = {
+    "kind": "kind_name", "status": "status_name", "demand_tpp": "demand_tpp",
+    "shipped_tpp": "received_tpp", "substituted_chips": "substituted_chips",
+    "rented_tpp": "rented_tpp", "unmet_tpp": "unmet_tpp", "backlog_tpp": "backlog_tpp",
+    "diversion_requested_tpp": "divert_request_tpp", "listed": "listed",
+}
+"""Each firm's month in the agent reporters (column: firm attribute), after the month's
+phases; besides them ``agent`` (the class name, for every agent) and ``country`` (ISO3 of
+a firm's or a country's own country). Other agents have ``None`` in the firm columns."""
 
 
 class ExportControlModel(mesa.Model):
@@ -41,6 +51,11 @@ class ExportControlModel(mesa.Model):
     seed : int
         Key of every random number in the run (see :mod:`sim.rng`); also
         seeds Mesa's own ``model.rng``, which the simulation does not use.
+    agent_reporters : bool
+        Record each firm's month (:data:`FIRM_REPORTERS`) for
+        ``datacollector.get_agent_vars_dataframe()``; off, only the country
+        and model reporters are recorded (a little faster). Reporters only
+        read, so the run is the same either way.
 
     Attributes
     ----------
@@ -60,7 +75,8 @@ class ExportControlModel(mesa.Model):
     (1, 36, 26)
     """
 
-    def __init__(self, scenario: Scenario | str | PathLike[str], seed: int = 0) -> None:
+    def __init__(self, scenario: Scenario | str | PathLike[str], seed: int = 0,
+                 agent_reporters: bool = True) -> None:
         super().__init__(rng=seed)
         self.config = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         self.seed = int(seed)
@@ -76,6 +92,7 @@ class ExportControlModel(mesa.Model):
         self.datacollector = mesa.DataCollector(
             model_reporters={"grey_premium": "premium"},
             agenttype_reporters={Country: _country_reporters()},
+            agent_reporters=_firm_reporters() if agent_reporters else None,
         )
 
     def _create_firms(self) -> list[Firm]:
@@ -292,6 +309,19 @@ class ExportControlModel(mesa.Model):
             metrics[name] = np.array(frame[name].tolist(), dtype=np.int64).reshape(
                 1, n_steps, n_countries, self.world.market.n_chips)
         return Results.from_arrays(self.world, np.array([self.seed]), metrics)
+
+
+def _firm_reporters() -> dict[str, object]:
+    reporters: dict[str, object] = {
+        "agent": lambda agent: type(agent).__name__,
+        "country": lambda agent: (agent.country.code if isinstance(agent, Firm)
+                                  else getattr(agent, "code", None)),
+    }
+    reporters.update({
+        name: (lambda agent, attribute=attribute: getattr(agent, attribute)
+               if isinstance(agent, Firm) else None)
+        for name, attribute in FIRM_REPORTERS.items()})
+    return reporters
 
 
 def _country_reporters() -> dict[str, object]:
