@@ -1,6 +1,6 @@
-"""Reference data: accelerators, their classification, and country groups.
+"""Reference data: accelerators, their classification and supply, and country groups.
 
-Data files (``chips.csv``, ``country_groups.csv``) ship inside this package;
+Data files (``chips.csv``, ``country_groups.csv``, ``supply.csv``) ship inside this package;
 ``docs/reference-data.md`` lists their sources and what is assumed.
 """
 
@@ -16,11 +16,13 @@ from sim.reference.countries import (
     rule_scope,
 )
 from sim.reference.eccn import VINTAGES, classify_chip, validate_vintage
+from sim.reference.supply import SupplyRow, load_supply, monthly_supply, quarter_of
 
 __all__ = [
     "H100E_TPP",
     "VINTAGES",
     "Chip",
+    "SupplyRow",
     "all_iso3",
     "classify_chip",
     "country_groups",
@@ -28,6 +30,9 @@ __all__ = [
     "headquarters_scope",
     "is_valid_iso3",
     "load_chips",
+    "load_supply",
+    "monthly_supply",
+    "quarter_of",
     "rule_scope",
     "validate_vintage",
 ]
