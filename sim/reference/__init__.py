@@ -8,24 +8,34 @@ from __future__ import annotations
 
 from sim.reference.chips import H100E_TPP, Chip, load_chips
 from sim.reference.countries import (
+    REFERENCE_DAY,
     all_iso3,
     country_groups,
     country_name,
+    embargoed,
+    framework_tiers,
+    importers,
     is_valid_iso3,
     rule_scope,
+    standing,
 )
 from sim.reference.eccn import VINTAGES, classify_chip, validate_vintage
 
 __all__ = [
     "H100E_TPP",
+    "REFERENCE_DAY",
     "VINTAGES",
     "Chip",
     "all_iso3",
     "classify_chip",
     "country_groups",
     "country_name",
+    "embargoed",
+    "framework_tiers",
+    "importers",
     "is_valid_iso3",
     "load_chips",
     "rule_scope",
+    "standing",
     "validate_vintage",
 ]
