@@ -1,6 +1,7 @@
-"""Reference data: accelerators, their classification, and country groups.
+"""Reference data: accelerators, their classification, country groups and demand shares.
 
-Data files (``chips.csv``, ``country_groups.csv``) ship inside this package;
+Data files (``chips.csv``, ``country_groups.csv``, ``demand_shares.csv``) ship
+inside this package;
 ``docs/reference-data.md`` lists their sources and what is assumed.
 """
 
@@ -19,6 +20,7 @@ from sim.reference.countries import (
     rule_scope,
     standing,
 )
+from sim.reference.demand import DemandShare, demand_shares
 from sim.reference.eccn import VINTAGES, classify_chip, validate_vintage
 
 __all__ = [
@@ -26,10 +28,12 @@ __all__ = [
     "REFERENCE_DAY",
     "VINTAGES",
     "Chip",
+    "DemandShare",
     "all_iso3",
     "classify_chip",
     "country_groups",
     "country_name",
+    "demand_shares",
     "embargoed",
     "framework_tiers",
     "importers",
