@@ -13,15 +13,11 @@ from sim.reference.countries import (
     all_iso3,
     country_groups,
     country_name,
-    embargoed,
-    framework_tiers,
-    importers,
     is_valid_iso3,
-    rule_scope,
-    standing,
 )
 from sim.reference.demand import DemandShare, demand_shares
 from sim.reference.eccn import VINTAGES, classify_chip, validate_vintage
+from sim.reference.tiers import embargoed, framework_tiers, importers, rule_scope, standing
 
 __all__ = [
     "H100E_TPP",

@@ -4,7 +4,8 @@ Codes are ISO 3166-1 alpha-3 and names come from :mod:`pycountry`; the
 groups (BIS Country Groups, rule tiers, allied coalitions, UN membership) are
 read from ``country_groups.csv``, one row per membership with the day it began
 and ended where a group changed (``added``, ``removed``), so every group can
-be read on any day. Sources and doubtful memberships are listed in
+be read on any day. What the groups mean for each destination under each rule
+is :mod:`sim.reference.tiers`. Sources and doubtful memberships are listed in
 ``docs/reference-data.md``.
 """
 
@@ -20,7 +21,6 @@ from importlib import resources
 import pycountry
 
 from sim.errors import UserError
-from sim.reference.eccn import validate_vintage
 
 __all__ = [
     "GROUP_COLUMNS",
@@ -30,14 +30,9 @@ __all__ = [
     "as_day",
     "country_groups",
     "country_name",
-    "embargoed",
-    "framework_tiers",
     "group_rows",
-    "importers",
     "is_valid_iso3",
     "parse_group_rows",
-    "rule_scope",
-    "standing",
 ]
 
 GROUP_COLUMNS = ("group", "iso3", "added", "removed", "source")
@@ -48,7 +43,6 @@ REFERENCE_DAY = "2025-01-13"
 publication (docs/sources.md §5), the snapshot the scenarios were built on."""
 
 _GROUPS_FILE = "sim/reference/country_groups.csv"
-_NON_MEMBER_IMPORTERS = frozenset({"TWN", "HKG", "MAC"})
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
@@ -268,115 +262,3 @@ def country_groups(on: str | datetime.date | None = None) -> dict[str, frozenset
 
     """
     return _groups_on(as_day(on))
-
-
-@functools.cache
-def importers() -> frozenset[str]:
-    """Return every destination that can import chips: UN members plus TWN, HKG, MAC.
-
-    The 193 UN member states (group ``un_member``) with Taiwan, Hong Kong and
-    Macau, which ISO 3166-1 codes separately and export rules treat as
-    destinations (docs/sources.md §18): 196 codes.
-    """
-    return country_groups()["un_member"] | _NON_MEMBER_IMPORTERS
-
-
-def embargoed(on: str | datetime.date | None = None) -> frozenset[str]:
-    """Return the embargoed destinations, Country Groups E:1 and E:2, on a day."""
-    groups = country_groups(on)
-    return groups["E:1"] | groups["E:2"]
-
-
-def framework_tiers(on: str | datetime.date | None = None) -> dict[str, int]:
-    """Return every importer's tier under the January 2025 framework on a day.
-
-    Tier 1 is the US and its 18 partners (``tier1_2025``); Tier 3 is Country
-    Group D:5 on that day plus Macau (docs/sources.md §6), so Nicaragua is in
-    Tier 3 from 15 March 2024 and Cambodia leaves it on 3 February 2026; Tier
-    2 is every other importer.
-
-    Parameters
-    ----------
-    on : str, datetime.date or None
-        The day, as for :func:`country_groups`.
-
-    Returns
-    -------
-    dict of str to int
-        Alpha-3 code to 1, 2 or 3, for every code in :func:`importers`, sorted
-        by code.
-
-    """
-    groups = country_groups(on)
-    tier1, tier3 = groups["tier1_2025"], groups["D:5"] | {"MAC"}
-    return {code: 1 if code in tier1 else 3 if code in tier3 else 2
-            for code in sorted(importers())}
-
-
-def standing(vintage: str, on: str | datetime.date | None = None) -> dict[str, str]:
-    """Return every importer's standing under a chip-rule vintage on a day.
-
-    Parameters
-    ----------
-    vintage : str
-        One of :data:`sim.reference.VINTAGES` (``"none"``, ``"oct2022"``,
-        ``"oct2023"``).
-    on : str, datetime.date or None
-        The day, as for :func:`country_groups`.
-
-    Returns
-    -------
-    dict of str to str
-        Alpha-3 code to ``"embargoed"`` (E:1 or E:2), ``"licence"`` (in the
-        vintage's scope, :func:`rule_scope`) or ``"open"``, for every code in
-        :func:`importers`, sorted by code.
-
-    Raises
-    ------
-    ValueError
-        If the vintage is unknown.
-
-    """
-    scope, barred = rule_scope(vintage, on), embargoed(on)
-    return {code: "embargoed" if code in barred else "licence" if code in scope else "open"
-            for code in sorted(importers())}
-
-
-def _oct2023_scope(on: str | datetime.date | None) -> frozenset[str]:
-    """D:1, D:4 and D:5 except A:5 and A:6 members, plus Macau."""
-    groups = country_groups(on)
-    listed = groups["D:1"] | groups["D:4"] | groups["D:5"]
-    return (listed - (groups["A:5"] | groups["A:6"])) | {"MAC"}
-
-
-def rule_scope(vintage: str, on: str | datetime.date | None = None) -> frozenset[str]:
-    """Return the destinations for which a rule vintage requires a licence.
-
-    Parameters
-    ----------
-    vintage : str
-        ``"none"`` (no destination), ``"oct2022"`` (China with Hong Kong,
-        and Macau) or ``"oct2023"`` (D:1, D:4 and D:5 except members of
-        A:5 or A:6, plus Macau: docs/sources.md §4).
-    on : str, datetime.date or None
-        The day whose country groups apply, as for :func:`country_groups`
-        (None: :data:`REFERENCE_DAY`). Nicaragua, for example, is in the
-        2023 scope only from 15 March 2024.
-
-    Returns
-    -------
-    frozenset of str
-        Alpha-3 codes of the restricted destinations.
-
-    Raises
-    ------
-    ValueError
-        If the vintage is unknown.
-
-    """
-    validate_vintage(vintage)
-    if vintage == "none":
-        return frozenset()
-    if vintage == "oct2022":
-        return country_groups(on)["oct2022_scope"]
-    return _oct2023_scope(on)

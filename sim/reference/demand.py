@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from importlib import resources
 
 from sim.errors import UserError
-from sim.reference.countries import importers, is_valid_iso3
+from sim.reference.countries import is_valid_iso3
+from sim.reference.tiers import importers
 
 __all__ = [
     "BASES",
