@@ -1,6 +1,7 @@
-"""Reference data: accelerators, their classification and supply, and country groups.
+"""Reference data: accelerators, their classification and supply, country groups, demand shares.
 
-Data files (``chips.csv``, ``country_groups.csv``, ``supply.csv``) ship inside this package;
+Data files (``chips.csv``, ``supply.csv``, ``country_groups.csv``, ``demand_shares.csv``)
+ship inside this package;
 ``docs/reference-data.md`` lists their sources and what is assumed.
 """
 
@@ -8,31 +9,46 @@ from __future__ import annotations
 
 from sim.reference.chips import H100E_TPP, Chip, load_chips
 from sim.reference.countries import (
+    REFERENCE_DAY,
     all_iso3,
     country_groups,
     country_name,
-    headquarters_scope,
     is_valid_iso3,
-    rule_scope,
 )
+from sim.reference.demand import DemandShare, demand_shares
 from sim.reference.eccn import VINTAGES, classify_chip, validate_vintage
 from sim.reference.supply import SupplyRow, load_supply, monthly_supply, quarter_of
+from sim.reference.tiers import (
+    embargoed,
+    framework_tiers,
+    headquarters_scope,
+    importers,
+    rule_scope,
+    standing,
+)
 
 __all__ = [
     "H100E_TPP",
+    "REFERENCE_DAY",
     "VINTAGES",
     "Chip",
+    "DemandShare",
     "SupplyRow",
     "all_iso3",
     "classify_chip",
     "country_groups",
     "country_name",
+    "demand_shares",
+    "embargoed",
+    "framework_tiers",
     "headquarters_scope",
+    "importers",
     "is_valid_iso3",
     "load_chips",
     "load_supply",
     "monthly_supply",
     "quarter_of",
     "rule_scope",
+    "standing",
     "validate_vintage",
 ]
