@@ -57,6 +57,13 @@ def _finalise(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
 def hash_key(seed: ArrayLike, step: ArrayLike, stream: ArrayLike, agent: ArrayLike) -> np.ndarray:
     """Return the 64-bit hash of each key, broadcasting the four arguments.
 
+    The words are folded in key order, each into the state of the words
+    before it, so a prefix of the key is hashed at its own shape and only the
+    last words reach the full broadcast shape: ``uniform(seeds[:, None], t,
+    stream, agents)`` hashes seed, step and stream once per run, then the
+    agent once per (run, agent). The bits are those of folding the broadcast
+    words one by one.
+
     Parameters
     ----------
     seed, step, stream, agent : int or array of int
@@ -67,13 +74,14 @@ def hash_key(seed: ArrayLike, step: ArrayLike, stream: ArrayLike, agent: ArrayLi
     ndarray of uint64
         Shape of the broadcast arguments (at least 1-D).
     """
-    words = np.broadcast_arrays(*(np.atleast_1d(np.asarray(k, dtype=np.int64)) for k in
-                                  (seed, step, stream, agent)))
+    words = [np.atleast_1d(np.asarray(k, dtype=np.int64)).astype(np.uint64)
+             for k in (seed, step, stream, agent)]
+    shape = np.broadcast_shapes(*(word.shape for word in words))
     with np.errstate(over="ignore"):
-        state = np.zeros(words[0].shape, dtype=np.uint64)
+        state = np.zeros(1, dtype=np.uint64)
         for word, multiplier in zip(words, _KEY_MULTIPLIERS, strict=True):
-            state = _finalise(state + _GOLDEN + word.astype(np.uint64) * multiplier)
-    return state
+            state = _finalise(state + _GOLDEN + word * multiplier)
+    return np.broadcast_to(state, shape).copy() if state.shape != shape else state
 
 
 def uniform(seed: ArrayLike, step: ArrayLike, stream: ArrayLike, agent: ArrayLike) -> np.ndarray:

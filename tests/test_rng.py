@@ -64,3 +64,22 @@ def test_streams_and_steps_are_distinct():
     assert not np.array_equal(base, uniform(1, 0, 1, np.arange(1000)))
     assert not np.array_equal(base, uniform(1, 1, 0, np.arange(1000)))
     assert not np.array_equal(base, uniform(2, 0, 0, np.arange(1000)))
+
+
+@given(st.lists(st.integers(0, 2**40), min_size=1, max_size=4),
+       st.lists(st.integers(0, 1_000), min_size=1, max_size=3),
+       st.integers(0, 3),
+       st.lists(st.integers(0, 10_000), min_size=1, max_size=5))
+def test_folding_a_key_prefix_first_gives_the_bits_of_the_broadcast_keys(seeds, steps, stream,
+                                                                         agents):
+    """The hash folds seed, step and stream at their own shapes before the agent: the
+    bits equal those of the keys broadcast to the full shape first."""
+    seed = np.array(seeds)[:, None, None]
+    step = np.array(steps)[None, :, None]
+    agent = np.array(agents)[None, None, :]
+    full = np.broadcast_arrays(seed, step, np.array(stream), agent)
+    found = hash_key(seed, step, stream, agent)
+    assert found.shape == full[0].shape
+    assert np.array_equal(found, hash_key(*(np.ascontiguousarray(k) for k in full)))
+    assert np.array_equal(found.ravel(), [hash_key(*(int(k.flat[i]) for k in full))[0]
+                                          for i in range(found.size)])
