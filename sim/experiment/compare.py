@@ -14,6 +14,11 @@ can be named like a file of the comparison), leading and trailing ``_`` and
 ignoring case gets ``-2``, ``-3``, ... . ``ai_diffusion_2025`` stays
 ``ai_diffusion_2025``; ``../../x`` becomes ``x``. Two scenarios of the same
 name are refused before anything is written.
+
+With a baseline (``--baseline NAME``, a scenario's name) the comparison also
+writes ``differences.csv``: each scenario's paired difference from the
+baseline for every outcome (:func:`sim.experiment.differences.paired_differences`).
+An unknown name is refused before anything runs.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ import numpy as np
 import pandas as pd
 
 from sim.atomic import write_text_atomically
-from sim.errors import shown
+from sim.errors import UserError, shown
+from sim.experiment.differences import paired_differences
 from sim.experiment.errors import OutputError
 from sim.experiment.folders import prepare_output
 from sim.experiment.outcomes import summarise_outcomes
@@ -93,6 +99,11 @@ class Comparison:
         Each scenario's results folder, by scenario name (see :func:`folder_names`).
     out : Path
         The comparison's folder (``--out``, or :func:`default_folder`).
+    baseline : str or None
+        The baseline scenario's name, if one was given.
+    differences : DataFrame or None
+        :func:`~sim.experiment.differences.paired_differences` from the
+        baseline (``differences.csv``), or None without a baseline.
     """
 
     per_scenario: dict[str, Results]
@@ -100,11 +111,13 @@ class Comparison:
     files: list[Path]
     folders: dict[str, Path]
     out: Path
+    baseline: str | None = None
+    differences: pd.DataFrame | None = None
 
 
 def compare_to_folder(paths: Sequence[Path], runs: int, seed: int, out: Path | None,
                       progress: bool = True, overrides: Mapping[str, object] | None = None,
-                      force: bool = False) -> Comparison:
+                      force: bool = False, baseline: str | None = None) -> Comparison:
     """Run each scenario on seeds ``seed .. seed+runs-1``; save results and ``summary.csv``.
 
     Parameters
@@ -123,11 +136,17 @@ def compare_to_folder(paths: Sequence[Path], runs: int, seed: int, out: Path | N
     force : bool
         Replace an earlier ``sim compare`` folder whole (see
         :func:`~sim.experiment.folders.prepare_output`).
+    baseline : str, optional
+        A scenario's name (``--baseline``): also write ``differences.csv``,
+        every scenario's paired difference from it.
 
     Raises
     ------
     ScenarioError
         For a bad scenario file.
+    UserError
+        For a ``baseline`` that is not one of the scenarios' names (before
+        anything runs or is written).
     OutputError
         For two scenarios of one name, or a folder that is not writable, not
         a ``sim compare`` folder, or holds an earlier run and ``force`` is false.
@@ -139,6 +158,9 @@ def compare_to_folder(paths: Sequence[Path], runs: int, seed: int, out: Path | N
         twice = next(n for n in names if names.count(n) > 1)
         raise OutputError(out, "", f"expected scenarios with distinct names, found {twice!r} "
                           "twice")
+    if baseline is not None and baseline not in names:
+        raise UserError("--baseline", "", "expected the name of a compared scenario ("
+                        f"{', '.join(names)}), found {baseline!r}")
     folders = {n: out / f for n, f in zip(names, folder_names(names), strict=True)}
     prepare_output(out, "compare", force=force)
     seeds = np.arange(seed, seed + runs, dtype=np.int64)
@@ -153,4 +175,9 @@ def compare_to_folder(paths: Sequence[Path], runs: int, seed: int, out: Path | N
                                                       / "results.parquet"))
     summary = summarise_outcomes(per_scenario)
     files.append(write_text_atomically(out / "summary.csv", summary.to_csv(index=False)))
-    return Comparison(per_scenario, summary, files, folders, out)
+    differences = None
+    if baseline is not None:
+        differences = paired_differences(per_scenario, baseline)
+        files.append(write_text_atomically(out / "differences.csv",
+                                           differences.to_csv(index=False)))
+    return Comparison(per_scenario, summary, files, folders, out, baseline, differences)

@@ -1,15 +1,27 @@
-"""What every figure shares: the file backend, how a figure is saved, label wrapping."""
+"""What every figure shares: the file backend, how a figure is saved, labels and tick labels.
+
+Tick labels never use offset or scientific notation: :class:`ReadableFormatter`
+writes ``1,200,000`` (``separators``) or ``1.2M`` (``compact``, with
+:func:`sim.experiment.numbers.compact`), with as few digits as keep
+neighbouring ticks apart.
+"""
 
 from __future__ import annotations
 
+import math
 import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+from matplotlib.axis import Axis
+from matplotlib.ticker import Formatter
 
 from sim.atomic import make_folder, write_atomically
+from sim.experiment.numbers import compact
 
-__all__ = ["save_figure", "wrap"]
+__all__ = ["ReadableFormatter", "readable_axis", "save_figure", "wrap"]
+
+_MOST_DIGITS = 10
 
 
 def save_figure(fig: plt.Figure, path: Path, dpi: int = 110,
@@ -37,3 +49,48 @@ def save_figure(fig: plt.Figure, path: Path, dpi: int = 110,
 def wrap(text: str, width: int = 28) -> str:
     """Break a long axis label or title into lines of at most ``width`` characters."""
     return "\n".join(textwrap.wrap(text, width))
+
+
+class ReadableFormatter(Formatter):
+    """Tick labels in plain numbers, no offset: ``1,200,000`` or ``1.2M``.
+
+    Parameters
+    ----------
+    style : {"separators", "compact"}
+        Thousands separators, or a unit suffix (``120k``, ``1.2M``).
+    signed : bool
+        ``+`` before positive values (an axis of differences).
+    """
+
+    def __init__(self, style: str = "separators", signed: bool = False) -> None:
+        self.style = style
+        self.signed = signed
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        """Return the label of the tick at ``x``."""
+        return self._label(x, self._digits())
+
+    def _label(self, value: float, digits: int) -> str:
+        if abs(value) < 1e-12 * max(1.0, *(abs(v) for v in self.locs)):
+            value = 0.0  # a tick at 0 drawn as -1e-17
+        if self.style == "compact":
+            return compact(value, signed=self.signed, digits=digits)
+        sign = "+" if self.signed and value > 0 else ""
+        whole = math.floor(math.log10(abs(value))) + 1 if value else 1
+        text = f"{value:,.{max(0, digits - whole)}f}"
+        return sign + (text.rstrip("0").rstrip(".") if "." in text else text)
+
+    def _digits(self) -> int:
+        """Return the fewest significant digits that tell the ticks apart exactly."""
+        ticks = [v for v in self.locs if math.isfinite(v)]
+        for digits in range(1, _MOST_DIGITS):
+            labels = [self._label(v, digits) for v in ticks]
+            if (len(set(labels)) == len(labels)
+                    and labels == [self._label(v, digits + 1) for v in ticks]):
+                return digits
+        return _MOST_DIGITS
+
+
+def readable_axis(axis: Axis, style: str = "separators", signed: bool = False) -> None:
+    """Label ``axis`` with :class:`ReadableFormatter` (no offset, no ``1e6``)."""
+    axis.set_major_formatter(ReadableFormatter(style, signed))
