@@ -57,6 +57,8 @@ def format_differences(differences: pd.DataFrame) -> str:
     """
     baseline = differences["baseline"].iloc[0]
     others = differences[differences["scenario"] != baseline]
+    if others.empty:
+        return "(no scenario besides the baseline)"
     table = pd.DataFrame(index=list(dict.fromkeys(others["outcome"])))
     for scenario, rows in others.groupby("scenario", sort=False):
         table[scenario] = [

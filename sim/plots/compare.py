@@ -259,15 +259,18 @@ def plot_diversion_by_transit(per_scenario: dict[str, Results], path: Path) -> P
     return save_figure(fig, path)
 
 
-def plot_differences(differences: pd.DataFrame, path: Path) -> Path:
+def plot_differences(differences: pd.DataFrame, path: Path) -> Path | None:
     """One panel per outcome: each scenario's paired difference from the baseline.
 
     A dot is the mean difference over runs, the thick bar its 95% bootstrap
     interval, the thin line the 5th to 95th percentile of the per-run
     differences (:func:`sim.experiment.differences.paired_differences`).
+    Returns ``None`` (and writes nothing) when the baseline is the only scenario.
     """
     baseline = str(differences["baseline"].iloc[0])
     others = differences[differences["scenario"] != baseline]
+    if others.empty:
+        return None
     outcomes = list(dict.fromkeys(others["outcome"]))
     scenarios = list(dict.fromkeys(others["scenario"]))
     n_cols = min(5, len(outcomes))
@@ -279,6 +282,7 @@ def plot_differences(differences: pd.DataFrame, path: Path) -> Path:
     for axis, outcome in zip(axes.flat, outcomes, strict=False):
         rows = others[others["outcome"] == outcome].set_index("scenario").loc[scenarios]
         axis.axvline(0, color="0.3", linewidth=0.8)
+        axis.set_title(wrap(OUTCOMES[outcome], 34), fontsize=8)
         if rows["difference_mean"].isna().all():
             axis.text(0.5, 0.5, "not defined: no value\nin the baseline or scenario",
                       transform=axis.transAxes, ha="center", va="center", fontsize=8,
@@ -289,7 +293,6 @@ def plot_differences(differences: pd.DataFrame, path: Path) -> Path:
         axis.hlines(y, rows["difference_mean_ci_low"], rows["difference_mean_ci_high"],
                     color="C0", linewidth=4)
         axis.plot(rows["difference_mean"], y, "o", color="C3", markersize=4, zorder=3)
-        axis.set_title(wrap(OUTCOMES[outcome], 34), fontsize=8)
         readable_axis(axis.xaxis, "compact", signed=True)
         axis.xaxis.set_major_locator(MaxNLocator(4))
         axis.tick_params(labelsize=7)

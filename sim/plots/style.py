@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -65,13 +66,18 @@ class ReadableFormatter(Formatter):
     def __init__(self, style: str = "separators", signed: bool = False) -> None:
         self.style = style
         self.signed = signed
+        self.ticks: list[float] = []
+
+    def set_locs(self, locs: Sequence[float]) -> None:
+        """Note the tick locations (the labels depend on all of them)."""
+        self.ticks = [float(v) for v in locs]
 
     def __call__(self, x: float, pos: int | None = None) -> str:
         """Return the label of the tick at ``x``."""
         return self._label(x, self._digits())
 
     def _label(self, value: float, digits: int) -> str:
-        if abs(value) < 1e-12 * max(1.0, *(abs(v) for v in self.locs)):
+        if abs(value) < 1e-12 * max(1.0, *(abs(v) for v in self.ticks)):
             value = 0.0  # a tick at 0 drawn as -1e-17
         if self.style == "compact":
             return compact(value, signed=self.signed, digits=digits)
@@ -82,7 +88,7 @@ class ReadableFormatter(Formatter):
 
     def _digits(self) -> int:
         """Return the fewest significant digits that tell the ticks apart exactly."""
-        ticks = [v for v in self.locs if math.isfinite(v)]
+        ticks = [v for v in self.ticks if math.isfinite(v)]
         for digits in range(1, _MOST_DIGITS):
             labels = [self._label(v, digits) for v in ticks]
             if (len(set(labels)) == len(labels)
