@@ -15,12 +15,12 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 from matplotlib.axis import Axis
-from matplotlib.ticker import Formatter
+from matplotlib.ticker import Formatter, LogLocator, NullFormatter
 
 from sim.atomic import make_folder, write_atomically
 from sim.experiment.numbers import compact
 
-__all__ = ["ReadableFormatter", "readable_axis", "save_figure", "wrap"]
+__all__ = ["ReadableFormatter", "readable_axis", "readable_log_axis", "save_figure", "wrap"]
 
 _MOST_DIGITS = 10
 
@@ -100,3 +100,10 @@ class ReadableFormatter(Formatter):
 def readable_axis(axis: Axis, style: str = "separators", signed: bool = False) -> None:
     """Label ``axis`` with :class:`ReadableFormatter` (no offset, no ``1e6``)."""
     axis.set_major_formatter(ReadableFormatter(style, signed))
+
+
+def readable_log_axis(axis: Axis) -> None:
+    """Label a log-scale ``axis`` at 1, 2 and 5 per decade in plain numbers (no ``10^x``)."""
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(ReadableFormatter("compact"))
+    axis.set_minor_formatter(NullFormatter())
