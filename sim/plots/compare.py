@@ -18,7 +18,7 @@ from matplotlib.ticker import MaxNLocator
 
 from sim.experiment.numbers import compact
 from sim.experiment.outcomes import OUTCOMES, tier2_cap_share_over_time
-from sim.plots.style import readable_axis, save_figure, wrap
+from sim.plots.style import figure_title, readable_axis, save_figure, wrap
 from sim.reference import H100E_TPP
 from sim.results import Results
 
@@ -149,10 +149,10 @@ def plot_outcomes_over_time(per_scenario: dict[str, Results], path: Path,
     runs = max(r.n_runs for r in per_scenario.values())
     note = (f"; grey dashed: the baseline {baseline} (hidden where a scenario equals it)"
             if baseline in per_scenario else "")
-    fig.suptitle(f"Outcomes by scenario over time: mean of {runs} runs (line) and 5th-95th "
-                 f"percentile (band); totals are means over runs, as in summary.csv{note}",
-                 fontsize=10)
-    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    top = figure_title(fig, f"Outcomes by scenario over time: mean of {runs} runs (line) and "
+                            "5th-95th percentile (band); totals are means over runs, as in "
+                            f"summary.csv{note}")
+    fig.tight_layout(rect=(0, 0, 1, top))
     return save_figure(fig, path)
 
 
@@ -235,7 +235,7 @@ def plot_diversion_by_transit(per_scenario: dict[str, Results], path: Path) -> P
             for y, value, tried in zip(positions, values, total["attempted"][used],
                                        strict=True):
                 text = compact(value) if label == "delivered" or tried == 0 else (
-                    f"{compact(value)} ({value / tried:.0%})")
+                    f"{compact(value)} ({_share(value / tried)})")
                 axis.annotate(text, (value, y), xytext=(2, 0), textcoords="offset points",
                               va="center", fontsize=7)
             axis.set_title(f"{wrap(name, 26)}\n{title}", fontsize=9)
@@ -252,11 +252,18 @@ def plot_diversion_by_transit(per_scenario: dict[str, Results], path: Path) -> P
     runs = max(r.n_runs for r in per_scenario.values())
     fig.supxlabel("H100e over the window, mean of runs (each row has its own scale)",
                   fontsize=9)
-    fig.suptitle(f"Diversion through transit countries ({runs} runs): what got through (top) "
-                 "and was seized (bottom; in brackets, the share of attempts seized)",
-                 fontsize=10)
-    fig.tight_layout()
+    top = figure_title(fig, f"Diversion through transit countries ({runs} runs): what got "
+                            "through (top) and was seized (bottom; in brackets, the share of "
+                            "attempts seized)")
+    fig.tight_layout(rect=(0, 0, 1, top))
     return save_figure(fig, path)
+
+
+def _share(share: float) -> str:
+    """Return a share as a percentage a reader can tell from zero: 3%, 0.4%, <0.1%."""
+    if share >= 0.01:
+        return f"{share:.0%}"
+    return f"{share:.1%}" if share >= 0.001 else ("0%" if share == 0 else "<0.1%")
 
 
 def plot_differences(differences: pd.DataFrame, path: Path) -> Path | None:
@@ -303,8 +310,8 @@ def plot_differences(differences: pd.DataFrame, path: Path) -> Path | None:
         axis.set_yticks(y, scenarios, fontsize=8)
     axes[0, 0].invert_yaxis()
     runs = int(others["runs"].max()) if len(others) else 0
-    fig.suptitle(f"Difference from the baseline {baseline}, run by run on the same seeds "
-                 f"({runs} runs): dot = mean, thick bar = its 95% bootstrap interval, "
-                 "thin line = 5th-95th percentile of the runs' differences", fontsize=10)
-    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    top = figure_title(fig, f"Difference from the baseline {baseline}, run by run on the same "
+                            f"seeds ({runs} runs): dot = mean, thick bar = its 95% bootstrap "
+                            "interval, thin line = 5th-95th percentile of the runs' differences")
+    fig.tight_layout(rect=(0, 0, 1, top))
     return save_figure(fig, path)

@@ -20,7 +20,14 @@ from matplotlib.ticker import Formatter, LogLocator, NullFormatter
 from sim.atomic import make_folder, write_atomically
 from sim.experiment.numbers import compact
 
-__all__ = ["ReadableFormatter", "readable_axis", "readable_log_axis", "save_figure", "wrap"]
+__all__ = [
+    "ReadableFormatter",
+    "figure_title",
+    "readable_axis",
+    "readable_log_axis",
+    "save_figure",
+    "wrap",
+]
 
 _MOST_DIGITS = 10
 
@@ -45,6 +52,21 @@ def save_figure(fig: plt.Figure, path: Path, dpi: int = 110,
     finally:
         plt.close(fig)
     return path
+
+
+def figure_title(fig: plt.Figure, text: str, fontsize: float = 10) -> float:
+    """Set ``text`` as the figure's title, wrapped to its width; return the top of the panels.
+
+    Returns
+    -------
+    float
+        The share of the figure's height left below the title, for
+        ``fig.tight_layout(rect=(0, 0, 1, top))``.
+    """
+    width, height = fig.get_size_inches()
+    lines = wrap(text, max(40, int(width * 130 / fontsize)))
+    fig.suptitle(lines, fontsize=fontsize)
+    return 1 - (0.12 + 0.18 * (lines.count("\n") + 1) * fontsize / 10) / height
 
 
 def wrap(text: str, width: int = 28) -> str:
