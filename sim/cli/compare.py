@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from sim.cli.arguments import COUNT, EXIT_OK, SEED, add_force, add_overrides, parse_overrides
+from sim.errors import shown
 from sim.experiment.compare import compare_to_folder
 from sim.experiment.folders import finish_output
 from sim.experiment.numbers import compact
@@ -86,8 +87,8 @@ def execute(args: argparse.Namespace) -> int:
           f"{args.seed + args.runs - 1}; mean [5th, 95th percentile] over runs:")
     print(format_summary(comparison.summary))
     if comparison.differences is not None:
-        print(f"\ndifference from {comparison.baseline!r}, run by run on the same seeds: mean "
-              "[95% bootstrap interval of the mean]:")
+        print(f"\ndifference from '{shown(comparison.baseline)}', run by run on the same seeds: "
+              "mean [95% bootstrap interval of the mean]:")
         print(format_differences(comparison.differences))
     for name, folder in comparison.folders.items():
         if folder.name != name:

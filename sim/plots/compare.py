@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
+from sim.errors import shown
 from sim.experiment.numbers import compact
 from sim.experiment.outcomes import OUTCOMES, tier2_cap_share_over_time
 from sim.plots.style import figure_title, readable_axis, save_figure, wrap
@@ -136,7 +137,7 @@ def plot_outcomes_over_time(per_scenario: dict[str, Results], path: Path,
                 axes[row, names.index(name)].plot(*means[row, baseline], color="0.45",
                                                   linewidth=1.0, linestyle="--", zorder=2)
     for col, name in enumerate(names):
-        axes[0, col].set_title(wrap(name, 26), fontsize=9)
+        axes[0, col].set_title(wrap(shown(name), 26), fontsize=9)
     for row, (title, unit, _series, _stated) in enumerate(PANELS):
         axes[row, 0].set_ylabel(f"{wrap(title, 20)}\n({unit})", fontsize=8)
         for axis in axes[row]:
@@ -147,7 +148,7 @@ def plot_outcomes_over_time(per_scenario: dict[str, Results], path: Path,
             axis.tick_params(labelsize=7)
     _year_ticks(axes[-1, 0], per_scenario[names[0]].dates)
     runs = max(r.n_runs for r in per_scenario.values())
-    note = (f"; grey dashed: the baseline {baseline} (hidden where a scenario equals it)"
+    note = (f"; grey dashed: the baseline {shown(baseline)} (hidden where a scenario equals it)"
             if baseline in per_scenario else "")
     top = figure_title(fig, f"Outcomes by scenario over time: mean of {runs} runs (line) and "
                             "5th-95th percentile (band); totals are means over runs, as in "
@@ -198,7 +199,7 @@ def plot_cap_utilisation(per_scenario: dict[str, Results], path: Path) -> Path |
         axis.set_yticks(range(int(mask.sum())), np.asarray(results.countries)[mask])
         ticks = range(0, len(results.dates), 6)
         axis.set_xticks(list(ticks), [results.dates[t] for t in ticks], rotation=30)
-        axis.set_title(f"{name}: Tier 2 cap used")
+        axis.set_title(f"{shown(name)}: Tier 2 cap used")
         axis.set_xlabel("month")
     fig.colorbar(image, ax=axes[0].tolist(), label="share of country cap used (mean over runs)")
     return save_figure(fig, path)
@@ -238,7 +239,7 @@ def plot_diversion_by_transit(per_scenario: dict[str, Results], path: Path) -> P
                     f"{compact(value)} ({_share(value / tried)})")
                 axis.annotate(text, (value, y), xytext=(2, 0), textcoords="offset points",
                               va="center", fontsize=7)
-            axis.set_title(f"{wrap(name, 26)}\n{title}", fontsize=9)
+            axis.set_title(f"{wrap(shown(name), 26)}\n{title}", fontsize=9)
             axis.grid(axis="x", alpha=0.3)
             readable_axis(axis.xaxis, "compact")
             axis.xaxis.set_major_locator(MaxNLocator(3))
@@ -307,11 +308,11 @@ def plot_differences(differences: pd.DataFrame, path: Path) -> Path | None:
     for axis in axes.flat[len(outcomes):]:
         axis.set_visible(False)
     for axis in axes[:, 0]:
-        axis.set_yticks(y, scenarios, fontsize=8)
+        axis.set_yticks(y, [shown(s) for s in scenarios], fontsize=8)
     axes[0, 0].invert_yaxis()
     runs = int(others["runs"].max()) if len(others) else 0
-    top = figure_title(fig, f"Difference from the baseline {baseline}, run by run on the same "
-                            f"seeds ({runs} runs): dot = mean, thick bar = its 95% bootstrap "
+    top = figure_title(fig, f"Difference from the baseline {shown(baseline)}, run by run on the "
+                            f"same seeds ({runs} runs): dot = mean, thick bar = its 95% bootstrap "
                             "interval, thin line = 5th-95th percentile of the runs' differences")
     fig.tight_layout(rect=(0, 0, 1, top))
     return save_figure(fig, path)
