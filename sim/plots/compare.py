@@ -262,9 +262,9 @@ def plot_diversion_by_transit(per_scenario: dict[str, Results], path: Path) -> P
 
 def _share(share: float) -> str:
     """Return a share as a percentage a reader can tell from zero: 3%, 0.4%, <0.1%."""
-    if share >= 0.01:
+    if share >= 0.0095:  # rounds to 1% or more
         return f"{share:.0%}"
-    return f"{share:.1%}" if share >= 0.001 else ("0%" if share == 0 else "<0.1%")
+    return f"{share:.1%}" if share >= 0.00095 else ("0%" if share == 0 else "<0.1%")
 
 
 def plot_differences(differences: pd.DataFrame, path: Path) -> Path | None:
