@@ -28,6 +28,9 @@ def test_compare_vintages_writes_summary_and_figures(tmp_path: Path, monkeypatch
     assert list(summary["scenario"]) == ["no_controls", "oct2022", "oct2023",
                                          "ai_diffusion_2025", "diffusion_rescinded_2025"]
     assert (tmp_path / "outcomes_over_time.png").stat().st_size > 10_000
+    differences = pd.read_csv(tmp_path / "differences.csv")
+    assert set(differences["baseline"]) == {"no_controls"}
+    assert (tmp_path / "differences.png").stat().st_size > 10_000
 
 
 def test_enforcement_vs_cap_draws_the_surface(tmp_path: Path, monkeypatch) -> None:

@@ -321,9 +321,9 @@ def test_sobol_indices_find_the_only_parameter_that_matters(tmp_path: Path) -> N
     means = pd.DataFrame(settings)
     means.insert(0, "point", range(len(settings)))
     x = means["enforcement.detection"].to_numpy()
-    for outcome in ("tier3_legal_h100e", "tier3_diverted_h100e", "tier3_substituted_h100e",
-                    "diversion_seized_h100e", "tier2_cap_utilisation", "unmet_h100e",
-                    "grey_premium_end"):
+    from sim.experiment.outcomes import OUTCOMES
+
+    for outcome in OUTCOMES:
         means[outcome] = 1000.0 * x ** 2
     indices = sobol_indices(means, spec)
     detection = indices[indices["parameter"] == "enforcement.detection"]
@@ -460,3 +460,42 @@ def test_workers_with_a_remote_scheduler_is_refused(tmp_path: Path, capsys) -> N
     assert main(["sweep", str(path), "--out", str(tmp_path / "o"), "--scheduler",
                  "tcp://127.0.0.1:9", "--workers", "3"]) == 2
     assert "--scheduler local" in capsys.readouterr().err
+
+
+def test_noise_range_is_the_range_noise_alone_gives() -> None:
+    from sim.sweep.analysis import noise_range
+
+    assert noise_range(2) == pytest.approx(2.77, abs=0.03)  # studentized range, df = inf
+    assert noise_range(8) == pytest.approx(4.29, abs=0.03)
+    draws = np.random.default_rng(11).standard_normal((20_000, 5))
+    assert np.mean(np.ptp(draws, axis=1) > noise_range(5)) == pytest.approx(0.05, abs=0.01)
+
+
+def test_a_near_constant_outcome_is_flagged_not_read_as_an_effect(tmp_path: Path) -> None:
+    from sim.experiment.outcomes import OUTCOMES
+
+    spec = load_sweep(_write(tmp_path, _sweep("saltelli", TWO_RANGES, points=64)))
+    means = pd.DataFrame(design_points(spec))
+    means.insert(0, "point", range(len(means)))
+    x = means["diversion.broker_appetite"].to_numpy()
+    for outcome in OUTCOMES:
+        means[outcome] = 1000.0 * x
+    means["tier3_legal_h100e"] = 35_883.0 + 0.5 * x  # the case: a SD under 1 H100e
+    indices = sobol_indices(means, spec).groupby("outcome").first()
+    assert indices.loc["tier3_legal_h100e", "near_constant"]
+    assert indices.loc["tier3_legal_h100e", "outcome_sd"] < 1
+    assert not indices.loc["tier3_diverted_h100e", "near_constant"]
+
+
+def test_noise_is_not_drawn_as_a_response() -> None:
+    from sim.experiment.parameters import Parameter
+    from sim.plots.sweep import _responds
+
+    rng = np.random.default_rng(5)
+    level = np.repeat([0.1, 0.2, 0.3], 40)
+    means = pd.DataFrame({"enforcement.detection": level,
+                          "noise": 100.0 + rng.normal(0, 1, level.size),
+                          "trend": 100.0 + 30 * level + rng.normal(0, 1, level.size)})
+    parameter = Parameter("enforcement.detection", values=(0.1, 0.2, 0.3))
+    assert not _responds(means, parameter, "noise", float("nan"))
+    assert _responds(means, parameter, "trend", float("nan"))

@@ -18,6 +18,11 @@ stem that equals an earlier one ignoring case gets ``-2``, ``-3``, ... .
 ``scenario=x``. Two scenarios of the same name are refused before anything
 is written. ``scenarios.csv`` maps each scenario name to its folder and
 digest (:func:`~sim.experiment.export.scenario_index`).
+
+With a baseline (``--baseline NAME``, a scenario's name) the comparison also
+writes ``differences.csv``: each scenario's paired difference from the
+baseline for every outcome (:func:`sim.experiment.differences.paired_differences`).
+An unknown name is refused before anything runs.
 """
 
 from __future__ import annotations
@@ -32,7 +37,8 @@ import numpy as np
 import pandas as pd
 
 from sim.atomic import write_text_atomically
-from sim.errors import shown
+from sim.errors import UserError, shown
+from sim.experiment.differences import paired_differences
 from sim.experiment.errors import OutputError
 from sim.experiment.export import scenario_index, summary_for_csv
 from sim.experiment.folders import prepare_output
@@ -110,6 +116,11 @@ class Comparison:
         Each scenario's results folder, by scenario name (see :func:`folder_names`).
     out : Path
         The comparison's folder (``--out``, or :func:`default_folder`).
+    baseline : str or None
+        The baseline scenario's name, if one was given.
+    differences : DataFrame or None
+        :func:`~sim.experiment.differences.paired_differences` from the
+        baseline (``differences.csv``), or None without a baseline.
     """
 
     per_scenario: dict[str, Results]
@@ -117,16 +128,19 @@ class Comparison:
     files: list[Path]
     folders: dict[str, Path]
     out: Path
+    baseline: str | None = None
+    differences: pd.DataFrame | None = None
 
 
 def compare_to_folder(paths: Sequence[Path], runs: int, seed: int, out: Path | None,
                       progress: bool = True, overrides: Mapping[str, object] | None = None,
-                      force: bool = False) -> Comparison:
+                      force: bool = False, baseline: str | None = None) -> Comparison:
     """Run each scenario on seeds ``seed .. seed+runs-1``; save results and summary.
 
     Writes ``scenario=STEM/results.parquet`` per scenario, ``summary.csv``
     (:func:`~sim.experiment.export.summary_for_csv` of the summary) and
-    ``scenarios.csv`` (each scenario's folder, digest and seeds).
+    ``scenarios.csv`` (each scenario's folder, digest and seeds), and with a
+    ``baseline`` ``differences.csv``.
 
     Parameters
     ----------
@@ -144,11 +158,17 @@ def compare_to_folder(paths: Sequence[Path], runs: int, seed: int, out: Path | N
     force : bool
         Replace an earlier ``sim compare`` folder whole (see
         :func:`~sim.experiment.folders.prepare_output`).
+    baseline : str, optional
+        A scenario's name (``--baseline``): also write ``differences.csv``,
+        every scenario's paired difference from it.
 
     Raises
     ------
     ScenarioError
         For a bad scenario file.
+    UserError
+        For a ``baseline`` that is not one of the scenarios' names (before
+        anything runs or is written).
     OutputError
         For two scenarios of one name, or a folder that is not writable, not
         a ``sim compare`` folder, or holds an earlier run and ``force`` is false.
@@ -160,6 +180,9 @@ def compare_to_folder(paths: Sequence[Path], runs: int, seed: int, out: Path | N
         twice = next(n for n in names if names.count(n) > 1)
         raise OutputError(out, "", f"expected scenarios with distinct names, found {twice!r} "
                           "twice")
+    if baseline is not None and baseline not in names:
+        raise UserError("--baseline", "", "expected the name of a compared scenario ("
+                        f"{', '.join(names)}), found {baseline!r}")
     folders = {n: out / f for n, f in zip(names, folder_names(names), strict=True)}
     prepare_output(out, "compare", force=force)
     seeds = np.arange(seed, seed + runs, dtype=np.int64)
@@ -177,4 +200,9 @@ def compare_to_folder(paths: Sequence[Path], runs: int, seed: int, out: Path | N
                                        summary_for_csv(summary).to_csv(index=False)))
     files.append(write_text_atomically(out / "scenarios.csv", scenario_index(
         per_scenario, folders).to_csv(index=False)))
-    return Comparison(per_scenario, summary, files, folders, out)
+    differences = None
+    if baseline is not None:
+        differences = paired_differences(per_scenario, baseline)
+        files.append(write_text_atomically(out / "differences.csv",
+                                           differences.to_csv(index=False)))
+    return Comparison(per_scenario, summary, files, folders, out, baseline, differences)

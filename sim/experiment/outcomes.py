@@ -1,8 +1,15 @@
 """Headline outcomes per run, and their mean and 90% interval per scenario.
 
 Outcomes are totals over the window in H100-equivalents (TPP / 15,832), so a
-reader can compare them with chip counts, except the cap utilisation (a share)
-and the grey premium (a multiple of list price).
+reader can compare them with chip counts, except the installed stock (at the
+end of the window, H100e), the cap utilisation (a share), the grey premium (a
+multiple of list price) and vendor revenue (billion USD at list price).
+
+Compute *received* by a tier is what arrived there and was installed: shipped
+legally to its buyers (brokers excluded), diverted in, and domestic
+substitutes (``delivered_tpp + diverted_received_tpp + substituted_tpp``, what
+adds to ``stock_tpp``). The named destinations of :data:`DESTINATIONS` get
+the diversion reaching each.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from sim.reference import H100E_TPP
 from sim.results import Results
 
 __all__ = [
+    "DESTINATIONS",
     "OUTCOMES",
     "outcomes_per_run",
     "summarise_outcomes",
@@ -34,7 +42,22 @@ OUTCOMES = {
     "unmet_h100e": "demand given up unserved, all countries (H100e, summed over months; "
                    "each request counted once, when dropped)",
     "grey_premium_end": "grey-market premium at the end (x list price)",
+    "tier1_received_h100e": "compute received by Tier 1: shipped, diverted in, domestic (H100e)",
+    "tier2_received_h100e": "compute received by Tier 2: shipped, diverted in, domestic (H100e)",
+    "tier3_received_h100e": "compute received by Tier 3: shipped, diverted in, domestic (H100e)",
+    "diverted_to_chn_h100e": "diversion reaching China (H100e)",
+    "diverted_to_rus_h100e": "diversion reaching Russia (H100e)",
+    "diverted_to_irn_h100e": "diversion reaching Iran (H100e)",
+    "tier1_stock_end_h100e": "installed stock in Tier 1 at the end (H100e)",
+    "tier2_stock_end_h100e": "installed stock in Tier 2 at the end (H100e)",
+    "tier3_stock_end_h100e": "installed stock in Tier 3 at the end (H100e)",
+    "vendor_revenue_bn_usd": "vendor revenue at list price, all destinations (billion USD)",
 }
+
+DESTINATIONS = {"CHN": "China", "RUS": "Russia", "IRN": "Iran"}
+"""Restricted destinations whose diversion is a headline outcome (``diverted_to_XXX_h100e``)."""
+
+_RECEIVED = ("delivered_tpp", "diverted_received_tpp", "substituted_tpp")
 
 
 def tier2_caps_tpp(results: Results) -> np.ndarray | None:
@@ -124,7 +147,27 @@ def outcomes_per_run(results: Results) -> pd.DataFrame:
         "tier2_cap_utilisation": mean_utilisation,
         "unmet_h100e": results.metric("unmet_tpp").sum(axis=(1, 2)) / H100E_TPP,
         "grey_premium_end": results.metric("grey_premium")[:, -1],
+        **{f"tier{tier}_received_h100e": sum(tier_total_h100e(results, metric, tier)
+                                              for metric in _RECEIVED) for tier in (1, 2, 3)},
+        **{f"diverted_to_{code.lower()}_h100e": _country_total_h100e(
+            results, "diverted_received_tpp", code) for code in DESTINATIONS},
+        **{f"tier{tier}_stock_end_h100e": _tier_stock_end_h100e(results, tier)
+           for tier in (1, 2, 3)},
+        "vendor_revenue_bn_usd": results.metric("revenue_usd").sum(axis=(1, 2)) / 1e9,
     })
+
+
+def _country_total_h100e(results: Results, metric: str, code: str) -> np.ndarray:
+    """Return each run's total of ``metric`` in one country (H100e); NaN if not modelled."""
+    if code not in results.countries:
+        return np.full(results.n_runs, np.nan)
+    return results.metric(metric)[:, :, results.countries.index(code)].sum(axis=1) / H100E_TPP
+
+
+def _tier_stock_end_h100e(results: Results, tier: int) -> np.ndarray:
+    """Return each run's installed stock over one tier at the last month (H100e)."""
+    mask = np.asarray(results.tiers) == tier
+    return results.metric("stock_tpp")[:, -1, mask].sum(axis=1) / H100E_TPP
 
 
 def summarise_outcomes(per_scenario: dict[str, Results]) -> pd.DataFrame:

@@ -6,21 +6,25 @@ has a title, axis labels with units and a legend, and is written as a PNG.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import MaxNLocator
 
-from sim.experiment.outcomes import tier2_cap_share_over_time
-from sim.plots.style import save_figure
+from sim.errors import shown
+from sim.experiment.numbers import compact
+from sim.experiment.outcomes import OUTCOMES, tier2_cap_share_over_time
+from sim.plots.style import figure_title, readable_axis, save_figure, wrap
 from sim.reference import H100E_TPP
 from sim.results import Results
 
 __all__ = [
-    "compare_figures", "plot_cap_utilisation", "plot_diversion_by_transit",
+    "compare_figures", "plot_cap_utilisation", "plot_differences", "plot_diversion_by_transit",
     "plot_outcomes_over_time",
 ]
 
@@ -45,58 +49,135 @@ def _cap_used_share(results: Results) -> np.ndarray:
     return share.mean(axis=2)
 
 
-PANELS: tuple[tuple[str, str, Series], ...] = (
-    ("Legal shipments to Tier 3", "H100e per month", _tier_monthly("delivered_tpp", 3)),
-    ("Diverted into Tier 3", "H100e per month", _tier_monthly("diverted_received_tpp", 3)),
-    ("Diversion seized in transit", "H100e per month", _all_monthly("diversion_seized_tpp")),
-    ("Tier 2 cap used (mean over Tier 2)", "share of cap", _cap_used_share),
-    ("Demand waiting in Tier 3 (backlog)", "H100e at month end", _tier_monthly("backlog_tpp", 3)),
-    ("Grey-market premium", "x list price", lambda r: r.metric("grey_premium")),
+def _received(tier: int) -> Series:
+    parts = [_tier_monthly(m, tier) for m in ("delivered_tpp", "diverted_received_tpp",
+                                               "substituted_tpp")]
+    return lambda results: sum(part(results) for part in parts)
+
+
+def _cumulative(series: Series) -> Series:
+    return lambda results: np.cumsum(series(results), axis=1)
+
+
+PANELS: tuple[tuple[str, str, Series, str], ...] = (
+    ("Received by Tier 1 (all sources)", "H100e per month", _received(1), "total"),
+    ("Received by Tier 2 (all sources)", "H100e per month", _received(2), "total"),
+    ("Legal shipments to Tier 3", "H100e per month", _tier_monthly("delivered_tpp", 3), "total"),
+    ("Diverted into Tier 3", "H100e per month", _tier_monthly("diverted_received_tpp", 3),
+     "total"),
+    ("Diversion seized in transit, so far", "H100e, cumulative",
+     _cumulative(_all_monthly("diversion_seized_tpp")), "total"),
+    ("Tier 2 cap used (mean over Tier 2)", "share of cap", _cap_used_share, ""),
+    ("Demand waiting in Tier 3 (backlog)", "H100e at month end", _tier_monthly("backlog_tpp", 3),
+     ""),
+    ("Grey-market premium", "x list price", lambda r: r.metric("grey_premium"), "end"),
 )
+"""Rows of ``outcomes_over_time.png``: title, unit, the (n_runs, n_steps) series, and what
+each panel states, the mean over runs (as in ``summary.csv``) of: ``total`` the sum over the
+window (the last month of a cumulative series), ``end`` the last month, ``""`` nothing."""
 
 
-def compare_figures(per_scenario: dict[str, Results], out: str | Path) -> list[Path]:
+def compare_figures(per_scenario: dict[str, Results], out: str | Path,
+                    differences: pd.DataFrame | None = None) -> list[Path]:
     """Draw every comparison figure into ``out``; return the files written.
 
     ``outcomes_over_time.png`` always; ``cap_utilisation.png`` if a scenario
-    has tiered caps, ``diversion_by_transit.png`` if one has diversion.
+    has tiered caps, ``diversion_by_transit.png`` if one has diversion, and
+    ``differences.png`` given the paired ``differences`` from a baseline
+    (:func:`sim.experiment.differences.paired_differences`).
     """
     out = Path(out)
-    figures = [plot_outcomes_over_time(per_scenario, out / "outcomes_over_time.png"),
+    baseline = None if differences is None else str(differences["baseline"].iloc[0])
+    figures = [plot_outcomes_over_time(per_scenario, out / "outcomes_over_time.png", baseline),
                plot_cap_utilisation(per_scenario, out / "cap_utilisation.png"),
                plot_diversion_by_transit(per_scenario, out / "diversion_by_transit.png")]
+    if differences is not None:
+        figures.append(plot_differences(differences, out / "differences.png"))
     return [figure for figure in figures if figure is not None]
 
 
-def plot_outcomes_over_time(per_scenario: dict[str, Results], path: Path) -> Path:
-    """Plot the headline outcomes month by month: median and 5-95% band over runs."""
-    fig, axes = plt.subplots(2, 3, figsize=(16, 8.5), sharex=True)
-    colours = plt.colormaps["tab10"]
-    for number, (name, results) in enumerate(per_scenario.items()):
+def plot_outcomes_over_time(per_scenario: dict[str, Results], path: Path,
+                            baseline: str | None = None) -> Path:
+    """Small multiples of the outcomes month by month: a row per outcome, a column per scenario.
+
+    Each panel has one scenario's mean over runs (the statistic of
+    ``summary.csv``) and a light band from the 5th to the 95th percentile;
+    a row shares its y axis, so panels compare at a glance. The flow rows
+    state the window total or the end value (mean over runs). Given a ``baseline``, its mean
+    is drawn grey and dashed in every other scenario's panel.
+    """
+    names = list(per_scenario)
+    n_rows, n_cols = len(PANELS), len(names)
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(2.3 * n_cols + 1.6, 1.55 * n_rows + 1.4),
+                             sharex=True, sharey="row", squeeze=False)
+    means = {}
+    for col, name in enumerate(names):
+        results = per_scenario[name]
         dates = pd.to_datetime(list(results.dates))
-        for axis, (_title, _unit, series) in zip(axes.flat, PANELS, strict=True):
-            values = series(results)
+        for row, (_title, unit, series, stated) in enumerate(PANELS):
+            axis, values = axes[row, col], series(results)
+            means[row, name] = (dates, _monthly_mean(values))
             if np.isnan(values).all():
+                axis.text(0.5, 0.5, "none in force" if "share" in unit else "none",
+                          transform=axis.transAxes, ha="center", va="center", fontsize=8,
+                          color="0.4")
                 continue
-            low, mid, high = np.full((3, values.shape[1]), np.nan)
-            months = ~np.isnan(values).all(axis=0)  # e.g. months without a binding cap: a gap
-            low[months], mid[months], high[months] = np.nanpercentile(
-                values[:, months], [5, 50, 95], axis=0)
-            axis.plot(dates, mid, color=colours(number), label=name, linewidth=1.6)
-            axis.fill_between(dates, low, high, color=colours(number), alpha=0.18, linewidth=0)
-    for axis, (title, unit, _series) in zip(axes.flat, PANELS, strict=True):
-        axis.set_title(title, fontsize=11)
-        axis.set_ylabel(unit)
-        if "H100e" in unit:  # whole H100e with thousands separators, never a 1e6 offset
-            axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
-        axis.grid(alpha=0.3)
-        axis.tick_params(axis="x", labelrotation=30)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 4), frameon=False)
+            low, high = _monthly_band(values)
+            axis.fill_between(dates, low, high, color=f"C{col % 10}", alpha=0.15, linewidth=0)
+            axis.plot(dates, means[row, name][1], color=f"C{col % 10}", linewidth=1.6, zorder=3)
+            if stated:
+                whole = np.nansum(values, axis=1) if "per month" in unit else values[:, -1]
+                axis.text(0.03, 0.95, f"{stated} {compact(whole.mean())}",
+                          transform=axis.transAxes,
+                          ha="left", va="top", fontsize=8,
+                          bbox={"facecolor": "white", "alpha": 0.7, "linewidth": 0, "pad": 1})
+    if baseline in per_scenario:
+        for row, name in means:
+            if name != baseline and not np.isnan(means[row, baseline][1]).all():
+                axes[row, names.index(name)].plot(*means[row, baseline], color="0.45",
+                                                  linewidth=1.0, linestyle="--", zorder=2)
+    for col, name in enumerate(names):
+        axes[0, col].set_title(wrap(shown(name), 26), fontsize=9)
+    for row, (title, unit, _series, _stated) in enumerate(PANELS):
+        axes[row, 0].set_ylabel(f"{wrap(title, 20)}\n({unit})", fontsize=8)
+        for axis in axes[row]:
+            if "H100e" in unit:
+                readable_axis(axis.yaxis)
+            axis.set_ylim(bottom=0)
+            axis.grid(alpha=0.3)
+            axis.tick_params(labelsize=7)
+    _year_ticks(axes[-1, 0], per_scenario[names[0]].dates)
     runs = max(r.n_runs for r in per_scenario.values())
-    fig.suptitle(f"Outcomes by scenario (median of {runs} runs, band = 5th-95th percentile)")
-    fig.tight_layout(rect=(0, 0.07, 1, 0.96))
+    note = (f"; grey dashed: the baseline {shown(baseline)} (hidden where a scenario equals it)"
+            if baseline in per_scenario else "")
+    top = figure_title(fig, f"Outcomes by scenario over time: mean of {runs} runs (line) and "
+                            "5th-95th percentile (band); totals are means over runs, as in "
+                            f"summary.csv{note}")
+    fig.tight_layout(rect=(0, 0, 1, top))
     return save_figure(fig, path)
+
+
+def _monthly_mean(values: np.ndarray) -> np.ndarray:
+    """Return the mean over runs per month; NaN in a month with no value (e.g. no cap)."""
+    months = ~np.isnan(values).all(axis=0)
+    mean = np.full(values.shape[1], np.nan)
+    mean[months] = np.nanmean(values[:, months], axis=0)
+    return mean
+
+
+def _monthly_band(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the 5th and 95th percentile over runs per month (NaN where no value)."""
+    months = ~np.isnan(values).all(axis=0)
+    low, high = np.full((2, values.shape[1]), np.nan)
+    low[months], high[months] = np.nanpercentile(values[:, months], [5, 95], axis=0)
+    return low, high
+
+
+def _year_ticks(axis: plt.Axes, dates: Sequence[str]) -> None:
+    """Put a tick on January of every year (every second or third on long windows)."""
+    years = len(dates) / 12
+    axis.xaxis.set_major_locator(mdates.YearLocator(base=max(1, math.ceil(years / 3))))
+    axis.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
 
 
 def plot_cap_utilisation(per_scenario: dict[str, Results], path: Path) -> Path | None:
@@ -118,14 +199,19 @@ def plot_cap_utilisation(per_scenario: dict[str, Results], path: Path) -> Path |
         axis.set_yticks(range(int(mask.sum())), np.asarray(results.countries)[mask])
         ticks = range(0, len(results.dates), 6)
         axis.set_xticks(list(ticks), [results.dates[t] for t in ticks], rotation=30)
-        axis.set_title(f"{name}: Tier 2 cap used")
+        axis.set_title(f"{shown(name)}: Tier 2 cap used")
         axis.set_xlabel("month")
     fig.colorbar(image, ax=axes[0].tolist(), label="share of country cap used (mean over runs)")
     return save_figure(fig, path)
 
 
 def plot_diversion_by_transit(per_scenario: dict[str, Results], path: Path) -> Path | None:
-    """Bars of diversion attempted, seized and delivered by transit country, per scenario.
+    """Bars of diversion that got through and that was seized, by transit country.
+
+    A row per scenario with diversion; the two columns have their own
+    scales, so seizures, often a small share, stay readable, and each bar
+    states its value (seizures also as a share of what was attempted).
+    Mean over runs of the totals over the window, in H100e.
 
     Returns ``None`` (and writes nothing) when no scenario has any diversion.
     """
@@ -138,25 +224,95 @@ def plot_diversion_by_transit(per_scenario: dict[str, Results], path: Path) -> P
         return None
     countries = np.asarray(next(iter(per_scenario.values())).countries)
     used = np.any([t["attempted"] > 0 for t in active.values()], axis=0)
-    n_cols = min(3, len(active))
-    n_rows = -(-len(active) // n_cols)
-    fig, axes = plt.subplots(n_rows, n_cols, figsize=(4.6 * n_cols, 4.2 * n_rows), sharex=True,
-                             sharey=True, squeeze=False)
     positions = np.arange(int(used.sum()))
-    colours = {"attempted": "#999999", "seized": "#d62728", "delivered": "#1f77b4"}
-    for axis in axes.flat[len(active):]:
-        axis.set_visible(False)
-    for axis, (name, total) in zip(axes.flat, active.items(), strict=False):
-        for offset, (_metric, label) in zip((-0.27, 0.0, 0.27), labels, strict=True):
-            axis.barh(positions + offset, total[label][used], height=0.26, label=label,
-                      color=colours[label])
-        axis.set_title(name, fontsize=10)
-        axis.set_xlabel("H100e over the window (mean of runs)")
+    n_cols = len(active)
+    fig, axes = plt.subplots(2, n_cols, figsize=(2.6 * n_cols + 1.2, 0.55 * len(positions) + 2.4),
+                             sharex="row", sharey=True, squeeze=False)
+    rows = (("delivered", "got through", "#1f77b4"), ("seized", "seized in transit", "#d62728"))
+    for col, (name, total) in enumerate(active.items()):
+        for row, (label, title, colour) in enumerate(rows):
+            axis, values = axes[row, col], total[label][used]
+            axis.barh(positions, values, height=0.7, color=colour)
+            for y, value, tried in zip(positions, values, total["attempted"][used],
+                                       strict=True):
+                text = compact(value) if label == "delivered" or tried == 0 else (
+                    f"{compact(value)} ({_share(value / tried)})")
+                axis.annotate(text, (value, y), xytext=(2, 0), textcoords="offset points",
+                              va="center", fontsize=7)
+            axis.set_title(f"{wrap(shown(name), 26)}\n{title}", fontsize=9)
+            axis.grid(axis="x", alpha=0.3)
+            readable_axis(axis.xaxis, "compact")
+            axis.xaxis.set_major_locator(MaxNLocator(3))
+            axis.tick_params(labelsize=7)
+    for row, (label, _title, _colour) in enumerate(rows):
+        widest = max(total[label][used].max() for total in active.values())
+        axes[row, 0].set_xlim(0, 1.55 * widest if widest > 0 else 1.0)  # room for the labels
+        axes[row, 0].set_yticks(positions, countries[used], fontsize=8)
+        axes[row, 0].set_ylabel("transit country", fontsize=8)
+    axes[0, 0].invert_yaxis()
+    runs = max(r.n_runs for r in per_scenario.values())
+    fig.supxlabel("H100e over the window, mean of runs (each row has its own scale)",
+                  fontsize=9)
+    top = figure_title(fig, f"Diversion through transit countries ({runs} runs): what got "
+                            "through (top) and was seized (bottom; in brackets, the share of "
+                            "attempts seized)")
+    fig.tight_layout(rect=(0, 0, 1, top))
+    return save_figure(fig, path)
+
+
+def _share(share: float) -> str:
+    """Return a share as a percentage a reader can tell from zero: 3%, 0.4%, <0.1%."""
+    if share >= 0.0095:  # rounds to 1% or more
+        return f"{share:.0%}"
+    return f"{share:.1%}" if share >= 0.00095 else ("0%" if share == 0 else "<0.1%")
+
+
+def plot_differences(differences: pd.DataFrame, path: Path) -> Path | None:
+    """One panel per outcome: each scenario's paired difference from the baseline.
+
+    A dot is the mean difference over runs, the thick bar its 95% bootstrap
+    interval, the thin line the 5th to 95th percentile of the per-run
+    differences (:func:`sim.experiment.differences.paired_differences`).
+    Returns ``None`` (and writes nothing) when the baseline is the only scenario.
+    """
+    baseline = str(differences["baseline"].iloc[0])
+    others = differences[differences["scenario"] != baseline]
+    if others.empty:
+        return None
+    outcomes = list(dict.fromkeys(others["outcome"]))
+    scenarios = list(dict.fromkeys(others["scenario"]))
+    n_cols = min(5, len(outcomes))
+    n_rows = -(-len(outcomes) // n_cols)
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(3.5 * n_cols + 1.2,
+                                                      (0.3 * len(scenarios) + 1.1) * n_rows + 1.0),
+                             sharey=True, squeeze=False)
+    y = np.arange(len(scenarios))
+    for axis, outcome in zip(axes.flat, outcomes, strict=False):
+        rows = others[others["outcome"] == outcome].set_index("scenario").loc[scenarios]
+        axis.axvline(0, color="0.3", linewidth=0.8)
+        axis.set_title(wrap(OUTCOMES[outcome], 34), fontsize=8)
+        if rows["difference_mean"].isna().all():
+            axis.text(0.5, 0.5, "not defined: no value\nin the baseline or scenario",
+                      transform=axis.transAxes, ha="center", va="center", fontsize=8,
+                      color="0.4")
+            axis.set_xticks([])
+            continue
+        axis.hlines(y, rows["difference_p05"], rows["difference_p95"], color="0.6", linewidth=1)
+        axis.hlines(y, rows["difference_mean_ci_low"], rows["difference_mean_ci_high"],
+                    color="C0", linewidth=4)
+        axis.plot(rows["difference_mean"], y, "o", color="C3", markersize=4, zorder=3)
+        readable_axis(axis.xaxis, "compact", signed=True)
+        axis.xaxis.set_major_locator(MaxNLocator(4))
+        axis.tick_params(labelsize=7)
         axis.grid(axis="x", alpha=0.3)
+    for axis in axes.flat[len(outcomes):]:
+        axis.set_visible(False)
     for axis in axes[:, 0]:
-        axis.set_yticks(positions, countries[used])
-        axis.set_ylabel("transit country")
-    axes[0][0].legend(loc="lower right")
-    fig.suptitle("Diversion through transit countries")
-    fig.tight_layout()
+        axis.set_yticks(y, [shown(s) for s in scenarios], fontsize=8)
+    axes[0, 0].invert_yaxis()
+    runs = int(others["runs"].max()) if len(others) else 0
+    top = figure_title(fig, f"Difference from the baseline {shown(baseline)}, run by run on the "
+                            f"same seeds ({runs} runs): dot = mean, thick bar = its 95% bootstrap "
+                            "interval, thin line = 5th-95th percentile of the runs' differences")
+    fig.tight_layout(rect=(0, 0, 1, top))
     return save_figure(fig, path)
