@@ -26,6 +26,7 @@ import pandas as pd
 from sim.cli import main as sim_main
 from sim.experiment.outcomes import OUTCOMES
 from sim.plots import save_figure
+from sim.plots.style import readable_axis
 from sim.reference import H100E_TPP
 
 SWEEPS = Path(__file__).resolve().parent.parent / "scenarios" / "sweeps"
@@ -53,7 +54,7 @@ def plot_surface(summary: pd.DataFrame, path: Path) -> Path:
             text = f"{value:.2f}" if outcome == "tier2_cap_utilisation" else f"{value:,.0f}"
             ax.text(j, i, text, ha="center", va="center", fontsize=6.5,
                     color="black" if bright[i, j] else "white")
-        fig.colorbar(image, ax=ax, shrink=0.85)
+        readable_axis(fig.colorbar(image, ax=ax, shrink=0.85).ax.yaxis)
     fig.suptitle("AI diffusion framework: enforcement against the Tier 2 cap "
                  "(mean over replicates per cell)")
     fig.tight_layout()

@@ -237,3 +237,17 @@ def test_tick_labels_are_distinct_and_plain(style, ticks):
     labels = [formatter(v) for v in ticks]
     assert len(set(labels)) == len(labels), labels
     assert not any("e" in label.lower() for label in labels), labels
+
+
+def test_printed_tables_are_split_into_blocks_that_fit_the_width():
+    from sim.cli.compare import fit_width
+
+    table = pd.DataFrame({f"scenario_{k}": ["1.23M [1.1M, 1.4M]", "n/a"] for k in range(7)},
+                         index=["tier3_legal_h100e", "tier2_cap_utilisation"])
+    text = fit_width(table, 80)
+    assert max(len(line) for line in text.splitlines()) <= 80
+    headers = [block.splitlines()[0].split() for block in text.split("\n\n")]
+    assert [name for header in headers for name in header] == list(table.columns)
+    assert len(headers) > 1
+    wide = pd.DataFrame({"a" * 120: ["x"]}, index=["row"])
+    assert "a" * 120 in fit_width(wide, 80)  # a column wider than the width still shows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ from sim.experiment.folders import finish_output
 from sim.experiment.numbers import compact
 from sim.experiment.outcomes import OUTCOMES
 
-__all__ = ["HELP", "add_arguments", "execute", "format_differences", "format_summary"]
+__all__ = ["HELP", "add_arguments", "execute", "fit_width", "format_differences", "format_summary"]
 
 HELP = "compare scenarios: results, summary.csv, figures"
 
@@ -36,25 +37,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_overrides(parser, "override a value in every scenario")
 
 
-def format_summary(summary: pd.DataFrame) -> str:
-    """Return the summary as a terminal table: mean [5th, 95th percentile]."""
-    table = pd.DataFrame(index=summary["scenario"])
-    for outcome in OUTCOMES:
+def format_summary(summary: pd.DataFrame, width: int | None = None) -> str:
+    """Return the summary as a terminal table: mean [5th, 95th percentile].
+
+    One row per outcome, one column per scenario; counts are compact
+    (``2.95M [1.96M, 4.73M]``), shares and the premium have two decimals. The
+    scenarios are split into blocks that fit ``width`` characters (default:
+    the terminal's width, 100 where there is none).
+    """
+    table = pd.DataFrame(index=list(OUTCOMES))
+    for _, row in summary.iterrows():
         cells = []
-        for _, row in summary.iterrows():
-            mean, low, high = (row[f"{outcome}_{s}"] for s in ("mean", "p05", "p95"))
-            digits = 2 if outcome in ("tier2_cap_utilisation", "grey_premium_end") else 0
-            cells.append("n/a" if np.isnan(mean) else
-                         f"{mean:,.{digits}f} [{low:,.{digits}f}, {high:,.{digits}f}]")
-        table[outcome] = cells
-    return table.T.to_string()
+        for outcome in OUTCOMES:
+            values = [row[f"{outcome}_{s}"] for s in ("mean", "p05", "p95")]
+            if outcome in ("tier2_cap_utilisation", "grey_premium_end"):
+                text = [f"{v:.2f}" for v in values]
+            else:
+                text = [compact(v, digits=3) for v in values]
+            cells.append("n/a" if np.isnan(values[0]) else f"{text[0]} [{text[1]}, {text[2]}]")
+        table[row["scenario"]] = cells
+    return fit_width(table, width)
 
 
-def format_differences(differences: pd.DataFrame) -> str:
+def format_differences(differences: pd.DataFrame, width: int | None = None) -> str:
     """Return the paired differences as a terminal table: mean [95% interval of the mean].
 
     One row per outcome, one column per scenario other than the baseline;
-    numbers are compact (``+1.2M``, ``-35k``).
+    numbers are compact (``+1.2M``, ``-35k``); blocks fit ``width`` as in
+    :func:`format_summary`.
     """
     baseline = differences["baseline"].iloc[0]
     others = differences[differences["scenario"] != baseline]
@@ -68,7 +78,28 @@ def format_differences(differences: pd.DataFrame) -> str:
             f"[{compact(row.difference_mean_ci_low, signed=True)}, "
             f"{compact(row.difference_mean_ci_high, signed=True)}]"
             for row in rows.itertuples()]
-    return table.to_string()
+    return fit_width(table, width)
+
+
+def fit_width(table: pd.DataFrame, width: int | None = None) -> str:
+    """Return ``table`` as text, its columns split into blocks no wider than ``width``.
+
+    A block holds as many consecutive columns as fit beside the row labels
+    (always at least one); blocks are separated by a blank line.
+    """
+    width = width or shutil.get_terminal_size((100, 24)).columns
+    blocks: list[list[str]] = [[]]
+    for column in table.columns:
+        trial = [*blocks[-1], column]
+        if blocks[-1] and _widest(table[trial]) > width:
+            blocks.append([column])
+        else:
+            blocks[-1] = trial
+    return "\n\n".join(table[block].to_string() for block in blocks)
+
+
+def _widest(table: pd.DataFrame) -> int:
+    return max(len(line) for line in table.to_string().splitlines())
 
 
 def execute(args: argparse.Namespace) -> int:
