@@ -33,3 +33,28 @@ def test_importing_the_engine_does_not_load_mesa(module):
 
 def test_model_books_are_the_shared_flow_names():
     assert tuple(f.name for f in dataclasses.fields(CountryMonth)) == FLOWS
+
+
+def test_the_top_level_help_loads_no_command_and_no_heavy_library():
+    """`sim --help` imports no command module, nor NumPy, pandas, SciPy, Mesa or Matplotlib
+    (issue 19: a fast start); a command imports its own module only."""
+    probe = (
+        "import sys, contextlib, io\n"
+        "from sim.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        "        main(['--help'])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "heavy = ('numpy', 'pandas', 'pyarrow', 'scipy', 'mesa', 'matplotlib', 'sim.core',\n"
+        "         'sim.cli.run', 'sim.cli.compare', 'sim.cli.calibrate')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+        "main(['metrics'])\n"
+        "print(sorted(m for m in ('sim.cli.run', 'sim.cli.calibrate', 'matplotlib')\n"
+        "             if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          cwd=ROOT, check=True)
+    lines = done.stdout.splitlines()
+    assert lines[0] == "[]", lines[0]
+    assert lines[-1] == "[]", lines[-1]

@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sim.errors import UserError
-from sim.scenario import parse_assignment
 
 __all__ = [
     "COUNT",
@@ -165,4 +164,6 @@ def parse_overrides(assignments: Sequence[str]) -> dict[str, str]:
     ScenarioError
         For an assignment without ``=`` or without a key.
     """
+    from sim.scenario import parse_assignment  # deferred: `sim --help` loads no scenario code
+
     return dict(parse_assignment(text) for text in assignments)

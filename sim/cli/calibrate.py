@@ -40,9 +40,7 @@ from sim.experiment.folders import finish_output, prepare_output
 from sim.scenario import ScenarioError
 from sim.scenario.documents import OVERRIDE_SOURCE
 
-__all__ = ["HELP", "add_arguments", "execute"]
-
-HELP = "estimate behavioural parameters against published targets"
+__all__ = ["add_arguments", "execute"]
 
 _DEFAULTS = AbcSettings()
 _ROUNDS = integer_in(0, MAX_COUNT)

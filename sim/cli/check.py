@@ -22,9 +22,7 @@ from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.reading import read_toml
 from sim.sweep import load_sweep
 
-__all__ = ["HELP", "KINDS", "add_arguments", "execute", "file_kind"]
-
-HELP = "validate scenario, sweep and targets files only"
+__all__ = ["KINDS", "add_arguments", "execute", "file_kind"]
 
 KINDS = ("scenario", "sweep", "targets")
 """The kinds of input file ``sim check`` recognises."""

@@ -16,9 +16,7 @@ from sim.experiment.folders import finish_output
 from sim.experiment.numbers import compact
 from sim.experiment.outcomes import OUTCOMES
 
-__all__ = ["HELP", "add_arguments", "execute", "fit_width", "format_differences", "format_summary"]
-
-HELP = "compare scenarios: results, summary.csv, figures"
+__all__ = ["add_arguments", "execute", "fit_width", "format_differences", "format_summary"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -11,9 +11,7 @@ import argparse
 from sim.cli.arguments import EXIT_OK
 from sim.metric_table import METRIC_TABLE, markdown
 
-__all__ = ["HELP", "add_arguments", "execute"]
-
-HELP = "list every metric: flow or stock, unit, meaning"
+__all__ = ["add_arguments", "execute"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

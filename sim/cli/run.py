@@ -9,9 +9,7 @@ from sim.cli.arguments import COUNT, EXIT_OK, SEED, add_force, add_overrides, pa
 from sim.errors import shown
 from sim.experiment.run import run_to_folder
 
-__all__ = ["HELP", "add_arguments", "execute"]
-
-HELP = "run one scenario many times; results and summary"
+__all__ = ["add_arguments", "execute"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

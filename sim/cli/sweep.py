@@ -24,9 +24,7 @@ from sim.experiment.executors import BUG, USER
 from sim.experiment.folders import finish_output, prepare_output
 from sim.sweep import SweepError, SweepReport, run_sweep
 
-__all__ = ["HELP", "add_arguments", "execute", "report_failures"]
-
-HELP = "resumable parameter sweep; a rerun skips finished points"
+__all__ = ["add_arguments", "execute", "report_failures"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
