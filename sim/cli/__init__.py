@@ -20,14 +20,14 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from sim.cli import calibrate, check, compare, metrics, run, sweep
+from sim.cli import calibrate, check, compare, discover, metrics, run, sweep
 from sim.cli.arguments import EXIT_USAGE, MAX_SEED, DefaultsFormatter, UsageError
 from sim.errors import UserError, shown
 
 __all__ = ["UsageError", "build_parser", "main"]
 
 COMMANDS = {"run": run, "compare": compare, "sweep": sweep, "calibrate": calibrate,
-            "check": check, "metrics": metrics}
+            "check": check, "metrics": metrics, "discover": discover}
 """Each command's module, in the order ``--help`` lists them."""
 
 

@@ -89,7 +89,7 @@ class Trajectory:
 
     @property
     def restricted(self) -> np.ndarray:
-        """ndarray of shape (n_boxes, n_params), bool: which parameters each box limits."""
+        """Which parameters each box limits: ndarray of shape (n_boxes, n_params), bool."""
         return (self.lower != self.initial_lower) | (self.upper != self.initial_upper)
 
 
