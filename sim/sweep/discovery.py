@@ -36,9 +36,8 @@ __all__ = ["COVERAGE_MIN", "RULES", "Discovery", "Question", "boxes_table", "des
            "discover", "read_sweep"]
 
 COVERAGE_MIN = 0.5
-"""Default least coverage of the chosen box (assumption: half of the runs of interest, a
-common starting point in scenario discovery; Bryant and Lempert 2010 weigh coverage and
-density equally)."""
+"""Default least coverage of the chosen box (assumption: half of the runs of interest;
+docs/sources.md §19 for coverage and density)."""
 RULES = ("above", "below", "top-share")
 """How a run is of interest: outcome > X, outcome < X, or in the top Q share of runs."""
 

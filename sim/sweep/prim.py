@@ -41,7 +41,7 @@ __all__ = ["PrimSettings", "Trajectory", "box_statistics", "chosen_box", "in_box
 
 @dataclass(frozen=True)
 class PrimSettings:
-    """How PRIM peels and pastes (EMA Workbench's defaults, Kwakkel 2017).
+    """How PRIM peels and pastes (EMA Workbench's defaults, docs/sources.md §19).
 
     Attributes
     ----------
