@@ -197,7 +197,7 @@ def _subparsers() -> dict[str, argparse.ArgumentParser]:
     return dict(action.choices)
 
 
-@pytest.mark.parametrize("command", ["run", "compare", "sweep", "calibrate", "check"])
+@pytest.mark.parametrize("command", ["run", "compare", "sweep", "calibrate", "check", "discover"])
 def test_help_shows_every_default(command, capsys):
     sub = _subparsers()[command]
     with pytest.raises(SystemExit):

@@ -2,7 +2,7 @@
 
 One module per command (:mod:`~sim.cli.run`, :mod:`~sim.cli.compare`,
 :mod:`~sim.cli.sweep`, :mod:`~sim.cli.calibrate`, :mod:`~sim.cli.check`,
-:mod:`~sim.cli.metrics`), each with ``add_arguments(parser)`` and
+:mod:`~sim.cli.metrics`, :mod:`~sim.cli.discover`), each with ``add_arguments(parser)`` and
 ``execute(args) -> exit status``; :data:`COMMANDS` names each command's
 module and help line. The commands parse, call the experiment layer, draw the
 figures and print; the work is done below them.
@@ -39,6 +39,8 @@ COMMANDS = {
                                        "targets"),
     "check": ("sim.cli.check", "validate scenario, sweep and targets files only"),
     "metrics": ("sim.cli.metrics", "list every metric: flow or stock, unit, meaning"),
+    "discover": ("sim.cli.discover", "scenario discovery (PRIM) on a finished sweep: boxes, "
+                                     "trade-off and box figures"),
 }
 """Each command's module and help line, in the order ``--help`` lists them."""
 

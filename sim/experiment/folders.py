@@ -1,7 +1,7 @@
 """Output folders of every command: fresh, marked, whole, and never someone else's.
 
 Every command that writes (``sim run``, ``compare``, ``sweep``,
-``calibrate``) starts with :func:`prepare_output`. The rule is one folder,
+``calibrate``, ``discover``) starts with :func:`prepare_output`. The rule is one folder,
 one run:
 
 - a new or empty folder is used (a folder holding only the marker counts as
@@ -52,7 +52,7 @@ MARKER = ".sim-output"
 COMPLETE = ".sim-complete"
 """Completion record, written last: JSON with ``kind``, ``version`` and ``files``
 (the paths written, relative to the folder)."""
-KINDS = ("run", "compare", "sweep", "calibrate")
+KINDS = ("run", "compare", "sweep", "calibrate", "discover")
 """The commands that write an output folder."""
 RESUMABLE = ("sweep",)
 """Commands whose folder an unforced rerun continues instead of refusing."""
@@ -61,8 +61,9 @@ CONTENT = {
             "chips_by_destination.csv", "regimes.csv"),
     "compare": ("*.csv", "*.png", "*/", "*/results.parquet"),
     "sweep": ("manifest.json", "design.csv", "failures.json", "outcomes.parquet", "*.csv",
-              "*.png", "parts/", "parts/*", "*.lock", ".*.lock"),
+              "*.png", "parts/", "parts/*", "*.lock", ".*.lock", "discover-*/", "discover-*/*"),
     "calibrate": ("*.csv", "*.png", "calibrated.toml", "calibration.json"),
+    "discover": ("boxes.csv", "*.png"),
 }
 """Name patterns of what each command writes (a trailing ``/`` for a folder);
 used only to decide whether a folder with an empty marker is ours to repair."""
