@@ -81,11 +81,15 @@ def place_grey_market_orders(layout: Layout, state: State, t: int) -> State:
 def order(layout: Layout, state: State, t: int) -> State:
     """Order the country's chip: the whole request, or its partial-need share.
 
-    Brokers order their whole request (``Broker.order``).
+    Brokers order their whole request (``Broker.order``). The partial-need
+    share is taken on the columns of the firms it applies to only.
     """
     share = layout.world.scenario.market.partial_need_share
-    full = layout.full_need[t] | layout.is_broker
-    need = np.where(full, state.request_tpp, (state.request_tpp * share).astype(np.int64))
+    partial = np.flatnonzero(~(layout.full_need[t] | layout.is_broker))
+    need = state.request_tpp  # arrays are never written in place: sharing is safe
+    if partial.size:
+        need = need.copy()
+        need[:, partial] = (need[:, partial] * share).astype(np.int64)
     want = np.where(layout.chip[t] == NO_CHIP, 0, need // layout.chip_tpp[t])
     return replace(state, want=want)
 
