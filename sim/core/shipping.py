@@ -86,13 +86,19 @@ def ship(layout: Layout, state: State, t: int) -> State:
 
 
 def want_substitute(layout: Layout, state: State, t: int) -> State:
-    """Ask the domestic maker to cover a share of what was not shipped (brokers: no)."""
+    """Ask the domestic maker to cover a share of what was not shipped (brokers: no).
+
+    Computed on the columns of the firms that ask (buyers in a country with a
+    domestic maker) only.
+    """
     world = layout.world
     share = world.scenario.market.substitution_share
-    shortfall = state.request_tpp - received_tpp(layout, state, t)
-    want = (shortfall * share).astype(np.int64) // world.domestic_tpp[t]
-    asks = (world.domestic_chips[t, layout.country] > 0) & ~layout.is_broker
-    return replace(state, substitute_want=np.where(asks, want, 0))
+    asks = np.flatnonzero((world.domestic_chips[t, layout.country] > 0) & ~layout.is_broker)
+    want = np.zeros_like(state.request_tpp)
+    if asks.size:
+        shortfall = state.request_tpp[:, asks] - state.shipped[:, asks] * layout.chip_tpp[t, asks]
+        want[:, asks] = (shortfall * share).astype(np.int64) // world.domestic_tpp[t]
+    return replace(state, substitute_want=want)
 
 
 def allocate_domestic(layout: Layout, state: State, t: int) -> State:
