@@ -25,31 +25,40 @@ def country_flows(layout: Layout, state: State, t: int) -> dict[str, np.ndarray]
 
     ``diversion_attempted/seized/diverted`` are by the broker's (transit)
     country; ``diverted_received_tpp`` is already by destination.
+
+    Only brokers divert, so the three diversion flows are summed over the
+    brokers' columns alone, and what buyers received is what was shipped
+    less what brokers received. Integer sums wrap the same way in any order
+    (arithmetic modulo 2**64), so ``sum(a) - sum(b)`` is ``sum(a - b)`` bit
+    for bit, and ``sum(x) * s`` is ``sum(x * s)`` for a scalar ``s``.
     """
-    world = layout.world
+    world, brokers, countries = layout.world, layout.brokers, layout.countries
     received = received_tpp(layout, state, t)
-    shipment = np.where(layout.is_broker, received, 0)
+    shipment = received[:, brokers]
+    by_transit = layout.broker_countries
+    shipped = countries.sum(received)
+    attempted = by_transit.sum(shipment)
+    seized = by_transit.sum(np.where(state.caught[:, brokers], shipment, 0))
     tpp = layout.chip_tpp[t]
     revenue = state.shipped * layout.price[t]
-    firm_flows = {
-        "demand_tpp": state.demand_tpp,
-        "shipped_tpp": received,
-        "delivered_tpp": np.where(layout.is_broker, 0, received),
-        "lpp_tpp": state.path_lpp * tpp,
-        "veu_tpp": (state.path_uveu + state.path_nveu) * tpp,
-        "licensed_tpp": state.path_cap * tpp,
-        "diversion_requested_tpp": state.divert_request_tpp,
-        "diversion_attempted_tpp": shipment,
-        "diversion_seized_tpp": np.where(state.caught, shipment, 0),
-        "diverted_tpp": np.where(state.caught, 0, shipment),
-        "substituted_tpp": state.substituted_chips * world.domestic_tpp[t],
-        "rented_tpp": state.rented_tpp,
-        "unmet_tpp": state.unmet_tpp,
-        "revenue_usd": revenue,
-        "us_payment_usd": (revenue * layout.payment_share[t]).astype(np.int64),
+    flows = {
+        "demand_tpp": countries.sum(state.demand_tpp),
+        "shipped_tpp": shipped,
+        "delivered_tpp": shipped - attempted,
+        "lpp_tpp": countries.sum(state.path_lpp * tpp),
+        "veu_tpp": countries.sum((state.path_uveu + state.path_nveu) * tpp),
+        "licensed_tpp": countries.sum(state.path_cap * tpp),
+        "diversion_requested_tpp": countries.sum(state.divert_request_tpp),
+        "diversion_attempted_tpp": attempted,
+        "diversion_seized_tpp": seized,
+        "diverted_tpp": attempted - seized,
+        "diverted_received_tpp": state.diverted_received_tpp,
+        "substituted_tpp": countries.sum(state.substituted_chips) * world.domestic_tpp[t],
+        "rented_tpp": countries.sum(state.rented_tpp),
+        "unmet_tpp": countries.sum(state.unmet_tpp),
+        "revenue_usd": countries.sum(revenue),
+        "us_payment_usd": countries.sum((revenue * layout.payment_share[t]).astype(np.int64)),
     }
-    flows = {name: layout.countries.sum(values) for name, values in firm_flows.items()}
-    flows["diverted_received_tpp"] = state.diverted_received_tpp
     (shipped_chips,) = CHIP_METRICS
     flows[shipped_chips] = layout.vendor_queues[layout.vendor_queue[t]].by_destination(
         state.shipped)

@@ -115,6 +115,8 @@ class Layout:
         All firms in one group, ties by firm index (the vendors' queue).
     brokers : ndarray of shape (B,), int64
         Layout positions of the brokers.
+    broker_countries : Groups
+        The brokers (positions in ``brokers``) by country (C groups).
     uveu : ndarray of shape (U,), int64
         Layout positions of UVEU subsidiaries, by parent then firm index.
     parents : Groups
@@ -149,6 +151,7 @@ class Layout:
     countries: Groups
     market: Groups
     brokers: np.ndarray
+    broker_countries: Groups
     uveu: np.ndarray
     parents: Groups
     uveu_tier1: np.ndarray
@@ -168,6 +171,7 @@ class Layout:
         hq = np.array(table.parent_hq, dtype=str)
         market = world.market
         bound = world.headquarters_bound[:, agent]
+        brokers = np.flatnonzero(table.kind[agent] == BROKER)
 
         def per_firm(destination: np.ndarray, headquarters: np.ndarray) -> np.ndarray:
             return np.where(bound, headquarters[:, country], destination[:, country])
@@ -200,7 +204,9 @@ class Layout:
             growth=world.growth[:, country],
             countries=Groups.from_members(country, n_countries, tie_key=agent),
             market=Groups.from_members(np.zeros_like(agent), 1, tie_key=agent),
-            brokers=np.flatnonzero(table.kind[agent] == BROKER),
+            brokers=brokers,
+            broker_countries=Groups.from_members(country[brokers], n_countries,
+                                                 tie_key=agent[brokers]),
             uveu=uveu,
             parents=Groups.from_members(parent_of, parent_home.shape[1], tie_key=agent[uveu]),
             uveu_tier1=world.tier_in_force[:, country[uveu]] == TIER1,

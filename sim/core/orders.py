@@ -81,17 +81,26 @@ def place_grey_market_orders(layout: Layout, state: State, t: int) -> State:
 def order(layout: Layout, state: State, t: int) -> State:
     """Order the country's chip: the whole request, or its partial-need share.
 
-    Brokers order their whole request (``Broker.order``).
+    Brokers order their whole request (``Broker.order``). The partial-need
+    share is taken on the columns of the firms it applies to only.
     """
     share = layout.world.scenario.market.partial_need_share
-    full = layout.full_need[t] | layout.is_broker
-    need = np.where(full, state.request_tpp, (state.request_tpp * share).astype(np.int64))
+    partial = np.flatnonzero(~(layout.full_need[t] | layout.is_broker))
+    need = state.request_tpp  # arrays are never written in place: sharing is safe
+    if partial.size:
+        need = need.copy()
+        need[:, partial] = (need[:, partial] * share).astype(np.int64)
     want = np.where(layout.chip[t] == NO_CHIP, 0, need // layout.chip_tpp[t])
     return replace(state, want=want)
 
 
 def license(layout: Layout, state: State, t: int) -> State:
-    """Route the order to a licensing path (UVEU groups and limits are settled later)."""
+    """Route the order to a licensing path (UVEU groups and limits are settled later).
+
+    The NVEU and low-volume limits apply to capped firms only, so their
+    room (an integer division by each firm's chip TPP) is computed on those
+    firms' columns alone: none at all in a month without a capped regime.
+    """
     world = layout.world
     want, regime, tpp = state.want, layout.regime[t], layout.chip_tpp[t]
     free = (regime == FREE) | (regime == LICENSED) | (regime == PAYMENT)
@@ -99,12 +108,18 @@ def license(layout: Layout, state: State, t: int) -> State:
     uveu = capped & layout.is_uveu & layout.orders_frontier[t]
     nveu = capped & layout.is_nveu
     lpp = capped & ~uveu & ~nveu
-    nveu_room = np.maximum(0, world.nveu_cap_tpp[t] - state.nveu_used_tpp) // tpp
-    lpp_limit = world.at(t).rules.lpp_tpp_per_year
-    lpp_room = np.maximum(0, lpp_limit - state.lpp_used_tpp) // tpp
-    path_nveu = np.where(nveu, np.minimum(want, nveu_room), 0)
-    path_lpp = np.where(lpp, np.minimum(want, lpp_room), 0)
-    cap_request = np.where(nveu | lpp, want - path_nveu - path_lpp, 0)
+    path_nveu = _within_room(want, np.flatnonzero(nveu), world.nveu_cap_tpp[t],
+                             state.nveu_used_tpp, tpp)
+    path_lpp = _within_room(want, np.flatnonzero(lpp), world.at(t).rules.lpp_tpp_per_year,
+                            state.lpp_used_tpp, tpp)
+    cap_request = np.zeros_like(want)
+    limited = np.flatnonzero(nveu | lpp)
+    if limited.size:
+        cap_request[:, limited] = (want[:, limited] - path_nveu[:, limited]
+                                   - path_lpp[:, limited])
+    volume = np.flatnonzero(regime == VOLUME)
+    if volume.size:
+        cap_request[:, volume] = want[:, volume]
     return replace(
         state,
         path_free=np.where(free, want, 0),
@@ -113,5 +128,25 @@ def license(layout: Layout, state: State, t: int) -> State:
         path_lpp=path_lpp,
         path_cap=np.zeros_like(want),
         uveu_request=np.where(uveu, want, 0),
-        cap_request=np.where(regime == VOLUME, want, cap_request),
+        cap_request=cap_request,
     )
+
+
+def _within_room(want: np.ndarray, columns: np.ndarray, limit: int | np.integer,
+                 used: np.ndarray, tpp: np.ndarray) -> np.ndarray:
+    """``min(want, max(0, limit - used) // tpp)`` on ``columns``, 0 elsewhere, (R, F) int64.
+
+    Parameters
+    ----------
+    want, used : ndarray of shape (R, F), int64
+    columns : ndarray of shape (n,), int64
+        Layout positions the limit applies to.
+    limit : int
+        The limit in TPP (the same for every firm).
+    tpp : ndarray of shape (F,), int64
+    """
+    granted = np.zeros_like(want)
+    if columns.size:
+        room = np.maximum(0, limit - used[:, columns]) // tpp[columns]
+        granted[:, columns] = np.minimum(want[:, columns], room)
+    return granted

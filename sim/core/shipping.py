@@ -56,14 +56,20 @@ def ship(layout: Layout, state: State, t: int) -> State:
     """
     world = layout.world
     shipped = ship_by_vendor(layout, state, t)
-    left = shipped
+    left = shipped.copy()  # this phase's own temporary, updated in place
     paths = {}
     for name in PATHS:
         paths[name] = np.minimum(getattr(state, name), left)
-        left = left - paths[name]
+        left -= paths[name]
     tpp = layout.chip_tpp[t]
-    capped = layout.regime[t] == CAPPED
-    cap_tpp = np.where(capped, paths["path_cap"] * tpp, 0)
+    quota_used = state.quota_used_tpp  # arrays are never written in place: sharing is safe
+    capped = np.flatnonzero(layout.regime[t] == CAPPED)
+    if capped.size:  # only capped firms' licensed shipments count against the country cap
+        cap_tpp = np.zeros_like(shipped)
+        cap_tpp[:, capped] = paths["path_cap"][:, capped] * tpp[capped]
+        quota_used = quota_used + layout.countries.sum(cap_tpp)
+    installed = state.uveu_installed_tpp.copy()
+    installed[:, layout.uveu] += shipped[:, layout.uveu] * tpp[layout.uveu]
     us_shipped = np.zeros_like(state.us_shipped_chips)
     if layout.in_usa.any():
         vendors = layout.vendor_queues[layout.vendor_queue[t]]
@@ -73,20 +79,26 @@ def ship(layout: Layout, state: State, t: int) -> State:
         shipped=shipped,
         lpp_used_tpp=state.lpp_used_tpp + paths["path_lpp"] * tpp,
         nveu_used_tpp=state.nveu_used_tpp + paths["path_nveu"] * tpp,
-        uveu_installed_tpp=state.uveu_installed_tpp + np.where(layout.is_uveu, shipped * tpp, 0),
-        quota_used_tpp=state.quota_used_tpp + layout.countries.sum(cap_tpp),
+        uveu_installed_tpp=installed,
+        quota_used_tpp=quota_used,
         us_shipped_chips=us_shipped,
     )
 
 
 def want_substitute(layout: Layout, state: State, t: int) -> State:
-    """Ask the domestic maker to cover a share of what was not shipped (brokers: no)."""
+    """Ask the domestic maker to cover a share of what was not shipped (brokers: no).
+
+    Computed on the columns of the firms that ask (buyers in a country with a
+    domestic maker) only.
+    """
     world = layout.world
     share = world.scenario.market.substitution_share
-    shortfall = state.request_tpp - received_tpp(layout, state, t)
-    want = (shortfall * share).astype(np.int64) // world.domestic_tpp[t]
-    asks = (world.domestic_chips[t, layout.country] > 0) & ~layout.is_broker
-    return replace(state, substitute_want=np.where(asks, want, 0))
+    asks = np.flatnonzero((world.domestic_chips[t, layout.country] > 0) & ~layout.is_broker)
+    want = np.zeros_like(state.request_tpp)
+    if asks.size:
+        shortfall = state.request_tpp[:, asks] - state.shipped[:, asks] * layout.chip_tpp[t, asks]
+        want[:, asks] = (shortfall * share).astype(np.int64) // world.domestic_tpp[t]
+    return replace(state, substitute_want=want)
 
 
 def allocate_domestic(layout: Layout, state: State, t: int) -> State:
@@ -106,26 +118,32 @@ def respond(layout: Layout, state: State, t: int) -> State:
     """Settle what is still missing: rent remotely, ask a broker, or wait.
 
     ``int(x * share)`` is ``(x * share).astype(int64)``; brokers let an
-    unfilled order lapse and keep no backlog.
+    unfilled order lapse and keep no backlog. Only buyers in restricted
+    destinations ask a broker, so the diversion request is computed on their
+    columns alone; ``missing`` is this phase's own temporary, updated in place.
     """
     world = layout.world
     market, diversion = world.scenario.market, world.at(t).diversion
     buyer = ~layout.is_broker
-    substituted = state.substituted_chips * world.domestic_tpp[t]
-    missing = state.request_tpp - received_tpp(layout, state, t) - substituted
+    missing = state.request_tpp - received_tpp(layout, state, t)
+    missing -= state.substituted_chips * world.domestic_tpp[t]
     rented = np.zeros_like(missing)
     if world.at(t).rules.remote_compute_allowed:
         rented = (missing * market.remote_share).astype(np.int64)
-    missing = missing - rented
-    divert = (missing * diversion.divert_share).astype(np.int64)
-    divert = np.where(layout.restricted[t], divert, 0)
-    missing = missing - divert
+        missing -= rented
+    residual = np.where(buyer, missing, 0)  # what is missing before a broker is asked
+    divert = np.zeros_like(missing)
+    asks = np.flatnonzero(layout.restricted[t] & buyer)
+    if asks.size:
+        divert[:, asks] = (missing[:, asks] * diversion.divert_share).astype(np.int64)
+        missing[:, asks] -= divert[:, asks]
     backlog = np.minimum(missing, market.backlog_months * state.demand_tpp)
+    missing -= backlog
     return replace(
         state,
         backlog_tpp=np.where(buyer, backlog, state.backlog_tpp),
         rented_tpp=np.where(buyer, rented, 0),
-        divert_request_tpp=np.where(buyer, divert, 0),
-        unmet_tpp=np.where(buyer, missing - backlog, 0),
-        residual_tpp=np.where(buyer, missing + divert, 0),
+        divert_request_tpp=divert,
+        unmet_tpp=np.where(buyer, missing, 0),
+        residual_tpp=residual,
     )
