@@ -12,8 +12,10 @@ __all__ = [
     "INT64_MAX",
     "LAST_MONTH",
     "check_consistency",
+    "growth_years",
     "largest_monthly_demand_tpp",
     "monthly_orders_bound_tpp",
+    "months_between",
     "window_end",
 ]
 
@@ -79,6 +81,21 @@ def window_end(scenario: Scenario) -> str:
     return min(f"{index // 12:04d}-{index % 12 + 1:02d}", LAST_MONTH)
 
 
+def months_between(first: str, last: str) -> int:
+    """Months from ``first`` to ``last`` (``"YYYY-MM"``), negative when ``last`` is earlier."""
+    return (int(last[:4]) - int(first[:4])) * 12 + int(last[5:7]) - int(first[5:7])
+
+
+def growth_years(scenario: Scenario) -> float:
+    """Years of demand growth by the window's last month, counted from the reference month.
+
+    Demand grows from ``market.demand_reference_month`` (:class:`sim.world.World`),
+    so this, not the window's length, bounds how far it can have grown.
+    """
+    return max(0, months_between(scenario.market.demand_reference_month,
+                                 window_end(scenario))) / 12
+
+
 def _check_window(scenario: Scenario, doc: Document) -> None:
     time = scenario.time
     year, month = int(time.start[:4]), int(time.start[5:7])
@@ -130,7 +147,7 @@ def largest_monthly_demand_tpp(scenario: Scenario) -> float:
     scale = max((c.demand_scale * c.transit for c in scenario.countries.values()), default=0.0)
     scale = max(scale, max((c.demand_scale for c in scenario.countries.values()), default=0.0))
     growth = max((c.growth_per_year for c in scenario.countries.values()), default=1.0)
-    years = scenario.time.months / 12
+    years = growth_years(scenario)
     noise = 1 + scenario.market.demand_noise
     backlog = 1 + scenario.market.backlog_months
     peak = max(named, generated * size_quantile_max(scenario.market.size_tail_alpha) * scale)
@@ -151,7 +168,7 @@ def monthly_orders_bound_tpp(scenario: Scenario) -> dict[KeyPath, float]:
         ``("countries", code)``: the generated firms of a country;
         ``("firms", index)``: the subsidiaries of a named firm.
     """
-    market, years = scenario.market, scenario.time.months / 12
+    market, years = scenario.market, growth_years(scenario)
     sizes = market.firm_demand_h100e
     per_h100e = (1 + market.demand_noise) * (1 + market.backlog_months) * H100E_TPP
     growth = {code: max(c.growth_per_year, 1.0) ** years

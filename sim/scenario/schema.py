@@ -244,6 +244,11 @@ class MarketConfig:
     domestic_chip: str = changeable(ChipId(origin="domestic_china"),
                                     "domestic substitute (catalogue id)")
     firm_demand_h100e: FirmSizes = section(FirmSizes, "median firm demand by kind")
+    demand_reference_month: str = value(
+        Month(), "the month the firm sizes (market.firm_demand_h100e, firms.hosts) describe; "
+        "demand grows from it at growth_per_year, before it and after it, whatever month a "
+        "run starts in", default="2025-01",
+    )
     size_tail_alpha: float = value(Float(1.05, 20.0), "Pareto tail index of firm sizes")
     demand_noise: float = value(SHARE, "half-width of uniform monthly demand noise")
     backlog_months: int = value(Int(0, 120), "months of demand a buyer keeps waiting for")

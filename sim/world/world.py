@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.reference import H100E_TPP, load_chips
-from sim.scenario.schema import Scenario
+from sim.scenario.consistency import months_between
+from sim.scenario.schema import CountryConfig, Scenario
 from sim.world.codes import TIER1, TIER2, TIER3
 from sim.world.market import ChipMarket, chip_market
 from sim.world.population import FirmTable, firm_table
@@ -70,7 +71,8 @@ class World:
     nveu_cap_tpp : ndarray of int64, (T,)
         Cumulative NVEU cap in force in each step.
     growth : ndarray of float64, (T, C)
-        Demand multiplier relative to the first month.
+        Demand multiplier relative to ``market.demand_reference_month`` (below 1
+        before it).
     catch_probability : ndarray of float64, (T, C)
         Probability that one diversion shipment through the country is caught.
     domestic_tpp : ndarray of int64, (T,)
@@ -142,8 +144,7 @@ class World:
             cap_tpp=np.array([_caps(e, countries) for e in epochs], dtype=np.int64)[epoch],
             nveu_cap_tpp=np.array([_nveu_cap(epochs[e], d) for e, d in
                                    zip(epoch, dates, strict=True)], dtype=np.int64),
-            growth=np.array([[c.growth_per_year ** (t / 12) for c in configs]
-                             for t in range(len(dates))], dtype=np.float64).reshape(len(dates), -1),
+            growth=_growth(scenario, configs, dates),
             catch_probability=np.array([_catch(e, countries) for e in epochs],
                                        dtype=np.float64)[epoch],
             domestic_tpp=domestic_tpp,
@@ -170,6 +171,19 @@ def _epochs(scenario: Scenario, dates: tuple[str, ...]) -> tuple[tuple[Scenario,
     epoch = np.searchsorted(np.array(changes, dtype=object), np.array(dates, dtype=object),
                             side="right") if changes else np.zeros(len(dates), dtype=np.int64)
     return epochs, np.asarray(epoch, dtype=np.int64)
+
+
+def _growth(scenario: Scenario, configs: list[CountryConfig], dates: tuple[str, ...]) -> np.ndarray:
+    """Demand multiplier of each month and country, (T, C): 1 in the reference month.
+
+    ``growth_per_year ** (m / 12)`` with ``m`` the months from
+    ``market.demand_reference_month`` to the step's month (negative before it),
+    so a run's demand depends on the calendar, not on the month it starts in.
+    """
+    reference = scenario.market.demand_reference_month
+    months = [months_between(reference, d) for d in dates]
+    return np.array([[c.growth_per_year ** (m / 12) for c in configs] for m in months],
+                    dtype=np.float64).reshape(len(dates), -1)
 
 
 def _headquarters_bound(scopes: tuple[frozenset[str], ...], firms: FirmTable) -> np.ndarray:
