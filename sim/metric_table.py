@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.world.metrics import CHIP_METRICS, COUNTRY_METRICS, STEP_METRICS
+from sim.world.metrics import CHIP_METRICS, COUNTRY_METRICS, MARKET_METRICS, STEP_METRICS
 
 __all__ = ["KINDS", "METRIC_TABLE", "MetricInfo", "markdown", "metric_info"]
 
@@ -37,10 +37,10 @@ class MetricInfo:
     kind : str
         One of :data:`KINDS`.
     unit : str
-        ``TPP``, ``USD``, ``chips`` or ``x list price``.
+        ``TPP``, ``USD``, ``chips`` or ``x market price``.
     axes : str
         ``country`` (runs, steps, countries), ``country, chip`` (runs, steps,
-        countries, chips) or ``step`` (runs, steps).
+        countries, chips), ``step`` (runs, steps) or ``chip`` (runs, steps, chips).
     country : str
         Whose row the value is booked on (the buyer's country, the transit
         country, the destination ...); empty for a step metric.
@@ -88,7 +88,8 @@ METRIC_TABLE: tuple[MetricInfo, ...] = (
     _flow("unmet_tpp", "buyer's country",
           "demand dropped this month after every fallback (each TPP of demand counts once, "
           "in the month it is given up; diversion requests excluded)"),
-    _flow("revenue_usd", "consignee's country", "vendor revenue at list price", unit="USD"),
+    _flow("revenue_usd", "consignee's country", "vendor revenue at the market price",
+          unit="USD"),
     _flow("us_payment_usd", "consignee's country",
           "paid to the US government for licences against a payment (payment and volume "
           "regimes)", unit="USD"),
@@ -102,13 +103,21 @@ METRIC_TABLE: tuple[MetricInfo, ...] = (
     MetricInfo("shipped_chips", "flow", "chips", "country, chip",
                "consignee's country (transit for brokers)",
                "chips shipped by vendors, by chip (`sum_k shipped_chips x tk = shipped_tpp`)"),
-    MetricInfo("grey_premium", "stock", "x list price", "step", "",
-               "grey-market premium after this month's update"),
+    MetricInfo("ordered_chips", "flow", "chips", "country, chip",
+               "consignee's country (transit for brokers)",
+               "chips ordered from the vendor with the licences they need, at the month's market "
+               "price, by chip (what the vendor saw; `shipped_chips <= ordered_chips`)"),
+    MetricInfo("grey_premium", "stock", "x market price", "step", "",
+               "grey-market premium over the frontier chip's market price, after this month's "
+               "update"),
+    MetricInfo("market_price_usd", "stock", "USD", "chip", "",
+               "each chip's market price in force this month (list price x price index; moved "
+               "at the start of the month by last month's orders over output)"),
 )
 """Every metric of :mod:`sim.world.metrics`, country metrics first, in storage order."""
 
 _BY_NAME = {info.name: info for info in METRIC_TABLE}
-_KNOWN = (*COUNTRY_METRICS, *CHIP_METRICS, *STEP_METRICS)
+_KNOWN = (*COUNTRY_METRICS, *CHIP_METRICS, *STEP_METRICS, *MARKET_METRICS)
 
 
 def metric_info(name: str) -> MetricInfo:

@@ -1,11 +1,13 @@
 """``Results``: metrics of one or many runs, and their Parquet round trip.
 
 Country metrics are int64 arrays shaped (n_runs, n_steps, n_countries) in TPP
-(revenue and payments in USD); chip metrics (``shipped_chips``) int64 arrays
-shaped (n_runs, n_steps, n_countries, n_chips); step metrics are float64
-arrays shaped (n_runs, n_steps).
+(revenue and payments in USD); chip metrics (``shipped_chips``, ``ordered_chips``)
+int64 arrays shaped (n_runs, n_steps, n_countries, n_chips); step metrics are
+float64 arrays shaped (n_runs, n_steps); market metrics (``market_price_usd``)
+float64 arrays shaped (n_runs, n_steps, n_chips).
 On disk a result is one Parquet table, one row per (seed, step, country), a
-chip metric as one column per chip (``shipped_chips.H100``), with
+chip or market metric as one column per chip (``shipped_chips.H100``; step
+and market metrics repeat on each country's row of their step), with
 the scenario, its digest, the seeds and the package version in the metadata;
 it is written to a temporary file and renamed, so a killed write leaves no
 half file.
@@ -26,7 +28,7 @@ from sim.atomic import make_folder, write_atomically
 from sim.errors import UserError
 from sim.metric_table import metric_info
 from sim.version import __version__
-from sim.world.metrics import CHIP_METRICS, COUNTRY_METRICS, STEP_METRICS
+from sim.world.metrics import CHIP_METRICS, COUNTRY_METRICS, MARKET_METRICS, STEP_METRICS
 
 if TYPE_CHECKING:
     from sim.world import World
@@ -35,14 +37,16 @@ __all__ = [
     "CHIP_METRICS",
     "COUNTRY_METRICS",
     "FORMAT_VERSION",
+    "MARKET_METRICS",
     "STEP_METRICS",
     "Results",
     "ResultsError",
     "load_results",
 ]
 
-FORMAT_VERSION = 2
-"""2: chip metrics and the ``chips`` axis (model v2 market)."""
+FORMAT_VERSION = 3
+"""2: chip metrics and the ``chips`` axis (model v2 market); 3: ``ordered_chips`` and the
+market metrics (``market_price_usd``)."""
 _METADATA_KEY = b"sim"
 
 
@@ -113,7 +117,8 @@ class Results:
         ndarray
             Shape (n_runs, n_steps, n_countries), int64, for a country metric;
             (n_runs, n_steps, n_countries, n_chips), int64, for a chip metric;
-            (n_runs, n_steps), float64, for a step metric.
+            (n_runs, n_steps), float64, for a step metric;
+            (n_runs, n_steps, n_chips), float64, for a market metric.
 
         Raises
         ------
@@ -132,7 +137,8 @@ class Results:
     def to_frame(self) -> pd.DataFrame:
         """Return a tidy frame: one row per (seed, step, country), one column per metric.
 
-        Step metrics (the grey premium) repeat on each country's row of their step.
+        Step metrics (the grey premium) and market metrics (one column per chip)
+        repeat on each country's row of their step.
         """
         n_runs, n_steps, n_countries = self.n_runs, len(self.dates), len(self.countries)
         size = n_runs * n_steps * n_countries
@@ -150,6 +156,10 @@ class Results:
                 frame[f"{name}.{chip}"] = self.metrics[name][..., k].reshape(size)
         for name in STEP_METRICS:
             frame[name] = np.repeat(self.metrics[name].reshape(-1), n_countries)
+        for name in MARKET_METRICS:
+            for k, chip in enumerate(self.chips):
+                frame[f"{name}.{chip}"] = np.repeat(self.metrics[name][..., k].reshape(-1),
+                                                    n_countries)
         return frame
 
     def to_xarray(self) -> Any:
@@ -161,7 +171,8 @@ class Results:
             One variable per metric: country metrics on dimensions
             ``(run, step, country)``, int64; ``shipped_chips`` on ``(run, step,
             country, chip)``, int64; ``grey_premium`` on ``(run, step)``,
-            float64. Coordinates: ``run`` (0 .. n_runs-1) with ``seed`` along it;
+            float64; ``market_price_usd`` on ``(run, step, chip)``, float64.
+            Coordinates: ``run`` (0 .. n_runs-1) with ``seed`` along it;
             ``step`` (0 .. n_steps-1) with ``date`` (``datetime64[ns]``, the first
             day of each month) along it; ``country`` (ISO3 codes) with ``tier``
             along it; ``chip`` (chip names). Each variable's attributes give its
@@ -181,7 +192,8 @@ class Results:
                               "pip install 'tiered-compute-sim[analysis]')") from None
 
         axes = {"country": ("run", "step", "country"),
-                "country, chip": ("run", "step", "country", "chip"), "step": ("run", "step")}
+                "country, chip": ("run", "step", "country", "chip"), "step": ("run", "step"),
+                "chip": ("run", "step", "chip")}
         variables = {}
         for name, values in self.metrics.items():
             info = metric_info(name)
@@ -312,6 +324,10 @@ def _from_table(table: Any, header: dict[str, Any]) -> Results:
     for name in STEP_METRICS:
         metrics[name] = frame[name].to_numpy(dtype=np.float64).reshape(
             n_runs, n_steps, n_countries)[:, :, 0].copy()
+    for name in MARKET_METRICS:
+        columns = [frame[f"{name}.{chip}"].to_numpy(dtype=np.float64).reshape(
+            n_runs, n_steps, n_countries)[:, :, 0] for chip in chips]
+        metrics[name] = np.stack(columns, axis=-1).reshape(n_runs, n_steps, len(chips))
     return Results(
         scenario_name=header["scenario_name"], digest=header["digest"],
         seeds=np.array(header["seeds"], dtype=np.int64), countries=tuple(header["countries"]),

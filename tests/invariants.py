@@ -128,6 +128,7 @@ def check_results(results: Results, world: World) -> None:
                           np.where(capped, np.maximum(0, world.cap_tpp - used), 0))
     assert np.array_equal(used, carried + np.where(capped, licensed, 0))
     check_chips(results, world)
+    check_prices(results, world)
 
     stock, life = metric("stock_tpp"), world.scenario.market.depreciation_months
     arrived = delivered + metric("substituted_tpp") + metric("diverted_received_tpp")
@@ -168,8 +169,11 @@ def check_chips(results: Results, world: World) -> None:
     refused = (market.regime == DENIED) | (market.regime == EMBARGO)
     assert not np.any(chips[:, refused]), "a chip shipped where it is denied"
     assert np.all(chips.sum(axis=2) <= market.capacity), "a vendor sold beyond its output"
-    revenue = (chips * market.price[:, None, :]).sum(axis=-1)
-    assert np.array_equal(revenue, results.metric("revenue_usd"))
+    revenue = results.metric("revenue_usd")
+    at_market = (chips * results.metric("market_price_usd")[:, :, None, :]).sum(axis=-1)
+    # each firm's revenue is truncated to whole dollars: at most one dollar short per firm
+    assert np.all(revenue <= at_market * (1 + 1e-12)), "revenue above shipments x market price"
+    assert np.all(revenue >= at_market * (1 - 1e-12) - world.firms.n_firms), "revenue too low"
     assert np.all(results.metric("us_payment_usd") <= revenue)
     if "USA" in world.countries:
         usa = world.countries.index("USA")
@@ -180,3 +184,20 @@ def check_chips(results: Results, world: World) -> None:
             us_before[:, :, None, :], reference[None, :, :, None], axis=-1)[..., 0])
         volume = world.regime == VOLUME
         assert np.all(chips.sum(axis=-1)[:, volume] <= limit.astype(np.int64)[:, volume])
+
+
+def check_prices(results: Results, world: World) -> None:
+    """Market prices start at list, stay within the floor and the ceiling, move only
+    after a month with output; vendors ship no more than was ordered from them."""
+    market, config = world.market, world.scenario.market
+    price = results.metric("market_price_usd")
+    index = price / np.maximum(market.price, 1)
+    assert np.all(np.isfinite(price)) and price.min(initial=0.0) >= 0.0
+    assert np.allclose(price[:, 0], market.price[0]), "the first month is not at list price"
+    listed = market.price > 0
+    assert np.all(index[:, listed] >= config.price_floor * (1 - 1e-12)), "below the floor"
+    assert np.all(index[:, listed] <= config.price_ceiling * (1 + 1e-12)), "above the ceiling"
+    idle = market.capacity[:-1] == 0  # (T-1, K): no output last month, so no move
+    assert np.allclose(index[:, 1:][:, idle], index[:, :-1][:, idle]), "moved without output"
+    ordered, shipped = results.metric("ordered_chips"), results.metric("shipped_chips")
+    assert ordered.min(initial=0) >= 0 and np.all(shipped <= ordered), "shipped beyond orders"

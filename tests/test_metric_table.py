@@ -8,13 +8,21 @@ import pytest
 
 from sim.cli import main
 from sim.metric_table import KINDS, METRIC_TABLE, markdown, metric_info
-from sim.world.metrics import CHIP_METRICS, COUNTRY_METRICS, COUNTRY_STATE, FLOWS, STEP_METRICS
+from sim.world.metrics import (
+    CHIP_METRICS,
+    COUNTRY_METRICS,
+    COUNTRY_STATE,
+    FLOWS,
+    MARKET_METRICS,
+    STEP_METRICS,
+)
 
 ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
 
 
 def test_table_describes_exactly_the_recorded_metrics_in_storage_order():
-    assert [m.name for m in METRIC_TABLE] == [*COUNTRY_METRICS, *CHIP_METRICS, *STEP_METRICS]
+    assert [m.name for m in METRIC_TABLE] == [*COUNTRY_METRICS, *CHIP_METRICS, *STEP_METRICS,
+                                              *MARKET_METRICS]
 
 
 @pytest.mark.parametrize("info", METRIC_TABLE, ids=lambda m: m.name)
@@ -28,6 +36,7 @@ def test_kind_unit_and_axes_follow_the_name(info):
     if suffix in ("tpp", "usd", "chips"):
         assert info.unit == {"tpp": "TPP", "usd": "USD", "chips": "chips"}[suffix]
     assert info.axes == ("step" if info.name in STEP_METRICS else
+                         "chip" if info.name in MARKET_METRICS else
                          "country, chip" if info.name in CHIP_METRICS else "country")
 
 

@@ -255,7 +255,9 @@ def test_a_country_without_firms(shipped_scenarios):
 
 def _no_firms(tmp_path: Path) -> sim.Scenario:
     path = tmp_path / "no_firms.toml"  # cap.toml with its named firms replaced by none
-    path.write_text(extending(SMALL / "cap.toml", "firms = []\n"), encoding="utf-8")
+    moving_prices = "\n[market]\nprice_adjustment = 0.2\n"
+    path.write_text(extending(SMALL / "cap.toml", "firms = []\n" + moving_prices),
+                    encoding="utf-8")
     return sim.load_scenario(path)
 
 
@@ -267,8 +269,12 @@ def test_no_firms_at_all(tmp_path):
     batch = sim.run_batch(scenario, [0, 1, 2])
     assert_same_bits(batch, agent_results(scenario, [0, 1, 2]))
     for name, values in batch.metrics.items():
-        if name not in ("grey_premium", "quota_remaining_tpp"):
+        if name not in ("grey_premium", "market_price_usd", "quota_remaining_tpp"):
             assert not values.any(), name
+    # With nothing ordered, every price eases to its floor by the adjustment rule (ODD 6.2a).
+    market = scenario.market
+    floor = np.array([o.price_usd for o in market.chips.values()]) * market.price_floor
+    assert np.allclose(batch.metric("market_price_usd")[:, -1], floor)
     # With nothing asked, the premium relaxes toward 1 by the inertia rule (ODD 6.13).
     diversion = scenario.diversion
     premium = diversion.initial_premium

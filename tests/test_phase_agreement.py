@@ -30,7 +30,8 @@ from sim.world.phases import DECIDES, PHASES, decided_by
 DATA = Path(__file__).resolve().parent / "data"
 COUNTRY_QUANTITIES = frozenset({"quota_used_tpp", "stock_tpp", "diverted_received_tpp",
                                 "diversion_demand_tpp"})
-RUN_QUANTITIES = frozenset({"premium", "diverted_chips", "us_shipped_chips"})
+RUN_QUANTITIES = frozenset({"premium", "diverted_chips", "us_shipped_chips", "price_index",
+                            "vendor_orders_chips"})
 MONTHS = 14
 """Long enough to cross a January (LPP and annual caps restart) in every shipped scenario."""
 

@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import sim
-from sim.results import COUNTRY_METRICS, STEP_METRICS
+from sim.results import CHIP_METRICS, COUNTRY_METRICS, MARKET_METRICS, STEP_METRICS
 
 
 @pytest.fixture(scope="module")
@@ -24,6 +24,8 @@ def test_shapes_and_labels(results, shipped_scenarios):
         assert results.metric(name).shape == (2, n_steps, n_countries)
         assert results.metric(name).dtype == np.int64
     assert results.metric("grey_premium").shape == (2, n_steps)
+    assert results.metric("market_price_usd").shape == (2, n_steps, len(results.chips))
+    assert results.metric("market_price_usd").dtype == np.float64
     assert results.dates[0] == "2025-01" and results.dates[-1] == "2027-12"
     assert list(results.seeds) == [3, 4]
     assert results.countries == scenario.country_codes
@@ -44,7 +46,7 @@ def test_tidy_frame(results):
 def test_parquet_round_trip_is_exact(results, tmp_path):
     path = results.save(tmp_path / "out" / "results.parquet")
     loaded = sim.load_results(path)
-    for name in (*COUNTRY_METRICS, *STEP_METRICS):
+    for name in (*COUNTRY_METRICS, *CHIP_METRICS, *STEP_METRICS, *MARKET_METRICS):
         assert np.array_equal(loaded.metric(name), results.metric(name)), name
         assert loaded.metric(name).dtype == results.metric(name).dtype
     assert loaded.digest == results.digest and loaded.version == sim.__version__

@@ -12,7 +12,7 @@ Memory estimate (:func:`bytes_per_run`), per run and in bytes:
   phase builds new arrays while the old state is still alive, plus 15 firm
   arrays of the month's books and about 10 temporaries of a phase;
 * first-come allocation: about 8 (R, F) temporaries of a sort or a queue;
-* metrics: ``T * ((20 + K) * C * 8 + 8)``, the run's share of the metric
+* metrics: ``T * ((20 + 2K) * C * 8 + 8 + 8K)``, the run's share of the metric
   arrays (``K`` chips on the market).
 
 A chunk holds ``memory_budget_bytes // bytes_per_run`` runs (at least one).
@@ -36,12 +36,13 @@ from sim.core.diversion import deliver, divert
 from sim.core.layout import Layout
 from sim.core.licensing import allocate_caps, settle_uveu
 from sim.core.orders import demand, license, order, place_grey_market_orders, start_month
+from sim.core.prices import set_prices
 from sim.core.shipping import allocate_domestic, respond, ship, want_substitute
 from sim.core.state import N_FIRM_ARRAYS, State, initial_state
 from sim.results import Results
 from sim.scenario import Scenario, load_scenario
 from sim.world import World
-from sim.world.metrics import CHIP_METRICS, COUNTRY_METRICS, STEP_METRICS
+from sim.world.metrics import CHIP_METRICS, COUNTRY_METRICS, MARKET_METRICS, STEP_METRICS
 from sim.world.phases import PHASES
 
 __all__ = ["DEFAULT_MEMORY_BUDGET", "PHASE_FUNCTIONS", "bytes_per_run", "run_batch", "step",
@@ -54,9 +55,9 @@ Phase = Callable[[Layout, State, int], State]
 
 PHASE_FUNCTIONS: dict[str, Phase] = {
     phase.__name__: phase
-    for phase in (start_month, demand, place_grey_market_orders, order, license, settle_uveu,
-                  allocate_caps, ship, want_substitute, allocate_domestic, respond, divert,
-                  deliver)
+    for phase in (start_month, set_prices, demand, place_grey_market_orders, order, license,
+                  settle_uveu, allocate_caps, ship, want_substitute, allocate_domestic, respond,
+                  divert, deliver)
 }
 """The array function of each phase of :data:`sim.world.phases.PHASES`, by name."""
 
@@ -86,7 +87,7 @@ def bytes_per_run(layout: Layout) -> int:
     first_come = 8 * 8 * n_firms
     n_chips = layout.world.market.n_chips
     metrics = n_steps * ((len(COUNTRY_METRICS) + len(CHIP_METRICS) * n_chips) * n_countries * 8
-                         + 8 * len(STEP_METRICS))
+                         + 8 * len(STEP_METRICS) + 8 * len(MARKET_METRICS) * n_chips)
     return state + first_come + metrics
 
 
@@ -97,6 +98,8 @@ def _empty_metrics(world: World, n_runs: int) -> dict[str, np.ndarray]:
     metrics.update({name: np.zeros((*shape, len(world.countries), world.market.n_chips),
                                    dtype=np.int64) for name in CHIP_METRICS})
     metrics.update({name: np.zeros(shape, dtype=np.float64) for name in STEP_METRICS})
+    metrics.update({name: np.zeros((*shape, world.market.n_chips), dtype=np.float64)
+                    for name in MARKET_METRICS})
     return metrics
 
 

@@ -15,20 +15,22 @@ from sim.core.layout import Layout
 from sim.core.shipping import received_tpp
 from sim.core.state import State
 from sim.world.codes import CAPPED
-from sim.world.metrics import CHIP_METRICS, FLOWS, STEP_METRICS
+from sim.world.metrics import CHIP_METRICS, FLOWS, MARKET_METRICS, STEP_METRICS
 
 __all__ = ["collect", "country_flows"]
 
 
 def country_flows(layout: Layout, state: State, t: int) -> dict[str, np.ndarray]:
-    """Return each flow of the month by country, (R, C) int64, and chips shipped (R, C, K).
+    """Return each flow of the month by country, (R, C) int64, and chips by chip (R, C, K).
 
     ``diversion_attempted/seized/diverted`` are by the broker's (transit)
     country; ``diverted_received_tpp`` is already by destination.
 
     Only brokers divert, so the three diversion flows are summed over the
     brokers' columns alone, and what buyers received is what was shipped
-    less what brokers received. Integer sums wrap the same way in any order
+    less what brokers received. Revenue is each chip's shipments to the
+    destination at its market price, truncated per destination and chip as
+    ``Country.book_revenue`` does. Integer sums wrap the same way in any order
     (arithmetic modulo 2**64), so ``sum(a) - sum(b)`` is ``sum(a - b)`` bit
     for bit, and ``sum(x) * s`` is ``sum(x * s)`` for a scalar ``s``.
     """
@@ -40,7 +42,10 @@ def country_flows(layout: Layout, state: State, t: int) -> dict[str, np.ndarray]
     attempted = by_transit.sum(shipment)
     seized = by_transit.sum(np.where(state.caught[:, brokers], shipment, 0))
     tpp = layout.chip_tpp[t]
-    revenue = state.shipped * layout.price[t]
+    vendors = layout.vendor_queues[layout.vendor_queue[t]]
+    shipped_chips = vendors.by_destination(state.shipped)
+    market_price = world.market.price[t] * state.price_index
+    revenue = (shipped_chips * market_price[:, None, :]).astype(np.int64)  # (R, C, K)
     flows = {
         "demand_tpp": countries.sum(state.demand_tpp),
         "shipped_tpp": shipped,
@@ -56,12 +61,11 @@ def country_flows(layout: Layout, state: State, t: int) -> dict[str, np.ndarray]
         "substituted_tpp": countries.sum(state.substituted_chips) * world.domestic_tpp[t],
         "rented_tpp": countries.sum(state.rented_tpp),
         "unmet_tpp": countries.sum(state.unmet_tpp),
-        "revenue_usd": countries.sum(revenue),
-        "us_payment_usd": countries.sum((revenue * layout.payment_share[t]).astype(np.int64)),
+        "revenue_usd": revenue.sum(axis=-1),
+        "us_payment_usd": (revenue * world.market.payment_share[t]).astype(np.int64).sum(axis=-1),
     }
-    (shipped_chips,) = CHIP_METRICS
-    flows[shipped_chips] = layout.vendor_queues[layout.vendor_queue[t]].by_destination(
-        state.shipped)
+    flows["shipped_chips"] = shipped_chips
+    flows["ordered_chips"] = vendors.by_destination(state.ordered)
     return {name: flows[name] for name in (*FLOWS, *CHIP_METRICS)}
 
 
@@ -89,3 +93,5 @@ def collect(layout: Layout, state: State, t: int, out: dict[str, np.ndarray]) ->
     out["backlog_tpp"][:, t] = layout.countries.sum(state.backlog_tpp)
     (premium,) = STEP_METRICS
     out[premium][:, t] = state.premium
+    (price,) = MARKET_METRICS
+    out[price][:, t] = world.market.price[t] * state.price_index

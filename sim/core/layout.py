@@ -100,10 +100,6 @@ class Layout:
         The chip serves the full need (the partial-need rule).
     orders_frontier : ndarray of shape (T, F), bool
         The chip is the month's frontier chip.
-    price : ndarray of shape (T, F), int64
-        List price of the chip (0 where there is none).
-    payment_share : ndarray of shape (T, F), float64
-        Share of its revenue paid to the US government.
     vendor_queues : tuple of VendorQueue
         The distinct groupings of firms by chip during the window.
     vendor_queue : ndarray of shape (T,), int64
@@ -143,8 +139,6 @@ class Layout:
     chip_tpp: np.ndarray
     full_need: np.ndarray
     orders_frontier: np.ndarray
-    price: np.ndarray
-    payment_share: np.ndarray
     vendor_queues: tuple[VendorQueue, ...]
     vendor_queue: np.ndarray
     growth: np.ndarray
@@ -178,10 +172,6 @@ class Layout:
 
         chip = per_firm(market.choice, market.bound_choice)
         patterns, vendor_queue = np.unique(chip, axis=0, return_inverse=True)
-        chosen = np.maximum(chip, 0)
-        steps = np.arange(world.n_steps)[:, None]
-        price = np.where(chip == NO_CHIP, 0, market.price[steps, chosen])
-        share = market.payment_share[steps, country[None, :], chosen]
         return cls(
             world=world,
             agent=agent,
@@ -196,8 +186,6 @@ class Layout:
             chip_tpp=per_firm(market.choice_tpp, market.bound_choice_tpp),
             full_need=per_firm(market.full_need, market.bound_full_need),
             orders_frontier=(chip == market.frontier[:, None]) & (chip != NO_CHIP),
-            price=price.astype(np.int64),
-            payment_share=np.where(chip == NO_CHIP, 0.0, share),
             vendor_queues=tuple(VendorQueue.from_chips(p, market.n_chips, agent, country,
                                                        n_countries) for p in patterns),
             vendor_queue=vendor_queue.reshape(-1).astype(np.int64),

@@ -15,6 +15,7 @@ import numpy as np
 
 from sim.core.allocation import muldiv
 from sim.core.layout import Layout
+from sim.core.prices import demand_factor
 from sim.core.state import State
 from sim.reference import H100E_TPP
 from sim.rng import STREAM_DEMAND, STREAM_PRIORITY, uniform
@@ -45,14 +46,20 @@ def start_month(layout: Layout, state: State, t: int) -> State:
 
 
 def demand(layout: Layout, state: State, t: int) -> State:
-    """Monthly need: base size x growth x noise, plus the backlog (brokers: none).
+    """Monthly need at the market price: base x growth x noise x price response, plus backlog.
 
-    ``int(base * growth * noise * H100E_TPP)`` in the model's order of
-    operations; ``astype(int64)`` truncates toward zero like ``int``.
+    ``int(base * growth * noise * factor * H100E_TPP)`` in the model's order of
+    operations (``factor``: :func:`sim.core.prices.demand_factor`, left out
+    when demand ignores the price); ``astype(int64)`` truncates toward zero
+    like ``int``. Brokers have none.
     """
     u = uniform(state.seeds[:, None], t, STREAM_DEMAND, layout.agent)
     noise = 1.0 + layout.world.scenario.market.demand_noise * (2.0 * u - 1.0)
-    need = (state.base_h100e * layout.growth[t] * noise * H100E_TPP).astype(np.int64)
+    need = state.base_h100e * layout.growth[t] * noise
+    factor = demand_factor(layout, state, t)
+    if factor is not None:
+        need = need * factor
+    need = (need * H100E_TPP).astype(np.int64)
     need = np.where(layout.is_broker, 0, need)
     return replace(state, demand_tpp=need, request_tpp=need + state.backlog_tpp)
 

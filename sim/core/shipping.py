@@ -25,8 +25,11 @@ def received_tpp(layout: Layout, state: State, t: int) -> np.ndarray:
     return state.shipped * layout.chip_tpp[t]
 
 
-def ship_by_vendor(layout: Layout, state: State, t: int) -> np.ndarray:
-    """Each vendor shares its output among the approved orders for its chip, (R, F) int64.
+def ship_by_vendor(layout: Layout, state: State, t: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each vendor shares its output among the approved orders for its chip.
+
+    Returns the chips shipped to each firm, (R, F) int64, and the approved
+    orders each vendor received, (R, K) int64.
 
     The firms are regrouped by the chip they order (:class:`VendorQueue`),
     allocated group by group in one grouped allocation, and put back in
@@ -44,18 +47,19 @@ def ship_by_vendor(layout: Layout, state: State, t: int) -> np.ndarray:
                        world.at(t).rules.allocation, queue, vendors.groups)
     shipped = np.empty_like(granted)
     shipped[:, vendors.order] = granted
-    return shipped
+    return shipped, vendors.groups.sum(requests)[:, :-1]
 
 
 def ship(layout: Layout, state: State, t: int) -> State:
-    """Vendors ship; count the paths cheapest first; note US shipments by chip.
+    """Vendors ship; count the paths cheapest first; note US shipments and orders by chip.
 
     Also books what the shipment uses up: the low-volume allowance, the NVEU
     cap, the UVEU installed base and the country cap (``Firm.ship`` and
     ``Firm.record_shipment``).
     """
     world = layout.world
-    shipped = ship_by_vendor(layout, state, t)
+    ordered = state.approved_chips
+    shipped, orders = ship_by_vendor(layout, state, t)
     left = shipped.copy()  # this phase's own temporary, updated in place
     paths = {}
     for name in PATHS:
@@ -76,12 +80,14 @@ def ship(layout: Layout, state: State, t: int) -> State:
         us_shipped = vendors.by_destination(shipped)[:, world.countries.index("USA")]
     return replace(
         state, **paths,
+        ordered=ordered,
         shipped=shipped,
         lpp_used_tpp=state.lpp_used_tpp + paths["path_lpp"] * tpp,
         nveu_used_tpp=state.nveu_used_tpp + paths["path_nveu"] * tpp,
         uveu_installed_tpp=installed,
         quota_used_tpp=quota_used,
         us_shipped_chips=us_shipped,
+        vendor_orders_chips=orders,
     )
 
 

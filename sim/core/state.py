@@ -47,7 +47,12 @@ class State:
     us_shipped_chips : (R, K) int64
         Last month's shipments to the United States, by chip (case-by-case limits).
     premium : (R,) float64
-        Grey-market price over list.
+        Grey-market price over the market price.
+    price_index : (R, K) float64
+        Each chip's market price over its list price, in force this month.
+    vendor_orders_chips : (R, K) int64
+        Approved orders each vendor received (this month's after ``ship``; last
+        month's when ``set_prices`` reads them).
     market_queue, country_queue : (R, F) int64
         This month's first-come serving order of firms (layout positions):
         by priority and firm index; for the country queue, country by country
@@ -78,6 +83,8 @@ class State:
     diversion_demand_tpp: np.ndarray
     us_shipped_chips: np.ndarray
     premium: np.ndarray
+    price_index: np.ndarray
+    vendor_orders_chips: np.ndarray
     market_queue: np.ndarray | None
     country_queue: np.ndarray | None
     demand_tpp: np.ndarray
@@ -90,6 +97,7 @@ class State:
     path_nveu: np.ndarray
     path_lpp: np.ndarray
     path_cap: np.ndarray
+    ordered: np.ndarray
     shipped: np.ndarray
     substitute_want: np.ndarray
     substituted_chips: np.ndarray
@@ -115,8 +123,8 @@ class State:
 
 N_FIRM_ARRAYS = sum(1 for f in fields(State) if f.name not in
                     {"seeds", "quota_used_tpp", "stock_tpp", "diversion_demand_tpp",
-                     "us_shipped_chips", "premium", "diverted_received_tpp", "diverted_chips",
-                     "books"})
+                     "us_shipped_chips", "premium", "price_index", "vendor_orders_chips",
+                     "diverted_received_tpp", "diverted_chips", "books"})
 """Number of (R, F) arrays in a state (for the memory estimate)."""
 
 
@@ -149,11 +157,13 @@ def initial_state(layout: Layout, seeds: np.ndarray) -> State:
         stock_tpp=countries(), diversion_demand_tpp=countries(),
         us_shipped_chips=np.zeros((n_runs, world.market.n_chips), dtype=np.int64),
         premium=np.full(n_runs, world.scenario.diversion.initial_premium, dtype=np.float64),
+        price_index=np.ones((n_runs, world.market.n_chips), dtype=np.float64),
+        vendor_orders_chips=np.zeros((n_runs, world.market.n_chips), dtype=np.int64),
         market_queue=None, country_queue=None, demand_tpp=firms(), request_tpp=firms(),
         want=firms(), uveu_request=firms(),
         cap_request=firms(), path_free=firms(), path_uveu=firms(), path_nveu=firms(),
         path_lpp=firms(), path_cap=firms(),
-        shipped=firms(), substitute_want=firms(),
+        ordered=firms(), shipped=firms(), substitute_want=firms(),
         substituted_chips=firms(), rented_tpp=firms(), divert_request_tpp=firms(),
         unmet_tpp=firms(), residual_tpp=firms(), caught=np.zeros((n_runs, n_firms), dtype=bool),
         diverted_received_tpp=countries(), diverted_chips=np.zeros(n_runs, dtype=np.int64),

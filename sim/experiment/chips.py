@@ -44,20 +44,19 @@ def chip_windows(results: Results) -> pd.DataFrame:
 def revenue_by_chip(results: Results, world: World) -> tuple[np.ndarray, np.ndarray]:
     """Vendor revenue and payments to the US government by destination and chip, USD.
 
-    Revenue is each chip's shipments times its list price. Payments belong to
-    the chip the destination's buyers order: only a destination's own choice
-    carries a payment share (a firm bound by the headquarters rule that orders
-    another chip does so outside Tier 3, where no chip measure binds). Both
-    sum over chips to the recorded ``revenue_usd`` and ``us_payment_usd``.
+    Revenue is each chip's shipments times its market price, truncated to whole
+    dollars per destination and chip; payments are that revenue times the
+    chip's payment share there, truncated the same way. Both are booked so
+    (``Country.book_revenue``), so they sum over chips to the recorded
+    ``revenue_usd`` and ``us_payment_usd`` exactly.
 
     Returns
     -------
     revenue, payments : ndarray of shape (n_runs, n_steps, n_countries, n_chips), int64
     """
-    market = world.market
-    revenue = results.metric("shipped_chips") * market.price[None, :, None, :]
-    ordered = np.arange(market.n_chips) == market.choice[..., None]  # (T, C, K)
-    payments = results.metric("us_payment_usd")[..., None] * ordered
+    price = results.metric("market_price_usd")[:, :, None, :]
+    revenue = (results.metric("shipped_chips") * price).astype(np.int64)
+    payments = (revenue * world.market.payment_share[None]).astype(np.int64)
     return revenue, payments
 
 

@@ -79,6 +79,7 @@ class Country(mesa.Agent):
         self.stock_tpp = 0
         self.month = CountryMonth()
         self.shipped_chips = [0] * world.market.n_chips
+        self.ordered_chips = [0] * world.market.n_chips
 
     def __repr__(self) -> str:
         return f"Country({self.code}, tier {self.tier})"
@@ -146,8 +147,22 @@ class Country(mesa.Agent):
         """Clear the month's flows; restart an annual cap in January."""
         self.month = CountryMonth()
         self.shipped_chips = [0] * len(self.shipped_chips)
+        self.ordered_chips = [0] * len(self.ordered_chips)
         if self.model.world.cap_resets[self.model.step_index]:
             self.quota_used_tpp = 0
+
+    def book_revenue(self) -> None:
+        """Enter what the vendors invoice here: each chip's shipments at its market price.
+
+        Revenue is truncated to whole dollars per chip, and the payment to the
+        US government is that revenue times the chip's payment share here.
+        """
+        model = self.model
+        shares = model.world.market.payment_share[model.step_index, self.index]
+        for chip, chips in enumerate(self.shipped_chips):
+            revenue = int(chips * model.vendors[chip].market_price_usd)
+            self.month.revenue_usd += revenue
+            self.month.us_payment_usd += int(revenue * float(shares[chip]))
 
     def deliver(self, received_tpp: int) -> None:
         """Depreciate installed compute, then add what arrived this month."""
@@ -156,12 +171,19 @@ class Country(mesa.Agent):
 
 
 class Vendor(mesa.Agent):
-    """The maker of one chip on the market, with a monthly output in chips and a list price."""
+    """The maker of one chip on the market: a monthly output in chips, a list price, a market price.
+
+    ``price_index`` is the market price over the list price; ``orders_chips``
+    the approved orders of the month (``ExportControlModel.ship``), which move
+    next month's price (:meth:`set_price`).
+    """
 
     def __init__(self, model: ExportControlModel, chip: int) -> None:
         super().__init__(model)
         self.chip = chip
         self.name = model.world.market.names[chip]
+        self.price_index = 1.0
+        self.orders_chips = 0
 
     def __repr__(self) -> str:
         return f"Vendor({self.name})"
@@ -175,6 +197,32 @@ class Vendor(mesa.Agent):
     def price_usd(self) -> int:
         """List price this month."""
         return int(self.model.world.market.price[self.model.step_index, self.chip])
+
+    @property
+    def market_price_usd(self) -> float:
+        """Market price this month: the list price times the price index."""
+        return float(self.price_usd) * self.price_index
+
+    @property
+    def demand_factor(self) -> float:
+        """Share of their list-price demand its buyers keep at the market price."""
+        elasticity = self.model.config.market.price_elasticity
+        return 1.0 / (1.0 + elasticity * (self.price_index - 1.0))
+
+    def set_price(self) -> None:
+        """Move the price by last month's orders over output, within the floor and ceiling.
+
+        A chip that made nothing last month keeps its price. Each count is
+        rounded to a float before dividing, as NumPy does in the core.
+        """
+        t = self.model.step_index
+        output = int(self.model.world.market.capacity[t - 1, self.chip]) if t > 0 else 0
+        if output == 0:
+            return
+        market = self.model.config.market
+        excess = min(float(self.orders_chips) / float(output) - 1.0, 1.0)
+        moved = self.price_index * (1.0 + market.price_adjustment * excess)
+        self.price_index = min(market.price_ceiling, max(market.price_floor, moved))
 
 
 class DomesticMaker(mesa.Agent):
@@ -277,7 +325,7 @@ class Firm(mesa.Agent):
         self.want = 0
         self.paths: dict[str, int] = dict.fromkeys(("free", "uveu", "nveu", "lpp", "cap"), 0)
         self.uveu_request = self.cap_request = 0
-        self.shipped = 0
+        self.ordered = self.shipped = 0
         self.substitute_want = self.substituted_chips = 0
         self.divert_request_tpp = self.residual_tpp = 0
         self.rented_tpp = self.unmet_tpp = 0
@@ -290,13 +338,16 @@ class Firm(mesa.Agent):
             self.lpp_used_tpp = 0
 
     def demand(self) -> None:
-        """Monthly need: base size x growth x noise, plus the waiting backlog."""
+        """Monthly need at the market price (base x growth x noise x price response) + backlog."""
         model = self.model
         t = model.step_index
         u = float(uniform(model.seed, t, STREAM_DEMAND, self.index)[0])
         noise = 1.0 + model.config.market.demand_noise * (2.0 * u - 1.0)
         growth = float(model.world.growth[t, self.country.index])
-        self.demand_tpp = int(self.base_h100e * growth * noise * H100E_TPP)
+        need = self.base_h100e * growth * noise
+        if self.chip != NO_CHIP and model.config.market.price_elasticity != 0.0:
+            need = need * model.vendors[self.chip].demand_factor
+        self.demand_tpp = int(need * H100E_TPP)
         self.request_tpp = self.demand_tpp + self.backlog_tpp
         self.country.month.demand_tpp += self.demand_tpp
 
@@ -347,7 +398,12 @@ class Firm(mesa.Agent):
         return sum(self.paths.values())
 
     def ship(self, chips: int) -> None:
-        """Receive a shipment; count it against the paths, cheapest path first."""
+        """Receive a shipment; count it against the paths, cheapest path first.
+
+        ``ordered`` keeps what was approved (the order the vendor saw) before
+        the paths are cut to the shipment.
+        """
+        self.ordered = self.approved_chips
         self.shipped = chips
         tpp = self.chip_tpp
         left = chips
@@ -362,7 +418,7 @@ class Firm(mesa.Agent):
 
     def record_shipment(self) -> None:
         """Enter this month's shipment in the destination country's books."""
-        country, market, t = self.country, self.model.world.market, self.model.step_index
+        country = self.country
         tpp, chip = self.chip_tpp, self.chip
         month = country.month
         month.shipped_tpp += self.received_tpp
@@ -371,11 +427,10 @@ class Firm(mesa.Agent):
         month.lpp_tpp += self.paths["lpp"] * tpp
         month.veu_tpp += (self.paths["uveu"] + self.paths["nveu"]) * tpp
         month.licensed_tpp += self.paths["cap"] * tpp
+        if chip != NO_CHIP:
+            country.ordered_chips[chip] += self.ordered
         if self.shipped == 0:
             return
-        revenue = self.shipped * int(market.price[t, chip])
-        month.revenue_usd += revenue
-        month.us_payment_usd += int(revenue * float(market.payment_share[t, country.index, chip]))
         country.shipped_chips[chip] += self.shipped
         if self.regime == CAPPED:
             country.quota_used_tpp += self.paths["cap"] * tpp

@@ -24,7 +24,7 @@ from sim.scenario import Scenario, load_scenario
 from sim.world import World
 from sim.world.codes import BROKER, CAPPED, TIER1, UVEU, VOLUME
 from sim.world.market import NO_CHIP
-from sim.world.metrics import CHIP_METRICS, COUNTRY_STATE, FLOWS
+from sim.world.metrics import CHIP_METRICS, COUNTRY_STATE, FLOWS, MARKET_METRICS
 from sim.world.phases import PHASES
 from sim.world.population import firm_sizes_h100e
 
@@ -90,7 +90,7 @@ class ExportControlModel(mesa.Model):
         self.firms = self._create_firms()
         self._create_vendors()
         self.datacollector = mesa.DataCollector(
-            model_reporters={"grey_premium": "premium"},
+            model_reporters={"grey_premium": "premium", "market_price_usd": _market_prices},
             agenttype_reporters={Country: _country_reporters()},
             agent_reporters=_firm_reporters() if agent_reporters else None,
         )
@@ -146,8 +146,23 @@ class ExportControlModel(mesa.Model):
         self.agents_by_type[Country].do("start_month")
         self.buyers.do("start_month")
 
+    def set_prices(self) -> None:
+        """Every vendor moves its market price by last month's orders over its output."""
+        for vendor in self.vendors:
+            vendor.set_price()
+
+    @property
+    def price_index(self) -> list[float]:
+        """Each chip's market price over its list price, in chip order."""
+        return [vendor.price_index for vendor in self.vendors]
+
+    @property
+    def vendor_orders_chips(self) -> list[int]:
+        """Approved orders each vendor received this month, in chip order."""
+        return [vendor.orders_chips for vendor in self.vendors]
+
     def demand(self) -> None:
-        """Every buyer states its monthly need (brokers have none of their own)."""
+        """Every buyer states its monthly need at the market price (brokers have none)."""
         self.buyers.do("demand")
 
     def order(self) -> None:
@@ -232,13 +247,16 @@ class ExportControlModel(mesa.Model):
         mode, firms = self.in_force.rules.allocation, self.firms
         for vendor in self.vendors:
             asking = [f for f in firms if f.chip == vendor.chip]
-            shipped = allocate([f.approved_chips for f in asking], vendor.capacity_chips, mode,
-                               self.priorities(asking))
+            orders = [f.approved_chips for f in asking]
+            vendor.orders_chips = sum(orders)
+            shipped = allocate(orders, vendor.capacity_chips, mode, self.priorities(asking))
             for firm, chips in zip(asking, shipped, strict=True):
                 firm.ship(chips)
         for firm in firms:
             if firm.chip == NO_CHIP:  # nothing it may receive: an empty shipment
                 firm.ship(0)
+        for country in self.countries:
+            country.book_revenue()
         usa = [c for c in self.countries if c.code == "USA"]
         self.us_shipped_chips = list(usa[0].shipped_chips) if usa else [0] * len(self.vendors)
 
@@ -303,12 +321,21 @@ class ExportControlModel(mesa.Model):
             name: frame[name].to_numpy(dtype=np.int64).reshape(1, n_steps, n_countries)
             for name in (*FLOWS, *COUNTRY_STATE)
         }
-        premium = self.datacollector.get_model_vars_dataframe()["grey_premium"]
-        metrics["grey_premium"] = premium.to_numpy(dtype=np.float64).reshape(1, n_steps)
+        model_frame = self.datacollector.get_model_vars_dataframe()
+        metrics["grey_premium"] = model_frame["grey_premium"].to_numpy(
+            dtype=np.float64).reshape(1, n_steps)
         for name in CHIP_METRICS:
             metrics[name] = np.array(frame[name].tolist(), dtype=np.int64).reshape(
                 1, n_steps, n_countries, self.world.market.n_chips)
+        for name in MARKET_METRICS:
+            metrics[name] = np.array(model_frame[name].tolist(), dtype=np.float64).reshape(
+                1, n_steps, self.world.market.n_chips)
         return Results.from_arrays(self.world, np.array([self.seed]), metrics)
+
+
+def _market_prices(model: ExportControlModel) -> tuple[float, ...]:
+    """Each chip's market price this month (the ``market_price_usd`` metric)."""
+    return tuple(vendor.market_price_usd for vendor in model.vendors)
 
 
 def _firm_reporters() -> dict[str, object]:

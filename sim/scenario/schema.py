@@ -261,6 +261,20 @@ class MarketConfig:
     substitution_share: float = value(SHARE, "share of refused demand sent to domestic chips")
     remote_share: float = value(SHARE, "share of refused demand rented remotely")
     depreciation_months: int = value(Int(1, 1200), "installed compute written off at 1/N a month")
+    price_elasticity: float = value(
+        Float(0.0, 20.0), "buyers' demand falls to 1 / (1 + e x (market price / list - 1)) of "
+        "its list-price level (0: demand ignores the price)", default=1.0,
+    )
+    price_adjustment: float = value(
+        SHARE, "a chip's market price moves by this share of last month's excess of orders "
+        "over output (orders / output - 1, at most 1)", default=0.2,
+    )
+    price_floor: float = value(
+        Float(0.01, 1.0), "lowest market price, as a multiple of the list price", default=0.7,
+    )
+    price_ceiling: float = value(
+        Float(1.0, 100.0), "highest market price, as a multiple of the list price", default=3.0,
+    )
     uveu_installed_months: int = value(
         Int(0, 120),
         "A UVEU subsidiary starts with this many months of its demand installed (assumption: "

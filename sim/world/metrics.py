@@ -3,12 +3,13 @@
 A month's *flows* are booked per country as the phases run (the Mesa model's
 ``CountryMonth``; the core's ``sim.core.books``); the *country state* is
 carried from month to month; the *step metrics* have one value per run and
-month.
+month; the *market metrics* one per run, month and chip.
 """
 
 from __future__ import annotations
 
-__all__ = ["CHIP_METRICS", "COUNTRY_METRICS", "COUNTRY_STATE", "FLOWS", "STEP_METRICS"]
+__all__ = ["CHIP_METRICS", "COUNTRY_METRICS", "COUNTRY_STATE", "FLOWS", "MARKET_METRICS",
+           "STEP_METRICS"]
 
 FLOWS = (
     "demand_tpp", "shipped_tpp", "delivered_tpp", "lpp_tpp", "veu_tpp", "licensed_tpp",
@@ -28,9 +29,14 @@ is the demand dropped that month; what still waits is ``backlog_tpp``."""
 COUNTRY_METRICS = (*FLOWS, *COUNTRY_STATE)
 """Per-country metrics: int64 arrays shaped (n_runs, n_steps, n_countries)."""
 
-CHIP_METRICS = ("shipped_chips",)
+CHIP_METRICS = ("shipped_chips", "ordered_chips")
 """Per-country, per-chip metrics: int64 arrays shaped (n_runs, n_steps, n_countries,
-n_chips): chips shipped to each destination (buyers and brokers there), by chip."""
+n_chips): chips shipped to each destination (buyers and brokers there), and chips
+ordered from the vendor there (approved orders, at the month's market price), by chip."""
 
 STEP_METRICS = ("grey_premium",)
 """Per-step metrics: float64 arrays shaped (n_runs, n_steps)."""
+
+MARKET_METRICS = ("market_price_usd",)
+"""Per-chip metrics of the whole market: float64 arrays shaped (n_runs, n_steps,
+n_chips): the market price of each chip in force during the month."""

@@ -20,6 +20,7 @@ __all__ = ["CARRIED", "DECIDES", "PHASES", "decided_by"]
 
 PHASES = (
     "start_month",
+    "set_prices",
     "demand",
     "place_grey_market_orders",
     "order",
@@ -39,14 +40,15 @@ _PATHS = ("path_free", "path_uveu", "path_nveu", "path_lpp", "path_cap")
 
 DECIDES = MappingProxyType({
     "start_month": ("quota_used_tpp", "lpp_used_tpp"),
+    "set_prices": ("price_index",),
     "demand": ("demand_tpp", "request_tpp"),
     "place_grey_market_orders": ("request_tpp",),
     "order": ("want",),
     "license": (*_PATHS, "uveu_request", "cap_request"),
     "settle_uveu": ("path_uveu",),
     "allocate_caps": ("path_cap",),
-    "ship": ("shipped", *_PATHS, "lpp_used_tpp", "nveu_used_tpp", "uveu_installed_tpp",
-             "quota_used_tpp", "us_shipped_chips"),
+    "ship": ("ordered", "shipped", *_PATHS, "lpp_used_tpp", "nveu_used_tpp", "uveu_installed_tpp",
+             "quota_used_tpp", "us_shipped_chips", "vendor_orders_chips"),
     "want_substitute": ("substitute_want",),
     "allocate_domestic": ("substituted_chips",),
     "respond": ("rented_tpp", "divert_request_tpp", "unmet_tpp", "backlog_tpp",
@@ -59,11 +61,13 @@ country quantities (countries,): ``quota_used_tpp``, ``stock_tpp``,
 ``diverted_received_tpp`` and ``diversion_demand_tpp`` (requested by
 destination last month); ``premium`` and ``diverted_chips`` are one number
 per run, ``us_shipped_chips`` one per chip (shipments to the United States,
-which set next month's case-by-case limits)."""
+which set next month's case-by-case limits), ``price_index`` and
+``vendor_orders_chips`` one per chip (the market price over list, and the
+approved orders that move next month's price)."""
 
 CARRIED = ("base_h100e", "backlog_tpp", "lpp_used_tpp", "nveu_used_tpp", "uveu_installed_tpp",
            "listed", "quota_used_tpp", "stock_tpp", "diversion_demand_tpp", "premium",
-           "us_shipped_chips")
+           "us_shipped_chips", "price_index", "vendor_orders_chips")
 """Quantities that persist from one month to the next."""
 
 
