@@ -47,6 +47,7 @@ def test_the_top_level_help_loads_no_command_and_no_heavy_library():
         "    except SystemExit:\n"
         "        pass\n"
         "heavy = ('numpy', 'pandas', 'pyarrow', 'scipy', 'mesa', 'matplotlib', 'sim.core',\n"
+        "         'solara', 'sim.view', 'sim.cli.view',\n"
         "         'sim.cli.run', 'sim.cli.compare', 'sim.cli.calibrate')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
         "main(['metrics'])\n"

@@ -2,9 +2,9 @@
 
 One module per command (:mod:`~sim.cli.run`, :mod:`~sim.cli.compare`,
 :mod:`~sim.cli.sweep`, :mod:`~sim.cli.calibrate`, :mod:`~sim.cli.check`,
-:mod:`~sim.cli.metrics`, :mod:`~sim.cli.discover`), each with ``add_arguments(parser)`` and
-``execute(args) -> exit status``; :data:`COMMANDS` names each command's
-module and help line. The commands parse, call the experiment layer, draw the
+:mod:`~sim.cli.metrics`, :mod:`~sim.cli.discover`, :mod:`~sim.cli.view`), each with
+``add_arguments(parser)`` and ``execute(args) -> exit status``; :data:`COMMANDS` names each
+command's module and help line. The commands parse, call the experiment layer, draw the
 figures and print; the work is done below them.
 
 A command's module is imported only when that command runs (or shows its
@@ -41,6 +41,8 @@ COMMANDS = {
     "metrics": ("sim.cli.metrics", "list every metric: flow or stock, unit, meaning"),
     "discover": ("sim.cli.discover", "scenario discovery (PRIM) on a finished sweep: boxes, "
                                      "trade-off and box figures"),
+    "view": ("sim.cli.view", "one run of the agent model in the browser, month by month "
+                             "(Mesa SolaraViz; needs the extra 'view')"),
 }
 """Each command's module and help line, in the order ``--help`` lists them."""
 
