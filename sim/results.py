@@ -274,18 +274,21 @@ def save_chunks(path: str | PathLike[str], chunks: Iterable[Results],
 
     def write(handle: Any) -> None:
         writer, done = None, 0
-        for chunk in chunks:
-            table = chunk._table(seeds if writer is None else chunk.seeds)  # header: once
-            if writer is None:
-                writer = pq.ParquetWriter(handle, table.schema)
-            if not np.array_equal(chunk.seeds, seeds[done:done + chunk.n_runs]):
-                raise ValueError(f"chunk seeds differ from seeds[{done}:]")
-            writer.write_table(table)
-            done += chunk.n_runs
-            del table
-        if writer is None or done != len(seeds):
-            raise ValueError(f"chunks hold {done} of {len(seeds)} runs")
-        writer.close()
+        try:
+            for chunk in chunks:
+                table = chunk._table(seeds if writer is None else chunk.seeds)  # header: once
+                if writer is None:
+                    writer = pq.ParquetWriter(handle, table.schema)
+                if not np.array_equal(chunk.seeds, seeds[done:done + chunk.n_runs]):
+                    raise ValueError(f"chunk seeds differ from seeds[{done}:]")
+                writer.write_table(table)
+                done += chunk.n_runs
+                del table
+            if done != len(seeds):
+                raise ValueError(f"chunks hold {done} of {len(seeds)} runs")
+        finally:
+            if writer is not None:  # before the file closes; on an error it is removed
+                writer.close()
 
     return write_atomically(target, write)
 

@@ -49,7 +49,8 @@ class Need:
     disk: int
 
 
-def estimate_need(world: World, runs: int, per_run_bytes: int) -> Need:
+def estimate_need(world: World, runs: int, per_run_bytes: int,
+                  memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET) -> Need:
     """Estimate one scenario's streamed run.
 
     Parameters
@@ -59,8 +60,10 @@ def estimate_need(world: World, runs: int, per_run_bytes: int) -> Need:
     per_run_bytes : int
         What the summaries keep per run (e.g.
         :meth:`~sim.experiment.reductions.RunReductions.bytes_per_run`).
+    memory_budget_bytes : int
+        The chunk's working-memory budget.
     """
-    chunk = min(DEFAULT_MEMORY_BUDGET, runs * bytes_per_run(Layout.from_world(world)))
+    chunk = min(memory_budget_bytes, runs * bytes_per_run(Layout.from_world(world)))
     rows = world.n_steps * len(world.countries)
     one_run = _empty_metrics(world, 1)  # every family, so a new one is counted too
     columns = sum(-(-values.size // rows) for values in one_run.values())  # a step metric: 1

@@ -20,6 +20,7 @@ import pandas as pd
 
 from sim.atomic import write_text_atomically
 from sim.core import iter_batch, run_batch
+from sim.core.batch import DEFAULT_MEMORY_BUDGET
 from sim.experiment.capacity import check_capacity, estimate_need
 from sim.experiment.chips import chip_windows, regime_spans
 from sim.experiment.export import tidy_for_csv
@@ -71,8 +72,14 @@ class SavedRun:
 
 def run_to_folder(path: Path, runs: int, seed: int, out: Path,
                   overrides: Mapping[str, object] | None = None,
-                  force: bool = False) -> SavedRun:
+                  force: bool = False,
+                  memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET) -> SavedRun:
     """Load a scenario, run it on seeds ``seed .. seed+runs-1`` and save into ``out``.
+
+    The runs are streamed in chunks of about ``memory_budget_bytes``
+    (:func:`sim.core.iter_batch`); a request that cannot fit in the memory
+    available or the free disk is refused before anything runs or is written
+    (:func:`~sim.experiment.capacity.check_capacity`).
 
     Writes ``results.parquet``, ``summary_by_tier.csv``, ``by_country.csv``
     (every country metric per country and month, mean over runs, in H100e:
@@ -89,18 +96,22 @@ def run_to_folder(path: Path, runs: int, seed: int, out: Path,
     ------
     ScenarioError
         For a bad scenario file or override.
+    UserError
+        Naming ``--runs``, for a request that cannot fit.
     OutputError
         For an output folder that is not writable, not a ``sim run`` folder,
         or holds an earlier run and ``force`` is false; or a full disk.
     """
     scenario = load_scenario(path, overrides)
     world = World.from_scenario(scenario)
-    check_capacity(estimate_need(world, runs, RunReductions.bytes_per_run()), runs, out)
+    check_capacity(estimate_need(world, runs, RunReductions.bytes_per_run(),
+                                 memory_budget_bytes), runs, out)
     prepare_output(out, "run", force=force)
     seeds = np.arange(seed, seed + runs, dtype=np.int64)
     reduced = RunReductions()
     results_file = save_chunks(out / "results.parquet",
-                               reducing(iter_batch(scenario, seeds), reduced), seeds)
+                               reducing(iter_batch(scenario, seeds, memory_budget_bytes),
+                                        reduced), seeds)
     summary = summarise_by_tier(reduced)
     summary_file = write_text_atomically(out / "summary_by_tier.csv",
                                          tidy_for_csv(summary).to_csv())
