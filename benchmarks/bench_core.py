@@ -20,10 +20,17 @@ the machine is shared and noisy. It measures:
 (e) peak memory and wall time of 2,000, 5,000 and 10,000 runs, each in a fresh
     process (peak RSS growth and tracemalloc peak, less the output arrays);
 (f) the speed-up of two worker processes over one, and 10,000 runs on two;
-and the first-come allocation mode at 1,000 runs.
+and the first-come allocation mode at 1,000 runs; each for every ``--scenario``
+(default: ``ai_diffusion_2025`` and the 2021-2027 ``history``). Then, once:
 
-``--quick`` shrinks every size (about 20 s, for a smoke test); the full run
-takes about two to three minutes.
+(g) ``sim --help`` in a fresh interpreter (best-of wall time);
+(h) ``sim run`` of the last scenario at 100,000 runs (streamed results) in a
+    child process: its peak RSS (``os.wait4``'s ``ru_maxrss``) and wall time.
+
+Everything goes to ``benchmarks/results.json``; ``benchmarks/report.py``
+turns that into the measured section of docs/performance.md.
+``--quick`` shrinks every size (about a minute, for a smoke test); the full
+run takes about 15 minutes, most of it the 100,000 runs.
 """
 
 from __future__ import annotations
@@ -34,12 +41,14 @@ import multiprocessing
 import os
 import platform
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,11 +60,13 @@ from sim.core.batch import DEFAULT_MEMORY_BUDGET
 from sim.core.state import N_FIRM_ARRAYS
 from sim.world import World
 
-DEFAULT_SCENARIO = "scenarios/ai_diffusion_2025.toml"
+DEFAULT_SCENARIOS = ("scenarios/ai_diffusion_2025.toml", "scenarios/history.toml")
 TARGET_SPEEDUP = 300.0
 TARGET_STREAMING_FRACTION = 1 / 3
 TARGET_FLAT_RATIO = 1.25
 TARGET_10K_SECONDS = 60.0
+TARGET_HELP_SECONDS = 0.5
+TARGET_STREAMED_RSS_BYTES = 4 * 2**30
 MB = 2**20
 
 
@@ -73,12 +84,14 @@ class Config:
     scaling_runs: int = 2000
     scaling_repeats: int = 2
     two_core_runs: int = 10000
+    help_repeats: int = 5
+    streamed_runs: int = 100_000
 
 
 QUICK = Config(core_runs=(1, 100, 300), core_repeats=2, agent_runs=1, agent_repeats=1,
                roofline_runs=300, memory_runs=(200, 500, 1000),
                memory_budget_bytes=32 * MB, scaling_runs=400, scaling_repeats=1,
-               two_core_runs=1000)
+               two_core_runs=1000, help_repeats=2, streamed_runs=1000)
 """A smoke test: smaller sizes, and a smaller chunk so memory still plateaus."""
 
 
@@ -274,6 +287,37 @@ def measure_scaling(scenario_path: str, n_runs: int, repeats: int) -> dict[str, 
             "control_speedup": spin_one / spin_two}
 
 
+def child_usage(command: Sequence[str]) -> tuple[float, int, int]:
+    """Run ``command`` as a child process; return its wall seconds, peak RSS (bytes), status."""
+    start = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise RuntimeError(f"{' '.join(command)} failed: {child.stderr.read().decode()[-500:]}")
+    child.stderr.close()
+    return wall, usage.ru_maxrss * 1024, child.returncode  # ru_maxrss: kB on Linux
+
+
+def measure_help(repeats: int) -> dict[str, float]:
+    """Best-of wall seconds and peak RSS of ``python -m sim --help`` in a fresh interpreter."""
+    runs = [child_usage([sys.executable, "-m", "sim", "--help"]) for _ in range(max(1, repeats))]
+    return {"repeats": len(runs), "seconds": min(r[0] for r in runs),
+            "peak_rss_mb": min(r[1] for r in runs) / MB}
+
+
+def measure_streamed_run(scenario_path: str, n_runs: int) -> dict[str, Any]:
+    """Peak RSS and wall time of ``sim run SCENARIO --runs n_runs`` in a child process."""
+    with tempfile.TemporaryDirectory(prefix="bench-run-") as folder:
+        out = Path(folder) / "run"
+        wall, peak, _ = child_usage([sys.executable, "-m", "sim", "run", scenario_path,
+                                     "--runs", str(n_runs), "--out", str(out)])
+        size = (out / "results.parquet").stat().st_size
+    return {"scenario": scenario_path, "runs": n_runs, "wall_s": wall,
+            "peak_rss_mb": peak / MB, "results_mb": size / MB}
+
+
 def run_benchmark(scenario_path: str, config: Config) -> dict[str, Any]:
     """Measure every figure of the module docstring; return them as a JSON-able dict."""
     scenario = sim.load_scenario(scenario_path)
@@ -394,17 +438,50 @@ def format_table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def check_overall(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The targets measured once per benchmark: start-up and the streamed run's memory."""
+    help_s, streamed = report["help"]["seconds"], report["streamed_run"]
+    return {
+        "help_seconds": {"target": f"sim --help < {TARGET_HELP_SECONDS:g} s", "value": help_s,
+                         "met": help_s < TARGET_HELP_SECONDS},
+        "streamed_peak_rss": {"target": f"sim run --runs {streamed['runs']:,} peak RSS "
+                              f"< {TARGET_STREAMED_RSS_BYTES / 2**30:g} GiB",
+                              "value": streamed["peak_rss_mb"] / 1024,
+                              "met": streamed["peak_rss_mb"] * MB < TARGET_STREAMED_RSS_BYTES},
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse the command line, run the benchmark, print the table, write the JSON."""
+    """Parse the command line, run the benchmark, print the tables, write the JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenario", default=DEFAULT_SCENARIO)
+    parser.add_argument("--scenario", action="append", dest="scenarios",
+                        help="scenario file (repeat for several; default: "
+                             f"{', '.join(DEFAULT_SCENARIOS)})")
     parser.add_argument("--json", default="benchmarks/results.json", type=Path)
-    parser.add_argument("--quick", action="store_true", help="small sizes, about 20 s")
+    parser.add_argument("--quick", action="store_true", help="small sizes, about a minute")
+    parser.add_argument("--streamed-runs", type=int, help="runs of the streamed sim run "
+                        "(default 100,000; 1,000 with --quick)")
     args = parser.parse_args(argv)
+    config = QUICK if args.quick else Config()
+    if args.streamed_runs:
+        config = replace(config, streamed_runs=args.streamed_runs)
+    scenarios = args.scenarios or list(DEFAULT_SCENARIOS)
     start = time.perf_counter()
-    report = run_benchmark(args.scenario, QUICK if args.quick else Config())
+    report: dict[str, Any] = {"machine": machine_info(), "quick": args.quick,
+                              "config": asdict(config), "scenarios": []}
+    for path in scenarios:
+        one = run_benchmark(path, config)
+        del one["machine"], one["config"]
+        report["scenarios"].append(one)
+        print(format_table({**one, "machine": report["machine"]}), "\n")
+    report["help"] = measure_help(config.help_repeats)
+    report["streamed_run"] = measure_streamed_run(scenarios[-1], config.streamed_runs)
+    report["targets"] = check_overall(report)
+    report["machine"]["load_average_at_end"] = os.getloadavg()[0]
     report["total_s"] = time.perf_counter() - start
-    print(format_table(report))
+    h, r = report["help"], report["streamed_run"]
+    print(f"sim --help: {h['seconds']:.3f} s; sim run {r['scenario']} --runs {r['runs']:,}: "
+          f"peak RSS {r['peak_rss_mb']:,.0f} MB, {r['wall_s']:.0f} s")
     print(f"\ntotal {report['total_s']:.0f} s; wrote {args.json}")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2) + "\n")

@@ -16,6 +16,7 @@ half file.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -42,6 +43,7 @@ __all__ = [
     "Results",
     "ResultsError",
     "load_results",
+    "save_chunks",
 ]
 
 FORMAT_VERSION = 3
@@ -219,15 +221,21 @@ class Results:
             For a full disk or a folder that is not writable (one line naming
             the file; no partial file is left).
         """
-        import pyarrow as pa  # deferred: pyarrow is slow to import, needed only to save
-        import pyarrow.parquet as pq
+        import pyarrow.parquet as pq  # deferred: pyarrow is slow to import, needed only to save
 
         target = Path(path)
         make_folder(target.parent)
-        table = pa.Table.from_pandas(self.to_frame(), preserve_index=False)
-        table = table.replace_schema_metadata({
-            **(table.schema.metadata or {}), _METADATA_KEY: json.dumps(self._header()).encode()})
+        table = self._table(self.seeds)
         return write_atomically(target, lambda handle: pq.write_table(table, handle))
+
+    def _table(self, seeds: np.ndarray) -> Any:
+        """Return the runs as a ``pyarrow.Table`` whose metadata names ``seeds`` as the file's."""
+        import pyarrow as pa
+
+        table = pa.Table.from_pandas(self.to_frame(), preserve_index=False)
+        header = {**self._header(), "seeds": np.asarray(seeds, dtype=np.int64).tolist()}
+        return table.replace_schema_metadata({
+            **(table.schema.metadata or {}), _METADATA_KEY: json.dumps(header).encode()})
 
     def _header(self) -> dict[str, Any]:
         return {
@@ -250,6 +258,51 @@ class Results:
             metrics={k: np.concatenate([p.metrics[k] for p in parts]) for k in first.metrics},
             scenario=first.scenario, version=first.version, chips=first.chips,
         )
+
+
+def save_chunks(path: str | PathLike[str], chunks: Iterable[Results],
+                seeds: Sequence[int] | np.ndarray) -> Path:
+    """Write runs to one Parquet file chunk by chunk, as they arrive; return its path.
+
+    The streamed form of :meth:`Results.save`: each chunk (the runs of
+    ``seeds`` in order, e.g. from :func:`sim.core.iter_batch`) is written as
+    it comes and may then be dropped, so memory holds one chunk whatever the
+    number of runs. The file is the one ``Results.concat(chunks).save(path)``
+    writes (the same rows, schema and metadata, in more row groups), written
+    atomically: an error or a kill leaves no file.
+
+    Raises
+    ------
+    ValueError
+        If the chunks' seeds are not ``seeds`` (a programming error).
+    OutputError
+        For a full disk or a folder that is not writable.
+    """
+    import pyarrow.parquet as pq
+
+    target = Path(path)
+    make_folder(target.parent)
+    seeds = np.asarray(seeds, dtype=np.int64).reshape(-1)
+
+    def write(handle: Any) -> None:
+        writer, done = None, 0
+        try:
+            for chunk in chunks:
+                table = chunk._table(seeds if writer is None else chunk.seeds)  # header: once
+                if writer is None:
+                    writer = pq.ParquetWriter(handle, table.schema)
+                if not np.array_equal(chunk.seeds, seeds[done:done + chunk.n_runs]):
+                    raise ValueError(f"chunk seeds differ from seeds[{done}:]")
+                writer.write_table(table)
+                done += chunk.n_runs
+                del table
+            if done != len(seeds):
+                raise ValueError(f"chunks hold {done} of {len(seeds)} runs")
+        finally:
+            if writer is not None:  # before the file closes; on an error it is removed
+                writer.close()
+
+    return write_atomically(target, write)
 
 
 def load_results(path: str | PathLike[str]) -> Results:

@@ -28,14 +28,14 @@ def execute(args: argparse.Namespace) -> int:
     saved = run_to_folder(Path(args.scenario), runs=args.runs, seed=args.seed,
                           out=Path(args.out), overrides=parse_overrides(args.set),
                           force=args.force)
-    dates = saved.results.dates
+    dates = saved.dates
     last = args.seed + args.runs - 1
     print(f"{shown(saved.scenario.name)}: {args.runs} run(s), seeds {args.seed}..{last}, "
           f"{len(dates)} months from {dates[0]}")
     by_tier = saved.summary.rename(index=lambda tier: f"Tier {tier}").rename_axis(None)
     print(by_tier.to_string(float_format=lambda v: f"{v:,.0f}"))
     chips = saved.chips[saved.chips["country"].isin(saved.restricted)]
-    if saved.restricted and len(saved.results.chips) > 1:
+    if saved.restricted and len(saved.market_chips) > 1:
         print(f"\nchips reaching the destinations the rules restrict "
               f"({', '.join(saved.restricted)}); mean chips per run (all destinations: "
               f"chips_by_destination.csv; what the rules allowed, by chip and month: "

@@ -45,8 +45,8 @@ from sim.world import World
 from sim.world.metrics import CHIP_METRICS, COUNTRY_METRICS, MARKET_METRICS, STEP_METRICS
 from sim.world.phases import PHASES
 
-__all__ = ["DEFAULT_MEMORY_BUDGET", "PHASE_FUNCTIONS", "bytes_per_run", "run_batch", "step",
-           "step_phases"]
+__all__ = ["DEFAULT_MEMORY_BUDGET", "PHASE_FUNCTIONS", "bytes_per_run", "iter_batch", "run_batch",
+           "step", "step_phases"]
 
 DEFAULT_MEMORY_BUDGET = 256 * 2**20
 """Default working memory of one chunk of runs, bytes."""
@@ -109,6 +109,42 @@ def _run_chunk(layout: Layout, seeds: np.ndarray, out: dict[str, np.ndarray]) ->
     for t in range(layout.world.n_steps):
         state = step(layout, state, t)
         collect(layout, state, t, out)
+
+
+def iter_batch(scenario: Scenario | str | PathLike[str], seeds: Sequence[int] | np.ndarray,
+               memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET) -> Iterator[Results]:
+    """Run the scenario once per seed, yielding the runs chunk by chunk as they finish.
+
+    The streamed form of :func:`run_batch`: each chunk's metric arrays are
+    allocated for that chunk alone, so a caller that writes or reduces a
+    chunk and drops it holds about ``memory_budget_bytes`` whatever the
+    number of seeds. ``Results.concat(list(iter_batch(s, seeds)))`` equals
+    ``run_batch(s, seeds)`` bit for bit.
+
+    Parameters
+    ----------
+    scenario : Scenario or path
+    seeds : sequence of int, length n_runs
+    memory_budget_bytes : int, default 256 MiB
+        Working memory of one chunk of runs, its metrics included.
+
+    Yields
+    ------
+    Results
+        The next ``memory_budget_bytes // bytes_per_run`` runs (at least one),
+        in the order of ``seeds``.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    seeds = np.asarray(seeds, dtype=np.int64).reshape(-1)
+    world = World.from_scenario(scenario)
+    layout = Layout.from_world(world)
+    chunk = max(1, int(memory_budget_bytes) // bytes_per_run(layout))
+    for start in range(0, len(seeds), chunk):
+        part = seeds[start:start + chunk]
+        metrics = _empty_metrics(world, len(part))
+        _run_chunk(layout, part, metrics)
+        yield Results.from_arrays(world, part, metrics)
 
 
 def run_batch(scenario: Scenario | str | PathLike[str], seeds: Sequence[int] | np.ndarray,

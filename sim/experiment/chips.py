@@ -11,16 +11,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.experiment.reductions import RunReductions
 from sim.results import Results
 from sim.world import REGIME_NAMES, World
 
 __all__ = ["chip_windows", "regime_spans", "revenue_by_chip"]
 
 
-def chip_windows(results: Results) -> pd.DataFrame:
+def chip_windows(results: Results | RunReductions) -> pd.DataFrame:
     """Per destination and chip: first and last month shipped, months, mean chips per run.
 
-    Only pairs that received a chip in some run appear. Shipments to a
+    ``results`` may be the runs or their reductions (the same table bit for
+    bit). Only pairs that received a chip in some run appear. Shipments to a
     transit country include its brokers' purchases.
 
     Returns
@@ -29,7 +31,8 @@ def chip_windows(results: Results) -> pd.DataFrame:
         Columns ``country, chip, first, last, months, chips_mean``; ``months``
         counts the months in which the mean over runs is above zero.
     """
-    shipped = results.metric("shipped_chips").mean(axis=0)  # (T, C, K)
+    results = RunReductions.of(results) if isinstance(results, Results) else results
+    shipped = results.mean("shipped_chips")  # (T, C, K), exact sum over runs / runs
     country_index, chip_index, _ = np.nonzero(shipped.transpose(1, 2, 0) > 0)
     rows = []
     for c, k in dict.fromkeys(zip(country_index, chip_index, strict=True)):

@@ -1,12 +1,17 @@
 """One scenario, many seeds: run it with the vectorised core and save the results.
 
 :func:`run_to_folder` is what ``sim run`` does (the command line prints the
-summary it returns).
+summary it returns). It streams: each chunk of runs
+(:func:`sim.core.iter_batch`) is written to ``results.parquet``
+(:func:`sim.results.save_chunks`) and reduced
+(:class:`~sim.experiment.reductions.RunReductions`) as it finishes, then
+dropped, so memory stays about one chunk whatever ``--runs`` is; a request
+that cannot fit is refused first (:mod:`sim.experiment.capacity`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,12 +19,15 @@ import numpy as np
 import pandas as pd
 
 from sim.atomic import write_text_atomically
-from sim.core import run_batch
+from sim.core import iter_batch, run_batch
+from sim.core.batch import DEFAULT_MEMORY_BUDGET
+from sim.experiment.capacity import check_capacity, estimate_need
 from sim.experiment.chips import chip_windows, regime_spans
 from sim.experiment.export import tidy_for_csv
 from sim.experiment.folders import finish_output, prepare_output
+from sim.experiment.reductions import RunReductions
 from sim.experiment.summary import summarise_by_country, summarise_by_tier
-from sim.results import Results
+from sim.results import Results, save_chunks
 from sim.scenario import Scenario, load_scenario
 from sim.world import World
 
@@ -38,7 +46,10 @@ class SavedRun:
     Attributes
     ----------
     scenario : Scenario
-    results : Results
+    dates : tuple of str
+        ``"YYYY-MM"`` of each month.
+    market_chips : tuple of str
+        The chips on the market (``Results.chips``).
     summary : DataFrame
         :func:`~sim.experiment.summary.summarise_by_tier` of the results.
     results_file, summary_file : Path
@@ -50,7 +61,8 @@ class SavedRun:
     """
 
     scenario: Scenario
-    results: Results
+    dates: tuple[str, ...]
+    market_chips: tuple[str, ...]
     summary: pd.DataFrame
     results_file: Path
     summary_file: Path
@@ -60,8 +72,14 @@ class SavedRun:
 
 def run_to_folder(path: Path, runs: int, seed: int, out: Path,
                   overrides: Mapping[str, object] | None = None,
-                  force: bool = False) -> SavedRun:
+                  force: bool = False,
+                  memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET) -> SavedRun:
     """Load a scenario, run it on seeds ``seed .. seed+runs-1`` and save into ``out``.
+
+    The runs are streamed in chunks of about ``memory_budget_bytes``
+    (:func:`sim.core.iter_batch`); a request that cannot fit in the memory
+    available or the free disk is refused before anything runs or is written
+    (:func:`~sim.experiment.capacity.check_capacity`).
 
     Writes ``results.parquet``, ``summary_by_tier.csv``, ``by_country.csv``
     (every country metric per country and month, mean over runs, in H100e:
@@ -78,22 +96,29 @@ def run_to_folder(path: Path, runs: int, seed: int, out: Path,
     ------
     ScenarioError
         For a bad scenario file or override.
+    UserError
+        Naming ``--runs``, for a request that cannot fit.
     OutputError
         For an output folder that is not writable, not a ``sim run`` folder,
         or holds an earlier run and ``force`` is false; or a full disk.
     """
     scenario = load_scenario(path, overrides)
+    world = World.from_scenario(scenario)
+    check_capacity(estimate_need(world, runs, RunReductions.bytes_per_run(),
+                                 memory_budget_bytes), runs, out)
     prepare_output(out, "run", force=force)
-    results = run_scenario(scenario, np.arange(seed, seed + runs, dtype=np.int64))
-    results_file = results.save(out / "results.parquet")
-    summary = summarise_by_tier(results)
+    seeds = np.arange(seed, seed + runs, dtype=np.int64)
+    reduced = RunReductions()
+    results_file = save_chunks(out / "results.parquet",
+                               reducing(iter_batch(scenario, seeds, memory_budget_bytes),
+                                        reduced), seeds)
+    summary = summarise_by_tier(reduced)
     summary_file = write_text_atomically(out / "summary_by_tier.csv",
                                          tidy_for_csv(summary).to_csv())
-    by_country = tidy_for_csv(summarise_by_country(results), decimals={"h100e": 1})
+    by_country = tidy_for_csv(summarise_by_country(reduced), decimals={"h100e": 1})
     by_country_file = write_text_atomically(out / "by_country.csv",
                                             by_country.to_csv(index=False))
-    world = World.from_scenario(scenario)
-    chips = chip_windows(results)
+    chips = chip_windows(reduced)
     chips_file = write_text_atomically(out / "chips_by_destination.csv",
                                        chips.to_csv(index=False))
     regimes_file = write_text_atomically(out / "regimes.csv",
@@ -102,4 +127,13 @@ def run_to_folder(path: Path, runs: int, seed: int, out: Path,
                                regimes_file])
     restricted = tuple(c for c, hit in zip(world.countries, world.market.restricted.any(axis=0),
                                            strict=True) if hit)
-    return SavedRun(scenario, results, summary, results_file, summary_file, chips, restricted)
+    return SavedRun(scenario, reduced.dates, reduced.chips, summary, results_file, summary_file,
+                    chips, restricted)
+
+
+def reducing(chunks: Iterable[Results], *reductions: RunReductions) -> Iterator[Results]:
+    """Pass ``chunks`` through, adding each to every one of ``reductions`` first."""
+    for chunk in chunks:
+        for reduction in reductions:
+            reduction.add(chunk)
+        yield chunk

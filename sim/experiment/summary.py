@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.experiment.reductions import TIERS, RunReductions
 from sim.reference import H100E_TPP
 from sim.results import Results
 from sim.world.metrics import COUNTRY_METRICS
@@ -32,12 +33,14 @@ def tier_total_h100e(results: Results, metric: str, tier: int) -> np.ndarray:
     return results.metric(metric)[:, :, mask].sum(axis=(1, 2)) / H100E_TPP
 
 
-def summarise_by_tier(results: Results) -> pd.DataFrame:
+def summarise_by_tier(results: Results | RunReductions) -> pd.DataFrame:
     """Return mean outcomes per tier over runs (totals over the window, H100e).
 
     Parameters
     ----------
-    results : Results
+    results : Results or RunReductions
+        The runs, or their reductions (what ``sim run`` keeps of streamed runs;
+        the table is the same bit for bit).
 
     Returns
     -------
@@ -48,14 +51,13 @@ def summarise_by_tier(results: Results) -> pd.DataFrame:
         ``substituted_h100e``, ``unmet_h100e``, ``seized_in_transit_h100e``,
         each the mean over runs.
     """
-    tiers = np.asarray(results.tiers)
+    reduced = RunReductions.of(results) if isinstance(results, Results) else results
+    tiers = np.asarray(reduced.tiers)
     rows = []
-    for tier in (1, 2, 3):
-        mask = tiers == tier
-        final_stock = results.metric("stock_tpp")[:, -1, mask].sum(axis=1)
-        rows.append({"tier": tier, "countries": int(mask.sum()),
-                     "stock_end_h100e": final_stock.mean() / H100E_TPP,
-                     **{label: tier_total_h100e(results, name, tier).mean()
+    for tier in TIERS:
+        rows.append({"tier": tier, "countries": int((tiers == tier).sum()),
+                     "stock_end_h100e": reduced.tier_end("stock_tpp", tier).mean() / H100E_TPP,
+                     **{label: (reduced.tier_total(name, tier) / H100E_TPP).mean()
                         for label, name in _TOTALS.items()}})
     return pd.DataFrame(rows).set_index("tier")
 
@@ -65,8 +67,11 @@ def country_column(metric: str) -> str:
     return metric.removesuffix("_tpp") + "_h100e" if metric.endswith("_tpp") else metric
 
 
-def summarise_by_country(results: Results) -> pd.DataFrame:
+def summarise_by_country(results: Results | RunReductions) -> pd.DataFrame:
     """Return every country metric per country and month, mean over runs, in H100e.
+
+    ``results`` may be the runs or their reductions (the same table bit for
+    bit); the mean is the exact integer sum over runs divided by the runs.
 
     Returns
     -------
@@ -78,13 +83,14 @@ def summarise_by_country(results: Results) -> pd.DataFrame:
         (``revenue_usd``). Flows may be summed over months; stocks (``stock_h100e``,
         ``backlog_h100e``, ``quota_*``) may not (``sim metrics`` says which is which).
     """
-    n_steps, n_countries = len(results.dates), len(results.countries)
+    reduced = RunReductions.of(results) if isinstance(results, Results) else results
+    n_steps, n_countries = len(reduced.dates), len(reduced.countries)
     frame = pd.DataFrame({
-        "country": np.repeat(np.array(results.countries), n_steps),
-        "tier": np.repeat(np.array(results.tiers, dtype=np.int64), n_steps),
-        "date": np.tile(np.array(results.dates), n_countries),
+        "country": np.repeat(np.array(reduced.countries), n_steps),
+        "tier": np.repeat(np.array(reduced.tiers, dtype=np.int64), n_steps),
+        "date": np.tile(np.array(reduced.dates), n_countries),
     })
     for name in COUNTRY_METRICS:
-        mean = results.metric(name).mean(axis=0).T.reshape(-1)  # (C, T) country-major
+        mean = reduced.mean(name).T.reshape(-1)  # (C, T) country-major
         frame[country_column(name)] = mean / H100E_TPP if name.endswith("_tpp") else mean
     return frame
