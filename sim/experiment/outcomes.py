@@ -3,7 +3,7 @@
 Outcomes are totals over the window in H100-equivalents (TPP / 15,832), so a
 reader can compare them with chip counts, except the installed stock (at the
 end of the window, H100e), the cap utilisation (a share), the grey premium (a
-multiple of list price) and vendor revenue (billion USD at list price).
+multiple of list price) and vendor revenue (billion USD at the market price).
 
 Compute *received* by a tier is what arrived there and was installed: shipped
 legally to its buyers (brokers excluded), diverted in, and domestic
@@ -41,7 +41,7 @@ OUTCOMES = {
     "tier2_cap_utilisation": "share of the Tier 2 cap used, mean over Tier 2 countries",
     "unmet_h100e": "demand given up unserved, all countries (H100e, summed over months; "
                    "each request counted once, when dropped)",
-    "grey_premium_end": "grey-market premium at the end (x list price)",
+    "grey_premium_end": "grey-market premium at the end (x market price)",
     "tier1_received_h100e": "compute received by Tier 1: shipped, diverted in, domestic (H100e)",
     "tier2_received_h100e": "compute received by Tier 2: shipped, diverted in, domestic (H100e)",
     "tier3_received_h100e": "compute received by Tier 3: shipped, diverted in, domestic (H100e)",
@@ -51,7 +51,7 @@ OUTCOMES = {
     "tier1_stock_end_h100e": "installed stock in Tier 1 at the end (H100e)",
     "tier2_stock_end_h100e": "installed stock in Tier 2 at the end (H100e)",
     "tier3_stock_end_h100e": "installed stock in Tier 3 at the end (H100e)",
-    "vendor_revenue_bn_usd": "vendor revenue at list price, all destinations (billion USD)",
+    "vendor_revenue_bn_usd": "vendor revenue at the market price, all destinations (billion USD)",
 }
 
 DESTINATIONS = {"CHN": "China", "RUS": "Russia", "IRN": "Iran"}

@@ -25,7 +25,7 @@ from sim.results import Results
 
 __all__ = [
     "compare_figures", "plot_cap_utilisation", "plot_differences", "plot_diversion_by_transit",
-    "plot_outcomes_over_time",
+    "plot_market", "plot_outcomes_over_time",
 ]
 
 Series = Callable[[Results], np.ndarray]
@@ -70,7 +70,7 @@ PANELS: tuple[tuple[str, str, Series, str], ...] = (
     ("Tier 2 cap used (mean over Tier 2)", "share of cap", _cap_used_share, ""),
     ("Demand waiting in Tier 3 (backlog)", "H100e at month end", _tier_monthly("backlog_tpp", 3),
      ""),
-    ("Grey-market premium", "x list price", lambda r: r.metric("grey_premium"), "end"),
+    ("Grey-market premium", "x market price", lambda r: r.metric("grey_premium"), "end"),
 )
 """Rows of ``outcomes_over_time.png``: title, unit, the (n_runs, n_steps) series, and what
 each panel states, the mean over runs (as in ``summary.csv``) of: ``total`` the sum over the
@@ -81,7 +81,7 @@ def compare_figures(per_scenario: dict[str, Results], out: str | Path,
                     differences: pd.DataFrame | None = None) -> list[Path]:
     """Draw every comparison figure into ``out``; return the files written.
 
-    ``outcomes_over_time.png`` always; ``cap_utilisation.png`` if a scenario
+    ``outcomes_over_time.png`` and ``market.png`` always; ``cap_utilisation.png`` if a scenario
     has tiered caps, ``diversion_by_transit.png`` if one has diversion, and
     ``differences.png`` given the paired ``differences`` from a baseline
     (:func:`sim.experiment.differences.paired_differences`).
@@ -90,7 +90,8 @@ def compare_figures(per_scenario: dict[str, Results], out: str | Path,
     baseline = None if differences is None else str(differences["baseline"].iloc[0])
     figures = [plot_outcomes_over_time(per_scenario, out / "outcomes_over_time.png", baseline),
                plot_cap_utilisation(per_scenario, out / "cap_utilisation.png"),
-               plot_diversion_by_transit(per_scenario, out / "diversion_by_transit.png")]
+               plot_diversion_by_transit(per_scenario, out / "diversion_by_transit.png"),
+               plot_market(per_scenario, out / "market.png")]
     if differences is not None:
         figures.append(plot_differences(differences, out / "differences.png"))
     return [figure for figure in figures if figure is not None]
@@ -178,6 +179,54 @@ def _year_ticks(axis: plt.Axes, dates: Sequence[str]) -> None:
     years = len(dates) / 12
     axis.xaxis.set_major_locator(mdates.YearLocator(base=max(1, math.ceil(years / 3))))
     axis.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+
+
+def plot_market(per_scenario: dict[str, Results], path: Path) -> Path:
+    """Each chip's market price, and the orders placed at it against what was shipped.
+
+    A column per chip on the market (of the first scenario); a line per
+    scenario, the mean over runs. The top row is the market price in USD
+    (``market_price_usd``); the bottom row the chips ordered from the vendor
+    with the licences they need (solid) and shipped (dotted), every
+    destination together, so a shortage shows as a gap and a higher price.
+    """
+    names = list(per_scenario)
+    chips = per_scenario[names[0]].chips
+    fig, axes = plt.subplots(2, len(chips), figsize=(3.4 * len(chips) + 1.2, 5.6),
+                             sharex=True, squeeze=False)
+    for number, name in enumerate(names):
+        results, colour = per_scenario[name], f"C{number % 10}"
+        dates = pd.to_datetime(list(results.dates))
+        price = results.metric("market_price_usd").mean(axis=0)
+        ordered = results.metric("ordered_chips").sum(axis=2).mean(axis=0)
+        shipped = results.metric("shipped_chips").sum(axis=2).mean(axis=0)
+        for k, chip in enumerate(results.chips):
+            if chip not in chips:
+                continue
+            col = chips.index(chip)
+            axes[0, col].plot(dates, price[:, k], color=colour, linewidth=1.5,
+                              label=shown(name))
+            axes[1, col].plot(dates, ordered[:, k], color=colour, linewidth=1.5)
+            axes[1, col].plot(dates, shipped[:, k], color=colour, linewidth=1.2, linestyle=":")
+    for col, chip in enumerate(chips):
+        axes[0, col].set_title(chip, fontsize=10)
+        for row in (0, 1):
+            axis = axes[row, col]
+            readable_axis(axis.yaxis)
+            axis.set_ylim(bottom=0)
+            axis.grid(alpha=0.3)
+            axis.tick_params(labelsize=7)
+    axes[0, 0].set_ylabel("market price\n(USD a chip)", fontsize=8)
+    axes[1, 0].set_ylabel("chips a month: ordered (solid)\nand shipped (dotted)", fontsize=8)
+    _year_ticks(axes[-1, 0], per_scenario[names[0]].dates)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(4, len(names)), fontsize=8,
+               frameon=False)
+    runs = max(r.n_runs for r in per_scenario.values())
+    top = figure_title(fig, f"The chip market by scenario: mean of {runs} runs; prices move "
+                            "with last month's orders against output (docs/ODD.md 6.2a)")
+    fig.tight_layout(rect=(0, 0.1 if len(names) > 4 else 0.06, 1, top))
+    return save_figure(fig, path)
 
 
 def plot_cap_utilisation(per_scenario: dict[str, Results], path: Path) -> Path | None:
