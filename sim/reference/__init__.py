@@ -17,7 +17,14 @@ from sim.reference.countries import (
 )
 from sim.reference.demand import DemandShare, demand_shares
 from sim.reference.eccn import VINTAGES, classify_chip, validate_vintage
-from sim.reference.supply import SupplyRow, load_supply, monthly_supply, quarter_of
+from sim.reference.supply import (
+    HBM_RULE_MONTH,
+    SupplyRow,
+    domestic_supply_tpp,
+    load_supply,
+    monthly_supply,
+    quarter_of,
+)
 from sim.reference.tiers import (
     embargoed,
     framework_tiers,
@@ -29,6 +36,7 @@ from sim.reference.tiers import (
 
 __all__ = [
     "H100E_TPP",
+    "HBM_RULE_MONTH",
     "REFERENCE_DAY",
     "VINTAGES",
     "Chip",
@@ -39,6 +47,7 @@ __all__ = [
     "country_groups",
     "country_name",
     "demand_shares",
+    "domestic_supply_tpp",
     "embargoed",
     "framework_tiers",
     "headquarters_scope",

@@ -7,7 +7,8 @@ a figure exists: chips produced (shipped) per month in that quarter, a range
 quarter produces nothing in it. Sources and assumptions: docs/sources.md §17
 and ``docs/reference-data.md``.
 
-This is the data layer only: no scenario reads it yet.
+A scenario reads it through ``countries.CHN.domestic_capacity_h100e =
+"reference"`` (:func:`domestic_supply_tpp`).
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ __all__ = [
     "BASES",
     "BOUNDS",
     "FIRST_QUARTER",
+    "HBM_RULE_MONTH",
     "LAST_QUARTER",
     "SupplyRow",
+    "domestic_supply_tpp",
     "load_supply",
     "monthly_supply",
     "quarter_of",
@@ -44,6 +47,10 @@ BOUNDS = ("central", "low", "high")
 FIRST_QUARTER = "2021Q1"
 LAST_QUARTER = "2027Q4"
 """The span the table may cover (the 2021-2027 history, docs/sources.md §16)."""
+
+HBM_RULE_MONTH = "2024-12"
+"""The BIS rule of 2 Dec 2024 controls HBM for D:5 and Macau (docs/sources.md §20): a
+window that starts with ``rules.hbm_controls`` in force counts its stockpile lag from here."""
 
 _FILE = "supply.csv"
 _COLUMNS = ("vendor", "chip", "quarter", "chips_per_month", "low", "high", "basis",
@@ -240,3 +247,20 @@ def monthly_supply(chips: Sequence[str], start: str, months: int,
             table[_quarter_index(q) - base + 1, column[chip]] = getattr(row, field)
     position = np.clip(quarter - base + 1, 0, span + 1)
     return table[position]
+
+
+def domestic_supply_tpp(start: str, months: int, bound: str = "central") -> np.ndarray:
+    """China's domestic accelerator output a month in TPP: every Huawei Ascend row, added up.
+
+    The chips of origin ``domestic_china`` in ``chips.csv`` that have rows
+    here (the Ascend 910B and 910C), each month's chips times each chip's TPP.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int64`` array of shape ``(T,)``.
+    """
+    catalogue = load_chips()
+    chips = [c for c in supply_chips() if catalogue[c].origin == "domestic_china"]
+    tpp = np.array([catalogue[c].tpp for c in chips], dtype=np.int64)
+    return monthly_supply(chips, start, months, bound) @ tpp

@@ -33,11 +33,21 @@ def check_consistency(scenario: Scenario, doc: Document) -> None:
     _check_window(scenario, doc)
     _check_named_firms(scenario, doc)
     _check_quantities(scenario, doc)
+    _check_domestic_reference(scenario, doc)
 
 
 def _check_countries(scenario: Scenario, doc: Document) -> None:
     if not scenario.countries:
         raise doc.error(("countries",), "expected at least one modelled country, found none")
+
+
+def _check_domestic_reference(scenario: Scenario, doc: Document) -> None:
+    """Refuse the reference domestic schedule (Huawei's) for a country other than China."""
+    for code, country in scenario.countries.items():
+        if country.domestic_capacity_h100e == "reference" and code != "CHN":
+            raise doc.error(("countries", code, "domestic_capacity_h100e"),
+                            'expected "reference" only for CHN (the Huawei Ascend schedule of '
+                            "sim/reference/supply.csv), or an amount in H100e a month")
 
 
 def _check_tiers(scenario: Scenario, doc: Document) -> None:

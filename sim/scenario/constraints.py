@@ -19,6 +19,7 @@ from sim.reference.countries import country_groups, is_valid_iso3
 __all__ = [
     "MAX_H100E",
     "MAX_QUANTITY",
+    "AmountOrReference",
     "Assignments",
     "Bool",
     "ChipId",
@@ -79,6 +80,23 @@ class Int(Constraint):
         if not self.low <= value <= self.high:
             raise Invalid(f"an integer in [{self.low}, {self.high}]")
         return value
+
+
+@dataclass(frozen=True)
+class AmountOrReference(Constraint):
+    """An integer in ``[0, high]``, or ``"reference"``: a schedule of ``supply.csv``."""
+
+    high: int = MAX_QUANTITY
+
+    def convert(self, value: Any) -> int | str:
+        """Check the amount, or accept the word ``"reference"``."""
+        if value == "reference":
+            return "reference"
+        try:
+            return Int(0, self.high).convert(value)
+        except Invalid:
+            raise Invalid(f'an integer in [0, {self.high}] or "reference" (the quarterly '
+                          "schedule of sim/reference/supply.csv)") from None
 
 
 @dataclass(frozen=True)

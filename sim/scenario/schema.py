@@ -31,6 +31,7 @@ from typing import Any
 
 from sim.scenario.constraints import (
     MAX_H100E,
+    AmountOrReference,
     Assignments,
     Bool,
     ChipId,
@@ -171,6 +172,11 @@ class RulesConfig:
 
     chip_rule: str = changeable(OneOf(("none", "oct2022", "oct2023")), "ECCN 3A090 vintage")
     tiered_caps: bool = changeable(Bool(), "apply the 2025 three-tier framework")
+    hbm_controls: bool = changeable(
+        Bool(), "HBM is controlled for D:5 and Macau (the 2 Dec 2024 rule): a reference "
+        "domestic schedule is cut by market.domestic_hbm_cut once the rule has bound for "
+        "market.domestic_hbm_lag_months", default=False,
+    )
     headquarters_rule: bool = changeable(
         Bool(), "firms headquartered in D:5 or Macau need a licence wherever they buy, under "
         "chip_rule oct2023",
@@ -275,6 +281,14 @@ class MarketConfig:
     price_ceiling: float = value(
         Float(1.0, 100.0), "highest market price, as a multiple of the list price", default=3.0,
     )
+    domestic_hbm_cut: float = value(
+        SHARE, "share of a reference domestic schedule lost once the HBM controls bind",
+        default=0.5,
+    )
+    domestic_hbm_lag_months: int = value(
+        Int(0, 120), "months of stockpiled HBM before the HBM controls cut domestic output",
+        default=12,
+    )
     uveu_installed_months: int = value(
         Int(0, 120),
         "A UVEU subsidiary starts with this many months of its demand installed (assumption: "
@@ -328,8 +342,10 @@ class CountryConfig:
     growth_per_year: float = value(Float(0.0, 100.0), "demand growth factor a year")
     enforcement: float = changeable(Float(0.0, 1000.0), "catch strength relative to average")
     transit: float = value(Float(0.0, 1000.0), "transit attractiveness: broker size multiplier")
-    domestic_capacity_h100e: int = value(
-        Int(0, MAX_H100E), "domestic accelerator output a month, H100e"
+    domestic_capacity_h100e: int | str = value(
+        AmountOrReference(MAX_H100E), "domestic accelerator output a month, H100e; or "
+        '"reference": the Huawei Ascend schedule of sim/reference/supply.csv (CHN only), cut '
+        "by the HBM controls (market.domestic_hbm_cut)"
     )
     g2g: bool = changeable(Bool(), "government-to-government arrangement")
     import_blocked: tuple[str, ...] = changeable(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.reference import H100E_TPP, load_chips
+from sim.reference import H100E_TPP, HBM_RULE_MONTH, domestic_supply_tpp, load_chips
 from sim.scenario.consistency import months_between
 from sim.scenario.schema import CountryConfig, Scenario
 from sim.world.codes import TIER1, TIER2, TIER3
@@ -127,8 +127,7 @@ class World:
         firms = firm_table(scenario)
         domestic_tpp = np.array([chips[epochs[e].market.domestic_chip].tpp for e in epoch],
                                 dtype=np.int64)
-        capacity_tpp = np.array([c.domestic_capacity_h100e * H100E_TPP for c in configs],
-                                dtype=np.int64)
+        capacity_tpp = _domestic_capacity_tpp(scenario, epochs, epoch, dates)
         return cls(
             scenario=scenario,
             epochs=epochs,
@@ -148,7 +147,7 @@ class World:
             catch_probability=np.array([_catch(e, countries) for e in epochs],
                                        dtype=np.float64)[epoch],
             domestic_tpp=domestic_tpp,
-            domestic_chips=capacity_tpp[None, :] // domestic_tpp[:, None],
+            domestic_chips=capacity_tpp // domestic_tpp[:, None],
             firms=firms,
             bound_regime=market.bound_chosen_regime(),
             headquarters_bound=_headquarters_bound(market.headquarters_scope, firms),
@@ -184,6 +183,36 @@ def _growth(scenario: Scenario, configs: list[CountryConfig], dates: tuple[str, 
     months = [months_between(reference, d) for d in dates]
     return np.array([[c.growth_per_year ** (m / 12) for c in configs] for m in months],
                     dtype=np.float64).reshape(len(dates), -1)
+
+
+def _domestic_capacity_tpp(scenario: Scenario, epochs: tuple[Scenario, ...], epoch: np.ndarray,
+                           dates: tuple[str, ...]) -> np.ndarray:
+    """Domestic output a month in TPP, (T, C) int64.
+
+    A fixed ``domestic_capacity_h100e`` is that many H100e every month. The
+    ``"reference"`` schedule (China) is Huawei's Ascend output of
+    ``supply.csv``, cut to ``1 - market.domestic_hbm_cut`` of it in the months
+    the HBM controls bind: from ``market.domestic_hbm_lag_months`` after
+    ``rules.hbm_controls`` entered into force (a window that starts with it in
+    force counts from the rule, :data:`sim.reference.HBM_RULE_MONTH`).
+    """
+    market = scenario.market
+    schedule = domestic_supply_tpp(dates[0], len(dates))
+    since: str | None = None
+    binding = []
+    for t, date in enumerate(dates):
+        if not epochs[epoch[t]].rules.hbm_controls:
+            since = None
+        elif since is None:
+            since = min(date, HBM_RULE_MONTH) if t == 0 else date
+        binding.append(since is not None
+                       and months_between(since, date) >= market.domestic_hbm_lag_months)
+    cut = np.where(binding, (schedule * (1.0 - market.domestic_hbm_cut)).astype(np.int64),
+                   schedule)
+    columns = [cut if (c := scenario.countries[code].domestic_capacity_h100e) == "reference"
+               else np.full(len(dates), int(c) * H100E_TPP, dtype=np.int64)
+               for code in scenario.country_codes]
+    return np.stack(columns, axis=1).reshape(len(dates), -1)
 
 
 def _headquarters_bound(scopes: tuple[frozenset[str], ...], firms: FirmTable) -> np.ndarray:
