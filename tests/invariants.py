@@ -160,11 +160,17 @@ def check_chips(results: Results, world: World) -> None:
     chips = results.metric("shipped_chips")
     assert chips.min(initial=0) >= 0
     assert np.array_equal((chips * market.tpp).sum(axis=-1), results.metric("shipped_tpp"))
+    ordered = np.zeros(market.regime.shape, dtype=bool)  # (T, C, K): some firm there orders it
+    steps = np.arange(world.n_steps)[:, None]
+    firm_chip = world.firm_chip
+    some = firm_chip >= 0
+    np.logical_or.at(ordered, (np.broadcast_to(steps, firm_chip.shape)[some],
+                               np.broadcast_to(world.firms.country, firm_chip.shape)[some],
+                               firm_chip[some]), True)
     chip = np.arange(market.n_chips)
-    bound = np.zeros(market.choice.shape, dtype=bool)  # (T, C): a bound firm buys there
-    np.logical_or.at(bound, (slice(None), world.firms.country), world.headquarters_bound)
-    ordered = (chip == market.choice[..., None]) | (bound[..., None]
-                                                     & (chip == market.bound_choice[..., None]))
+    allowed = (market.pool | (chip == market.choice[..., None])
+               | (chip == market.bound_choice[..., None]))
+    assert not np.any(ordered & ~allowed), "a firm orders a chip outside its destination's pool"
     assert not np.any(chips[:, ~ordered]), "a chip the destination's buyers do not order"
     refused = (market.regime == DENIED) | (market.regime == EMBARGO)
     assert not np.any(chips[:, refused]), "a chip shipped where it is denied"

@@ -52,7 +52,8 @@ def test_china_gets_the_frontier_chip_until_october_2022_and_no_controlled_chip_
 
 def test_the_china_variants_sell_until_the_2023_rule_takes_effect(history):
     results, _ = history
-    assert months_shipped(results, "CHN", "A800") == between(results, "2022-11", "2023-02")
+    # both variants serve China's full need (full_need_ratio 0.3), so China shares them
+    assert months_shipped(results, "CHN", "A800") == between(results, "2022-11", "2023-10")
     assert months_shipped(results, "CHN", "H800") == between(results, "2023-03", "2023-10")
 
 
@@ -79,7 +80,8 @@ def test_the_headquarters_rule_turns_chinese_firms_abroad_to_the_h20_from_novemb
     results, world = history
     # Only the China-headquartered firm in Malaysia orders the H20 there: the others may
     # buy controlled chips, capped under the framework.
-    assert months_shipped(results, "MYS", "H20") == between(results, "2024-04", "2027-12")
+    # (the H20 is made until September 2025, supply.csv)
+    assert months_shipped(results, "MYS", "H20") == between(results, "2024-04", "2025-09")
     firm = [f for f, label in enumerate(world.firms.labels) if label == "China Cloud Abroad @ MYS"]
     bound = world.headquarters_bound[:, firm[0]]
     assert [d for d, b in zip(world.dates, bound, strict=True) if b] == between(
@@ -174,7 +176,7 @@ def test_revenue_and_payments_by_chip_add_up_and_follow_the_prices(history):
     h20_china = spans[(spans.country == "CHN") & (spans.chip == "H20")]
     assert h20_china[["from", "regime"]].values.tolist() == [
         ["2021-01", "not on sale"], ["2024-04", "free"], ["2025-04", "denied"],
-        ["2025-08", "payment"]]
+        ["2025-08", "payment"], ["2025-10", "not on sale"]]  # the last H20s: Sep 2025
 
 
 BAD_CHIP_INPUT = [

@@ -170,7 +170,7 @@ class Layout:
         def per_firm(destination: np.ndarray, headquarters: np.ndarray) -> np.ndarray:
             return np.where(bound, headquarters[:, country], destination[:, country])
 
-        chip = per_firm(market.choice, market.bound_choice)
+        chip = world.firm_chip[:, agent]
         patterns, vendor_queue = np.unique(chip, axis=0, return_inverse=True)
         return cls(
             world=world,
@@ -183,7 +183,7 @@ class Layout:
             regime=per_firm(world.regime, world.bound_regime),
             restricted=per_firm(market.restricted, market.bound_restricted),
             chip=chip,
-            chip_tpp=per_firm(market.choice_tpp, market.bound_choice_tpp),
+            chip_tpp=np.where(chip == NO_CHIP, 1, market.tpp[np.maximum(chip, 0)]),
             full_need=per_firm(market.full_need, market.bound_full_need),
             orders_frontier=(chip == market.frontier[:, None]) & (chip != NO_CHIP),
             vendor_queues=tuple(VendorQueue.from_chips(p, market.n_chips, agent, country,

@@ -291,15 +291,17 @@ class Firm(mesa.Agent):
 
     @property
     def chip(self) -> int:
-        """The chip this firm orders: its country's, unless the headquarters rule binds it."""
-        market = self.model.world.market
-        return int(self._as_seen(market.choice, market.bound_choice))
+        """The chip this firm orders: its country's choice or share (``sim.world.split``).
+
+        A firm bound by the headquarters rule orders its own choice.
+        """
+        return int(self.model.world.firm_chip[self.model.step_index, self.index])
 
     @property
     def chip_tpp(self) -> int:
         """TPP of that chip (1 where there is none)."""
-        market = self.model.world.market
-        return int(self._as_seen(market.choice_tpp, market.bound_choice_tpp))
+        chip = self.chip
+        return 1 if chip == NO_CHIP else int(self.model.world.market.tpp[chip])
 
     @property
     def regime(self) -> int:

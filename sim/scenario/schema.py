@@ -231,7 +231,9 @@ class FirmSizes:
 class ChipOffer:
     """One chip on sale: its vendor's monthly output and its list price."""
 
-    capacity_chips: int = changeable(Int(), "vendor output of this chip a month (0: not sold)")
+    capacity_chips: int | str = changeable(
+        AmountOrReference(), "vendor output of this chip a month (0: not sold), or "
+        '"reference": its quarterly schedule in sim/reference/supply.csv (x market.supply_scale)')
     price_usd: int = changeable(Int(0, 10**9), "list price of one chip")
 
 
@@ -246,6 +248,19 @@ class MarketConfig:
     preference: tuple[str, ...] = value(
         ChipIds(), "every chip of market.chips once, most preferred first (a buyer orders the "
         "first it may receive)",
+    )
+    variants: tuple[str, ...] = value(
+        ChipIds(), "chips made for destinations refused the chips above them "
+        "(Nvidia's China variants): a destination that may receive another chip serving the "
+        "full need does not buy them", default=[],
+    )
+    supply_scale: float = value(
+        Float(0.0, 100.0), 'multiplier on every "reference" output schedule of supply.csv',
+        default=1.0,
+    )
+    supply_bound: str = value(
+        OneOf(("central", "low", "high")), 'which figure of supply.csv a "reference" schedule '
+        "takes", default="central",
     )
     domestic_chip: str = changeable(ChipId(origin="domestic_china"),
                                     "domestic substitute (catalogue id)")

@@ -50,7 +50,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.reference import classify_chip, headquarters_scope, load_chips, rule_scope
+from sim.reference import (
+    classify_chip,
+    headquarters_scope,
+    load_chips,
+    monthly_supply,
+    rule_scope,
+)
 from sim.scenario.schema import Scenario
 from sim.world.codes import (
     CAPPED,
@@ -112,6 +118,11 @@ class ChipMarket:
         Its TPP (1 where there is none).
     restricted : ndarray of bool, (T, C)
         The frontier chip is ``DENIED`` or ``EMBARGO`` for the destination.
+    pool : ndarray of bool, (T, C, K)
+        The chips the destination's buyers share (:func:`sim.world.split.firm_chips`):
+        every chip on sale it may receive that serves the full need, in the regime
+        of its choice (free or licensed), its variants only if nothing else serves;
+        just the choice where that is not so.
     bound_regime : ndarray of int8, (T, C, K)
         Regime of each chip for a firm bound by the headquarters rule.
     bound_choice, bound_choice_tpp, bound_full_need, bound_restricted : ndarray, (T, C)
@@ -135,6 +146,7 @@ class ChipMarket:
     frontier: np.ndarray
     frontier_tpp: np.ndarray
     restricted: np.ndarray
+    pool: np.ndarray
     bound_regime: np.ndarray
     bound_choice: np.ndarray
     bound_choice_tpp: np.ndarray
@@ -184,7 +196,7 @@ def chip_market(scenario: Scenario, epochs: tuple[Scenario, ...], epoch: np.ndar
     tpp = np.array([catalogue[k].tpp for k in names], dtype=np.int64)
     launched = np.array([[catalogue[k].launch <= d for k in names] for d in dates], dtype=bool)
     offers = [[epochs[e].market.chips[k] for k in names] for e in epoch]
-    capacity = np.where(launched, [[o.capacity_chips for o in row] for row in offers], 0)
+    capacity = np.where(launched, _output(scenario, offers, dates), 0)
     price = np.array([[o.price_usd for o in row] for row in offers], dtype=np.int64)
     cache: dict[tuple[int, bool], tuple[np.ndarray, ...]] = {}
     rows = []
@@ -202,6 +214,7 @@ def chip_market(scenario: Scenario, epochs: tuple[Scenario, ...], epoch: np.ndar
     minimum_tpp = ratio[:, None] * best[:, None]
     choice, choice_tpp, full_need, restricted = _choose(regime, blocked, on_sale, tpp, first,
                                                         minimum_tpp)
+    pool = _pool(scenario, regime, blocked, on_sale, tpp, minimum_tpp, choice)
     outside_tier3 = (tiers != TIER3)[..., None]
     bound_regime = np.where(controlled[:, None, :] & outside_tier3 & (regime != EMBARGO),
                             DENIED, regime).astype(np.int8)
@@ -226,6 +239,7 @@ def chip_market(scenario: Scenario, epochs: tuple[Scenario, ...], epoch: np.ndar
         frontier=first.astype(np.int64),
         frontier_tpp=np.where(first == NO_CHIP, 1, tpp[np.maximum(first, 0)]).astype(np.int64),
         restricted=restricted,
+        pool=pool,
         bound_regime=bound_regime,
         bound_choice=bound[0],
         bound_choice_tpp=bound[1],
@@ -266,6 +280,43 @@ def _choose(regime: np.ndarray, blocked: np.ndarray, on_sale: np.ndarray, tpp: n
                                                 | (frontier_regime == EMBARGO))
     return (choice.astype(np.int64), choice_tpp.astype(np.int64), choice_tpp >= minimum_tpp,
             restricted)
+
+
+def _output(scenario: Scenario, offers: list[list], dates: tuple[str, ...]) -> np.ndarray:
+    """Each chip's output a month, (T, K) int64: its amount, or its reference schedule.
+
+    A ``"reference"`` offer takes the chip's quarterly figure in ``supply.csv``
+    (``market.supply_bound``) times ``market.supply_scale``, rounded down.
+    """
+    market = scenario.market
+    schedule = np.floor(monthly_supply(market.preference, dates[0], len(dates),
+                                       market.supply_bound) * market.supply_scale)
+    fixed = np.array([[0 if o.capacity_chips == "reference" else o.capacity_chips for o in row]
+                      for row in offers], dtype=np.int64).reshape(len(dates), -1)
+    reference = np.array([[o.capacity_chips == "reference" for o in row] for row in offers],
+                         dtype=bool).reshape(len(dates), -1)
+    return np.where(reference, schedule.astype(np.int64), fixed)
+
+
+def _pool(scenario: Scenario, regime: np.ndarray, blocked: np.ndarray, on_sale: np.ndarray,
+          tpp: np.ndarray, minimum_tpp: np.ndarray, choice: np.ndarray) -> np.ndarray:
+    """Return the chips each destination's buyers share, (T, C, K) bool (``ChipMarket.pool``).
+
+    Where the destination's choice is free or licensed, every chip on sale it may
+    receive in that same regime that serves the full need (``market.variants``
+    only where no other chip does); elsewhere, and where that leaves fewer than
+    two chips, the choice alone (none where there is none).
+    """
+    variant = np.isin(np.array(scenario.market.preference), np.array(scenario.market.variants,
+                                                                     dtype=str))
+    chosen = _chosen(regime, choice)
+    open_regime = ((chosen == FREE) | (chosen == LICENSED)) & (choice != NO_CHIP)
+    shared = (on_sale[:, None, :] & ~blocked & (regime == chosen[..., None])
+              & (tpp >= minimum_tpp)[:, None, :] & open_regime[..., None])
+    plain = shared & ~variant
+    pool = np.where(plain.any(axis=-1, keepdims=True), plain, shared & variant)
+    alone = np.arange(len(tpp)) == choice[..., None]
+    return np.where(pool.sum(axis=-1, keepdims=True) >= 2, pool, alone)
 
 
 def _headquarters_scope(scenario: Scenario) -> frozenset[str]:

@@ -20,6 +20,7 @@ from sim.scenario.schema import CountryConfig, Scenario
 from sim.world.codes import TIER1, TIER2, TIER3
 from sim.world.market import ChipMarket, chip_market
 from sim.world.population import FirmTable, firm_table
+from sim.world.split import firm_chips
 
 __all__ = ["World", "month_labels"]
 
@@ -82,6 +83,9 @@ class World:
     firms : FirmTable
     bound_regime : ndarray of int8, (T, C)
         Regime of the chip a firm bound by the headquarters rule orders there.
+    firm_chip : ndarray of int64, (T, F)
+        The chip each firm orders (:func:`sim.world.split.firm_chips`): its
+        destination's choice, or its share of the destination's pool.
     headquarters_bound : ndarray of bool, (T, F)
         The firm is bound by the headquarters rule (its headquarters is in the
         month's ``market.headquarters_scope``): it orders by the market's
@@ -108,6 +112,7 @@ class World:
     firms: FirmTable
     bound_regime: np.ndarray
     headquarters_bound: np.ndarray
+    firm_chip: np.ndarray
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> World:
@@ -125,6 +130,7 @@ class World:
         configs = [scenario.countries[c] for c in countries]
         market = chip_market(scenario, epochs, epoch, dates, tiers, active)
         firms = firm_table(scenario)
+        bound = _headquarters_bound(market.headquarters_scope, firms)
         domestic_tpp = np.array([chips[epochs[e].market.domestic_chip].tpp for e in epoch],
                                 dtype=np.int64)
         capacity_tpp = _domestic_capacity_tpp(scenario, epochs, epoch, dates)
@@ -150,7 +156,8 @@ class World:
             domestic_chips=capacity_tpp // domestic_tpp[:, None],
             firms=firms,
             bound_regime=market.bound_chosen_regime(),
-            headquarters_bound=_headquarters_bound(market.headquarters_scope, firms),
+            headquarters_bound=bound,
+            firm_chip=firm_chips(market, firms, bound),
         )
 
     @property

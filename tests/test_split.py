@@ -1,0 +1,67 @@
+"""A destination's buyers share the chips that serve them (sim/world/split.py), and
+"reference" outputs come from supply.csv."""
+
+from __future__ import annotations
+
+import numpy as np
+from conftest import SCENARIOS
+
+import sim
+from sim.reference import load_chips, monthly_supply
+from sim.world import World
+from sim.world.codes import BROKER
+
+
+def _history(**overrides: object) -> World:
+    return World.from_scenario(sim.load_scenario(SCENARIOS / "history.toml", overrides=overrides))
+
+
+def test_reference_output_is_the_supply_schedule_from_launch():
+    world = _history()
+    chips = load_chips()
+    launched = np.array([[chips[k].launch <= d for k in world.market.names] for d in world.dates])
+    schedule = monthly_supply(world.market.names, world.dates[0], world.n_steps)
+    assert np.array_equal(world.market.capacity, np.where(launched, schedule, 0))
+    assert world.market.capacity.sum() > 0.95 * schedule.sum()  # little is made before launch
+    half = _history(**{"market.supply_scale": 0.5})
+    assert np.array_equal(half.market.capacity,
+                          np.where(launched, np.floor(schedule * 0.5), 0).astype(np.int64))
+
+
+def test_us_buyers_share_the_chips_in_proportion_to_output_and_brokers_keep_the_choice():
+    world = _history()
+    market, firms = world.market, world.firms
+    t, usa = world.dates.index("2025-06"), world.countries.index("USA")
+    pool = np.flatnonzero(market.pool[t, usa])
+    assert {market.names[k] for k in pool} >= {"B200", "H200", "MI300X"}
+    buyers = np.flatnonzero((firms.country == usa) & (firms.kind != BROKER))
+    chips = world.firm_chip[t, buyers]
+    assert set(chips) <= set(pool) and len(set(chips)) >= 2
+    size = np.bincount(chips, weights=firms.median_h100e[buyers], minlength=market.n_chips)
+    output = market.capacity[t] * market.tpp
+    shares = size[pool] / size[pool].sum()
+    assert np.allclose(shares, output[pool] / output[pool].sum(), atol=0.1)
+    brokers = np.flatnonzero(firms.kind == BROKER)
+    bound = world.headquarters_bound[t, brokers]
+    expected = market.choice[t, firms.country[brokers]]
+    assert np.array_equal(world.firm_chip[t, brokers][~bound], expected[~bound])
+
+
+def test_variants_go_only_where_nothing_else_serves():
+    world = _history()
+    market = world.market
+    t = world.dates.index("2023-06")  # the 2022 rule: China may not buy the H100
+    china, usa = world.countries.index("CHN"), world.countries.index("USA")
+    names = market.names
+    assert {names[k] for k in np.flatnonzero(market.pool[t, china])} == {"H800", "A800"}
+    assert not market.pool[t, usa, [names.index("H800"), names.index("A800")]].any()
+    open_world = _history(**{"market.variants": []})
+    assert open_world.market.pool[t, usa, names.index("H800")]
+
+
+def test_one_chip_where_the_choice_is_capped_or_alone():
+    world = World.from_scenario(sim.load_scenario(SCENARIOS / "ai_diffusion_2025.toml"))
+    assert np.all(world.market.pool.sum(axis=-1) <= 1)
+    chosen = world.market.choice[:, world.firms.country]
+    bound = world.headquarters_bound
+    assert np.array_equal(world.firm_chip[~bound], chosen[~bound])
