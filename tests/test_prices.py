@@ -16,8 +16,8 @@ def _scenario(**overrides: object) -> sim.Scenario:
 
 @pytest.fixture(scope="module")
 def scarce() -> tuple[sim.Results, World]:
-    """No controls with a tenth of the H100 output: orders exceed it and the price moves."""
-    scenario = _scenario(**{"market.chips.H100.capacity_chips": 30_000})
+    """No controls with a tenth of every chip's output: orders exceed it and prices move."""
+    scenario = _scenario(**{"market.supply_scale": 0.1})
     return sim.run_batch(scenario, [0, 1, 2, 3]), World.from_scenario(scenario)
 
 
@@ -38,14 +38,14 @@ def test_each_month_applies_the_rule_to_last_months_orders(scarce):
 
 def test_a_shortage_shows_as_a_higher_price(scarce):
     results, world = scarce
-    h100 = world.market.names.index("H100")
-    price = results.metric("market_price_usd")[..., h100]
-    assert price[:, 0].tolist() == [25_000.0] * 4
+    b200 = world.market.names.index("B200")
+    price = results.metric("market_price_usd")[..., b200]
+    assert price[:, 0].tolist() == [40_000.0] * 4
     assert np.all(price[:, -1] > 2 * price[:, 0]), "a tenth of the output should raise the price"
 
 
 def test_demand_falls_with_the_price_and_ignores_it_at_zero_elasticity():
-    scarce = {"market.chips.H100.capacity_chips": 30_000}
+    scarce = {"market.supply_scale": 0.1}
     runs = {e: sim.run_batch(_scenario(**scarce, **{"market.price_elasticity": e}), [0, 1])
             for e in (0.0, 1.0, 3.0)}
     demand = {e: r.metric("demand_tpp")[:, -12:].sum() for e, r in runs.items()}

@@ -9,7 +9,7 @@ from conftest import SCENARIOS
 import sim
 from sim.reference import load_chips, monthly_supply
 from sim.world import World
-from sim.world.codes import BROKER
+from sim.world.codes import BROKER, REGIME_NAMES
 
 
 def _history(**overrides: object) -> World:
@@ -60,8 +60,15 @@ def test_variants_go_only_where_nothing_else_serves():
 
 
 def test_one_chip_where_the_choice_is_capped_or_alone():
+    """Capped destinations (Tier 2 under the framework) order only their choice: no pool."""
     world = World.from_scenario(sim.load_scenario(SCENARIOS / "ai_diffusion_2025.toml"))
-    assert np.all(world.market.pool.sum(axis=-1) <= 1)
+    capped = world.regime == REGIME_NAMES.index("capped")                     # (T, C)
+    assert capped.any()
+    assert np.all(world.market.pool.sum(axis=-1)[capped] <= 1)
+    firm_capped = capped[:, world.firms.country]                              # (T, F)
     chosen = world.market.choice[:, world.firms.country]
-    bound = world.headquarters_bound
-    assert np.array_equal(world.firm_chip[~bound], chosen[~bound])
+    keep = firm_capped & ~world.headquarters_bound
+    assert np.array_equal(world.firm_chip[keep], chosen[keep])
+    # where several chips serve a free destination, its buyers do share them
+    free = world.regime == REGIME_NAMES.index("free")
+    assert (world.market.pool.sum(axis=-1)[free] >= 2).any()

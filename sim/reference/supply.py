@@ -7,8 +7,10 @@ a figure exists: chips produced (shipped) per month in that quarter, a range
 quarter produces nothing in it. Sources and assumptions: docs/sources.md §17
 and ``docs/reference-data.md``.
 
-A scenario reads it through ``countries.CHN.domestic_capacity_h100e =
-"reference"`` (:func:`domestic_supply_tpp`).
+A scenario reads it through ``capacity_chips = "reference"``
+(:func:`monthly_supply`), ``countries.CHN.domestic_capacity_h100e =
+"reference"`` (:func:`domestic_supply_tpp`) and ``market.world_demand_h100e =
+"reference"`` (:func:`world_shipments_tpp`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ __all__ = [
     "monthly_supply",
     "quarter_of",
     "supply_chips",
+    "world_shipments_tpp",
 ]
 
 BASES = ("reported", "estimated_from_revenue", "analyst_estimate", "assumption")
@@ -264,3 +267,22 @@ def domestic_supply_tpp(start: str, months: int, bound: str = "central") -> np.n
     chips = [c for c in supply_chips() if catalogue[c].origin == "domestic_china"]
     tpp = np.array([catalogue[c].tpp for c in chips], dtype=np.int64)
     return monthly_supply(chips, start, months, bound) @ tpp
+
+
+def world_shipments_tpp(month: str) -> int:
+    """World shipments of traded accelerators in one month, in TPP (central figures).
+
+    Every row of a chip that is not of origin ``domestic_china`` (Nvidia's and
+    AMD's data-centre chips), its quarter's chips a month times the chip's
+    TPP, added up: the published level that ``market.world_demand_h100e =
+    "reference"`` anchors demand to (docs/sources.md §21).
+
+    Parameters
+    ----------
+    month : str
+        ``"YYYY-MM"``; a month outside the table's span gives 0.
+    """
+    catalogue = load_chips()
+    chips = [c for c in supply_chips() if catalogue[c].origin != "domestic_china"]
+    tpp = np.array([catalogue[c].tpp for c in chips], dtype=np.int64)
+    return int((monthly_supply(chips, month, 1) @ tpp)[0])

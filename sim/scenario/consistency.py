@@ -5,6 +5,11 @@ from __future__ import annotations
 from sim.distributions import size_quantile_max
 from sim.reference.chips import H100E_TPP, load_chips
 from sim.scenario.constraints import MAX_QUANTITY
+from sim.scenario.demand_level import (
+    demand_level_factor,
+    expected_demand_h100e,
+    target_demand_h100e,
+)
 from sim.scenario.documents import Document, KeyPath
 from sim.scenario.schema import Scenario
 
@@ -32,6 +37,7 @@ def check_consistency(scenario: Scenario, doc: Document) -> None:
     _check_chips(scenario, doc)
     _check_window(scenario, doc)
     _check_named_firms(scenario, doc)
+    _check_demand_level(scenario, doc)
     _check_quantities(scenario, doc)
     _check_domestic_reference(scenario, doc)
 
@@ -48,6 +54,22 @@ def _check_domestic_reference(scenario: Scenario, doc: Document) -> None:
             raise doc.error(("countries", code, "domestic_capacity_h100e"),
                             'expected "reference" only for CHN (the Huawei Ascend schedule of '
                             "sim/reference/supply.csv), or an amount in H100e a month")
+
+
+def _check_demand_level(scenario: Scenario, doc: Document) -> None:
+    """Refuse a demand level that no buyer carries, or a reference month without shipments."""
+    target = target_demand_h100e(scenario)
+    if target is None:
+        return
+    key = ("market", "world_demand_h100e")
+    if target <= 0:
+        raise doc.error(doc.latest(key, ("market", "demand_reference_month")),
+                        "expected a reference month with world shipments in "
+                        "sim/reference/supply.csv (2021-01 to 2027-12), found "
+                        f"{scenario.market.demand_reference_month!r}")
+    if expected_demand_h100e(scenario) <= 0:
+        raise doc.error(key, "expected buyers whose sizes can carry a demand level (some "
+                        "firms.buyer, research or champion, or a named firm), found none")
 
 
 def _check_tiers(scenario: Scenario, doc: Document) -> None:
@@ -161,7 +183,8 @@ def largest_monthly_demand_tpp(scenario: Scenario) -> float:
     noise = 1 + scenario.market.demand_noise
     backlog = 1 + scenario.market.backlog_months
     peak = max(named, generated * size_quantile_max(scenario.market.size_tail_alpha) * scale)
-    return peak * max(growth, 1.0) ** years * noise * backlog * H100E_TPP
+    level = max(demand_level_factor(scenario), 1.0)  # brokers are not scaled: at least 1
+    return peak * level * max(growth, 1.0) ** years * noise * backlog * H100E_TPP
 
 
 def monthly_orders_bound_tpp(scenario: Scenario) -> dict[KeyPath, float]:
@@ -180,7 +203,8 @@ def monthly_orders_bound_tpp(scenario: Scenario) -> dict[KeyPath, float]:
     """
     market, years = scenario.market, growth_years(scenario)
     sizes = market.firm_demand_h100e
-    per_h100e = (1 + market.demand_noise) * (1 + market.backlog_months) * H100E_TPP
+    per_h100e = ((1 + market.demand_noise) * (1 + market.backlog_months) * H100E_TPP
+                 * max(demand_level_factor(scenario), 1.0))  # brokers are not scaled
     growth = {code: max(c.growth_per_year, 1.0) ** years
               for code, c in scenario.countries.items()}
     top = size_quantile_max(market.size_tail_alpha)

@@ -29,6 +29,7 @@ __all__ = [
     "Country",
     "CountryAmounts",
     "Float",
+    "FloatOrWord",
     "Int",
     "IntList",
     "Invalid",
@@ -116,6 +117,27 @@ class Float(Constraint):
             return float(value)
         except OverflowError:  # an integer beyond the largest float
             raise Invalid(f"a number in [{self.low}, {self.high}]") from None
+
+
+@dataclass(frozen=True)
+class FloatOrWord(Constraint):
+    """A real number in ``[low, high]``, or one of a few words that name a rule."""
+
+    words: tuple[str, ...]
+    low: float = 0.0
+    high: float = float("inf")
+    meaning: str = ""
+
+    def convert(self, value: Any) -> float | str:
+        """Accept one of ``words``, or check the number and its range."""
+        if isinstance(value, str) and value in self.words:
+            return value
+        try:
+            return Float(self.low, self.high).convert(value)
+        except Invalid:
+            named = " or ".join(f'"{w}"' for w in self.words)
+            raise Invalid(f"a number in [{self.low:g}, {self.high:g}] or {named}"
+                          + (f" ({self.meaning})" if self.meaning else "")) from None
 
 
 @dataclass(frozen=True)

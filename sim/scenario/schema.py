@@ -41,6 +41,7 @@ from sim.scenario.constraints import (
     Country,
     CountryAmounts,
     Float,
+    FloatOrWord,
     Int,
     IntList,
     Month,
@@ -270,6 +271,14 @@ class MarketConfig:
         "demand grows from it at growth_per_year, before it and after it, whatever month a "
         "run starts in", default="2025-01",
     )
+    world_demand_h100e: float | str = value(
+        FloatOrWord(("firms", "reference"), 1.0, float(MAX_H100E),
+                    "the world's demand at list price in market.demand_reference_month"),
+        "world demand in market.demand_reference_month, H100e a month: \"firms\" (the firm "
+        "sizes as typed), \"reference\" (that month's world shipments in "
+        "sim/reference/supply.csv) or a number; every firm's size is scaled by one factor so "
+        "that the buyers' expected demand equals it", default="reference",
+    )
     size_tail_alpha: float = value(Float(1.05, 20.0), "Pareto tail index of firm sizes")
     demand_noise: float = value(SHARE, "half-width of uniform monthly demand noise")
     backlog_months: int = value(Int(0, 120), "months of demand a buyer keeps waiting for")
@@ -277,7 +286,7 @@ class MarketConfig:
         SHARE, "share of a buyer's need a chip below full_need_ratio of the best chip serves")
     full_need_ratio: float = value(
         SHARE, "a chip with at least this share of the best chip's TPP serves the full need",
-        default=0.4,
+        default=0.3,
     )
     substitution_share: float = value(SHARE, "share of refused demand sent to domestic chips")
     remote_share: float = value(SHARE, "share of refused demand rented remotely")
@@ -288,7 +297,7 @@ class MarketConfig:
     )
     price_adjustment: float = value(
         SHARE, "a chip's market price moves by this share of last month's excess of orders "
-        "over output (orders / output - 1, at most 1)", default=0.2,
+        "over output (orders / output - 1, at most 1)", default=0.5,
     )
     price_floor: float = value(
         Float(0.01, 1.0), "lowest market price, as a multiple of the list price", default=0.7,

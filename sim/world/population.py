@@ -5,6 +5,10 @@ code order, its generated buyers, research buyers, champions and brokers,
 then one firm per host country of each named firm. Sizes of generated firms
 are heavy-tailed and drawn per seed from the counter-based stream, through a
 table of Pareto quantiles, so that both implementations read identical bits.
+Every buyer's size is the scenario's size times one seed-independent factor,
+the demand level (:func:`sim.scenario.demand_level.demand_level_factor`: 1
+unless ``market.world_demand_h100e`` anchors the level); a broker's size is a
+purchasing capacity calibrated on its own and is not scaled.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import numpy as np
 
 from sim.distributions import QUANTILE_BINS, pareto_quantiles
 from sim.rng import STREAM_SIZE, uniform
+from sim.scenario.demand_level import demand_level_factor
 from sim.scenario.schema import Scenario
 from sim.world.codes import (
     BROKER,
@@ -50,7 +55,8 @@ class FirmTable:
     headquarters : tuple of str
         Headquarters country of each firm: its named firm's, or its own country.
     median_h100e : ndarray of float64
-        Median monthly demand (generated firms) or the fixed demand (named firms).
+        Median monthly demand (generated firms) or the fixed demand (named firms),
+        in the reference month; a buyer's times the demand level.
     generated : ndarray of bool
         Whether the firm's size is drawn per seed.
     labels : tuple of str
@@ -78,6 +84,7 @@ def firm_table(scenario: Scenario) -> FirmTable:
     codes = scenario.country_codes
     rows: list[tuple[int, int, int, int, float, bool, str]] = []
     medians = scenario.market.firm_demand_h100e
+    level = demand_level_factor(scenario)
     for index, code in enumerate(codes):
         config = scenario.countries[code]
         for kind in _GENERATED_KINDS:
@@ -85,13 +92,14 @@ def firm_table(scenario: Scenario) -> FirmTable:
             scale = config.demand_scale * (config.transit if kind == BROKER else 1.0)
             for number in range(getattr(config.firms, name)):
                 label = f"{code} {name} {number + 1}"
-                rows.append((kind, NONE, index, -1, getattr(medians, name) * scale, True, label))
+                size = getattr(medians, name) * scale * (1.0 if kind == BROKER else level)
+                rows.append((kind, NONE, index, -1, size, True, label))
     for parent, firm in enumerate(scenario.firms):
         kind = HYPERSCALER if firm.kind == "hyperscaler" else CHAMPION
         for host, demand in firm.hosts.items():
             label = f"{firm.name} @ {host}"
             status = _STATUS[firm.status]
-            rows.append((kind, status, codes.index(host), parent, demand, False, label))
+            rows.append((kind, status, codes.index(host), parent, demand * level, False, label))
     columns = list(zip(*rows, strict=True)) if rows else [()] * 7
     return FirmTable(
         kind=np.array(columns[0], dtype=np.int8),
