@@ -1,4 +1,4 @@
-"""Streamed ``sim compare`` (issue 19 part 3): chunks as they finish, the same files, bytes."""
+"""Streamed ``sim compare`` (issue 19 part 3): the files of all runs at once, byte for byte."""
 
 from __future__ import annotations
 
