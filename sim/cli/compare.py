@@ -110,9 +110,9 @@ def execute(args: argparse.Namespace) -> int:
     # deferred: the figures load Matplotlib, which every other command can skip
     from sim.plots.compare import compare_figures
 
-    figures = compare_figures(comparison.per_scenario, out, comparison.differences)
+    figures = compare_figures(comparison.panels, out, comparison.differences)
     finish_output(out, "compare", [*comparison.files, *figures])
-    print(f"{len(comparison.per_scenario)} scenarios x {args.runs} run(s), seeds {args.seed}.."
+    print(f"{len(comparison.compared)} scenarios x {args.runs} run(s), seeds {args.seed}.."
           f"{args.seed + args.runs - 1}; mean [5th, 95th percentile] over runs:")
     print(format_summary(comparison.summary))
     if comparison.differences is not None:

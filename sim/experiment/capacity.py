@@ -15,6 +15,10 @@ Estimates, in bytes:
   summaries' bytes per run times the runs;
 * disk: rows (runs x months x countries) x metric columns x 8 bytes x
   :data:`DISK_SHARE`.
+
+``sim compare`` streams its scenarios one after another: the largest one's
+memory while it runs, plus what every other keeps for the summary, and
+every scenario's disk (:func:`one_after_another`).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from sim.errors import UserError
 from sim.world import World
 
 __all__ = ["DISK_SHARE", "WRITE_FACTOR", "Need", "available_memory", "check_capacity",
-           "estimate_need", "free_disk"]
+           "estimate_need", "free_disk", "one_after_another"]
 
 WRITE_FACTOR = 3
 """Peak of a streamed chunk over its working-memory budget: the chunk, its tidy frame and
@@ -69,6 +73,27 @@ def estimate_need(world: World, runs: int, per_run_bytes: int,
     columns = sum(-(-values.size // rows) for values in one_run.values())  # a step metric: 1
     return Need(memory=WRITE_FACTOR * chunk + runs * (per_run_bytes + 8),
                 disk=int(runs * rows * columns * 8 * DISK_SHARE))
+
+
+def one_after_another(needs: list[Need], kept: list[int]) -> Need:
+    """Return the need of scenarios streamed one after another (``sim compare``).
+
+    Parameters
+    ----------
+    needs : list of Need
+        Each scenario's :func:`estimate_need` (what it holds while it runs).
+    kept : list of int
+        What each keeps, bytes, once it has run, until the end.
+
+    Returns
+    -------
+    Need
+        Memory: the largest scenario's while it runs plus what all the
+        others keep; disk: every scenario's.
+    """
+    held = sum(kept)
+    memory = max(need.memory + held - keep for need, keep in zip(needs, kept, strict=True))
+    return Need(memory=memory, disk=sum(need.disk for need in needs))
 
 
 def available_memory() -> int | None:

@@ -23,6 +23,18 @@ With a baseline (``--baseline NAME``, a scenario's name) the comparison also
 writes ``differences.csv``: each scenario's paired difference from the
 baseline for every outcome (:func:`sim.experiment.differences.paired_differences`).
 An unknown name is refused before anything runs.
+
+The runs are streamed (issue 19 part 3): each scenario's chunks of runs
+(:func:`sim.core.iter_batch`) are appended to its ``results.parquet``
+(:func:`sim.results.save_chunks`) as they finish and reduced to what the
+tables and figures need (:class:`~sim.experiment.compared.ComparedRuns`:
+each run's outcomes, and the figures'
+:class:`~sim.experiment.panels.Panels`), then dropped; so memory is one
+chunk plus a few hundred bytes per run and scenario (and, while a scenario
+runs, its monthly values for the figures' bands), and every CSV and figure
+is byte for byte the one made from all runs at once. A request that cannot
+fit is refused before anything runs or is written, naming ``--runs``
+(:mod:`sim.experiment.capacity`).
 """
 
 from __future__ import annotations
@@ -37,18 +49,24 @@ import numpy as np
 import pandas as pd
 
 from sim.atomic import write_text_atomically
+from sim.core import iter_batch
+from sim.core.batch import DEFAULT_MEMORY_BUDGET
 from sim.errors import UserError, shown
+from sim.experiment.capacity import Need, check_capacity, estimate_need, one_after_another
+from sim.experiment.compared import ComparedRuns, CompareReductions
 from sim.experiment.differences import paired_differences
 from sim.experiment.errors import OutputError
 from sim.experiment.export import scenario_index, summary_for_csv
 from sim.experiment.folders import prepare_output
 from sim.experiment.outcomes import summarise_outcomes
-from sim.experiment.run import run_scenario
-from sim.results import Results
-from sim.scenario import load_scenario
+from sim.experiment.panels import Panels
+from sim.experiment.run import reducing
+from sim.results import save_chunks
+from sim.scenario import Scenario, load_scenario
+from sim.world import World
 
-__all__ = ["MAX_FOLDER", "PARTITION", "Comparison", "compare_to_folder", "default_folder",
-           "folder_names", "folder_stems"]
+__all__ = ["MAX_FOLDER", "PARTITION", "Comparison", "compare_need", "compare_to_folder",
+           "default_folder", "folder_names", "folder_stems"]
 
 MAX_FOLDER = 64
 """Longest stem made from a scenario name (characters, before a ``-N`` suffix)."""
@@ -105,8 +123,10 @@ class Comparison:
 
     Attributes
     ----------
-    per_scenario : dict of str to Results
-        Each scenario's runs, by scenario name, in the order given.
+    compared : dict of str to ComparedRuns
+        What the comparison kept of each scenario's runs (each run's
+        outcomes and the figures' panels; the runs are in ``files``), by
+        scenario name, in the order given.
     summary : DataFrame
         :func:`~sim.experiment.outcomes.summarise_outcomes`, one row per scenario.
     files : list of Path
@@ -123,7 +143,7 @@ class Comparison:
         baseline (``differences.csv``), or None without a baseline.
     """
 
-    per_scenario: dict[str, Results]
+    compared: dict[str, ComparedRuns]
     summary: pd.DataFrame
     files: list[Path]
     folders: dict[str, Path]
@@ -131,10 +151,16 @@ class Comparison:
     baseline: str | None = None
     differences: pd.DataFrame | None = None
 
+    @property
+    def panels(self) -> dict[str, Panels]:
+        """What the figures draw of each scenario (:func:`sim.plots.compare.compare_figures`)."""
+        return {name: runs.panels for name, runs in self.compared.items()}
+
 
 def compare_to_folder(paths: Sequence[Path], runs: int, seed: int, out: Path | None,
                       progress: bool = True, overrides: Mapping[str, object] | None = None,
-                      force: bool = False, baseline: str | None = None) -> Comparison:
+                      force: bool = False, baseline: str | None = None,
+                      memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET) -> Comparison:
     """Run each scenario on seeds ``seed .. seed+runs-1``; save results and summary.
 
     Writes ``scenario=STEM/results.parquet`` per scenario, ``summary.csv``
@@ -161,14 +187,17 @@ def compare_to_folder(paths: Sequence[Path], runs: int, seed: int, out: Path | N
     baseline : str, optional
         A scenario's name (``--baseline``): also write ``differences.csv``,
         every scenario's paired difference from it.
+    memory_budget_bytes : int
+        Working memory of one chunk of runs (:func:`sim.core.iter_batch`).
 
     Raises
     ------
     ScenarioError
         For a bad scenario file.
     UserError
-        For a ``baseline`` that is not one of the scenarios' names (before
-        anything runs or is written).
+        For a ``baseline`` that is not one of the scenarios' names, or
+        naming ``--runs`` for a request that cannot fit (before anything
+        runs or is written).
     OutputError
         For two scenarios of one name, or a folder that is not writable, not
         a ``sim compare`` folder, or holds an earlier run and ``force`` is false.
@@ -184,25 +213,44 @@ def compare_to_folder(paths: Sequence[Path], runs: int, seed: int, out: Path | N
         raise UserError("--baseline", "", "expected the name of a compared scenario ("
                         f"{', '.join(names)}), found {baseline!r}")
     folders = {n: out / f for n, f in zip(names, folder_names(names), strict=True)}
+    check_capacity(compare_need(scenarios, runs, memory_budget_bytes), runs, out)
     prepare_output(out, "compare", force=force)
     seeds = np.arange(seed, seed + runs, dtype=np.int64)
-    per_scenario: dict[str, Results] = {}
+    compared: dict[str, ComparedRuns] = {}
     files = []
     for number, scenario in enumerate(scenarios, start=1):
         if progress:
             print(f"[{number}/{len(scenarios)}] {shown(scenario.name)}: {runs} run(s)",
                   file=sys.stderr)
-        per_scenario[scenario.name] = run_scenario(scenario, seeds)
-        files.append(per_scenario[scenario.name].save(folders[scenario.name]
-                                                      / "results.parquet"))
-    summary = summarise_outcomes(per_scenario)
+        reduced = CompareReductions()
+        files.append(save_chunks(folders[scenario.name] / "results.parquet", reducing(
+            iter_batch(scenario, seeds, memory_budget_bytes), reduced), seeds))
+        compared[scenario.name] = reduced.compared()
+    summary = summarise_outcomes(compared)
     files.append(write_text_atomically(out / "summary.csv",
                                        summary_for_csv(summary).to_csv(index=False)))
     files.append(write_text_atomically(out / "scenarios.csv", scenario_index(
-        per_scenario, folders).to_csv(index=False)))
+        compared, folders).to_csv(index=False)))
     differences = None
     if baseline is not None:
-        differences = paired_differences(per_scenario, baseline)
+        differences = paired_differences(compared, baseline)
         files.append(write_text_atomically(out / "differences.csv",
                                            differences.to_csv(index=False)))
-    return Comparison(per_scenario, summary, files, folders, out, baseline, differences)
+    return Comparison(compared, summary, files, folders, out, baseline, differences)
+
+
+def compare_need(scenarios: Sequence[Scenario], runs: int,
+                 memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET) -> Need:
+    """Estimate the memory and disk of comparing ``scenarios`` over ``runs`` streamed runs.
+
+    Each scenario while it runs: one chunk, and per run its outcomes and
+    monthly panel values (:meth:`~sim.experiment.compared.CompareReductions.bytes_per_run`);
+    then its outcomes until the end (:func:`~sim.experiment.capacity.one_after_another`).
+    """
+    needs, kept = [], []
+    for scenario in scenarios:
+        world = World.from_scenario(scenario)
+        keep, transient = CompareReductions.bytes_per_run(world.n_steps)
+        needs.append(estimate_need(world, runs, keep + transient, memory_budget_bytes))
+        kept.append(runs * keep)
+    return one_after_another(needs, kept)

@@ -10,8 +10,10 @@ outcome of :data:`~sim.experiment.outcomes.OUTCOMES` this module gives
 * a 95% percentile-bootstrap interval of that mean
   (``difference_mean_ci_low``, ``difference_mean_ci_high``;
   :data:`BOOTSTRAP_RESAMPLES` resamples of the runs, seeded with
-  :data:`BOOTSTRAP_SEED`, so the file is the same on every machine): how
-  well the runs pin the average effect down;
+  :data:`BOOTSTRAP_SEED`, so the file is the same on every machine, drawn
+  in blocks of about :data:`BOOTSTRAP_BLOCK` picks, so its memory does not
+  grow with the runs times the resamples): how well the runs pin the
+  average effect down;
 * the 5th and 95th percentile of the per-run differences
   (``difference_p05``, ``difference_p95``): how much the effect varies from
   run to run, the same 90% interval ``summary.csv`` gives of the outcomes.
@@ -29,10 +31,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from sim.experiment.outcomes import OUTCOMES, outcomes_per_run
+from sim.experiment.outcomes import OUTCOMES, RunOutcomes, run_outcomes
 from sim.results import Results
 
-__all__ = ["BOOTSTRAP_RESAMPLES", "BOOTSTRAP_SEED", "DIFFERENCE_COLUMNS",
+__all__ = ["BOOTSTRAP_BLOCK", "BOOTSTRAP_RESAMPLES", "BOOTSTRAP_SEED", "DIFFERENCE_COLUMNS",
            "bootstrap_mean_interval", "paired_differences"]
 
 BOOTSTRAP_RESAMPLES = 2000
@@ -40,6 +42,10 @@ BOOTSTRAP_RESAMPLES = 2000
 two significant digits of a 95% interval's ends)."""
 BOOTSTRAP_SEED = 20250113
 """Seed of the bootstrap's resampling (the framework's date, 13 January 2025; any fixed seed)."""
+BOOTSTRAP_BLOCK = 2**21
+"""Most resampled picks drawn at once (at least one resample): 16 MiB of indices and 16 MiB of
+values (assumption: small beside a chunk of runs, large enough that NumPy's loops dominate).
+The blocks continue one random stream, so the interval does not depend on them."""
 
 DIFFERENCE_COLUMNS = ("baseline", "scenario", "outcome", "runs", "difference_mean",
                       "difference_mean_ci_low", "difference_mean_ci_high", "difference_p05",
@@ -67,20 +73,27 @@ def bootstrap_mean_interval(values: np.ndarray, level: float = 0.95,
         The interval's low and high end.
     """
     rng = np.random.default_rng(seed)
-    picks = rng.integers(0, len(values), size=(resamples, len(values)))
-    means = values[picks].mean(axis=1)
+    rows = max(1, BOOTSTRAP_BLOCK // len(values))
+    means = np.empty(resamples)
+    for start in range(0, resamples, rows):  # the stream continues: as if drawn in one go
+        block = means[start:start + rows]
+        block[:] = values[rng.integers(0, len(values), size=(len(block), len(values)))].mean(
+            axis=1)
     tail = 50.0 * (1.0 - level)
     low, high = np.percentile(means, [tail, 100.0 - tail])
     return float(low), float(high)
 
 
-def paired_differences(per_scenario: Mapping[str, Results], baseline: str) -> pd.DataFrame:
+def paired_differences(per_scenario: Mapping[str, Results | RunOutcomes],
+                       baseline: str) -> pd.DataFrame:
     """Return each scenario's paired difference from ``baseline``, for every outcome.
 
     Parameters
     ----------
-    per_scenario : mapping of str to Results
-        Each scenario's runs, all on the same seeds in the same order.
+    per_scenario : mapping of str to Results or RunOutcomes
+        Each scenario's runs, all on the same seeds in the same order, or
+        their outcomes (:class:`~sim.experiment.outcomes.RunOutcomes`, of
+        streamed runs: the same table bit for bit).
     baseline : str
         The name of the scenario the others are compared with (a key of
         ``per_scenario``).
@@ -100,10 +113,10 @@ def paired_differences(per_scenario: Mapping[str, Results], baseline: str) -> pd
     """
     if baseline not in per_scenario:
         raise ValueError(f"baseline {baseline!r} is not one of {list(per_scenario)}")
-    reference = outcomes_per_run(per_scenario[baseline])
+    reference = run_outcomes(per_scenario[baseline])
     rows = []
     for name, results in per_scenario.items():
-        runs = outcomes_per_run(results)
+        runs = run_outcomes(results)
         if not np.array_equal(runs["seed"], reference["seed"]):
             raise ValueError(f"scenario {name!r} ran on other seeds than {baseline!r}")
         for outcome in OUTCOMES:

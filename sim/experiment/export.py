@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.experiment.compared import ComparedRuns
 from sim.results import Results
 
 __all__ = ["COUNTS", "OUTCOME_UNITS", "UNIT_DECIMALS", "csv_name", "scenario_index",
@@ -124,7 +125,7 @@ def summary_for_csv(summary: pd.DataFrame) -> pd.DataFrame:
         columns=renamed))
 
 
-def scenario_index(per_scenario: Mapping[str, Results],
+def scenario_index(per_scenario: Mapping[str, Results | ComparedRuns],
                    folders: Mapping[str, Path]) -> pd.DataFrame:
     """Return ``scenarios.csv``: each compared scenario's provenance, one row each.
 

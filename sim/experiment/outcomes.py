@@ -15,6 +15,8 @@ the diversion reaching each.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -26,7 +28,9 @@ from sim.results import Results
 __all__ = [
     "DESTINATIONS",
     "OUTCOMES",
+    "RunOutcomes",
     "outcomes_per_run",
+    "run_outcomes",
     "summarise_outcomes",
     "tier2_cap_share_over_time",
     "tier2_cap_utilisation",
@@ -170,13 +174,38 @@ def _tier_stock_end_h100e(results: Results, tier: int) -> np.ndarray:
     return results.metric("stock_tpp")[:, -1, mask].sum(axis=1) / H100E_TPP
 
 
-def summarise_outcomes(per_scenario: dict[str, Results]) -> pd.DataFrame:
-    """Return mean, 5th and 95th percentile of each outcome, one row per scenario."""
+class RunOutcomes(Protocol):
+    """One scenario's runs as a streamed comparison keeps them: digest and outcomes per run.
+
+    What the summary and the paired differences read; e.g.
+    :class:`~sim.experiment.compared.ComparedRuns`.
+    """
+
+    @property
+    def digest(self) -> str:
+        """The scenario's digest."""
+
+    @property
+    def outcomes(self) -> pd.DataFrame:
+        """:func:`outcomes_per_run` of every run, in seed order."""
+
+
+def run_outcomes(runs: Results | RunOutcomes) -> pd.DataFrame:
+    """Return :func:`outcomes_per_run` of ``runs``, or the outcomes they keep."""
+    return outcomes_per_run(runs) if isinstance(runs, Results) else runs.outcomes
+
+
+def summarise_outcomes(per_scenario: Mapping[str, Results | RunOutcomes]) -> pd.DataFrame:
+    """Return mean, 5th and 95th percentile of each outcome, one row per scenario.
+
+    Each scenario's runs may be all of them or their outcomes
+    (:class:`RunOutcomes`, of streamed runs): the same table, bit for bit.
+    """
     rows = []
     for name, results in per_scenario.items():
-        runs = outcomes_per_run(results)
+        runs = run_outcomes(results)
         row: dict[str, object] = {"scenario": name, "digest": results.digest,
-                                  "runs": results.n_runs}
+                                  "runs": len(runs)}
         for outcome in OUTCOMES:
             values = runs[outcome].to_numpy(dtype=np.float64)
             finite = values[np.isfinite(values)]

@@ -14,12 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
 from sim.atomic import write_text_atomically
-from sim.core import iter_batch, run_batch
+from sim.core import iter_batch
 from sim.core.batch import DEFAULT_MEMORY_BUDGET
 from sim.experiment.capacity import check_capacity, estimate_need
 from sim.experiment.chips import chip_windows, regime_spans
@@ -31,12 +32,14 @@ from sim.results import Results, save_chunks
 from sim.scenario import Scenario, load_scenario
 from sim.world import World
 
-__all__ = ["SavedRun", "run_scenario", "run_to_folder"]
+__all__ = ["Reduction", "SavedRun", "reducing", "run_to_folder"]
 
 
-def run_scenario(scenario: Scenario, seeds: np.ndarray) -> Results:
-    """Run ``scenario`` once per seed with the vectorised core."""
-    return run_batch(scenario, seeds)
+class Reduction(Protocol):
+    """What a streamed command keeps of its runs, fed chunk by chunk (:class:`RunReductions`)."""
+
+    def add(self, chunk: Results) -> None:
+        """Add a chunk's runs (the runs after those already added, in seed order)."""
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,7 @@ def run_to_folder(path: Path, runs: int, seed: int, out: Path,
                     chips, restricted)
 
 
-def reducing(chunks: Iterable[Results], *reductions: RunReductions) -> Iterator[Results]:
+def reducing(chunks: Iterable[Results], *reductions: Reduction) -> Iterator[Results]:
     """Pass ``chunks`` through, adding each to every one of ``reductions`` first."""
     for chunk in chunks:
         for reduction in reductions:

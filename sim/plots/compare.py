@@ -2,12 +2,15 @@
 
 Every figure is in H100-equivalents (or a share, or a multiple of list price),
 has a title, axis labels with units and a legend, and is written as a PNG.
+A figure takes each scenario's :class:`~sim.results.Results` or, from a
+streamed comparison, its :class:`~sim.experiment.panels.Panels` (what the
+figure draws of the runs): the same file either way, byte for byte.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib.dates as mdates
@@ -18,9 +21,9 @@ from matplotlib.ticker import MaxNLocator
 
 from sim.errors import shown
 from sim.experiment.numbers import compact
-from sim.experiment.outcomes import OUTCOMES, tier2_cap_share_over_time
+from sim.experiment.outcomes import OUTCOMES
+from sim.experiment.panels import DIVERSION, MARKET, PANELS, Panels
 from sim.plots.style import figure_title, readable_axis, save_figure, wrap
-from sim.reference import H100E_TPP
 from sim.results import Results
 
 __all__ = [
@@ -28,56 +31,16 @@ __all__ = [
     "plot_market", "plot_outcomes_over_time",
 ]
 
-Series = Callable[[Results], np.ndarray]
+Runs = Mapping[str, Results | Panels]
+"""Each scenario's runs by name, in order: all of them, or their :class:`Panels` (streamed)."""
 
 
-def _tier_monthly(metric: str, tier: int) -> Series:
-    def series(results: Results) -> np.ndarray:
-        mask = np.asarray(results.tiers) == tier
-        return results.metric(metric)[:, :, mask].sum(axis=2) / H100E_TPP
-    return series
+def _panels(per_scenario: Runs) -> dict[str, Panels]:
+    return {name: runs if isinstance(runs, Panels) else Panels.of(runs)
+            for name, runs in per_scenario.items()}
 
 
-def _all_monthly(metric: str) -> Series:
-    return lambda results: results.metric(metric).sum(axis=2) / H100E_TPP
-
-
-def _cap_used_share(results: Results) -> np.ndarray:
-    share = tier2_cap_share_over_time(results)
-    if share is None:
-        return np.full((results.n_runs, len(results.dates)), np.nan)
-    return share.mean(axis=2)
-
-
-def _received(tier: int) -> Series:
-    parts = [_tier_monthly(m, tier) for m in ("delivered_tpp", "diverted_received_tpp",
-                                               "substituted_tpp")]
-    return lambda results: sum(part(results) for part in parts)
-
-
-def _cumulative(series: Series) -> Series:
-    return lambda results: np.cumsum(series(results), axis=1)
-
-
-PANELS: tuple[tuple[str, str, Series, str], ...] = (
-    ("Received by Tier 1 (all sources)", "H100e per month", _received(1), "total"),
-    ("Received by Tier 2 (all sources)", "H100e per month", _received(2), "total"),
-    ("Legal shipments to Tier 3", "H100e per month", _tier_monthly("delivered_tpp", 3), "total"),
-    ("Diverted into Tier 3", "H100e per month", _tier_monthly("diverted_received_tpp", 3),
-     "total"),
-    ("Diversion seized in transit, so far", "H100e, cumulative",
-     _cumulative(_all_monthly("diversion_seized_tpp")), "total"),
-    ("Tier 2 cap used (mean over Tier 2)", "share of cap", _cap_used_share, ""),
-    ("Demand waiting in Tier 3 (backlog)", "H100e at month end", _tier_monthly("backlog_tpp", 3),
-     ""),
-    ("Grey-market premium", "x market price", lambda r: r.metric("grey_premium"), "end"),
-)
-"""Rows of ``outcomes_over_time.png``: title, unit, the (n_runs, n_steps) series, and what
-each panel states, the mean over runs (as in ``summary.csv``) of: ``total`` the sum over the
-window (the last month of a cumulative series), ``end`` the last month, ``""`` nothing."""
-
-
-def compare_figures(per_scenario: dict[str, Results], out: str | Path,
+def compare_figures(per_scenario: Runs, out: str | Path,
                     differences: pd.DataFrame | None = None) -> list[Path]:
     """Draw every comparison figure into ``out``; return the files written.
 
@@ -86,7 +49,7 @@ def compare_figures(per_scenario: dict[str, Results], out: str | Path,
     ``differences.png`` given the paired ``differences`` from a baseline
     (:func:`sim.experiment.differences.paired_differences`).
     """
-    out = Path(out)
+    out, per_scenario = Path(out), _panels(per_scenario)
     baseline = None if differences is None else str(differences["baseline"].iloc[0])
     figures = [plot_outcomes_over_time(per_scenario, out / "outcomes_over_time.png", baseline),
                plot_cap_utilisation(per_scenario, out / "cap_utilisation.png"),
@@ -97,7 +60,7 @@ def compare_figures(per_scenario: dict[str, Results], out: str | Path,
     return [figure for figure in figures if figure is not None]
 
 
-def plot_outcomes_over_time(per_scenario: dict[str, Results], path: Path,
+def plot_outcomes_over_time(per_scenario: Runs, path: Path,
                             baseline: str | None = None) -> Path:
     """Small multiples of the outcomes month by month: a row per outcome, a column per scenario.
 
@@ -107,28 +70,29 @@ def plot_outcomes_over_time(per_scenario: dict[str, Results], path: Path,
     state the window total or the end value (mean over runs). Given a ``baseline``, its mean
     is drawn grey and dashed in every other scenario's panel.
     """
+    per_scenario = _panels(per_scenario)
     names = list(per_scenario)
     n_rows, n_cols = len(PANELS), len(names)
     fig, axes = plt.subplots(n_rows, n_cols, figsize=(2.3 * n_cols + 1.6, 1.55 * n_rows + 1.4),
                              sharex=True, sharey="row", squeeze=False)
     means = {}
     for col, name in enumerate(names):
-        results = per_scenario[name]
-        dates = pd.to_datetime(list(results.dates))
-        for row, (_title, unit, series, stated) in enumerate(PANELS):
-            axis, values = axes[row, col], series(results)
-            means[row, name] = (dates, _monthly_mean(values))
-            if np.isnan(values).all():
+        panels = per_scenario[name]
+        dates = pd.to_datetime(list(panels.dates))
+        for row, ((_title, unit, _series, stated), band) in enumerate(
+                zip(PANELS, panels.over_time, strict=True)):
+            axis = axes[row, col]
+            means[row, name] = (dates, band.mean)
+            if band.empty:
                 axis.text(0.5, 0.5, "none in force" if "share" in unit else "none",
                           transform=axis.transAxes, ha="center", va="center", fontsize=8,
                           color="0.4")
                 continue
-            low, high = _monthly_band(values)
-            axis.fill_between(dates, low, high, color=f"C{col % 10}", alpha=0.15, linewidth=0)
-            axis.plot(dates, means[row, name][1], color=f"C{col % 10}", linewidth=1.6, zorder=3)
+            axis.fill_between(dates, band.low, band.high, color=f"C{col % 10}", alpha=0.15,
+                              linewidth=0)
+            axis.plot(dates, band.mean, color=f"C{col % 10}", linewidth=1.6, zorder=3)
             if stated:
-                whole = np.nansum(values, axis=1) if "per month" in unit else values[:, -1]
-                axis.text(0.03, 0.95, f"{stated} {compact(whole.mean())}",
+                axis.text(0.03, 0.95, f"{stated} {compact(band.whole)}",
                           transform=axis.transAxes,
                           ha="left", va="top", fontsize=8,
                           bbox={"facecolor": "white", "alpha": 0.7, "linewidth": 0, "pad": 1})
@@ -148,7 +112,7 @@ def plot_outcomes_over_time(per_scenario: dict[str, Results], path: Path,
             axis.grid(alpha=0.3)
             axis.tick_params(labelsize=7)
     _year_ticks(axes[-1, 0], per_scenario[names[0]].dates)
-    runs = max(r.n_runs for r in per_scenario.values())
+    runs = max(p.n_runs for p in per_scenario.values())
     note = (f"; grey dashed: the baseline {shown(baseline)} (hidden where a scenario equals it)"
             if baseline in per_scenario else "")
     top = figure_title(fig, f"Outcomes by scenario over time: mean of {runs} runs (line) and "
@@ -158,22 +122,6 @@ def plot_outcomes_over_time(per_scenario: dict[str, Results], path: Path,
     return save_figure(fig, path)
 
 
-def _monthly_mean(values: np.ndarray) -> np.ndarray:
-    """Return the mean over runs per month; NaN in a month with no value (e.g. no cap)."""
-    months = ~np.isnan(values).all(axis=0)
-    mean = np.full(values.shape[1], np.nan)
-    mean[months] = np.nanmean(values[:, months], axis=0)
-    return mean
-
-
-def _monthly_band(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return the 5th and 95th percentile over runs per month (NaN where no value)."""
-    months = ~np.isnan(values).all(axis=0)
-    low, high = np.full((2, values.shape[1]), np.nan)
-    low[months], high[months] = np.nanpercentile(values[:, months], [5, 95], axis=0)
-    return low, high
-
-
 def _year_ticks(axis: plt.Axes, dates: Sequence[str]) -> None:
     """Put a tick on January of every year (every second or third on long windows)."""
     years = len(dates) / 12
@@ -181,7 +129,7 @@ def _year_ticks(axis: plt.Axes, dates: Sequence[str]) -> None:
     axis.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
 
 
-def plot_market(per_scenario: dict[str, Results], path: Path) -> Path:
+def plot_market(per_scenario: Runs, path: Path) -> Path:
     """Each chip's market price, and the orders placed at it against what was shipped.
 
     A column per chip on the market (of the first scenario); a line per
@@ -190,17 +138,16 @@ def plot_market(per_scenario: dict[str, Results], path: Path) -> Path:
     with the licences they need (solid) and shipped (dotted), every
     destination together, so a shortage shows as a gap and a higher price.
     """
+    per_scenario = _panels(per_scenario)
     names = list(per_scenario)
     chips = per_scenario[names[0]].chips
     fig, axes = plt.subplots(2, len(chips), figsize=(3.4 * len(chips) + 1.2, 5.6),
                              sharex=True, squeeze=False)
     for number, name in enumerate(names):
-        results, colour = per_scenario[name], f"C{number % 10}"
-        dates = pd.to_datetime(list(results.dates))
-        price = results.metric("market_price_usd").mean(axis=0)
-        ordered = results.metric("ordered_chips").sum(axis=2).mean(axis=0)
-        shipped = results.metric("shipped_chips").sum(axis=2).mean(axis=0)
-        for k, chip in enumerate(results.chips):
+        panels, colour = per_scenario[name], f"C{number % 10}"
+        dates = pd.to_datetime(list(panels.dates))
+        price, ordered, shipped = (panels.market[m] for m in MARKET)
+        for k, chip in enumerate(panels.chips):
             if chip not in chips:
                 continue
             col = chips.index(chip)
@@ -222,39 +169,37 @@ def plot_market(per_scenario: dict[str, Results], path: Path) -> Path:
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=min(4, len(names)), fontsize=8,
                frameon=False)
-    runs = max(r.n_runs for r in per_scenario.values())
+    runs = max(p.n_runs for p in per_scenario.values())
     top = figure_title(fig, f"The chip market by scenario: mean of {runs} runs; prices move "
                             "with last month's orders against output (docs/ODD.md 6.2a)")
     fig.tight_layout(rect=(0, 0.1 if len(names) > 4 else 0.06, 1, top))
     return save_figure(fig, path)
 
 
-def plot_cap_utilisation(per_scenario: dict[str, Results], path: Path) -> Path | None:
+def plot_cap_utilisation(per_scenario: Runs, path: Path) -> Path | None:
     """Heatmaps of each Tier 2 country's cap use over time, one per capped scenario.
 
     Returns ``None`` (and writes nothing) when no scenario has tiered caps.
     """
-    shares = {n: tier2_cap_share_over_time(r) for n, r in per_scenario.items()}
-    capped = {n: r for n, r in per_scenario.items() if shares[n] is not None}
+    capped = {n: p for n, p in _panels(per_scenario).items() if p.cap_share is not None}
     if not capped:
         return None
     fig, axes = plt.subplots(1, len(capped), figsize=(6.5 * len(capped), 6), squeeze=False,
                              layout="constrained")
     image = None
-    for axis, (name, results) in zip(axes[0], capped.items(), strict=True):
-        mask = np.asarray(results.tiers) == 2
-        share = shares[name].mean(axis=0)
-        image = axis.imshow(share.T, aspect="auto", cmap="viridis", vmin=0, vmax=1)
-        axis.set_yticks(range(int(mask.sum())), np.asarray(results.countries)[mask])
-        ticks = range(0, len(results.dates), 6)
-        axis.set_xticks(list(ticks), [results.dates[t] for t in ticks], rotation=30)
+    for axis, (name, panels) in zip(axes[0], capped.items(), strict=True):
+        mask = np.asarray(panels.tiers) == 2
+        image = axis.imshow(panels.cap_share.T, aspect="auto", cmap="viridis", vmin=0, vmax=1)
+        axis.set_yticks(range(int(mask.sum())), np.asarray(panels.countries)[mask])
+        ticks = range(0, len(panels.dates), 6)
+        axis.set_xticks(list(ticks), [panels.dates[t] for t in ticks], rotation=30)
         axis.set_title(f"{shown(name)}: Tier 2 cap used")
         axis.set_xlabel("month")
     fig.colorbar(image, ax=axes[0].tolist(), label="share of country cap used (mean over runs)")
     return save_figure(fig, path)
 
 
-def plot_diversion_by_transit(per_scenario: dict[str, Results], path: Path) -> Path | None:
+def plot_diversion_by_transit(per_scenario: Runs, path: Path) -> Path | None:
     """Bars of diversion that got through and that was seized, by transit country.
 
     A row per scenario with diversion; the two columns have their own
@@ -264,10 +209,10 @@ def plot_diversion_by_transit(per_scenario: dict[str, Results], path: Path) -> P
 
     Returns ``None`` (and writes nothing) when no scenario has any diversion.
     """
-    labels = (("diversion_attempted_tpp", "attempted"), ("diversion_seized_tpp", "seized"),
-              ("diverted_tpp", "delivered"))
-    totals = {name: {label: r.metric(m).sum(axis=1).mean(axis=0) / H100E_TPP
-                     for m, label in labels} for name, r in per_scenario.items()}
+    per_scenario = _panels(per_scenario)
+    labels = dict(zip(DIVERSION, ("attempted", "seized", "delivered"), strict=True))
+    totals = {name: {label: p.diversion[m] for m, label in labels.items()}
+              for name, p in per_scenario.items()}
     active = {n: t for n, t in totals.items() if t["attempted"].sum() > 0}
     if not active:
         return None
@@ -299,7 +244,7 @@ def plot_diversion_by_transit(per_scenario: dict[str, Results], path: Path) -> P
         axes[row, 0].set_yticks(positions, countries[used], fontsize=8)
         axes[row, 0].set_ylabel("transit country", fontsize=8)
     axes[0, 0].invert_yaxis()
-    runs = max(r.n_runs for r in per_scenario.values())
+    runs = max(p.n_runs for p in per_scenario.values())
     fig.supxlabel("H100e over the window, mean of runs (each row has its own scale)",
                   fontsize=9)
     top = figure_title(fig, f"Diversion through transit countries ({runs} runs): what got "

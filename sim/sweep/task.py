@@ -5,8 +5,11 @@ A worker receives the base scenario as content (:class:`BaseScenario`: its
 against the sweep's fingerprint), never as a path: editing the file during a
 sweep cannot change later points, and a cluster needs no shared file system.
 It applies each point's settings, runs the scenario with the vectorised core
-on seeds derived from (sweep seed, point, replicate), and returns one row
-per run with the headline outcomes. Seeds depend on nothing else, so
+on seeds derived from (sweep seed, point, replicate), streaming a point's
+replicates chunk by chunk (:func:`sim.core.iter_batch`: memory is one chunk
+of runs whatever the replicates), and returns one row per run with the
+headline outcomes (computed run by run, so the same bits however the runs
+were chunked). Seeds depend on nothing else, so
 results do not depend on how points are grouped or where they run.
 """
 
@@ -19,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.core import run_batch
+from sim.core import iter_batch
 from sim.experiment.outcomes import outcomes_per_run
 from sim.scenario import Scenario
 from sim.scenario.documents import Document, read_chain
@@ -122,7 +125,8 @@ def run_chunk(base: BaseScenario, chunk: Chunk, replicates: int, sweep_seed: int
     for point, settings in zip(chunk.points, chunk.settings, strict=True):
         scenario = base.with_settings({**dict(fixed), **settings})
         seeds = run_seeds(sweep_seed, None if common_seeds else point, replicates)
-        outcomes = outcomes_per_run(run_batch(scenario, seeds))
+        outcomes = pd.concat([outcomes_per_run(chunk) for chunk in iter_batch(scenario, seeds)],
+                             ignore_index=True)
         labels = pd.DataFrame({"point": np.full(replicates, point, dtype=np.int64),
                                "replicate": np.arange(replicates, dtype=np.int64)})
         for key, value in settings.items():
