@@ -132,15 +132,19 @@ def _year_ticks(axis: plt.Axes, dates: Sequence[str]) -> None:
 def plot_market(per_scenario: Runs, path: Path) -> Path:
     """Each chip's market price, and the orders placed at it against what was shipped.
 
-    A column per chip on the market (of the first scenario); a line per
-    scenario, the mean over runs. The top row is the market price in USD
-    (``market_price_usd``); the bottom row the chips ordered from the vendor
+    A column per chip on the market (of the first scenario) that some
+    scenario orders; a line per scenario, the mean over runs. The top row is
+    the market price in USD (``market_price_usd``), drawn in the months the
+    chip is ordered or shipped; the bottom row the chips ordered from the vendor
     with the licences they need (solid) and shipped (dotted), every
     destination together, so a shortage shows as a gap and a higher price.
     """
     per_scenario = _panels(per_scenario)
     names = list(per_scenario)
-    chips = per_scenario[names[0]].chips
+    traded = {chip for p in per_scenario.values() for k, chip in enumerate(p.chips)
+              if (p.market["ordered_chips"][:, k] > 0).any()}
+    chips = [c for c in per_scenario[names[0]].chips if c in traded] or list(
+        per_scenario[names[0]].chips)
     fig, axes = plt.subplots(2, len(chips), figsize=(3.4 * len(chips) + 1.2, 5.6),
                              sharex=True, squeeze=False)
     for number, name in enumerate(names):
@@ -151,7 +155,9 @@ def plot_market(per_scenario: Runs, path: Path) -> Path:
             if chip not in chips:
                 continue
             col = chips.index(chip)
-            axes[0, col].plot(dates, price[:, k], color=colour, linewidth=1.5,
+            sold = (ordered[:, k] > 0) | (shipped[:, k] > 0)
+            axes[0, col].plot(dates, np.where(sold, price[:, k], np.nan), color=colour,
+                              linewidth=1.5,
                               label=shown(name))
             axes[1, col].plot(dates, ordered[:, k], color=colour, linewidth=1.5)
             axes[1, col].plot(dates, shipped[:, k], color=colour, linewidth=1.2, linestyle=":")
