@@ -116,7 +116,7 @@ def market_section() -> list[str]:
              "market price (`demand_tpp`, backlog excluded); orders include buyers' "
              "re-orders while they wait; output is every chip's schedule (supply.csv). "
              "Demand is anchored to world shipments in January 2025 "
-             "(`market.world_demand_h100e`) and grows 2.3x a year (docs/sources.md §21).", ""]
+             "(`market.world_demand_h100e`) and grows 2.3x a year (docs/sources.md §22).", ""]
     for name in ("no_controls", "history_no_controls", "history"):
         scenario = sim.load_scenario(ROOT / "scenarios" / f"{name}.toml")
         results = sim.run_batch(scenario, MARKET_SEEDS)

@@ -148,8 +148,9 @@ def test_rerun_removes_the_completion_record_first(tmp_path, capsys, monkeypatch
     out = tmp_path / "out"
     assert main(["run", str(CAP), "--runs", "1", "--out", str(out)]) == 0
     record = json.loads((out / COMPLETE).read_text())
-    assert record["files"] == ["results.parquet", "summary_by_tier.csv", "by_country.csv",
-                               "chips_by_destination.csv", "regimes.csv"]
+    assert record["files"] == ["results.parquet", "summary_by_tier.csv", "summary_by_region.csv",
+                               "by_country.csv", "chips_by_destination.csv", "regimes.csv",
+                               "by_region.png"]
     _full_disk_on(monkeypatch, "summary_by_tier.csv")
     assert main(["run", str(CAP), "--runs", "1", "--out", str(out), "--force"]) == 2
     assert not (out / COMPLETE).exists()

@@ -1,12 +1,17 @@
-"""``sim run SCENARIO``: one scenario many times; results, and a summary by tier."""
+"""``sim run SCENARIO``: one scenario many times; results, and summaries by tier and region."""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
 
 from sim.cli.arguments import COUNT, EXIT_OK, SEED, add_force, add_overrides, parse_overrides
 from sim.errors import shown
+from sim.experiment.folders import finish_output
 from sim.experiment.run import run_to_folder
 
 __all__ = ["add_arguments", "execute"]
@@ -24,16 +29,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
-    """Run, save ``results.parquet`` and ``summary_by_tier.csv``, print the summary."""
-    saved = run_to_folder(Path(args.scenario), runs=args.runs, seed=args.seed,
-                          out=Path(args.out), overrides=parse_overrides(args.set),
-                          force=args.force)
+    """Run, save the results, summaries and ``by_region.png``; print the summaries."""
+    out = Path(args.out)
+    saved = run_to_folder(Path(args.scenario), runs=args.runs, seed=args.seed, out=out,
+                          overrides=parse_overrides(args.set), force=args.force, finish=False)
     dates = saved.dates
     last = args.seed + args.runs - 1
-    print(f"{shown(saved.scenario.name)}: {args.runs} run(s), seeds {args.seed}..{last}, "
-          f"{len(dates)} months from {dates[0]}")
-    by_tier = saved.summary.rename(index=lambda tier: f"Tier {tier}").rename_axis(None)
-    print(by_tier.to_string(float_format=lambda v: f"{v:,.0f}"))
+    heading = (f"{shown(saved.scenario.name)}: {args.runs} run(s), seeds {args.seed}..{last}, "
+               f"{len(dates)} months from {dates[0]}")
+    # deferred: the figure loads Matplotlib, which every other command can skip
+    from sim.plots.regions import plot_by_region, region_label
+
+    figure = plot_by_region(saved.by_region, out / "by_region.png",
+                            f"{saved.scenario.name}: mean of {args.runs} run(s), {dates[0]} to "
+                            f"{dates[-1]}")
+    finish_output(out, "run", [*saved.files, figure])
+    print(heading)
+    print(_table(saved.summary, lambda tier, n: f"Tier {tier} ({_countries(n)})"))
+    print()
+    print(_table(saved.by_region, region_label))
     chips = saved.chips[saved.chips["country"].isin(saved.restricted)]
     if saved.restricted and len(saved.market_chips) > 1:
         print(f"\nchips reaching the destinations the rules restrict "
@@ -42,7 +56,18 @@ def execute(args: argparse.Namespace) -> int:
               f"regimes.csv)")
         print(chips.to_string(index=False, float_format=lambda v: f"{v:,.0f}") if len(chips)
               else "(none)")
-    print(f"by country and month (H100e, mean over runs): "
-          f"{saved.results_file.parent / 'by_country.csv'}")
+    print(f"by country and month (H100e, mean over runs): {out / 'by_country.csv'}")
+    print(f"by region: {out / 'summary_by_region.csv'}, figure: {figure}")
     print(f"results: {saved.results_file}")
     return EXIT_OK
+
+
+def _countries(n: int) -> str:
+    return f"{n} {'country' if n == 1 else 'countries'}"
+
+
+def _table(summary: pd.DataFrame, label: Callable[[Any, int], str]) -> str:
+    """Return a summary as a terminal table: rows named by ``label(key, countries)``."""
+    named = summary.drop(columns="countries").rename_axis(None)
+    named.index = [label(key, int(n)) for key, n in summary["countries"].items()]
+    return named.to_string(float_format=lambda v: f"{v:,.0f}")

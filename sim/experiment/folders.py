@@ -57,8 +57,8 @@ KINDS = ("run", "compare", "sweep", "calibrate", "discover")
 RESUMABLE = ("sweep",)
 """Commands whose folder an unforced rerun continues instead of refusing."""
 CONTENT = {
-    "run": ("results.parquet", "summary_by_tier.csv", "by_country.csv",
-            "chips_by_destination.csv", "regimes.csv"),
+    "run": ("results.parquet", "summary_by_tier.csv", "summary_by_region.csv", "by_country.csv",
+            "chips_by_destination.csv", "regimes.csv", "by_region.png"),
     "compare": ("*.csv", "*.png", "*/", "*/results.parquet"),
     "sweep": ("manifest.json", "design.csv", "failures.json", "outcomes.parquet", "*.csv",
               "*.png", "parts/", "parts/*", "*.lock", ".*.lock", "discover-*/", "discover-*/*"),

@@ -27,7 +27,7 @@ from sim.experiment.chips import chip_windows, regime_spans
 from sim.experiment.export import tidy_for_csv
 from sim.experiment.folders import finish_output, prepare_output
 from sim.experiment.reductions import RunReductions
-from sim.experiment.summary import summarise_by_country, summarise_by_tier
+from sim.experiment.summary import summarise_by_country, summarise_by_region, summarise_by_tier
 from sim.results import Results, save_chunks
 from sim.scenario import Scenario, load_scenario
 from sim.world import World
@@ -55,8 +55,13 @@ class SavedRun:
         The chips on the market (``Results.chips``).
     summary : DataFrame
         :func:`~sim.experiment.summary.summarise_by_tier` of the results.
+    by_region : DataFrame
+        :func:`~sim.experiment.summary.summarise_by_region` of the results.
     results_file, summary_file : Path
         ``results.parquet`` and ``summary_by_tier.csv``.
+    files : tuple of Path
+        Every file written, for the completion record
+        (:func:`~sim.experiment.folders.finish_output`).
     chips : DataFrame
         :func:`~sim.experiment.chips.chip_windows` (also ``chips_by_destination.csv``).
     restricted : tuple of str
@@ -67,16 +72,19 @@ class SavedRun:
     dates: tuple[str, ...]
     market_chips: tuple[str, ...]
     summary: pd.DataFrame
+    by_region: pd.DataFrame
     results_file: Path
     summary_file: Path
     chips: pd.DataFrame
     restricted: tuple[str, ...]
+    files: tuple[Path, ...]
 
 
 def run_to_folder(path: Path, runs: int, seed: int, out: Path,
                   overrides: Mapping[str, object] | None = None,
                   force: bool = False,
-                  memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET) -> SavedRun:
+                  memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET,
+                  finish: bool = True) -> SavedRun:
     """Load a scenario, run it on seeds ``seed .. seed+runs-1`` and save into ``out``.
 
     The runs are streamed in chunks of about ``memory_budget_bytes``
@@ -84,16 +92,19 @@ def run_to_folder(path: Path, runs: int, seed: int, out: Path,
     available or the free disk is refused before anything runs or is written
     (:func:`~sim.experiment.capacity.check_capacity`).
 
-    Writes ``results.parquet``, ``summary_by_tier.csv``, ``by_country.csv``
+    Writes ``results.parquet``, ``summary_by_tier.csv``, ``summary_by_region.csv``
+    (:func:`~sim.experiment.summary.summarise_by_region`), ``by_country.csv``
     (every country metric per country and month, mean over runs, in H100e:
     :func:`~sim.experiment.summary.summarise_by_country`),
     ``chips_by_destination.csv`` and ``regimes.csv`` (each chip's regime per
-    destination, as spans of months) into ``out``, the two summaries rounded
+    destination, as spans of months) into ``out``, the summaries rounded
     by :func:`~sim.experiment.export.tidy_for_csv`
     (prepared by :func:`~sim.experiment.folders.prepare_output`, which
     replaces an earlier ``sim run`` folder whole only if ``force``), each
     atomically, then the completion record
-    (:func:`~sim.experiment.folders.finish_output`).
+    (:func:`~sim.experiment.folders.finish_output`) unless ``finish`` is false:
+    then the caller adds its own files (``sim run``'s figure) and writes the
+    record with :attr:`SavedRun.files`.
 
     Raises
     ------
@@ -118,6 +129,9 @@ def run_to_folder(path: Path, runs: int, seed: int, out: Path,
     summary = summarise_by_tier(reduced)
     summary_file = write_text_atomically(out / "summary_by_tier.csv",
                                          tidy_for_csv(summary).to_csv())
+    by_region = summarise_by_region(reduced)
+    by_region_file = write_text_atomically(out / "summary_by_region.csv",
+                                           tidy_for_csv(by_region).to_csv())
     by_country = tidy_for_csv(summarise_by_country(reduced), decimals={"h100e": 1})
     by_country_file = write_text_atomically(out / "by_country.csv",
                                             by_country.to_csv(index=False))
@@ -126,12 +140,14 @@ def run_to_folder(path: Path, runs: int, seed: int, out: Path,
                                        chips.to_csv(index=False))
     regimes_file = write_text_atomically(out / "regimes.csv",
                                          regime_spans(world).to_csv(index=False))
-    finish_output(out, "run", [results_file, summary_file, by_country_file, chips_file,
-                               regimes_file])
+    files = (results_file, summary_file, by_region_file, by_country_file, chips_file,
+             regimes_file)
+    if finish:
+        finish_output(out, "run", files)
     restricted = tuple(c for c, hit in zip(world.countries, world.market.restricted.any(axis=0),
                                            strict=True) if hit)
-    return SavedRun(scenario, reduced.dates, reduced.chips, summary, results_file, summary_file,
-                    chips, restricted)
+    return SavedRun(scenario, reduced.dates, reduced.chips, summary, by_region, results_file,
+                    summary_file, chips, restricted, files)
 
 
 def reducing(chunks: Iterable[Results], *reductions: Reduction) -> Iterator[Results]:

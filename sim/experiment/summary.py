@@ -1,4 +1,4 @@
-"""Headline outcomes of a set of runs, by tier and by country, in H100-equivalents."""
+"""Headline outcomes of a set of runs, by tier, by region and by country, in H100-equivalents."""
 
 from __future__ import annotations
 
@@ -6,11 +6,23 @@ import numpy as np
 import pandas as pd
 
 from sim.experiment.reductions import TIERS, RunReductions
-from sim.reference import H100E_TPP
+from sim.reference import H100E_TPP, REGIONS, region_of
 from sim.results import Results
 from sim.world.metrics import COUNTRY_METRICS
 
-__all__ = ["country_column", "summarise_by_country", "summarise_by_tier", "tier_total_h100e"]
+__all__ = [
+    "UNASSIGNED",
+    "country_column",
+    "country_regions",
+    "summarise_by_country",
+    "summarise_by_region",
+    "summarise_by_tier",
+    "tier_total_h100e",
+]
+
+UNASSIGNED = "Unassigned"
+"""The row of :func:`summarise_by_region` for modelled countries that are not importers
+(an ISO 3166 code outside ``sim/reference/regions.csv``); absent when there are none."""
 
 _TOTALS = {
     "shipped_h100e": "shipped_tpp",
@@ -60,6 +72,48 @@ def summarise_by_tier(results: Results | RunReductions) -> pd.DataFrame:
                      **{label: (reduced.tier_total(name, tier) / H100E_TPP).mean()
                         for label, name in _TOTALS.items()}})
     return pd.DataFrame(rows).set_index("tier")
+
+
+def country_regions(countries: tuple[str, ...] | list[str]) -> list[str]:
+    """Return each country's region key (:data:`sim.reference.REGIONS`), or :data:`UNASSIGNED`."""
+    return [region_of(code) or UNASSIGNED for code in countries]
+
+
+def summarise_by_region(results: Results | RunReductions) -> pd.DataFrame:
+    """Return mean outcomes per region over runs (totals over the window, H100e).
+
+    The columns of :func:`summarise_by_tier`, one row per region of
+    :data:`sim.reference.REGIONS` holding a modelled country, in that order
+    (then :data:`UNASSIGNED`, if a modelled country is in no region). Each
+    value is the exact integer sum over runs, countries of the region and
+    months (the last month for the stock), divided by the runs and then by
+    :data:`~sim.reference.H100E_TPP`; so the table does not depend on how the
+    runs were chunked, and ``results`` may be the runs or their reductions
+    (the same table bit for bit). It reads only the sums over runs that
+    :class:`~sim.experiment.reductions.RunReductions` keeps anyway: no memory
+    per run.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``region`` (a key of :data:`sim.reference.REGIONS`);
+        columns ``countries`` (int, modelled countries in the region),
+        ``stock_end_h100e`` and the window totals ``shipped_h100e``,
+        ``diverted_in_h100e``, ``substituted_h100e``, ``unmet_h100e``,
+        ``seized_in_transit_h100e``, each the mean over runs.
+    """
+    reduced = RunReductions.of(results) if isinstance(results, Results) else results
+    regions = np.array(country_regions(reduced.countries))
+    order = [r for r in (*REGIONS, UNASSIGNED) if (regions == r).any()]
+    members = (regions[:, None] == np.array(order)[None, :]).astype(np.int64)  # (C, G)
+    columns = {"countries": members.sum(axis=0),
+               "stock_end_h100e": reduced.sums["stock_tpp"][-1] @ members}
+    for label, name in _TOTALS.items():
+        columns[label] = reduced.sums[name].sum(axis=0) @ members  # (G,) int64, exact
+    return pd.DataFrame({label: values if label == "countries"
+                         else values / reduced.n_runs / H100E_TPP
+                         for label, values in columns.items()},
+                        index=pd.Index(order, name="region"))
 
 
 def country_column(metric: str) -> str:

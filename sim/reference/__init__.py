@@ -1,7 +1,7 @@
 """Reference data: accelerators, their classification and supply, country groups, demand shares.
 
-Data files (``chips.csv``, ``supply.csv``, ``country_groups.csv``, ``demand_shares.csv``)
-ship inside this package;
+Data files (``chips.csv``, ``supply.csv``, ``country_groups.csv``, ``demand_shares.csv``,
+``regions.csv``) ship inside this package;
 ``docs/reference-data.md`` lists their sources and what is assumed.
 """
 
@@ -17,6 +17,7 @@ from sim.reference.countries import (
 )
 from sim.reference.demand import DemandShare, demand_shares
 from sim.reference.eccn import VINTAGES, classify_chip, validate_vintage
+from sim.reference.regions import REGIONS, region_members, region_of
 from sim.reference.supply import (
     HBM_RULE_MONTH,
     SupplyRow,
@@ -38,6 +39,7 @@ __all__ = [
     "H100E_TPP",
     "HBM_RULE_MONTH",
     "REFERENCE_DAY",
+    "REGIONS",
     "VINTAGES",
     "Chip",
     "DemandShare",
@@ -57,6 +59,8 @@ __all__ = [
     "load_supply",
     "monthly_supply",
     "quarter_of",
+    "region_members",
+    "region_of",
     "rule_scope",
     "standing",
     "validate_vintage",

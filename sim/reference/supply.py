@@ -275,7 +275,7 @@ def world_shipments_tpp(month: str) -> int:
     Every row of a chip that is not of origin ``domestic_china`` (Nvidia's and
     AMD's data-centre chips), its quarter's chips a month times the chip's
     TPP, added up: the published level that ``market.world_demand_h100e =
-    "reference"`` anchors demand to (docs/sources.md §21).
+    "reference"`` anchors demand to (docs/sources.md §22).
 
     Parameters
     ----------

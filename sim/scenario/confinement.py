@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.scenario.errors import ScenarioError
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import REGIONS_KEY, Scenario
 
 __all__ = ["ALLOW_ANYWHERE", "SHIPPED_SCENARIOS", "check_inside", "check_is_scenario",
            "check_scenario_keys", "extends_roots"]
@@ -31,7 +31,7 @@ ALLOW_ANYWHERE = "SIM_ALLOW_EXTENDS_ANYWHERE"
 """Environment variable: ``1`` lets ``extends`` name any readable file."""
 SHIPPED_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 """The repository's own scenarios, which any scenario may extend."""
-_FILE_KEYS = frozenset({"extends", "inherit_timeline", "country_defaults"}
+_FILE_KEYS = frozenset({"extends", "inherit_timeline", "country_defaults", REGIONS_KEY}
                        | {f.name for f in fields(Scenario)})
 
 

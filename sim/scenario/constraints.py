@@ -8,6 +8,7 @@ was expected. Scenario, sweep and targets files share them.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Any
 
 from sim.reference.chips import H100E_TPP, load_chips
 from sim.reference.countries import country_groups, is_valid_iso3
+from sim.reference.tiers import importers
 
 __all__ = [
     "MAX_H100E",
@@ -261,7 +263,11 @@ class Country(Constraint):
     def convert(self, value: Any) -> str:
         """Check the code against ISO 3166 (pycountry)."""
         if not isinstance(value, str) or not is_valid_iso3(value):
-            raise Invalid("an ISO 3166 alpha-3 country code")
+            near = difflib.get_close_matches(str(value).upper(), sorted(importers()), n=1,
+                                             cutoff=0.6)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            raise Invalid(f"an ISO 3166 alpha-3 country code (sim/reference/regions.csv lists "
+                          f"the {len(importers())} importers{hint})")
         return value
 
 

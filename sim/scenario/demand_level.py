@@ -9,7 +9,7 @@
 ``"reference"``
     The world's shipments of traded accelerators in that month, from
     ``sim/reference/supply.csv`` (:func:`sim.reference.supply.world_shipments_tpp`,
-    docs/sources.md §21): demand at list price equals what was shipped.
+    docs/sources.md §22): demand at list price equals what was shipped.
 a number
     That many H100e a month.
 

@@ -22,7 +22,8 @@ from sim.scenario.constraints import Countries, Country, Month, OneOf, Text
 from sim.scenario.documents import OVERRIDE_SOURCE, Document, KeyPath, merge_into, read_chain
 from sim.scenario.errors import ScenarioError
 from sim.scenario.reading import check_depth
-from sim.scenario.schema import CountryConfig, Scenario
+from sim.scenario.regions import apply_region_overrides, expand_regions
+from sim.scenario.schema import REGIONS_KEY, CountryConfig, Scenario
 from sim.scenario.timeline import check_timeline
 
 __all__ = ["load_scenario", "parse_assignment", "resolve_scenario"]
@@ -49,8 +50,12 @@ def parse_assignment(text: str) -> tuple[str, str]:
 
 
 def _schema_path(key_path: KeyPath) -> KeyPath:
-    """Return the schema path of a key (``country_defaults`` keys are country keys)."""
-    return ("countries", "", *key_path[1:]) if key_path[0] == DEFAULTS_KEY else key_path
+    """Return the schema path of a key (``country_defaults`` and region keys are country keys)."""
+    if key_path[0] == DEFAULTS_KEY:
+        return ("countries", "", *key_path[1:])
+    if key_path[0] == REGIONS_KEY:
+        return ("countries", "", *key_path[2:])
+    return key_path
 
 
 def _has_default(key_path: KeyPath) -> bool:
@@ -77,13 +82,16 @@ def _parse_override(key_path: KeyPath, raw: Any) -> Any:
 def _apply_overrides(doc: Document, overrides: Mapping[str, Any], defaults: bool) -> None:
     for dotted, raw in overrides.items():
         path = tuple(dotted.split("."))
-        if (path[0] == DEFAULTS_KEY) != defaults:
+        if (path[0] == DEFAULTS_KEY) != defaults or path[0] == REGIONS_KEY:
             continue
         node: Any = doc.data
         for depth, key in enumerate(path[:-1]):
             if not isinstance(node, dict) or key not in node:
                 shown = ".".join(path[: depth + 1])
-                raise ScenarioError(OVERRIDE_SOURCE, shown, f"unknown key in override '{dotted}'")
+                models = (f" (the scenario models: {', '.join(sorted(node))})"
+                          if path[:1] == ("countries",) and depth == 1 else "")
+                raise ScenarioError(OVERRIDE_SOURCE, shown,
+                                    f"unknown key in override '{dotted}'{models}")
             node = node[key]
         if not isinstance(node, dict) or (path[-1] not in node and not _has_default(path)):
             valid = sorted(node) if isinstance(node, dict) else []
@@ -135,9 +143,11 @@ def load_scenario(
         A TOML scenario file; it may name a parent with ``extends = "base.toml"``
         (relative to itself), whose values it overrides table by table.
     overrides : mapping of str to value, optional
-        Dotted keys to set after merging, e.g. ``{"enforcement.detection": 0.3}``
-        or ``{"countries.SGP.enforcement": 2.0}``. String values (from the
-        command line) are parsed to the field's type.
+        Dotted keys to set after merging, e.g. ``{"enforcement.detection": 0.3}``,
+        ``{"countries.SGP.enforcement": 2.0}`` or ``{"regions.ASEAN.enforcement":
+        2.0}`` (every modelled ASEAN country that does not set the key itself:
+        :mod:`sim.scenario.regions`). String values (from the command line) are
+        parsed to the field's type.
 
     Returns
     -------
@@ -166,6 +176,8 @@ def resolve_scenario(
     doc = copy.deepcopy(document)
     overrides = dict(overrides or {})
     _apply_overrides(doc, overrides, defaults=True)
+    apply_region_overrides(doc, overrides, _parse_override)
+    expand_regions(doc)
     _expand_country_defaults(doc)
     _apply_overrides(doc, overrides, defaults=False)
     doc.data.setdefault("firms", [])

@@ -51,6 +51,7 @@ from sim.scenario.constraints import (
 
 __all__ = [
     "MEASURES",
+    "REGIONS_KEY",
     "ChipMeasure",
     "ChipOffer",
     "CountryConfig",
@@ -66,6 +67,11 @@ __all__ = [
     "TimeConfig",
     "TimelineEntry",
 ]
+
+REGIONS_KEY = "regions"
+"""Top-level table of a scenario file whose ``[regions.NAME]`` tables set country keys
+for every modelled country of a region (:mod:`sim.scenario.regions`); it is resolved
+into ``countries`` before the schema is built, so :class:`Scenario` has no such field."""
 
 PROBABILITY = Float(0.0, 1.0)
 SHARE = Float(0.0, 1.0)

@@ -14,7 +14,8 @@ measures, enforcement, tiers, a country's enforcement, G2G status and import
 policy, each chip's output and price, the domestic chip, diversion
 behaviour); keys that fix the window, the chips or the population may not.
 A file's entries are in date order inside its window, and one file sets a
-key at most once on one date.
+key at most once on one date. An entry names each country it changes: a
+region's key (``regions.EU.enforcement``) is refused.
 
 In an ``extends`` chain the timelines merge in date order, parents' entries
 first on one date; a child's entry that sets a key on the same date as a
@@ -36,12 +37,13 @@ from dataclasses import fields, replace
 from typing import Any
 
 from sim.reference.chips import load_chips
+from sim.reference.regions import REGIONS, region_of
 from sim.scenario.build import declaration_at, describe_found
 from sim.scenario.consistency import check_consistency, window_end
 from sim.scenario.constraints import Invalid
 from sim.scenario.documents import OVERRIDE_SOURCE, Document, KeyPath, toml_key
 from sim.scenario.errors import ScenarioError
-from sim.scenario.schema import Scenario, TimelineEntry
+from sim.scenario.schema import REGIONS_KEY, Scenario, TimelineEntry
 
 __all__ = ["changeable_keys", "check_timeline"]
 
@@ -111,6 +113,8 @@ def _checked_value(scenario: Scenario, doc: Document, index: int, key: str, raw:
     """Return ``raw`` converted by the constraint of ``key``, or raise naming the entry."""
     path = tuple(key.split("."))
     here = ("set", key)
+    if path[0] == REGIONS_KEY:
+        raise _error(doc, index, here, _region_refused(scenario, path))
     schema_path = _schema_path(scenario, doc, index, path)
     meta = declaration_at(Scenario, schema_path)
     allowed = changeable_keys()
@@ -128,6 +132,18 @@ def _checked_value(scenario: Scenario, doc: Document, index: int, key: str, raw:
         return meta["check"].convert(raw)
     except Invalid as exc:
         raise _error(doc, index, here, f"expected {exc}, found {describe_found(raw)}") from None
+
+
+def _region_refused(scenario: Scenario, path: tuple[str, ...]) -> str:
+    """Return why a timeline entry may not set a region's key, naming the countries to set."""
+    rest = ".".join(path[2:]) or "KEY"
+    if len(path) < 2 or path[1] not in REGIONS:
+        return f"expected one country's key (countries.<code>.{rest}), found a region's"
+    members = [code for code in scenario.countries if region_of(code) == path[1]]
+    listed = (f"set each of its modelled countries ({', '.join(members)}) as countries."
+              f"<code>.{rest}" if members else "none of its countries is modelled")
+    return (f"expected one country's key, found region {path[1]}'s: a timeline entry sets "
+            f"countries one by one; {listed}")
 
 
 def _check_date(scenario: Scenario, doc: Document, index: int, entry: TimelineEntry,
