@@ -22,7 +22,6 @@ each share, so a test recomputes every share from its own row.
 
 from __future__ import annotations
 
-import csv
 import functools
 import math
 from collections.abc import Mapping
@@ -31,7 +30,7 @@ from importlib import resources
 
 from sim.errors import UserError
 from sim.reference.countries import is_valid_iso3
-from sim.reference.tiers import importers
+from sim.reference.importer_table import parse_importer_rows
 
 __all__ = [
     "BASES",
@@ -157,25 +156,7 @@ def parse_demand_shares(text: str) -> dict[str, DemandShare]:
         within :data:`SUM_TOLERANCE`.
 
     """
-    reader = csv.DictReader(text.splitlines())
-    if reader.fieldnames != list(DEMAND_COLUMNS):
-        raise UserError(_FILE, "header", f"columns must be {','.join(DEMAND_COLUMNS)}, "
-                        f"found {','.join(reader.fieldnames or [])}")
-    rows: dict[str, DemandShare] = {}
-    for line, raw in enumerate(reader, start=2):
-        key = f"line {line}"
-        if None in raw or any(value is None for value in raw.values()):
-            raise UserError(_FILE, key, f"{len(DEMAND_COLUMNS)} fields expected")
-        row = _parse_row(raw, key)
-        if row.iso3 in rows:
-            raise UserError(_FILE, key, f"{row.iso3} is listed twice")
-        if row.iso3 not in importers():
-            raise UserError(_FILE, key, f"{row.iso3} is not an importer (UN member, TWN, HKG "
-                            "or MAC)")
-        rows[row.iso3] = row
-    missing = sorted(importers() - set(rows))
-    if missing:
-        raise UserError(_FILE, "", f"no row for {len(missing)} importers, e.g. {missing[0]}")
+    rows = parse_importer_rows(text, _FILE, DEMAND_COLUMNS, _parse_row)
     total = math.fsum(row.share for row in rows.values())
     if abs(total - 1) > SUM_TOLERANCE:
         raise UserError(_FILE, "share", f"shares must sum to 1, found {total!r}")

@@ -12,14 +12,13 @@ region or sub-region, less the members of those treaty areas (docs/sources.md
 
 from __future__ import annotations
 
-import csv
 import functools
 from dataclasses import dataclass
 from importlib import resources
 
 from sim.errors import UserError
 from sim.reference.countries import is_valid_iso3
-from sim.reference.tiers import importers
+from sim.reference.importer_table import parse_importer_rows
 
 __all__ = [
     "REGIONS",
@@ -108,25 +107,7 @@ def parse_regions(text: str) -> dict[str, RegionRow]:
         importer, an importer without a row, or a region with no country.
 
     """
-    reader = csv.DictReader(text.splitlines())
-    if reader.fieldnames != list(REGION_COLUMNS):
-        raise UserError(_FILE, "header", f"columns must be {','.join(REGION_COLUMNS)}, "
-                        f"found {','.join(reader.fieldnames or [])}")
-    rows: dict[str, RegionRow] = {}
-    for line, raw in enumerate(reader, start=2):
-        key = f"line {line}"
-        if None in raw or any(value is None for value in raw.values()):
-            raise UserError(_FILE, key, f"{len(REGION_COLUMNS)} fields expected")
-        row = _parse_row(raw, key)
-        if row.iso3 in rows:
-            raise UserError(_FILE, key, f"{row.iso3} is listed twice")
-        if row.iso3 not in importers():
-            raise UserError(_FILE, key, f"{row.iso3} is not an importer (UN member, TWN, HKG "
-                            "or MAC)")
-        rows[row.iso3] = row
-    missing = sorted(importers() - set(rows))
-    if missing:
-        raise UserError(_FILE, "", f"no row for {len(missing)} importers, e.g. {missing[0]}")
+    rows = parse_importer_rows(text, _FILE, REGION_COLUMNS, _parse_row)
     empty = [region for region in REGIONS if all(r.region != region for r in rows.values())]
     if empty:
         raise UserError(_FILE, "region", f"every region needs a country, found none in "
