@@ -121,6 +121,10 @@ def test_sim_run_writes_by_country_in_h100e(tmp_path, capsys):
     assert len(table) == len(results.countries) * len(results.dates)
     assert set(table["country"]) == set(results.countries)
     assert all(re.fullmatch(r"[A-Z]{3}", c) for c in table["country"])
+    assert list(table.columns[:4]) == ["country", "tier", "region", "date"]
+    regions = dict(zip(table["country"], table["region"], strict=False))
+    assert regions["CHN"] == "East_Asia" and regions["SGP"] == "ASEAN"
+    assert regions["DEU"] == "EU" and regions["ARE"] == "Gulf"
     row = table[(table["country"] == "CHN") & (table["date"] == results.dates[10])].iloc[0]
     china = results.countries.index("CHN")
     for metric in ("diverted_received_tpp", "stock_tpp", "unmet_tpp"):

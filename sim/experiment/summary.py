@@ -130,9 +130,10 @@ def summarise_by_country(results: Results | RunReductions) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        One row per (country, month): ``country`` (ISO3), ``tier``, ``date``
-        (``YYYY-MM``), then one column per country metric in the order of
-        :data:`~sim.world.metrics.COUNTRY_METRICS`, TPP metrics in H100-equivalents
+        One row per (country, month): ``country`` (ISO3), ``tier``, ``region``
+        (:func:`country_regions`), ``date`` (``YYYY-MM``), then one column per
+        country metric in the order of :data:`~sim.world.metrics.COUNTRY_METRICS`, TPP
+        metrics in H100-equivalents
         (``shipped_tpp`` as ``shipped_h100e``), dollars as they are
         (``revenue_usd``). Flows may be summed over months; stocks (``stock_h100e``,
         ``backlog_h100e``, ``quota_*``) may not (``sim metrics`` says which is which).
@@ -142,6 +143,7 @@ def summarise_by_country(results: Results | RunReductions) -> pd.DataFrame:
     frame = pd.DataFrame({
         "country": np.repeat(np.array(reduced.countries), n_steps),
         "tier": np.repeat(np.array(reduced.tiers, dtype=np.int64), n_steps),
+        "region": np.repeat(np.array(country_regions(reduced.countries)), n_steps),
         "date": np.tile(np.array(reduced.dates), n_countries),
     })
     for name in COUNTRY_METRICS:
