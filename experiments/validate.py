@@ -479,10 +479,9 @@ def _not_reproduced(target_set: TargetSet, shipped: np.ndarray, summary,
 def _shipped_section(target_set: TargetSet, shipped_now: dict[str, float]) -> list[str]:
     lines = ["", "## Calibrated defaults in the shipped scenarios", "",
              "`scenarios/base.toml` holds the calibrated values (each line cites this page "
-             "and gives the 90% interval); every shipped scenario inherits them. Two "
-             "scenario values are derived from them: `strict_enforcement.toml` triples the "
-             "detection rate and `allied_coordination.toml` halves China's domestic "
-             "capacity, as they did before.", "",
+             "and gives the 90% interval); every shipped scenario inherits them. One "
+             "scenario value is derived from them: `strict_enforcement.toml` triples the "
+             "detection rate.", "",
              "| key | value in base.toml | from |", "|---|---|---|"]
     for p in target_set.parameters:
         value = shipped_now.get(p.key, "-")

@@ -1,4 +1,5 @@
-"""China's domestic output from the Huawei Ascend schedule, cut by the HBM controls."""
+"""China's domestic output from the Huawei Ascend schedule: faster without the allied
+equipment controls, cut by the HBM controls."""
 
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ def test_history_follows_the_schedule_until_the_hbm_cut_binds_in_december_2025()
 
 def test_without_the_hbm_rule_china_makes_more_from_2026():
     with_rule, china = _china("history.toml")
-    without, _ = _china("history_no_controls.toml")
+    # the same equipment controls as the history, no HBM rule
+    without, _ = _china("history_no_controls.toml", **{"rules.equipment_controls": True})
     months = [with_rule.dates.index(d) for d in ("2026-01", "2027-06")]
     made = with_rule.domestic_chips[months, china] * with_rule.domestic_tpp[months]
     unmade = without.domestic_chips[months, china] * without.domestic_tpp[months]
@@ -49,8 +51,36 @@ def test_without_the_hbm_rule_china_makes_more_from_2026():
     assert with_rule.domestic_chips[early, china] == without.domestic_chips[early, china]
 
 
+def test_without_the_equipment_controls_output_grows_faster_from_september_2023():
+    world, china = _china("history_no_controls.toml")
+    dates = world.dates
+    schedule = domestic_supply_tpp(dates[0], len(dates)).astype(np.float64)
+    output_tpp = world.domestic_chips[:, china] * world.domestic_tpp
+    growth = 1 + world.scenario.market.domestic_equipment_growth
+    months = np.maximum(0, np.arange(len(dates)) - dates.index("2023-09"))
+    expected = schedule * growth ** (months / 12)
+    ramp = dates.index("2024-01")
+    assert growth > 1 and np.all(expected[ramp:] > schedule[ramp:])
+    assert np.all(np.abs(output_tpp - expected) < world.domestic_tpp + 1)
+
+
+def test_capacity_built_while_the_controls_were_lifted_stays_when_they_return():
+    lifted = [{"date": "2026-01", "source": "test", "set": {"rules.equipment_controls": False}},
+              {"date": "2026-07", "source": "test", "set": {"rules.equipment_controls": True}}]
+    world, china = _china("oct2023.toml", timeline=lifted)
+    base, _ = _china("oct2023.toml")
+    ratio = (world.domestic_chips[:, china] * world.domestic_tpp
+             / np.maximum(base.domestic_chips[:, china] * base.domestic_tpp, 1))
+    dates = world.dates
+    growth = 1 + world.scenario.market.domestic_equipment_growth
+    assert np.allclose(ratio[:dates.index("2026-01")], 1.0)
+    assert ratio[dates.index("2026-06")] == pytest.approx(growth ** (6 / 12), rel=1e-3)  # 6 months
+    assert np.allclose(ratio[dates.index("2026-07"):], growth ** (6 / 12), rtol=1e-3)
+
+
 def test_a_fixed_amount_is_that_many_h100e_every_month():
-    world, china = _china("ai_diffusion_2025.toml")
+    world, china = _china("ai_diffusion_2025.toml",
+                          **{"countries.CHN.domestic_capacity_h100e": 20_000})
     amount = world.scenario.countries["CHN"].domestic_capacity_h100e
     assert np.array_equal(world.domestic_chips[:, china],
                           amount * H100E_TPP // world.domestic_tpp)

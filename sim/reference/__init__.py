@@ -19,6 +19,7 @@ from sim.reference.demand import DemandShare, demand_shares
 from sim.reference.eccn import VINTAGES, classify_chip, validate_vintage
 from sim.reference.regions import REGIONS, region_members, region_of
 from sim.reference.supply import (
+    EQUIPMENT_RULE_MONTH,
     HBM_RULE_MONTH,
     SupplyRow,
     domestic_supply_tpp,
@@ -36,6 +37,7 @@ from sim.reference.tiers import (
 )
 
 __all__ = [
+    "EQUIPMENT_RULE_MONTH",
     "H100E_TPP",
     "HBM_RULE_MONTH",
     "REFERENCE_DAY",

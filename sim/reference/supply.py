@@ -29,6 +29,7 @@ from sim.reference.chips import load_chips
 __all__ = [
     "BASES",
     "BOUNDS",
+    "EQUIPMENT_RULE_MONTH",
     "FIRST_QUARTER",
     "HBM_RULE_MONTH",
     "LAST_QUARTER",
@@ -37,6 +38,7 @@ __all__ = [
     "load_supply",
     "monthly_supply",
     "quarter_of",
+    "shipment_trend_tpp",
     "supply_chips",
     "world_shipments_tpp",
 ]
@@ -50,6 +52,11 @@ BOUNDS = ("central", "low", "high")
 FIRST_QUARTER = "2021Q1"
 LAST_QUARTER = "2027Q4"
 """The span the table may cover (the 2021-2027 history, docs/sources.md §16)."""
+
+EQUIPMENT_RULE_MONTH = "2023-09"
+"""The Dutch controls on ASML's advanced immersion DUV tools took effect on 1 Sep 2023,
+after Japan's on 23 Jul 2023 (docs/sources.md §8): the month from which a domestic schedule
+made under the allied equipment controls would have grown faster without them."""
 
 HBM_RULE_MONTH = "2024-12"
 """The BIS rule of 2 Dec 2024 controls HBM for D:5 and Macau (docs/sources.md §20): a
@@ -269,6 +276,48 @@ def domestic_supply_tpp(start: str, months: int, bound: str = "central") -> np.n
     return monthly_supply(chips, start, months, bound) @ tpp
 
 
+def shipment_trend_tpp(months: Sequence[str]) -> np.ndarray:
+    """Return the trend of world shipments around each month: a centred 12-month mean, TPP.
+
+    The mean of :func:`world_shipments_tpp` over the twelve months from six
+    before to five after each month, counting only the months the table
+    covers (``FIRST_QUARTER`` to ``LAST_QUARTER``), so a chip's launch ramp
+    is spread over its year. Beyond the table the trend continues at the
+    growth of its first or last twelve months (``growth_per_year =
+    "reference"``, :mod:`sim.scenario.demand_growth`; docs/sources.md §22).
+
+    Parameters
+    ----------
+    months : sequence of str
+        ``"YYYY-MM"``, in any order.
+
+    Returns
+    -------
+    ndarray of shape (len(months),), float64
+    """
+    first = _quarter_index(FIRST_QUARTER) * 3
+    span = (_quarter_index(LAST_QUARTER) + 1) * 3 - first
+    shipped = _world_monthly_tpp(span).astype(np.float64)
+    window = np.ones(12)
+    sums = np.convolve(shipped, window, mode="full")[5:5 + span]     # months k-6 .. k+5
+    counts = np.convolve(np.ones(span), window, mode="full")[5:5 + span]
+    trend = sums / counts
+    index = np.array([int(m[:4]) * 12 + int(m[5:7]) - 1 - first for m in months], dtype=np.int64)
+    inside = np.clip(index, 0, span - 1)
+    rate = np.where(index < 0, trend[12] / trend[0], trend[-1] / trend[-13]) ** (1 / 12)
+    return trend[inside] * rate ** (index - inside)
+
+
+@functools.cache
+def _world_monthly_tpp(span: int) -> np.ndarray:
+    """World shipments in TPP for each of the table's ``span`` months, (span,) int64."""
+    catalogue = load_chips()
+    chips = [c for c in supply_chips() if catalogue[c].origin != "domestic_china"]
+    tpp = np.array([catalogue[c].tpp for c in chips], dtype=np.int64)
+    start = f"{FIRST_QUARTER[:4]}-{(int(FIRST_QUARTER[5]) - 1) * 3 + 1:02d}"
+    return monthly_supply(chips, start, span) @ tpp
+
+
 def world_shipments_tpp(month: str) -> int:
     """World shipments of traded accelerators in one month, in TPP (central figures).
 
@@ -282,7 +331,7 @@ def world_shipments_tpp(month: str) -> int:
     month : str
         ``"YYYY-MM"``; a month outside the table's span gives 0.
     """
-    catalogue = load_chips()
-    chips = [c for c in supply_chips() if catalogue[c].origin != "domestic_china"]
-    tpp = np.array([catalogue[c].tpp for c in chips], dtype=np.int64)
-    return int((monthly_supply(chips, month, 1) @ tpp)[0])
+    first = _quarter_index(FIRST_QUARTER) * 3
+    index = int(month[:4]) * 12 + int(month[5:7]) - 1 - first
+    span = (_quarter_index(LAST_QUARTER) + 1) * 3 - first
+    return int(_world_monthly_tpp(span)[index]) if 0 <= index < span else 0

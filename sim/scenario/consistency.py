@@ -5,6 +5,7 @@ from __future__ import annotations
 from sim.distributions import size_quantile_max
 from sim.reference.chips import H100E_TPP, load_chips
 from sim.scenario.constraints import MAX_QUANTITY
+from sim.scenario.demand_growth import largest_growth
 from sim.scenario.demand_level import (
     demand_level_factor,
     expected_demand_h100e,
@@ -17,10 +18,8 @@ __all__ = [
     "INT64_MAX",
     "LAST_MONTH",
     "check_consistency",
-    "growth_years",
     "largest_monthly_demand_tpp",
     "monthly_orders_bound_tpp",
-    "months_between",
     "window_end",
 ]
 
@@ -113,21 +112,6 @@ def window_end(scenario: Scenario) -> str:
     return min(f"{index // 12:04d}-{index % 12 + 1:02d}", LAST_MONTH)
 
 
-def months_between(first: str, last: str) -> int:
-    """Months from ``first`` to ``last`` (``"YYYY-MM"``), negative when ``last`` is earlier."""
-    return (int(last[:4]) - int(first[:4])) * 12 + int(last[5:7]) - int(first[5:7])
-
-
-def growth_years(scenario: Scenario) -> float:
-    """Years of demand growth by the window's last month, counted from the reference month.
-
-    Demand grows from ``market.demand_reference_month`` (:class:`sim.world.World`),
-    so this, not the window's length, bounds how far it can have grown.
-    """
-    return max(0, months_between(scenario.market.demand_reference_month,
-                                 window_end(scenario))) / 12
-
-
 def _check_window(scenario: Scenario, doc: Document) -> None:
     time = scenario.time
     year, month = int(time.start[:4]), int(time.start[5:7])
@@ -178,13 +162,14 @@ def largest_monthly_demand_tpp(scenario: Scenario) -> float:
     generated = max(sizes.buyer, sizes.research, sizes.champion, sizes.broker)
     scale = max((c.demand_scale * c.transit for c in scenario.countries.values()), default=0.0)
     scale = max(scale, max((c.demand_scale for c in scenario.countries.values()), default=0.0))
-    growth = max((c.growth_per_year for c in scenario.countries.values()), default=1.0)
-    years = growth_years(scenario)
+    reference, last = scenario.market.demand_reference_month, window_end(scenario)
+    growth = max((largest_growth(c.growth_per_year, reference, last)
+                  for c in scenario.countries.values()), default=1.0)
     noise = 1 + scenario.market.demand_noise
     backlog = 1 + scenario.market.backlog_months
     peak = max(named, generated * size_quantile_max(scenario.market.size_tail_alpha) * scale)
     level = max(demand_level_factor(scenario), 1.0)  # brokers are not scaled: at least 1
-    return peak * level * max(growth, 1.0) ** years * noise * backlog * H100E_TPP
+    return peak * level * growth * noise * backlog * H100E_TPP
 
 
 def monthly_orders_bound_tpp(scenario: Scenario) -> dict[KeyPath, float]:
@@ -201,11 +186,11 @@ def monthly_orders_bound_tpp(scenario: Scenario) -> dict[KeyPath, float]:
         ``("countries", code)``: the generated firms of a country;
         ``("firms", index)``: the subsidiaries of a named firm.
     """
-    market, years = scenario.market, growth_years(scenario)
+    market, last = scenario.market, window_end(scenario)
     sizes = market.firm_demand_h100e
     per_h100e = ((1 + market.demand_noise) * (1 + market.backlog_months) * H100E_TPP
                  * max(demand_level_factor(scenario), 1.0))  # brokers are not scaled
-    growth = {code: max(c.growth_per_year, 1.0) ** years
+    growth = {code: largest_growth(c.growth_per_year, market.demand_reference_month, last)
               for code, c in scenario.countries.items()}
     top = size_quantile_max(market.size_tail_alpha)
     bounds: dict[KeyPath, float] = {}
@@ -282,7 +267,9 @@ def _check_firm_demand(scenario: Scenario, doc: Document) -> None:
                 default=(0.0, -1))
     culprit = (("firms", str(named[1]), "hosts") if named[0] > generated
                else ("market", "firm_demand_h100e", kind))
-    fastest = max(countries, key=lambda c: countries[c].growth_per_year)
+    reference, last = scenario.market.demand_reference_month, window_end(scenario)
+    fastest = max(countries, key=lambda c: largest_growth(countries[c].growth_per_year,
+                                                         reference, last))
     raise doc.error(
         doc.latest(culprit, ("countries", fastest, "growth_per_year"), ("time", "months")),
         f"expected firm demand that stays below {MAX_QUANTITY:.0e} TPP a month over the "

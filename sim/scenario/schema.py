@@ -184,6 +184,12 @@ class RulesConfig:
         "domestic schedule is cut by market.domestic_hbm_cut once the rule has bound for "
         "market.domestic_hbm_lag_months", default=False,
     )
+    equipment_controls: bool = changeable(
+        Bool(), "the allied chipmaking-equipment controls are in force (Japan from 23 Jul "
+        "2023, the Netherlands from 1 Sep 2023, extended in 2024): a reference domestic "
+        "schedule is what was made under them; without them it grows faster by "
+        "market.domestic_equipment_growth a year", default=True,
+    )
     headquarters_rule: bool = changeable(
         Bool(), "firms headquartered in D:5 or Macau need a licence wherever they buy, under "
         "chip_rule oct2023",
@@ -315,6 +321,10 @@ class MarketConfig:
         SHARE, "share of a reference domestic schedule lost once the HBM controls bind",
         default=0.5,
     )
+    domestic_equipment_growth: float = value(
+        Float(0.0, 10.0), "extra growth a year of a reference domestic schedule in the months "
+        "the allied equipment controls are not in force (counted from Sep 2023)", default=0.25,
+    )
     domestic_hbm_lag_months: int = value(
         Int(0, 120), "months of stockpiled HBM before the HBM controls cut domestic output",
         default=12,
@@ -369,7 +379,11 @@ class CountryConfig:
     """One modelled country."""
 
     demand_scale: float = value(Float(0.0, 1e6), "multiplier on firm demand")
-    growth_per_year: float = value(Float(0.0, 100.0), "demand growth factor a year")
+    growth_per_year: float | str = value(
+        FloatOrWord(("reference",), 0.0, 100.0, "demand growth factor a year"),
+        'demand growth factor a year, or "reference": demand grows as the trend of the '
+        "world's shipments in sim/reference/supply.csv (a centred 12-month mean)",
+    )
     enforcement: float = changeable(Float(0.0, 1000.0), "catch strength relative to average")
     transit: float = value(Float(0.0, 1000.0), "transit attractiveness: broker size multiplier")
     domestic_capacity_h100e: int | str = value(

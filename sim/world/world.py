@@ -14,8 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.reference import H100E_TPP, HBM_RULE_MONTH, domestic_supply_tpp, load_chips
-from sim.scenario.consistency import months_between
+from sim.months import month_labels, months_between
+from sim.reference import (
+    EQUIPMENT_RULE_MONTH,
+    H100E_TPP,
+    HBM_RULE_MONTH,
+    domestic_supply_tpp,
+    load_chips,
+)
+from sim.scenario.demand_growth import growth_path
 from sim.scenario.schema import CountryConfig, Scenario
 from sim.world.codes import TIER1, TIER2, TIER3
 from sim.world.market import ChipMarket, chip_market
@@ -23,13 +30,6 @@ from sim.world.population import FirmTable, firm_table
 from sim.world.split import firm_chips
 
 __all__ = ["World", "month_labels"]
-
-
-def month_labels(start: str, months: int) -> tuple[str, ...]:
-    """Return ``months`` consecutive ``"YYYY-MM"`` labels from ``start``."""
-    year, month = int(start[:4]), int(start[5:7])
-    return tuple(f"{year + (month - 1 + t) // 12:04d}-{(month - 1 + t) % 12 + 1:02d}"
-                 for t in range(months))
 
 
 @dataclass(frozen=True)
@@ -182,14 +182,16 @@ def _epochs(scenario: Scenario, dates: tuple[str, ...]) -> tuple[tuple[Scenario,
 def _growth(scenario: Scenario, configs: list[CountryConfig], dates: tuple[str, ...]) -> np.ndarray:
     """Demand multiplier of each month and country, (T, C): 1 in the reference month.
 
-    ``growth_per_year ** (m / 12)`` with ``m`` the months from
-    ``market.demand_reference_month`` to the step's month (negative before it),
-    so a run's demand depends on the calendar, not on the month it starts in.
+    Each country's :func:`~sim.scenario.demand_growth.growth_path` from
+    ``market.demand_reference_month`` (a constant factor a year, or the
+    world's shipment trend), so a run's demand depends on the calendar, not
+    on the month it starts in.
     """
     reference = scenario.market.demand_reference_month
-    months = [months_between(reference, d) for d in dates]
-    return np.array([[c.growth_per_year ** (m / 12) for c in configs] for m in months],
-                    dtype=np.float64).reshape(len(dates), -1)
+    paths = {growth: growth_path(growth, reference, dates)
+             for growth in dict.fromkeys(c.growth_per_year for c in configs)}
+    columns = [paths[c.growth_per_year] for c in configs]
+    return np.stack(columns, axis=1) if columns else np.zeros((len(dates), 0))
 
 
 def _domestic_capacity_tpp(scenario: Scenario, epochs: tuple[Scenario, ...], epoch: np.ndarray,
@@ -198,13 +200,51 @@ def _domestic_capacity_tpp(scenario: Scenario, epochs: tuple[Scenario, ...], epo
 
     A fixed ``domestic_capacity_h100e`` is that many H100e every month. The
     ``"reference"`` schedule (China) is Huawei's Ascend output of
-    ``supply.csv``, cut to ``1 - market.domestic_hbm_cut`` of it in the months
-    the HBM controls bind: from ``market.domestic_hbm_lag_months`` after
-    ``rules.hbm_controls`` entered into force (a window that starts with it in
-    force counts from the rule, :data:`sim.reference.HBM_RULE_MONTH`).
+    ``supply.csv``, made under the allied equipment controls; times
+    :func:`_equipment_uplift` where they were lifted; then cut to ``1 -
+    market.domestic_hbm_cut`` of it in the months the HBM controls bind
+    (:func:`_hbm_binding`).
     """
     market = scenario.market
     schedule = domestic_supply_tpp(dates[0], len(dates))
+    grown = (schedule * _equipment_uplift(scenario, epochs, epoch, dates)).astype(np.int64)
+    cut = np.where(_hbm_binding(scenario, epochs, epoch, dates),
+                   (grown * (1.0 - market.domestic_hbm_cut)).astype(np.int64), grown)
+    columns = [cut if (c := scenario.countries[code].domestic_capacity_h100e) == "reference"
+               else np.full(len(dates), int(c) * H100E_TPP, dtype=np.int64)
+               for code in scenario.country_codes]
+    return np.stack(columns, axis=1).reshape(len(dates), -1)
+
+
+def _equipment_uplift(scenario: Scenario, epochs: tuple[Scenario, ...], epoch: np.ndarray,
+                      dates: tuple[str, ...]) -> np.ndarray:
+    """How much faster domestic output has grown without the allied equipment controls, (T,).
+
+    ``(1 + market.domestic_equipment_growth) ** (n / 12)`` with ``n`` the
+    months from :data:`sim.reference.EQUIPMENT_RULE_MONTH` to the step in
+    which the controls were not in force; capacity built while they were
+    lifted stays when they return. A window that starts without them counts
+    the months before it from that month on, as if they had never applied.
+    """
+    free = [not epochs[e].rules.equipment_controls for e in epoch]
+    lifted = (max(0, months_between(EQUIPMENT_RULE_MONTH, dates[0])) if free[0] else 0)
+    counted = []
+    for date, off in zip(dates, free, strict=True):
+        lifted += int(off and date > EQUIPMENT_RULE_MONTH and date != dates[0])
+        counted.append(lifted)
+    growth = 1.0 + scenario.market.domestic_equipment_growth
+    return np.array([growth ** (n / 12) for n in counted], dtype=np.float64)
+
+
+def _hbm_binding(scenario: Scenario, epochs: tuple[Scenario, ...], epoch: np.ndarray,
+                 dates: tuple[str, ...]) -> np.ndarray:
+    """Whether the HBM controls cut domestic output in each step, (T,) bool.
+
+    From ``market.domestic_hbm_lag_months`` after ``rules.hbm_controls``
+    entered into force (a window that starts with it in force counts from
+    the rule, :data:`sim.reference.HBM_RULE_MONTH`).
+    """
+    lag = scenario.market.domestic_hbm_lag_months
     since: str | None = None
     binding = []
     for t, date in enumerate(dates):
@@ -212,14 +252,8 @@ def _domestic_capacity_tpp(scenario: Scenario, epochs: tuple[Scenario, ...], epo
             since = None
         elif since is None:
             since = min(date, HBM_RULE_MONTH) if t == 0 else date
-        binding.append(since is not None
-                       and months_between(since, date) >= market.domestic_hbm_lag_months)
-    cut = np.where(binding, (schedule * (1.0 - market.domestic_hbm_cut)).astype(np.int64),
-                   schedule)
-    columns = [cut if (c := scenario.countries[code].domestic_capacity_h100e) == "reference"
-               else np.full(len(dates), int(c) * H100E_TPP, dtype=np.int64)
-               for code in scenario.country_codes]
-    return np.stack(columns, axis=1).reshape(len(dates), -1)
+        binding.append(since is not None and months_between(since, date) >= lag)
+    return np.array(binding, dtype=bool)
 
 
 def _headquarters_bound(scopes: tuple[frozenset[str], ...], firms: FirmTable) -> np.ndarray:

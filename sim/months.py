@@ -1,0 +1,17 @@
+"""Calendar months as ``"YYYY-MM"`` labels: counting between them and listing them."""
+
+from __future__ import annotations
+
+__all__ = ["month_labels", "months_between"]
+
+
+def months_between(first: str, last: str) -> int:
+    """Months from ``first`` to ``last`` (``"YYYY-MM"``), negative when ``last`` is earlier."""
+    return (int(last[:4]) - int(first[:4])) * 12 + int(last[5:7]) - int(first[5:7])
+
+
+def month_labels(start: str, months: int) -> tuple[str, ...]:
+    """Return ``months`` consecutive ``"YYYY-MM"`` labels from ``start``."""
+    year, month = int(start[:4]), int(start[5:7])
+    return tuple(f"{year + (month - 1 + t) // 12:04d}-{(month - 1 + t) % 12 + 1:02d}"
+                 for t in range(months))
