@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from sim.scenario.parameter_table import BEGIN, END, parameter_table, rewrite, source_comments
 from sim.scenario.schema import Scenario
 from sim.world.phases import PHASES
 
@@ -47,3 +48,27 @@ def test_every_phase_is_in_the_odd(phase):
 
 def test_the_timeline_and_named_firms_are_described():
     assert "[[timeline]]" in ODD and "[[firms]]" in ODD
+
+
+def test_the_parameter_table_is_generated_from_the_shipped_scenarios():
+    """Section 7's table is what the schema and the scenario files say, not typed."""
+    assert BEGIN in ODD and END in ODD
+    assert rewrite(ODD, parameter_table()) == ODD, (
+        "docs/ODD.md's parameter table is stale: run python -m sim.scenario.parameter_table")
+
+
+def test_the_table_reads_values_and_sources_from_the_files(tmp_path):
+    """A changed value or comment in base.toml shows in the table (the check can fail)."""
+    scenarios = Path(__file__).resolve().parent.parent / "scenarios"
+    for path in scenarios.glob("*.toml"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    base = tmp_path / "base.toml"
+    text = base.read_text(encoding="utf-8")
+    line = next(ln for ln in text.splitlines() if ln.startswith("premium_inertia"))
+    base.write_text(text.replace(line, "premium_inertia = 0.6  # a test's own source"),
+                    encoding="utf-8")
+    row = next(r for r in parameter_table(tmp_path).splitlines()
+               if r.startswith("| `diversion.premium_inertia`"))
+    assert "| 0.6 | a test's own source |" in row
+    assert source_comments("[diversion]\nx = 1  # why\n") == {("diversion", "x"): "why"}
+    assert source_comments("[country_defaults]\ny = 2 # d\n") == {("countries", "X", "y"): "d"}
