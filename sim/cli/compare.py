@@ -15,8 +15,13 @@ from sim.experiment.compare import PARTITION, compare_to_folder
 from sim.experiment.folders import finish_output
 from sim.experiment.numbers import compact
 from sim.experiment.outcomes import OUTCOMES
+from sim.experiment.posterior import load_posterior
 
-__all__ = ["add_arguments", "execute", "fit_width", "format_differences", "format_summary"]
+__all__ = ["DEFAULT_DRAWS", "add_arguments", "execute", "fit_width", "format_differences",
+           "format_summary"]
+
+DEFAULT_DRAWS = 20
+"""Posterior draws a ``--posterior`` comparison runs unless ``--draws`` says otherwise."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,6 +36,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a compared scenario's name: also write differences.csv and "
                              "differences.png, each scenario's paired difference from it "
                              "(default: none)")
+    parser.add_argument("--posterior", metavar="FILE|DIR",
+                        help="a calibration folder (sim calibrate --out) or its accepted.csv: run "
+                             "every scenario once per posterior draw on the same seeds, so the "
+                             "intervals include parameter uncertainty (default: the scenarios' "
+                             "own values only)")
+    parser.add_argument("--draws", type=COUNT, default=DEFAULT_DRAWS,
+                        help=f"posterior draws with --posterior (default {DEFAULT_DRAWS})")
     add_force(parser, "compare")
     add_overrides(parser, "override a value in every scenario")
 
@@ -103,17 +115,22 @@ def _widest(table: pd.DataFrame) -> int:
 def execute(args: argparse.Namespace) -> int:
     """Run each scenario on seeds ``seed .. seed+runs-1``; write results, summary, figures."""
     given = None if args.out is None else Path(args.out)  # None: results/compare-NAMES
+    posterior = None if args.posterior is None else load_posterior(args.posterior, args.draws)
     comparison = compare_to_folder([Path(p) for p in args.scenarios], runs=args.runs,
                                    seed=args.seed, out=given, overrides=parse_overrides(args.set),
-                                   force=args.force, baseline=args.baseline)
+                                   force=args.force, baseline=args.baseline,
+                                   posterior=posterior)
     out = comparison.out
     # deferred: the figures load Matplotlib, which every other command can skip
     from sim.plots.compare import compare_figures
 
-    figures = compare_figures(comparison.panels, out, comparison.differences)
+    figures = compare_figures(comparison.panels, out, comparison.differences,
+                              comparison.runs_label)
     finish_output(out, "compare", [*comparison.files, *figures])
+    draws = ("" if posterior is None else
+             f" x {posterior.n_draws} posterior draws of {shown(str(posterior.source))}")
     print(f"{len(comparison.compared)} scenarios x {args.runs} run(s), seeds {args.seed}.."
-          f"{args.seed + args.runs - 1}; mean [5th, 95th percentile] over runs:")
+          f"{args.seed + args.runs - 1}{draws}; mean [5th, 95th percentile] over runs:")
     print(format_summary(comparison.summary))
     if comparison.differences is not None:
         print(f"\ndifference from '{shown(comparison.baseline)}', run by run on the same seeds: "

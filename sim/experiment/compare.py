@@ -24,6 +24,15 @@ writes ``differences.csv``: each scenario's paired difference from the
 baseline for every outcome (:func:`sim.experiment.differences.paired_differences`).
 An unknown name is refused before anything runs.
 
+With posterior draws (``--posterior FILE|DIR --draws N``,
+:mod:`sim.experiment.posterior`) every scenario runs once per draw on the
+same seeds, the draw's values set over the scenario's (after ``--set``), and
+each draw's runs go to ``scenario=STEM/draw=K/results.parquet``; the
+outcomes, summary, differences and figures then pool draws x seeds, draw by
+draw in order, so their intervals carry the parameter uncertainty the
+calibration left as well as the run-to-run noise. ``posterior.csv`` lists
+the draws (``draw``, the accepted row, each key's value).
+
 The runs are streamed (issue 19 part 3): each scenario's chunks of runs
 (:func:`sim.core.iter_batch`) are appended to its ``results.parquet``
 (:func:`sim.results.save_chunks`) as they finish and reduced to what the
@@ -60,6 +69,7 @@ from sim.experiment.export import scenario_index, summary_for_csv
 from sim.experiment.folders import prepare_output
 from sim.experiment.outcomes import summarise_outcomes
 from sim.experiment.panels import Panels
+from sim.experiment.posterior import PosteriorDraws
 from sim.experiment.run import reducing
 from sim.results import save_chunks
 from sim.scenario import Scenario, load_scenario
@@ -141,6 +151,8 @@ class Comparison:
     differences : DataFrame or None
         :func:`~sim.experiment.differences.paired_differences` from the
         baseline (``differences.csv``), or None without a baseline.
+    posterior : PosteriorDraws or None
+        The parameter draws every scenario ran under, if any.
     """
 
     compared: dict[str, ComparedRuns]
@@ -150,6 +162,16 @@ class Comparison:
     out: Path
     baseline: str | None = None
     differences: pd.DataFrame | None = None
+    posterior: PosteriorDraws | None = None
+
+    @property
+    def runs_label(self) -> str:
+        """What each scenario's runs are: ``"100 runs"`` or ``"200 runs = 10 posterior ..."``."""
+        runs = max(c.n_runs for c in self.compared.values())
+        if self.posterior is None:
+            return f"{runs} runs"
+        draws = self.posterior.n_draws
+        return f"{runs} runs = {draws} posterior draws x {runs // draws} seeds"
 
     @property
     def panels(self) -> dict[str, Panels]:
@@ -160,7 +182,8 @@ class Comparison:
 def compare_to_folder(paths: Sequence[Path], runs: int, seed: int, out: Path | None,
                       progress: bool = True, overrides: Mapping[str, object] | None = None,
                       force: bool = False, baseline: str | None = None,
-                      memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET) -> Comparison:
+                      memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET,
+                      posterior: PosteriorDraws | None = None) -> Comparison:
     """Run each scenario on seeds ``seed .. seed+runs-1``; save results and summary.
 
     Writes ``scenario=STEM/results.parquet`` per scenario, ``summary.csv``
@@ -189,11 +212,14 @@ def compare_to_folder(paths: Sequence[Path], runs: int, seed: int, out: Path | N
         every scenario's paired difference from it.
     memory_budget_bytes : int
         Working memory of one chunk of runs (:func:`sim.core.iter_batch`).
+    posterior : PosteriorDraws, optional
+        Run every scenario once per draw, on the same seeds (see the module
+        docstring).
 
     Raises
     ------
     ScenarioError
-        For a bad scenario file.
+        For a bad scenario file, or a draw's key the scenarios do not have.
     UserError
         For a ``baseline`` that is not one of the scenarios' names, or
         naming ``--runs`` for a request that cannot fit (before anything
@@ -203,6 +229,10 @@ def compare_to_folder(paths: Sequence[Path], runs: int, seed: int, out: Path | N
         a ``sim compare`` folder, or holds an earlier run and ``force`` is false.
     """
     scenarios = [load_scenario(path, overrides) for path in paths]
+    draws = [{}] if posterior is None else posterior.overrides()
+    variants = [[load_scenario(path, {**dict(overrides or {}), **draw}) for draw in draws]
+                if posterior is not None else [scenario]
+                for path, scenario in zip(paths, scenarios, strict=True)]
     names = [s.name for s in scenarios]
     out = default_folder(names) if out is None else out
     if len(set(names)) != len(names):
@@ -213,19 +243,25 @@ def compare_to_folder(paths: Sequence[Path], runs: int, seed: int, out: Path | N
         raise UserError("--baseline", "", "expected the name of a compared scenario ("
                         f"{', '.join(names)}), found {baseline!r}")
     folders = {n: out / f for n, f in zip(names, folder_names(names), strict=True)}
-    check_capacity(compare_need(scenarios, runs, memory_budget_bytes), runs, out)
+    check_capacity(compare_need(scenarios, runs * len(draws), memory_budget_bytes), runs, out)
     prepare_output(out, "compare", force=force)
     seeds = np.arange(seed, seed + runs, dtype=np.int64)
     compared: dict[str, ComparedRuns] = {}
     files = []
-    for number, scenario in enumerate(scenarios, start=1):
+    for number, (scenario, under) in enumerate(zip(scenarios, variants, strict=True), start=1):
         if progress:
-            print(f"[{number}/{len(scenarios)}] {shown(scenario.name)}: {runs} run(s)",
+            times = f" x {len(draws)} posterior draws" if posterior is not None else ""
+            print(f"[{number}/{len(scenarios)}] {shown(scenario.name)}: {runs} run(s){times}",
                   file=sys.stderr)
         reduced = CompareReductions()
-        files.append(save_chunks(folders[scenario.name] / "results.parquet", reducing(
-            iter_batch(scenario, seeds, memory_budget_bytes), reduced), seeds))
+        for k, variant in enumerate(under):
+            folder = folders[scenario.name] / (f"draw={k}" if posterior is not None else "")
+            files.append(save_chunks(folder / "results.parquet", reducing(
+                iter_batch(variant, seeds, memory_budget_bytes), reduced), seeds))
         compared[scenario.name] = reduced.compared()
+    if posterior is not None:
+        files.append(write_text_atomically(out / "posterior.csv",
+                                           posterior.table().to_csv(index=False)))
     summary = summarise_outcomes(compared)
     files.append(write_text_atomically(out / "summary.csv",
                                        summary_for_csv(summary).to_csv(index=False)))
@@ -236,7 +272,7 @@ def compare_to_folder(paths: Sequence[Path], runs: int, seed: int, out: Path | N
         differences = paired_differences(compared, baseline)
         files.append(write_text_atomically(out / "differences.csv",
                                            differences.to_csv(index=False)))
-    return Comparison(compared, summary, files, folders, out, baseline, differences)
+    return Comparison(compared, summary, files, folders, out, baseline, differences, posterior)
 
 
 def compare_need(scenarios: Sequence[Scenario], runs: int,

@@ -41,8 +41,12 @@ def _panels(per_scenario: Runs) -> dict[str, Panels]:
 
 
 def compare_figures(per_scenario: Runs, out: str | Path,
-                    differences: pd.DataFrame | None = None) -> list[Path]:
+                    differences: pd.DataFrame | None = None,
+                    runs_label: str | None = None) -> list[Path]:
     """Draw every comparison figure into ``out``; return the files written.
+
+    ``runs_label`` says in each title what the runs are (default ``"N runs"``;
+    with posterior draws, :attr:`sim.experiment.compare.Comparison.runs_label`).
 
     ``outcomes_over_time.png`` and ``market.png`` always; ``cap_utilisation.png`` if a scenario
     has tiered caps, ``diversion_by_transit.png`` if one has diversion, and
@@ -51,17 +55,19 @@ def compare_figures(per_scenario: Runs, out: str | Path,
     """
     out, per_scenario = Path(out), _panels(per_scenario)
     baseline = None if differences is None else str(differences["baseline"].iloc[0])
-    figures = [plot_outcomes_over_time(per_scenario, out / "outcomes_over_time.png", baseline),
+    figures = [plot_outcomes_over_time(per_scenario, out / "outcomes_over_time.png", baseline,
+                                       runs_label),
                plot_cap_utilisation(per_scenario, out / "cap_utilisation.png"),
-               plot_diversion_by_transit(per_scenario, out / "diversion_by_transit.png"),
-               plot_market(per_scenario, out / "market.png")]
+               plot_diversion_by_transit(per_scenario, out / "diversion_by_transit.png",
+                                         runs_label),
+               plot_market(per_scenario, out / "market.png", runs_label)]
     if differences is not None:
-        figures.append(plot_differences(differences, out / "differences.png"))
+        figures.append(plot_differences(differences, out / "differences.png", runs_label))
     return [figure for figure in figures if figure is not None]
 
 
-def plot_outcomes_over_time(per_scenario: Runs, path: Path,
-                            baseline: str | None = None) -> Path:
+def plot_outcomes_over_time(per_scenario: Runs, path: Path, baseline: str | None = None,
+                            runs_label: str | None = None) -> Path:
     """Small multiples of the outcomes month by month: a row per outcome, a column per scenario.
 
     Each panel has one scenario's mean over runs (the statistic of
@@ -112,10 +118,10 @@ def plot_outcomes_over_time(per_scenario: Runs, path: Path,
             axis.grid(alpha=0.3)
             axis.tick_params(labelsize=7)
     _year_ticks(axes[-1, 0], per_scenario[names[0]].dates)
-    runs = max(p.n_runs for p in per_scenario.values())
+    runs = runs_label or f"{max(p.n_runs for p in per_scenario.values())} runs"
     note = (f"; grey dashed: the baseline {shown(baseline)} (hidden where a scenario equals it)"
             if baseline in per_scenario else "")
-    top = figure_title(fig, f"Outcomes by scenario over time: mean of {runs} runs (line) and "
+    top = figure_title(fig, f"Outcomes by scenario over time: mean of {runs} (line) and "
                             "5th-95th percentile (band); totals are means over runs, as in "
                             f"summary.csv{note}")
     fig.tight_layout(rect=(0, 0, 1, top))
@@ -129,7 +135,7 @@ def _year_ticks(axis: plt.Axes, dates: Sequence[str]) -> None:
     axis.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
 
 
-def plot_market(per_scenario: Runs, path: Path) -> Path:
+def plot_market(per_scenario: Runs, path: Path, runs_label: str | None = None) -> Path:
     """Each chip's market price, and the orders placed at it against what was shipped.
 
     A column per chip on the market (of the first scenario) that some
@@ -175,8 +181,8 @@ def plot_market(per_scenario: Runs, path: Path) -> Path:
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=min(4, len(names)), fontsize=8,
                frameon=False)
-    runs = max(p.n_runs for p in per_scenario.values())
-    top = figure_title(fig, f"The chip market by scenario: mean of {runs} runs; prices move "
+    runs = runs_label or f"{max(p.n_runs for p in per_scenario.values())} runs"
+    top = figure_title(fig, f"The chip market by scenario: mean of {runs}; prices move "
                             "with last month's orders against output (docs/ODD.md 6.2a)")
     fig.tight_layout(rect=(0, 0.1 if len(names) > 4 else 0.06, 1, top))
     return save_figure(fig, path)
@@ -205,7 +211,8 @@ def plot_cap_utilisation(per_scenario: Runs, path: Path) -> Path | None:
     return save_figure(fig, path)
 
 
-def plot_diversion_by_transit(per_scenario: Runs, path: Path) -> Path | None:
+def plot_diversion_by_transit(per_scenario: Runs, path: Path,
+                              runs_label: str | None = None) -> Path | None:
     """Bars of diversion that got through and that was seized, by transit country.
 
     A row per scenario with diversion; the two columns have their own
@@ -250,10 +257,10 @@ def plot_diversion_by_transit(per_scenario: Runs, path: Path) -> Path | None:
         axes[row, 0].set_yticks(positions, countries[used], fontsize=8)
         axes[row, 0].set_ylabel("transit country", fontsize=8)
     axes[0, 0].invert_yaxis()
-    runs = max(p.n_runs for p in per_scenario.values())
+    runs = runs_label or f"{max(p.n_runs for p in per_scenario.values())} runs"
     fig.supxlabel("H100e over the window, mean of runs (each row has its own scale)",
                   fontsize=9)
-    top = figure_title(fig, f"Diversion through transit countries ({runs} runs): what got "
+    top = figure_title(fig, f"Diversion through transit countries ({runs}): what got "
                             "through (top) and was seized (bottom; in brackets, the share of "
                             "attempts seized)")
     fig.tight_layout(rect=(0, 0, 1, top))
@@ -267,7 +274,8 @@ def _share(share: float) -> str:
     return f"{share:.1%}" if share >= 0.00095 else ("0%" if share == 0 else "<0.1%")
 
 
-def plot_differences(differences: pd.DataFrame, path: Path) -> Path | None:
+def plot_differences(differences: pd.DataFrame, path: Path,
+                     runs_label: str | None = None) -> Path | None:
     """One panel per outcome: each scenario's paired difference from the baseline.
 
     A dot is the mean difference over runs, the thick bar its 95% bootstrap
@@ -310,9 +318,9 @@ def plot_differences(differences: pd.DataFrame, path: Path) -> Path | None:
     for axis in axes[:, 0]:
         axis.set_yticks(y, [shown(s) for s in scenarios], fontsize=8)
     axes[0, 0].invert_yaxis()
-    runs = int(others["runs"].max()) if len(others) else 0
+    runs = runs_label or f"{int(others['runs'].max()) if len(others) else 0} runs"
     top = figure_title(fig, f"Difference from the baseline {shown(baseline)}, run by run on the "
-                            f"same seeds ({runs} runs): dot = mean, thick bar = its 95% bootstrap "
+                            f"same seeds ({runs}): dot = mean, thick bar = its 95% bootstrap "
                             "interval, thin line = 5th-95th percentile of the runs' differences")
     fig.tight_layout(rect=(0, 0, 1, top))
     return save_figure(fig, path)

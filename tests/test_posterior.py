@@ -1,0 +1,139 @@
+"""Parameter uncertainty in a comparison: ``sim compare --posterior FILE|DIR --draws N``
+(sim.experiment.posterior, issue 16 part 4)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import SCENARIOS
+
+import sim
+from sim.errors import UserError
+from sim.experiment.compare import compare_to_folder
+from sim.experiment.posterior import load_posterior
+from sim.results import load_results
+
+SEEDS = 3
+
+
+def _accepted(folder, rows: int = 12):
+    """A calibration-like folder: accepted.csv with a distance, two keys and a target mean."""
+    rng = np.random.default_rng(7)
+    folder.mkdir(parents=True, exist_ok=True)
+    frame = pd.DataFrame({
+        "distance": np.sort(rng.random(rows)),
+        "enforcement.detection": np.geomspace(0.005, 0.3, rows),
+        "countries.CHN.domestic_capacity_h100e": np.linspace(5_000, 60_000, rows).round(),
+        "smuggled_2024 (mean)": rng.random(rows),
+    })
+    frame.to_csv(folder / "accepted.csv", index=False)
+    return folder, frame
+
+
+def test_draws_are_a_fixed_subset_of_the_accepted_rows(tmp_path):
+    folder, frame = _accepted(tmp_path / "cal")
+    draws = load_posterior(folder, 5)
+    assert draws.keys == ("enforcement.detection", "countries.CHN.domestic_capacity_h100e")
+    assert draws.n_draws == 5 and len(set(draws.rows)) == 5
+    assert np.all(np.diff(draws.rows) > 0) and not np.array_equal(draws.rows, np.arange(5))
+    np.testing.assert_array_equal(draws.values, frame[list(draws.keys)].to_numpy()[draws.rows])
+    again = load_posterior(folder / "accepted.csv", 5)
+    np.testing.assert_array_equal(again.rows, draws.rows)
+    first = draws.overrides()[0]
+    assert first["countries.CHN.domestic_capacity_h100e"].isdigit()  # a whole number for an int key
+
+
+@pytest.mark.parametrize(("setup", "draws", "option", "expected"), [
+    ("missing", 3, "--posterior", "found no file"),
+    ("no_keys", 3, "--posterior", "found no such column"),
+    ("text", 3, "--posterior", "expected numbers"),
+    ("ok", 13, "--draws", "expected 1 to 12 draws"),
+])
+def test_bad_posteriors_are_one_line_naming_the_option(tmp_path, setup, draws, option, expected):
+    folder, frame = _accepted(tmp_path / "cal")
+    if setup == "missing":
+        folder = tmp_path / "nowhere"
+    elif setup == "no_keys":
+        frame[["distance"]].to_csv(folder / "accepted.csv", index=False)
+    elif setup == "text":
+        frame.assign(**{"enforcement.detection": "high"}).to_csv(folder / "accepted.csv",
+                                                                  index=False)
+    with pytest.raises(UserError, match=expected) as raised:
+        load_posterior(folder, draws)
+    assert raised.value.file == option
+    assert "\n" not in str(raised.value)
+
+
+@pytest.fixture(scope="module")
+def posterior_comparison(tmp_path_factory):
+    root = tmp_path_factory.mktemp("posterior")
+    folder, _ = _accepted(root / "cal")
+    draws = load_posterior(folder, 4)
+    paths = [SCENARIOS / "oct2023.toml", SCENARIOS / "strict_enforcement.toml"]
+    with_draws = compare_to_folder(paths, runs=SEEDS, seed=0, out=root / "with", progress=False,
+                                   baseline="oct2023", posterior=draws)
+    seeds_only = compare_to_folder(paths, runs=SEEDS * draws.n_draws, seed=0,
+                                   out=root / "without", progress=False)
+    return draws, with_draws, seeds_only
+
+
+def test_each_draw_runs_every_scenario_on_the_same_seeds(posterior_comparison):
+    draws, comparison, _ = posterior_comparison
+    seeds = np.arange(SEEDS)
+    for runs in comparison.compared.values():
+        assert runs.n_runs == SEEDS * draws.n_draws
+        np.testing.assert_array_equal(runs.seeds, np.tile(seeds, draws.n_draws))
+    path = SCENARIOS / "oct2023.toml"
+    for k, override in enumerate(draws.overrides()):
+        saved = load_results(comparison.folders["oct2023"] / f"draw={k}" / "results.parquet")
+        expected = sim.run_batch(sim.load_scenario(path, override), seeds)
+        for metric in ("diversion_seized_tpp", "shipped_tpp", "stock_tpp"):
+            np.testing.assert_array_equal(saved.metric(metric), expected.metric(metric))
+    table = pd.read_csv(comparison.out / "posterior.csv")
+    assert list(table["accepted_row"]) == list(draws.rows)
+    assert comparison.runs_label == f"{SEEDS * draws.n_draws} runs = 4 posterior draws x 3 seeds"
+
+
+def test_parameter_uncertainty_widens_the_intervals(posterior_comparison):
+    """Domestic capacity over 5,000-60,000 H100e spreads China's substitutes far wider."""
+    _, with_draws, seeds_only = posterior_comparison
+    for summary in (with_draws.summary, seeds_only.summary):
+        assert set(summary["scenario"]) == {"oct2023", "strict_enforcement"}
+    wide = with_draws.summary.set_index("scenario")
+    narrow = seeds_only.summary.set_index("scenario")
+    outcome = "tier3_substituted_h100e"
+    width = wide[f"{outcome}_p95"] - wide[f"{outcome}_p05"]
+    seed_width = narrow[f"{outcome}_p95"] - narrow[f"{outcome}_p05"]
+    assert (width > 2 * seed_width).all()
+    assert with_draws.differences is not None and len(with_draws.differences)
+
+
+def test_the_command_reads_a_posterior_and_refuses_a_bad_one(tmp_path):
+    folder, _ = _accepted(tmp_path / "cal")
+    done = subprocess.run([sys.executable, "-m", "sim", "compare", str(SCENARIOS / "oct2023.toml"),
+                           "--runs", "2", "--posterior", str(folder), "--draws", "2",
+                           "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "x 2 posterior draws" in done.stdout
+    assert (tmp_path / "out" / "scenario=oct2023" / "draw=1" / "results.parquet").is_file()
+    bad = subprocess.run([sys.executable, "-m", "sim", "compare", str(SCENARIOS / "oct2023.toml"),
+                          "--runs", "2", "--posterior", str(tmp_path / "nothing"),
+                          "--out", str(tmp_path / "out2")],
+                         capture_output=True, text=True, check=False)
+    assert bad.returncode == 2
+    assert len(bad.stderr.strip().splitlines()) == 1 and "--posterior" in bad.stderr
+    unknown = tmp_path / "unknown"
+    unknown.mkdir()
+    pd.DataFrame({"enforcement.detectoin": [0.1, 0.2]}).to_csv(unknown / "accepted.csv",
+                                                               index=False)
+    typo = subprocess.run([sys.executable, "-m", "sim", "compare",
+                           str(SCENARIOS / "oct2023.toml"), "--runs", "2", "--posterior",
+                           str(unknown), "--draws", "1", "--out", str(tmp_path / "out3")],
+                          capture_output=True, text=True, check=False)
+    assert typo.returncode == 2 and "detectoin" in typo.stderr
+    assert len(typo.stderr.strip().splitlines()) == 1
