@@ -137,3 +137,60 @@ def test_the_command_reads_a_posterior_and_refuses_a_bad_one(tmp_path):
                           capture_output=True, text=True, check=False)
     assert typo.returncode == 2 and "detectoin" in typo.stderr
     assert len(typo.stderr.strip().splitlines()) == 1
+
+
+def test_a_run_pools_every_draw_and_keeps_each_draws_file(tmp_path):
+    from sim.experiment.run import run_to_folder
+
+    folder, _ = _accepted(tmp_path / "cal")
+    draws = load_posterior(folder, 3)
+    path = SCENARIOS / "oct2023.toml"
+    saved = run_to_folder(path, runs=2, seed=5, out=tmp_path / "run", posterior=draws)
+    assert saved.posterior is draws and len(saved.results_files) == 3
+    pooled = []
+    for k, override in enumerate(draws.overrides()):
+        assert saved.results_files[k] == tmp_path / "run" / f"draw={k}" / "results.parquet"
+        expected = sim.run_batch(sim.load_scenario(path, override), np.arange(5, 7))
+        np.testing.assert_array_equal(load_results(saved.results_files[k]).metric("stock_tpp"),
+                                      expected.metric("stock_tpp"))
+        pooled.append(expected)
+    by_country = pd.read_csv(tmp_path / "run" / "by_country.csv")
+    china = by_country[(by_country["country"] == "CHN")]
+    stock = np.concatenate([r.metric("stock_tpp")[:, -1, r.countries.index("CHN")]
+                            for r in pooled]).mean() / sim.reference.H100E_TPP
+    last = china[china["date"] == china["date"].max()]
+    assert float(last["stock_h100e"].iloc[0]) == pytest.approx(stock, abs=0.06)
+    assert (tmp_path / "run" / "posterior.csv").is_file()
+
+
+def test_a_sweep_runs_every_point_under_every_draw_and_resumes_only_with_them(tmp_path):
+    from sim.experiment.executors import InProcessExecutor
+    from sim.sweep import SweepError, load_sweep, run_sweep
+    from sim.sweep.task import run_seeds
+
+    folder, _ = _accepted(tmp_path / "cal")
+    draws = load_posterior(folder, 2)
+    sweep = tmp_path / "tiny.toml"
+    sweep.write_text(f'name = "tiny"\ndescription = "two points"\n'
+                     f'scenario = "{(SCENARIOS / "oct2023.toml").as_posix()}"\n'
+                     '[design]\nkind = "grid"\nreplicates = 2\nseed = 7\n'
+                     '[parameters]\n"diversion.divert_share" = { values = [0.3, 0.6] }\n')
+    report = run_sweep(sweep, tmp_path / "out", executor=InProcessExecutor(), progress=False,
+                       posterior=draws)
+    assert report.complete and len(report.runs) == 2 * 2 * 2  # points x replicates x draws
+    assert (tmp_path / "out" / "posterior.csv") in report.files
+    row = report.runs[(report.runs["point"] == 1) & (report.runs["draw"] == 1)]
+    seeds = run_seeds(7, 1, 2)
+    np.testing.assert_array_equal(row["seed"], seeds)
+    scenario = sim.load_scenario(SCENARIOS / "oct2023.toml",
+                                 {**draws.overrides()[1], "diversion.divert_share": 0.6})
+    expected = sim.run_batch(scenario, seeds)
+    seized = expected.metric("diversion_seized_tpp").sum(axis=(1, 2)) / sim.reference.H100E_TPP
+    np.testing.assert_allclose(row["diversion_seized_h100e"], seized, rtol=1e-12)
+    again = run_sweep(sweep, tmp_path / "out", executor=InProcessExecutor(), progress=False,
+                      posterior=draws)
+    assert again.ran == 0 and again.complete
+    with pytest.raises(SweepError, match="digest"):
+        run_sweep(sweep, tmp_path / "out", executor=InProcessExecutor(), progress=False,
+                  posterior=load_posterior(folder, 3))
+    assert "posterior" not in load_sweep(sweep).describe()  # no draws: the digest as before

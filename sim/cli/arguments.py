@@ -133,6 +133,30 @@ def add_cluster_arguments(parser: argparse.ArgumentParser, workers_help: str) ->
                              "default: Dask's own distributed.comm.tls configuration")
 
 
+DEFAULT_DRAWS = 20
+"""Posterior draws a ``--posterior`` command runs unless ``--draws`` says otherwise."""
+
+
+def add_posterior(parser: argparse.ArgumentParser, what: str) -> None:
+    """Add ``--posterior FILE|DIR`` and ``--draws N`` (parameter uncertainty, issue 16)."""
+    parser.add_argument("--posterior", metavar="FILE|DIR",
+                        help=f"a calibration folder (sim calibrate --out) or its accepted.csv: "
+                             f"run {what} once per posterior draw on the same seeds, so the "
+                             "intervals include parameter uncertainty (default: the scenario's "
+                             "own values only)")
+    parser.add_argument("--draws", type=COUNT, default=DEFAULT_DRAWS,
+                        help=f"posterior draws with --posterior (default {DEFAULT_DRAWS})")
+
+
+def posterior_of(args: argparse.Namespace) -> Any:
+    """Return the draws ``--posterior``/``--draws`` ask for, or None (loaded only if asked)."""
+    if args.posterior is None:
+        return None
+    from sim.experiment.posterior import load_posterior
+
+    return load_posterior(args.posterior, args.draws)
+
+
 def cluster_security(args: argparse.Namespace) -> Any:
     """Return the ``--security`` file as a ``distributed.Security`` (``None`` if not given).
 

@@ -9,19 +9,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.cli.arguments import COUNT, EXIT_OK, SEED, add_force, add_overrides, parse_overrides
+from sim.cli.arguments import (
+    COUNT,
+    EXIT_OK,
+    SEED,
+    add_force,
+    add_overrides,
+    add_posterior,
+    parse_overrides,
+    posterior_of,
+)
 from sim.errors import shown
 from sim.experiment.compare import PARTITION, compare_to_folder
 from sim.experiment.folders import finish_output
 from sim.experiment.numbers import compact
 from sim.experiment.outcomes import OUTCOMES
-from sim.experiment.posterior import load_posterior
 
-__all__ = ["DEFAULT_DRAWS", "add_arguments", "execute", "fit_width", "format_differences",
-           "format_summary"]
-
-DEFAULT_DRAWS = 20
-"""Posterior draws a ``--posterior`` comparison runs unless ``--draws`` says otherwise."""
+__all__ = ["add_arguments", "execute", "fit_width", "format_differences", "format_summary"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,13 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a compared scenario's name: also write differences.csv and "
                              "differences.png, each scenario's paired difference from it "
                              "(default: none)")
-    parser.add_argument("--posterior", metavar="FILE|DIR",
-                        help="a calibration folder (sim calibrate --out) or its accepted.csv: run "
-                             "every scenario once per posterior draw on the same seeds, so the "
-                             "intervals include parameter uncertainty (default: the scenarios' "
-                             "own values only)")
-    parser.add_argument("--draws", type=COUNT, default=DEFAULT_DRAWS,
-                        help=f"posterior draws with --posterior (default {DEFAULT_DRAWS})")
+    add_posterior(parser, "every scenario")
     add_force(parser, "compare")
     add_overrides(parser, "override a value in every scenario")
 
@@ -115,7 +113,7 @@ def _widest(table: pd.DataFrame) -> int:
 def execute(args: argparse.Namespace) -> int:
     """Run each scenario on seeds ``seed .. seed+runs-1``; write results, summary, figures."""
     given = None if args.out is None else Path(args.out)  # None: results/compare-NAMES
-    posterior = None if args.posterior is None else load_posterior(args.posterior, args.draws)
+    posterior = posterior_of(args)
     comparison = compare_to_folder([Path(p) for p in args.scenarios], runs=args.runs,
                                    seed=args.seed, out=given, overrides=parse_overrides(args.set),
                                    force=args.force, baseline=args.baseline,

@@ -9,7 +9,16 @@ from typing import Any
 
 import pandas as pd
 
-from sim.cli.arguments import COUNT, EXIT_OK, SEED, add_force, add_overrides, parse_overrides
+from sim.cli.arguments import (
+    COUNT,
+    EXIT_OK,
+    SEED,
+    add_force,
+    add_overrides,
+    add_posterior,
+    parse_overrides,
+    posterior_of,
+)
 from sim.errors import shown
 from sim.experiment.folders import finish_output
 from sim.experiment.run import run_to_folder
@@ -24,6 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=SEED, default=0, help="first seed")
     parser.add_argument("--out", default="results/run",
                         help="output folder: new or empty, or an earlier `sim run` with --force")
+    add_posterior(parser, "the scenario")
     add_force(parser, "run")
     add_overrides(parser, "override a scenario value")
 
@@ -31,18 +41,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def execute(args: argparse.Namespace) -> int:
     """Run, save the results, summaries and ``by_region.png``; print the summaries."""
     out = Path(args.out)
+    posterior = posterior_of(args)
     saved = run_to_folder(Path(args.scenario), runs=args.runs, seed=args.seed, out=out,
-                          overrides=parse_overrides(args.set), force=args.force, finish=False)
+                          overrides=parse_overrides(args.set), force=args.force, finish=False,
+                          posterior=posterior)
     dates = saved.dates
     last = args.seed + args.runs - 1
-    heading = (f"{shown(saved.scenario.name)}: {args.runs} run(s), seeds {args.seed}..{last}, "
-               f"{len(dates)} months from {dates[0]}")
+    draws = ("" if posterior is None else
+             f" x {posterior.n_draws} posterior draws of {shown(str(posterior.source))}")
+    runs = (f"{args.runs} run(s)" if posterior is None else
+            f"{args.runs * posterior.n_draws} runs = {posterior.n_draws} posterior draws x "
+            f"{args.runs} seeds")
+    heading = (f"{shown(saved.scenario.name)}: {args.runs} run(s){draws}, seeds {args.seed}.."
+               f"{last}, {len(dates)} months from {dates[0]}")
     # deferred: the figure loads Matplotlib, which every other command can skip
     from sim.plots.regions import plot_by_region, region_label
 
     figure = plot_by_region(saved.by_region, out / "by_region.png",
-                            f"{saved.scenario.name}: mean of {args.runs} run(s), {dates[0]} to "
-                            f"{dates[-1]}")
+                            f"{saved.scenario.name}: mean of {runs}, {dates[0]} to {dates[-1]}")
     finish_output(out, "run", [*saved.files, figure])
     print(heading)
     print(_table(saved.summary, lambda tier, n: f"Tier {tier} ({_countries(n)})"))
@@ -58,7 +74,9 @@ def execute(args: argparse.Namespace) -> int:
               else "(none)")
     print(f"by country and month (H100e, mean over runs): {out / 'by_country.csv'}")
     print(f"by region: {out / 'summary_by_region.csv'}, figure: {figure}")
-    print(f"results: {saved.results_file}")
+    print(f"results: {saved.results_file}" if posterior is None else
+          f"results: {out}/draw=0..{posterior.n_draws - 1}/results.parquet, draws: "
+          f"{out / 'posterior.csv'}")
     return EXIT_OK
 
 

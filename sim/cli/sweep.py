@@ -17,7 +17,9 @@ from sim.cli.arguments import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     add_cluster_arguments,
+    add_posterior,
     cluster_security,
+    posterior_of,
 )
 from sim.errors import shown
 from sim.experiment.executors import BUG, USER
@@ -37,17 +39,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(never a folder another command or someone else wrote)")
     add_cluster_arguments(parser, "local worker processes (default: one per core); 1 runs "
                                   "in-process")
+    add_posterior(parser, "every point")
 
 
 def execute(args: argparse.Namespace) -> int:
     """Run the sweep into ``--out``; print what was written."""
     out = Path(args.out)
     security = cluster_security(args)
+    posterior = posterior_of(args)
     if args.force:
         prepare_output(out, "sweep", force=True)
     try:
         report = run_sweep(Path(args.sweep_file), out, workers=args.workers,
-                           scheduler=args.scheduler, security=security)
+                           scheduler=args.scheduler, security=security, posterior=posterior)
     except KeyboardInterrupt:
         print(f"\ninterrupted; finished chunks are saved in {shown(str(out))}; rerun the same "
               "command to resume", file=sys.stderr)
@@ -60,7 +64,8 @@ def execute(args: argparse.Namespace) -> int:
     files = [*report.files, *sweep_figures(report, out)]
     finish_output(out, "sweep", files)  # last: a folder without it is visibly unfinished
     spec = report.spec
-    print(f"sweep {spec.name}: {spec.points} points x {spec.replicates} replicates complete "
+    draws = f" x {len(spec.posterior)} posterior draws" if spec.posterior else ""
+    print(f"sweep {spec.name}: {spec.points} points x {spec.replicates} replicates{draws} complete "
           f"({report.skipped} chunks reused, {report.ran} run now)")
     for file in files:
         print(f"wrote: {file}")

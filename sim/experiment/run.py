@@ -7,6 +7,11 @@ summary it returns). It streams: each chunk of runs
 (:class:`~sim.experiment.reductions.RunReductions`) as it finishes, then
 dropped, so memory stays about one chunk whatever ``--runs`` is; a request
 that cannot fit is refused first (:mod:`sim.experiment.capacity`).
+
+With posterior draws (``--posterior``, :mod:`sim.experiment.posterior`) the
+scenario runs once per draw on the same seeds, each draw's runs in
+``draw=K/results.parquet``, and the summaries pool draws x seeds, as
+``sim compare`` does.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from sim.experiment.capacity import check_capacity, estimate_need
 from sim.experiment.chips import chip_windows, regime_spans
 from sim.experiment.export import tidy_for_csv
 from sim.experiment.folders import finish_output, prepare_output
+from sim.experiment.posterior import PosteriorDraws
 from sim.experiment.reductions import RunReductions
 from sim.experiment.summary import summarise_by_country, summarise_by_region, summarise_by_tier
 from sim.results import Results, save_chunks
@@ -66,6 +72,11 @@ class SavedRun:
         :func:`~sim.experiment.chips.chip_windows` (also ``chips_by_destination.csv``).
     restricted : tuple of str
         Destinations the frontier chip is denied or embargoed to in some month.
+    results_files : tuple of Path
+        Every results file: ``results.parquet``, or one ``draw=K/results.parquet``
+        per posterior draw (``results_file`` is the first).
+    posterior : PosteriorDraws or None
+        The parameter draws the scenario ran under, if any.
     """
 
     scenario: Scenario
@@ -78,13 +89,15 @@ class SavedRun:
     chips: pd.DataFrame
     restricted: tuple[str, ...]
     files: tuple[Path, ...]
+    results_files: tuple[Path, ...] = ()
+    posterior: PosteriorDraws | None = None
 
 
 def run_to_folder(path: Path, runs: int, seed: int, out: Path,
                   overrides: Mapping[str, object] | None = None,
                   force: bool = False,
                   memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET,
-                  finish: bool = True) -> SavedRun:
+                  finish: bool = True, posterior: PosteriorDraws | None = None) -> SavedRun:
     """Load a scenario, run it on seeds ``seed .. seed+runs-1`` and save into ``out``.
 
     The runs are streamed in chunks of about ``memory_budget_bytes``
@@ -106,10 +119,15 @@ def run_to_folder(path: Path, runs: int, seed: int, out: Path,
     then the caller adds its own files (``sim run``'s figure) and writes the
     record with :attr:`SavedRun.files`.
 
+    With ``posterior`` the scenario runs once per draw (the draw's values set
+    after ``overrides``), each draw's runs in ``draw=K/results.parquet``, and
+    ``posterior.csv`` lists the draws; the summaries pool every run.
+
     Raises
     ------
     ScenarioError
-        For a bad scenario file or override.
+        For a bad scenario file or override, or a draw's key the scenario does
+        not have.
     UserError
         Naming ``--runs``, for a request that cannot fit.
     OutputError
@@ -117,15 +135,22 @@ def run_to_folder(path: Path, runs: int, seed: int, out: Path,
         or holds an earlier run and ``force`` is false; or a full disk.
     """
     scenario = load_scenario(path, overrides)
+    variants = ([scenario] if posterior is None else
+                [load_scenario(path, {**dict(overrides or {}), **draw})
+                 for draw in posterior.overrides()])
     world = World.from_scenario(scenario)
-    check_capacity(estimate_need(world, runs, RunReductions.bytes_per_run(),
+    check_capacity(estimate_need(world, runs * len(variants), RunReductions.bytes_per_run(),
                                  memory_budget_bytes), runs, out)
     prepare_output(out, "run", force=force)
     seeds = np.arange(seed, seed + runs, dtype=np.int64)
     reduced = RunReductions()
-    results_file = save_chunks(out / "results.parquet",
-                               reducing(iter_batch(scenario, seeds, memory_budget_bytes),
-                                        reduced), seeds)
+    results_files = tuple(
+        save_chunks(out / (f"draw={k}" if posterior is not None else "") / "results.parquet",
+                    reducing(iter_batch(variant, seeds, memory_budget_bytes), reduced), seeds)
+        for k, variant in enumerate(variants))
+    if posterior is not None:
+        results_files += (write_text_atomically(out / "posterior.csv",
+                                                posterior.table().to_csv(index=False)),)
     summary = summarise_by_tier(reduced)
     summary_file = write_text_atomically(out / "summary_by_tier.csv",
                                          tidy_for_csv(summary).to_csv())
@@ -140,14 +165,15 @@ def run_to_folder(path: Path, runs: int, seed: int, out: Path,
                                        chips.to_csv(index=False))
     regimes_file = write_text_atomically(out / "regimes.csv",
                                          regime_spans(world).to_csv(index=False))
-    files = (results_file, summary_file, by_region_file, by_country_file, chips_file,
+    files = (*results_files, summary_file, by_region_file, by_country_file, chips_file,
              regimes_file)
     if finish:
         finish_output(out, "run", files)
     restricted = tuple(c for c, hit in zip(world.countries, world.market.restricted.any(axis=0),
                                            strict=True) if hit)
-    return SavedRun(scenario, reduced.dates, reduced.chips, summary, by_region, results_file,
-                    summary_file, chips, restricted, files)
+    return SavedRun(scenario, reduced.dates, reduced.chips, summary, by_region,
+                    results_files[0], summary_file, chips, restricted, files,
+                    results_files[:len(variants)], posterior)
 
 
 def reducing(chunks: Iterable[Results], *reductions: Reduction) -> Iterator[Results]:

@@ -77,8 +77,9 @@ def plot_responses(runs: pd.DataFrame, means: pd.DataFrame, spec: SweepSpec,
     foot. Y axes carry plain numbers (no offset) and span at least 2% of the
     outcome's level, so a tiny response on a large outcome stays flat.
     """
-    noise = replicate_sd(runs) if spec.replicates > 1 else pd.Series(np.nan, index=outcomes)
-    point_se = noise / np.sqrt(spec.replicates)
+    runs_each = spec.runs_per_point  # with posterior draws, the noise carries their spread
+    noise = replicate_sd(runs) if runs_each > 1 else pd.Series(np.nan, index=outcomes)
+    point_se = noise / np.sqrt(runs_each)
     responding = {o: [not near_constant(means[o].to_numpy(dtype=float))
                       and _responds(means, p, o, float(point_se[o])) for p in spec.parameters]
                   for o in outcomes}
@@ -105,7 +106,7 @@ def plot_responses(runs: pd.DataFrame, means: pd.DataFrame, spec: SweepSpec,
                 axes[row, col].set_xlabel(parameter.key + (" (log scale)" if parameter.log
                                                            else ""), fontsize=8)
     fig.suptitle(f"Sweep {spec.name}: outcomes against each parameter "
-                 f"({spec.points} points x {spec.replicates} replicates, {spec.design} design)")
+                 f"({spec.points} points x {_runs_each(spec)}, {spec.design} design)")
     handles = [plt.Line2D([], [], ls="", marker=".", color="0.6", label="one run"),
                plt.Line2D([], [], ls="", marker="o", color="C0", label="point mean"),
                plt.Line2D([], [], color="C3", label="mean response"),
@@ -280,7 +281,13 @@ def plot_sensitivity(indices: pd.DataFrame, spec: SweepSpec, path: Path) -> Path
                           key=lambda found: len(found[0]))  # a near-constant panel has none
     fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False)
     fig.suptitle(f"Sweep {spec.name}: Sobol sensitivity indices with 95% bootstrap intervals "
-                 f"(Saltelli design, N = {spec.base_samples}, {spec.replicates} replicates "
+                 f"(Saltelli design, N = {spec.base_samples}, {_runs_each(spec)} "
                  "averaged per point)", fontsize=10)
     fig.tight_layout(rect=(0, 0.05, 1, 0.95))
     return save_figure(fig, path)
+
+
+def _runs_each(spec: SweepSpec) -> str:
+    """Return what each point's runs are: ``"4 replicates"`` (``" x 10 posterior draws"``)."""
+    draws = f" x {len(spec.posterior)} posterior draws" if spec.posterior else ""
+    return f"{spec.replicates} replicates{draws}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import sys
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ import pandas as pd
 from sim.atomic import write_text_atomically
 from sim.experiment.executors import ChunkFailure, Executor, make_executor
 from sim.experiment.folders import prepare_output
+from sim.experiment.posterior import PosteriorDraws
 from sim.scenario import ScenarioError
 from sim.sweep.analysis import point_means, sobol_indices
 from sim.sweep.design import design_points
@@ -72,7 +73,7 @@ class SweepReport:
 def run_sweep(sweep: str | Path | SweepSpec, out: str | Path,
               executor: Executor | None = None, workers: int | None = None,
               scheduler: str | None = None, progress: bool = True,
-              security: Any = None) -> SweepReport:
+              security: Any = None, posterior: PosteriorDraws | None = None) -> SweepReport:
     """Run the unfinished chunks of a sweep, then combine and analyse.
 
     Parameters
@@ -90,6 +91,10 @@ def run_sweep(sweep: str | Path | SweepSpec, out: str | Path,
         Draw a progress line on stderr.
     security : distributed.Security, optional
         TLS settings for a ``tls://`` scheduler (``--security FILE``).
+    posterior : PosteriorDraws, optional
+        Run every point once per draw on its seeds (``--posterior``); the
+        draws enter the sweep's digest, so a folder resumes only with the
+        same ones, and ``posterior.csv`` lists them.
 
     Returns
     -------
@@ -107,12 +112,20 @@ def run_sweep(sweep: str | Path | SweepSpec, out: str | Path,
         For an output folder that is not writable or not a sweep's.
     """
     spec = sweep if isinstance(sweep, SweepSpec) else load_sweep(sweep)
+    if posterior is not None:
+        spec = replace(spec, posterior=tuple(tuple(draw.items())
+                                             for draw in posterior.overrides()))
     base = _read_base(spec)
     out = prepare_output(Path(out), "sweep")
     settings = design_points(spec)
     with SweepStore(out, spec).open(settings) as store:
-        return _run_in_store(spec, base, store, settings, executor, workers, scheduler,
-                             progress, security)
+        drawn = None if posterior is None else write_text_atomically(
+            store.out / "posterior.csv", posterior.table().to_csv(index=False))
+        report = _run_in_store(spec, base, store, settings, executor, workers, scheduler,
+                               progress, security)
+    if drawn is not None and report.complete:
+        report.files.append(drawn)
+    return report
 
 
 def _read_base(spec: SweepSpec) -> BaseScenario:
@@ -143,9 +156,10 @@ def _run_in_store(spec: SweepSpec, base: BaseScenario, store: SweepStore,
         bar = Progress(f"sweep {spec.name}", spec.points, done_points,
                        stream=sys.stderr if progress else _Discard())
         if progress:
-            print(f"sweep {spec.name}: {spec.points} points x {spec.replicates} replicates in "
-                  f"{len(chunks)} chunks; {len(finished)} finished already, {len(todo)} to run "
-                  f"on {executor.description}", file=sys.stderr)
+            draws = f" x {len(spec.posterior)} posterior draws" if spec.posterior else ""
+            print(f"sweep {spec.name}: {spec.points} points x {spec.replicates} replicates"
+                  f"{draws} in {len(chunks)} chunks; {len(finished)} finished already, "
+                  f"{len(todo)} to run on {executor.description}", file=sys.stderr)
         try:
             failed = _run_chunks(executor, spec, base, todo, store, chunks, bar)
         finally:
@@ -171,7 +185,7 @@ def _run_chunks(executor: Executor, spec: SweepSpec, base: BaseScenario, todo: l
     # the content, never the path: workers need no file, and an edit cannot reach them
     function = functools.partial(run_chunk, base, replicates=spec.replicates,
                                  sweep_seed=spec.seed, fixed=spec.fixed,
-                                 common_seeds=spec.common_seeds)
+                                 common_seeds=spec.common_seeds, posterior=spec.posterior)
     failed: dict[int, ChunkFailure] = {}
     with closing(executor.run(function, todo)) as finished:
         for chunk, result in finished:

@@ -182,6 +182,10 @@ class SweepSpec:
     parameters : tuple of Parameter
     fixed : tuple of (str, value) pairs
         Overrides applied to every point (the file's ``[set]`` table).
+    posterior : tuple of tuples of (str, str) pairs
+        Posterior draws (``sim sweep --posterior``, :mod:`sim.experiment.posterior`):
+        every point runs once per draw on its seeds, the draw's values under
+        the point's own; empty without.
     """
 
     file: Path
@@ -198,6 +202,12 @@ class SweepSpec:
     parameters: tuple[Parameter, ...]
     common_seeds: bool = False
     fixed: tuple[tuple[str, Any], ...] = ()
+    posterior: tuple[tuple[tuple[str, str], ...], ...] = ()
+
+    @property
+    def runs_per_point(self) -> int:
+        """Runs of one point: its replicates, times the posterior draws if any."""
+        return self.replicates * max(1, len(self.posterior))
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -210,8 +220,12 @@ class SweepSpec:
         return math.ceil(self.points / self.chunk_points)
 
     def describe(self) -> dict[str, Any]:
-        """Return the sweep as plain data: what a finished part depends on."""
-        return {
+        """Return the sweep as plain data: what a finished part depends on.
+
+        The posterior draws enter only when there are some, so a sweep without
+        them keeps the digest it always had.
+        """
+        described = {
             "name": self.name, "scenario": str(self.scenario),
             "scenario_digest": self.scenario_digest, "design": self.design,
             "points": self.points, "base_samples": self.base_samples,
@@ -220,6 +234,9 @@ class SweepSpec:
             "parameters": [p.describe() for p in self.parameters],
             "fixed": [list(pair) for pair in self.fixed],
         }
+        if self.posterior:
+            described["posterior"] = [[list(pair) for pair in draw] for draw in self.posterior]
+        return described
 
     def digest(self) -> str:
         """Return a SHA-256 of :meth:`describe` (file paths excluded)."""

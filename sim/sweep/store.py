@@ -279,9 +279,10 @@ class SweepStore:
             ["point", "replicate"], kind="stable", ignore_index=True)
         counts = combined.groupby("point").size()
         expected = set(range(self.spec.points))
-        if set(counts.index) != expected or (counts != self.spec.replicates).any():
+        runs = self.spec.runs_per_point
+        if set(counts.index) != expected or (counts != runs).any():
             raise SweepError(self.parts, "", f"expected each of {self.spec.points} points "
-                             f"exactly {self.spec.replicates} times; the parts disagree "
+                             f"exactly {runs} times; the parts disagree "
                              "(rerun the same command to recompute the missing ones)")
         return combined
 

@@ -108,28 +108,37 @@ def run_seeds(sweep_seed: int, point: int | None, replicates: int) -> np.ndarray
 
 def run_chunk(base: BaseScenario, chunk: Chunk, replicates: int, sweep_seed: int,
               fixed: tuple[tuple[str, Any], ...] = (), common_seeds: bool = False,
+              posterior: tuple[tuple[tuple[str, str], ...], ...] = (),
               ) -> pd.DataFrame:
     """Run every point of ``chunk``; return one row per (point, replicate).
 
     ``base`` is the content every point starts from; ``fixed`` overrides
     apply to every point, under the point's own settings; with
-    ``common_seeds`` every point runs on the same seeds.
+    ``common_seeds`` every point runs on the same seeds. With ``posterior``
+    draws, every point runs once per draw on its seeds (the draw's values
+    over ``fixed``, under the point's settings): replicate ``d x replicates
+    + r`` is seed ``r`` under draw ``d``, and a ``draw`` column says which.
 
     Returns
     -------
     DataFrame
-        Columns ``point``, ``replicate``, ``seed``, the swept keys (as set)
-        and the headline outcomes of :data:`sim.experiment.outcomes.OUTCOMES`.
+        Columns ``point``, ``replicate``, (``draw``,) ``seed``, the swept keys
+        (as set) and the headline outcomes of :data:`sim.experiment.outcomes.OUTCOMES`.
     """
     frames = []
+    draws = posterior or ((),)
     for point, settings in zip(chunk.points, chunk.settings, strict=True):
-        scenario = base.with_settings({**dict(fixed), **settings})
         seeds = run_seeds(sweep_seed, None if common_seeds else point, replicates)
-        outcomes = pd.concat([outcomes_per_run(chunk) for chunk in iter_batch(scenario, seeds)],
-                             ignore_index=True)
-        labels = pd.DataFrame({"point": np.full(replicates, point, dtype=np.int64),
-                               "replicate": np.arange(replicates, dtype=np.int64)})
-        for key, value in settings.items():
-            labels[key] = value
-        frames.append(pd.concat([labels, outcomes], axis=1))
+        for number, draw in enumerate(draws):
+            scenario = base.with_settings({**dict(fixed), **dict(draw), **settings})
+            outcomes = pd.concat([outcomes_per_run(part) for part in iter_batch(scenario, seeds)],
+                                 ignore_index=True)
+            labels = pd.DataFrame({
+                "point": np.full(replicates, point, dtype=np.int64),
+                "replicate": number * replicates + np.arange(replicates, dtype=np.int64)})
+            if posterior:
+                labels["draw"] = np.full(replicates, number, dtype=np.int64)
+            for key, value in settings.items():
+                labels[key] = value
+            frames.append(pd.concat([labels, outcomes], axis=1))
     return pd.concat(frames, ignore_index=True)
