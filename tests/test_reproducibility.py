@@ -27,13 +27,15 @@ def test_different_seeds_differ(shipped_scenarios, global_random_seed):
 
 
 def tier3_stock(results):
+    """Mean over runs of Tier 3's installed stock at the end, H100e."""
     tiers = np.asarray(results.tiers)
-    return results.metric("stock_tpp")[:, -1, tiers == 3].sum() / H100E_TPP
+    return results.metric("stock_tpp")[:, -1, tiers == 3].sum(axis=1).mean() / H100E_TPP
 
 
 def test_no_controls_gives_tier3_the_most_compute(shipped_scenarios):
-    seeds = range(3)
-    stock = {name: np.mean([tier3_stock(run(s, seed)) for seed in seeds])
+    # the ordering is the point, not the agent model (its agreement with the core is
+    # tested after every phase), so the core runs the three seeds at once
+    stock = {name: tier3_stock(sim.run_batch(s, np.arange(3)))
              for name, s in shipped_scenarios.items()}
     vintages = {k: v for k, v in stock.items() if not k.startswith("history")}  # 2025-2027
     others = {k: v for k, v in vintages.items() if k != "no_controls"}
@@ -45,11 +47,9 @@ def test_no_controls_gives_tier3_the_most_compute(shipped_scenarios):
 
 def test_strict_enforcement_catches_a_larger_share(shipped_scenarios):
     def caught_share(name):
-        seized = attempted = 0
-        for seed in range(3):
-            r = run(shipped_scenarios[name], seed)
-            seized += r.metric("diversion_seized_tpp").sum()
-            attempted += r.metric("diversion_attempted_tpp").sum()
+        r = sim.run_batch(shipped_scenarios[name], np.arange(3))  # the core: see above
+        seized = r.metric("diversion_seized_tpp").sum()
+        attempted = r.metric("diversion_attempted_tpp").sum()
         assert attempted > 0
         return seized / attempted
 
