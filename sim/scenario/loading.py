@@ -25,10 +25,13 @@ from sim.scenario.reading import check_depth
 from sim.scenario.regions import apply_region_overrides, expand_regions
 from sim.scenario.schema import REGIONS_KEY, CountryConfig, Scenario
 from sim.scenario.timeline import check_timeline
+from sim.scenario.world import WORLD_KEY, add_importers, apply_reference
 
 __all__ = ["load_scenario", "parse_assignment", "resolve_scenario"]
 
 DEFAULTS_KEY = "country_defaults"
+_EARLY_KEYS = (DEFAULTS_KEY, WORLD_KEY)
+"""Top-level tables an override sets before the country tables are expanded."""
 _STRING_CONSTRAINTS = (Text, OneOf, Month, Country)
 
 
@@ -79,10 +82,10 @@ def _parse_override(key_path: KeyPath, raw: Any) -> Any:
         return raw
 
 
-def _apply_overrides(doc: Document, overrides: Mapping[str, Any], defaults: bool) -> None:
+def _apply_overrides(doc: Document, overrides: Mapping[str, Any], early: bool) -> None:
     for dotted, raw in overrides.items():
         path = tuple(dotted.split("."))
-        if (path[0] == DEFAULTS_KEY) != defaults or path[0] == REGIONS_KEY:
+        if (path[0] in _EARLY_KEYS) != early or path[0] == REGIONS_KEY:
             continue
         node: Any = doc.data
         for depth, key in enumerate(path[:-1]):
@@ -175,11 +178,14 @@ def resolve_scenario(
     """
     doc = copy.deepcopy(document)
     overrides = dict(overrides or {})
-    _apply_overrides(doc, overrides, defaults=True)
+    doc.data.setdefault(WORLD_KEY, {})
+    _apply_overrides(doc, overrides, early=True)
     apply_region_overrides(doc, overrides, _parse_override)
+    add_importers(doc)
     expand_regions(doc)
+    apply_reference(doc)
     _expand_country_defaults(doc)
-    _apply_overrides(doc, overrides, defaults=False)
+    _apply_overrides(doc, overrides, early=False)
     doc.data.setdefault("firms", [])
     scenario = build(Scenario, doc, (), doc.data)
     check_consistency(scenario, doc)
