@@ -33,12 +33,13 @@ level is shared among countries by data rather than by typed sizes: country
 importer) and ``k_c`` its ``demand_scale`` (default 1). The named firms'
 ``hosts`` in ``c`` are part of ``D_c`` and keep their typed sizes; the
 generated buyers, research buyers and champions of ``c`` share the rest,
-``max(D_c - named_c, 0)``, in proportion to their kinds' medians. Where the
-named firms alone want more than ``D_c``, they keep their sizes and the
-country's generated buyers want nothing, so the country's demand exceeds
-its share (``experiments/validate.py --world-only`` prints the shares the
-model ends up with). A country with no generated buyer has only its named
-firms. A broker's size is its median times its country's ``transit``,
+``D_c - named_c``, in proportion to their kinds' medians. Where the named
+firms alone want more than ``T x s_c k_c / sum(s k)``, or the country has no
+generated buyer, the country is held at its named firms' demand and the
+other countries share the rest of ``T`` (:func:`country_demand_h100e`), so
+the world's expected demand is still ``T`` and those countries' demand
+exceeds their share (``experiments/validate.py --world-only`` prints the
+shares the model ends up with). A broker's size is its median times its country's ``transit``,
 unscaled. :func:`size_factors` returns the multipliers for both modes.
 """
 
@@ -54,7 +55,8 @@ from sim.reference.supply import world_shipments_tpp
 from sim.scenario.schema import Scenario
 
 __all__ = ["DEMAND_LEVELS", "SizeFactors", "country_demand_h100e", "demand_level_factor",
-           "expected_demand_h100e", "size_factors", "target_demand_h100e"]
+           "expected_demand_h100e", "named_demand_h100e", "size_factors",
+           "target_demand_h100e"]
 
 DEMAND_LEVELS = ("firms", "reference")
 """The words ``market.world_demand_h100e`` accepts besides a number."""
@@ -127,16 +129,44 @@ class SizeFactors:
 def country_demand_h100e(scenario: Scenario) -> dict[str, float]:
     """Return each country's expected demand ``D_c`` in the reference month, H100e a month.
 
-    Only under ``world.countries = "reference"`` (see the module docstring);
-    ``T x s_c k_c / sum(s k)``, all zero when no modelled country has a share.
+    Only under ``world.countries = "reference"`` (see the module docstring):
+    ``T x s_c k_c / sum(s k)``. A country whose named firms want more than
+    that, or that has no generated buyer to carry it, is held at its named
+    firms' demand, and the rest of ``T`` is shared among the others by the
+    same weights, until no country is left over (each round holds at least
+    one more country, so at most one round per country). The demands so sum
+    to ``T`` whenever a country with generated buyers is left; all
+    countries are at their named firms' demand when these alone reach ``T``.
     """
     target = target_demand_h100e(scenario)
     total = expected_demand_h100e(scenario) if target is None else target
     shares = demand_shares()
+    countries = scenario.countries
     weight = {code: (shares[code].share if code in shares else 0.0) * country.demand_scale
-              for code, country in scenario.countries.items()}
-    summed = math.fsum(weight.values())
-    return {code: total * w / summed if summed > 0 else 0.0 for code, w in weight.items()}
+              for code, country in countries.items()}
+    named = named_demand_h100e(scenario)
+    carries = {code: any(getattr(c.firms, kind) for kind in _BUYER_KINDS)
+               for code, c in countries.items()}
+    held: set[str] = {code for code in countries if not carries[code]}
+    while True:
+        rest = max(total - math.fsum(named[code] for code in held), 0.0)
+        summed = math.fsum(w for code, w in weight.items() if code not in held)
+        demand = {code: named[code] if code in held
+                  else rest * weight[code] / summed if summed > 0 else 0.0
+                  for code in countries}
+        over = {code for code in countries if code not in held and named[code] > demand[code]}
+        if not over:
+            return demand
+        held |= over
+
+
+def named_demand_h100e(scenario: Scenario) -> dict[str, float]:
+    """Return the named firms' ``hosts`` summed by modelled country, H100e a month."""
+    named = dict.fromkeys(scenario.countries, 0.0)
+    for firm in scenario.firms:
+        for host, h100e in firm.hosts.items():
+            named[host] += h100e
+    return named
 
 
 def size_factors(scenario: Scenario) -> SizeFactors:
@@ -157,11 +187,7 @@ def size_factors(scenario: Scenario) -> SizeFactors:
                            broker={code: c.demand_scale * broker[code]
                                    for code, c in countries.items()},
                            named=level)
-    demand = country_demand_h100e(scenario)
-    named = dict.fromkeys(countries, 0.0)
-    for firm in scenario.firms:
-        for host, h100e in firm.hosts.items():
-            named[host] += h100e
+    demand, named = country_demand_h100e(scenario), named_demand_h100e(scenario)
     sizes = scenario.market.firm_demand_h100e
     mean_draw = float(pareto_quantiles(scenario.market.size_tail_alpha).mean())
     buyer = {}

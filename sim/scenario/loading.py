@@ -6,6 +6,7 @@ import copy
 import difflib
 import tomllib
 from collections.abc import Mapping
+from dataclasses import fields
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -97,11 +98,19 @@ def _apply_overrides(doc: Document, overrides: Mapping[str, Any], early: bool) -
                                     f"unknown key in override '{dotted}'{models}")
             node = node[key]
         if not isinstance(node, dict) or (path[-1] not in node and not _has_default(path)):
-            valid = sorted(node) if isinstance(node, dict) else []
+            valid = sorted(set(node) | _declared(path[:-1])) if isinstance(node, dict) else []
             raise _override_unknown(path, dotted, valid)
         value = _parse_override(path, raw)
         check_depth(value, OVERRIDE_SOURCE, path)
         merge_into(doc, {path[-1]: value}, OVERRIDE_SOURCE, path[:-1])
+
+
+def _declared(key_path: KeyPath) -> set[str]:
+    """Return the keys the schema declares in the section at ``key_path`` (none if not one)."""
+    declaration = declaration_at(Scenario, _schema_path(key_path))
+    if declaration is None or "section" not in declaration:
+        return set()
+    return {f.name for f in fields(declaration["section"])}
 
 
 def _override_unknown(path: KeyPath, dotted: str, valid: list[str]) -> ScenarioError:

@@ -378,12 +378,12 @@ class WorldConfig:
         OneOf(WORLD_COUNTRIES), '"listed": the countries the scenario names; "reference": every '
         "importer of sim/reference (UN members, TWN, HKG, MAC), sized by its demand share",
         default="listed")
-    buyers: int = value(Int(0, 100_000), 'generated ordinary buyers in the world under '
+    total_buyers: int = value(Int(0, 100_000), 'generated ordinary buyers in the world under '
                         '"reference", shared by demand share after each country\'s minimum',
                         default=360)
     min_buyers: int = value(Int(0, 1000), 'generated ordinary buyers in every importer under '
                             '"reference"', default=1)
-    research: int = value(Int(0, 100_000), 'generated research buyers in the world under '
+    total_research: int = value(Int(0, 100_000), 'generated research buyers in the world under '
                           '"reference", shared by demand share after each minimum', default=60)
     min_research: int = value(Int(0, 1000), 'generated research buyers in every importer '
                               'under "reference"', default=0)

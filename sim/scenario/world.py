@@ -7,8 +7,8 @@ plus Taiwan, Hong Kong and Macau), each in its tier from the country groups
 (``tiers.tier1``, ``tiers.tier3``; Tier 2 is the rest), with:
 
 - generated ordinary buyers: ``world.min_buyers`` each, and the rest of
-  ``world.buyers`` shared by demand share (``demand_shares.csv``) by largest
-  remainders; research buyers the same from ``world.research`` and
+  ``world.total_buyers`` shared by demand share (``demand_shares.csv``) by largest
+  remainders; research buyers the same from ``world.total_research`` and
   ``world.min_research``; no generated champion (national champions are the
   named ``[[firms]]``, unless a country sets ``firms.champion``);
 - brokers and transit from ``transit_hubs.csv`` where diversion through the
@@ -108,7 +108,7 @@ def reference_countries(world: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     Parameters
     ----------
     world : mapping
-        The ``world`` keys (``buyers``, ``min_buyers``, ``research``,
+        The ``world`` keys (``total_buyers``, ``min_buyers``, ``total_research``,
         ``min_research``), defaults filled in.
 
     Returns
@@ -119,8 +119,8 @@ def reference_countries(world: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """
     codes = sorted(importers())
     shares = [demand_shares()[code].share for code in codes]
-    buyers = apportion(shares, world["buyers"], world["min_buyers"])
-    research = apportion(shares, world["research"], world["min_research"])
+    buyers = apportion(shares, world["total_buyers"], world["min_buyers"])
+    research = apportion(shares, world["total_research"], world["min_research"])
     hubs = transit_hubs()
     table: dict[str, dict[str, Any]] = {}
     for code, n_buyers, n_research in zip(codes, buyers, research, strict=True):
