@@ -8,6 +8,7 @@ the reference data, which beats ``[country_defaults]``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from sim.errors import UserError
 from sim.reference import demand_shares, framework_tiers, importers, transit_hubs
 from sim.reference.transit import HUB_COLUMNS, parse_transit_hubs
 from sim.scenario.demand_level import country_demand_h100e
-from sim.scenario.world import apportion
+from sim.scenario.world import apportion, reference_countries
 from sim.world import World
 from sim.world.codes import BROKER, CHAMPION, RESEARCH
 from sim.world.population import firm_table
@@ -147,15 +148,19 @@ def test_brokers_only_where_the_hubs_table_or_the_scenario_puts_them():
 def test_generated_firm_counts_follow_the_shares_with_a_minimum():
     scenario = sim.load_scenario(SCENARIOS / "base.toml")
     world = scenario.world
-    buyers = {c: k.firms.buyer for c, k in scenario.countries.items()}
-    research = sum(k.firms.research for k in scenario.countries.values())
+    reference = reference_countries(dataclasses.asdict(world))
+    buyers = {c: r["firms"]["buyer"] for c, r in reference.items()}
     assert sum(buyers.values()) == max(world.total_buyers, world.min_buyers * len(buyers))
     assert min(buyers.values()) == world.min_buyers
-    assert research == world.total_research
-    assert buyers["USA"] > buyers["CHN"] > buyers["JPN"]
+    assert sum(r["firms"]["research"] for r in reference.values()) == world.total_research
+    assert buyers["USA"] > buyers["CHN"] > buyers["JPN"] >= buyers["FRA"] >= buyers["TUV"]
+    for code, country in scenario.countries.items():  # base.toml sets only China's buyers
+        expected = 20 if code == "CHN" else buyers[code]
+        assert country.firms.buyer == expected, code
+        assert country.firms.research == reference[code]["firms"]["research"], code
     table = firm_table(scenario)
     assert table.n_firms <= 2 * 289  # at most twice the 26-country world's firms
-    assert np.count_nonzero(table.kind == RESEARCH) == research
+    assert np.count_nonzero(table.kind == RESEARCH) == world.total_research
 
 
 @pytest.mark.parametrize(("shares", "total", "minimum", "expected"), [

@@ -380,11 +380,11 @@ class WorldConfig:
         default="listed")
     total_buyers: int = value(Int(0, 100_000), 'generated ordinary buyers in the world under '
                         '"reference", shared by demand share after each country\'s minimum',
-                        default=360)
+                        default=250)
     min_buyers: int = value(Int(0, 1000), 'generated ordinary buyers in every importer under '
                             '"reference"', default=1)
     total_research: int = value(Int(0, 100_000), 'generated research buyers in the world under '
-                          '"reference", shared by demand share after each minimum', default=60)
+                          '"reference", shared by demand share after each minimum', default=30)
     min_research: int = value(Int(0, 1000), 'generated research buyers in every importer '
                               'under "reference"', default=0)
 
