@@ -10,7 +10,8 @@
    over 200 seeds, and with the uncalibrated defaults for comparison.
 3. Checks the rule arithmetic (Tier 2 cap, G2G cap, LPP allowance) by hand and
    in simulated runs.
-4. Writes the figures and docs/validation.md.
+4. Writes the figures and docs/validation.md, with the "Market at real scale" and
+   "The whole world" sections (each alone: --market-only, --world-only).
 
 About four minutes on two cores.
 """
