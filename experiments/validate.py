@@ -10,7 +10,8 @@
    over 200 seeds, and with the uncalibrated defaults for comparison.
 3. Checks the rule arithmetic (Tier 2 cap, G2G cap, LPP allowance) by hand and
    in simulated runs.
-4. Writes the figures and docs/validation.md.
+4. Writes the figures and docs/validation.md, with the "Market at real scale" and
+   "The whole world" sections (each alone: --market-only, --world-only).
 
 About four minutes on two cores.
 """
@@ -37,6 +38,7 @@ from sim.calibration.distance import inside  # noqa: E402
 from sim.calibration.output import write_outputs  # noqa: E402
 from sim.calibration.simulate import shipped_values, simulate_draw  # noqa: E402
 from sim.calibration.targets import Target, TargetSet, load_targets  # noqa: E402
+from sim.distributions import pareto_quantiles  # noqa: E402
 from sim.experiment.folders import prepare_output  # noqa: E402
 from sim.experiment.market_years import market_by_year, revenue_by_fiscal_year  # noqa: E402
 from sim.plots.calibration import (  # noqa: E402
@@ -45,8 +47,10 @@ from sim.plots.calibration import (  # noqa: E402
     plot_posterior,
     plot_targets,
 )
-from sim.reference import H100E_TPP  # noqa: E402
+from sim.reference import H100E_TPP, demand_shares  # noqa: E402
 from sim.world import World  # noqa: E402
+from sim.world.codes import BROKER  # noqa: E402
+from sim.world.population import firm_table  # noqa: E402
 
 TARGETS = ROOT / "scenarios" / "targets" / "published.toml"
 SETTINGS = AbcSettings(draws=512, accept=0.25, rounds=8, moves=1, min_acceptance=0.05,
@@ -80,6 +84,12 @@ REPORTED_DC_REVENUE_BN = {2022: 10.62, 2023: 15.01, 2024: 47.51, 2025: 115.2, 20
 the quarterly figures in docs/sources.md §17 (FY2023's total *unconfirmed*)."""
 FILL_TARGET = 0.9
 """Issue "market at real scale": vendors fill at least 90% of demand in every year."""
+WORLD_HEADING = "## The whole world"
+WORLD_MIN_COUNTRIES, WORLD_MIN_TIER2 = 190, 120
+"""Issue 14's done-when: countries simulated, and of them in Tier 2."""
+OLD_TIER2_COUNTRIES, OLD_TIER2_ROOM_H100E = 12, 648_686
+"""Tier 2 countries and their cap room (the UAE's doubled) in ai_diffusion_2025.toml of the
+26-country world before issue 14 (commit 0b53c82)."""
 
 
 # --- runs -----------------------------------------------------------------------------------
@@ -154,18 +164,77 @@ def market_section() -> list[str]:
     return lines
 
 
-def write_market_only() -> None:
-    """Replace the market section of docs/validation.md in place (the rest untouched)."""
+def world_section() -> list[str]:
+    """The "The whole world" section: countries per tier, Tier 2 cap room, demand shares."""
+    scenario = sim.load_scenario(ROOT / "scenarios" / "ai_diffusion_2025.toml")
+    world = World.from_scenario(scenario)
+    codes = scenario.country_codes
+    counts = np.bincount(world.tier, minlength=4)
+    tier2 = [c for c, tier in zip(codes, world.tier, strict=True) if tier == 2]
+    rules = scenario.rules
+    room = sum(rules.cap_tpp * (rules.g2g_multiplier if scenario.countries[c].g2g else 1.0)
+               for c in tier2) / H100E_TPP
+    demand = world_demand_by_country(scenario)
+    total = float(demand.sum())
+    shares = demand_shares()
+    lines = ["", WORLD_HEADING, "",
+             "`scenarios/ai_diffusion_2025.toml` as shipped (`world.countries = \"reference\"`, "
+             "docs/ODD.md section 7; regenerate this section alone with "
+             f"`{COMMAND} --world-only`). Every importer of `sim/reference/tiers.py` is "
+             "simulated; its tier comes from the dated country groups of "
+             "`sim/reference/country_groups.csv` (`tiers.tier1`, `tiers.tier3`; Tier 2 is the "
+             "rest) and its demand share from its row of `sim/reference/demand_shares.csv` "
+             "(docs/sources.md §6, §18). Done-when of issue 14: at least "
+             f"{WORLD_MIN_COUNTRIES} countries, at least {WORLD_MIN_TIER2} in Tier 2.", "",
+             "| | model | done-when or published |", "|---|---|---|",
+             f"| countries simulated | {len(codes)} | at least {WORLD_MIN_COUNTRIES} |",
+             f"| Tier 1 | {counts[1]} | the US and 18 partners (docs/sources.md §5) |",
+             f"| Tier 2 | {counts[2]} | at least {WORLD_MIN_TIER2} (about 120 to 150 reported) |",
+             f"| Tier 3 | {counts[3]} | D:5 plus Macau (docs/sources.md §6) |",
+             f"| Tier 2 cap room, H100e over 2025-2027 | {room:,.0f} | about 6M in the real "
+             f"rule; {OLD_TIER2_ROOM_H100E:,} with the {OLD_TIER2_COUNTRIES} Tier 2 countries "
+             "modelled before |"]
+    for code in ("USA", "CHN"):
+        lines.append(f"| {code} share of world demand, January 2025 | "
+                     f"{demand[codes.index(code)] / total:.1%} | {shares[code].share:.0%} "
+                     "(Epoch AI, GPU-cluster performance, May 2025: docs/sources.md §18) |")
+    lines += ["", "The model's shares are each country's expected demand in the reference "
+              "month (generated buyers at the mean size draw, named firms as typed; brokers "
+              "excluded) over the world's, from the firm table both implementations read "
+              "(`sim.world.population.firm_table`). They fall a little short of the reference "
+              "shares because the few countries whose named firms want more than their share "
+              "keep those firms' typed sizes, and the other countries share what is left of "
+              "the level (docs/ODD.md section 4).", ""]
+    return lines
+
+
+def world_demand_by_country(scenario) -> np.ndarray:
+    """Expected demand of each country's buyers in the reference month, H100e (C,)."""
+    table = firm_table(scenario)
+    mean_draw = float(pareto_quantiles(scenario.market.size_tail_alpha).mean())
+    expected = np.where(table.generated, table.median_h100e * mean_draw, table.median_h100e)
+    buyers = table.kind != BROKER
+    return np.bincount(table.country[buyers], weights=expected[buyers],
+                       minlength=len(scenario.countries))
+
+
+def write_section_only(heading: str, section: list[str]) -> None:
+    """Replace one section of docs/validation.md in place (the rest untouched)."""
     text = DOC.read_text(encoding="utf-8")
-    body = "\n".join(market_section()[1:]).rstrip("\n") + "\n"
-    if MARKET_HEADING in text:
-        before, rest = text.split(MARKET_HEADING, 1)
+    body = "\n".join(section[1:]).rstrip("\n") + "\n"
+    if heading in text:
+        before, rest = text.split(heading, 1)
         following = rest.find("\n## ")
         after = rest[following:] if following >= 0 else ""
         text = before + body + after
     else:
         text = text.rstrip("\n") + "\n\n" + body
     DOC.write_text(text, encoding="utf-8")
+
+
+def write_market_only() -> None:
+    """Replace the market section of docs/validation.md in place (the rest untouched)."""
+    write_section_only(MARKET_HEADING, market_section())
 
 
 # --- rule arithmetic ------------------------------------------------------------------------
@@ -328,6 +397,7 @@ def write_doc(target_set: TargetSet, posterior: Posterior, seconds: float,
               "under the LPP. Pro-rata allocation rounds each firm's grant down, so a "
               "country that exhausts its cap stops a few chips short of it."]
     lines += market_section()
+    lines += world_section()
     lines += _not_reproduced(target_set, shipped, summary)
     DOC.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -494,10 +564,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--market-only", action="store_true",
                         help=f"regenerate only the '{MARKET_HEADING[3:]}' section (about a minute)")
+    parser.add_argument("--world-only", action="store_true",
+                        help=f"regenerate only the '{WORLD_HEADING[3:]}' section (seconds)")
     args = parser.parse_args(argv)
     if args.market_only:
         write_market_only()
         print(f"wrote the market section of {DOC.relative_to(ROOT)}")
+        return 0
+    if args.world_only:
+        write_section_only(WORLD_HEADING, world_section())
+        print(f"wrote the world section of {DOC.relative_to(ROOT)}")
         return 0
     target_set = load_targets(TARGETS)
     started = time.perf_counter()

@@ -14,7 +14,7 @@ import sim
 from sim.distributions import pareto_quantiles
 from sim.experiment.market_years import market_by_year, revenue_by_fiscal_year
 from sim.reference import H100E_TPP, load_chips, monthly_supply
-from sim.scenario.demand_level import demand_level_factor, expected_demand_h100e
+from sim.scenario.demand_level import expected_demand_h100e
 from sim.world import World
 from sim.world.codes import BROKER
 
@@ -48,9 +48,14 @@ def test_a_number_sets_the_level_and_the_sizes_only_share_it():
     assert _buyers_expected_h100e(typed) == pytest.approx(
         expected_demand_h100e(typed.scenario), rel=1e-12)
     assert _buyers_expected_h100e(level) == pytest.approx(1_000_000, rel=1e-12)
+    # Every importer's buyers share the level by its demand share (world.countries =
+    # "reference": tests/test_world.py); a listed world scales the typed sizes instead
+    # (tests/test_world.py::test_listed_world_scales_typed_sizes_by_the_level).
     buyer = typed.firms.kind != BROKER
-    ratio = level.firms.median_h100e[buyer] / typed.firms.median_h100e[buyer]
-    assert np.allclose(ratio, demand_level_factor(level.scenario), rtol=1e-12)
+    generated = buyer & typed.firms.generated
+    before, after = typed.firms.median_h100e[generated], level.firms.median_h100e[generated]
+    assert (after >= before).all() and (after[before > 0] > before[before > 0]).all()
+    assert expected_demand_h100e(typed.scenario) < 1_000_000  # so a higher level
     # brokers' purchasing capacity is calibrated on its own: not scaled
     assert np.array_equal(level.firms.median_h100e[~buyer], typed.firms.median_h100e[~buyer])
     assert (~buyer).any()

@@ -83,3 +83,14 @@ def test_folding_a_key_prefix_first_gives_the_bits_of_the_broadcast_keys(seeds, 
     assert np.array_equal(found, hash_key(*(np.ascontiguousarray(k) for k in full)))
     assert np.array_equal(found.ravel(), [hash_key(*(int(k.flat[i]) for k in full))[0]
                                           for i in range(found.size)])
+
+
+@given(st.integers(-(2**63), 2**63 - 1), st.integers(0, 10_000), st.integers(0, 8),
+       st.integers(0, 2**40))
+def test_one_key_gives_the_bits_of_the_array_path(seed, step, stream, agent):
+    # uniform() of four integers takes a path in Python integers (the agent model's draws)
+    one = uniform(seed, step, stream, agent)
+    batch = uniform(np.array([seed]), step, stream, np.array([agent, agent]))
+    assert one.shape == (1,) and one.dtype == np.float64
+    assert one[0] == batch[0] == batch[1]
+    assert uniform(np.int64(seed), np.int64(step), stream, np.int64(agent))[0] == one[0]

@@ -1,7 +1,7 @@
 """Reference data: accelerators, their classification and supply, country groups, demand shares.
 
 Data files (``chips.csv``, ``supply.csv``, ``country_groups.csv``, ``demand_shares.csv``,
-``regions.csv``) ship inside this package;
+``regions.csv``, ``transit_hubs.csv``) ship inside this package;
 ``docs/reference-data.md`` lists their sources and what is assumed.
 """
 
@@ -35,6 +35,7 @@ from sim.reference.tiers import (
     rule_scope,
     standing,
 )
+from sim.reference.transit import TransitHub, transit_hubs
 
 __all__ = [
     "EQUIPMENT_RULE_MONTH",
@@ -46,6 +47,7 @@ __all__ = [
     "Chip",
     "DemandShare",
     "SupplyRow",
+    "TransitHub",
     "all_iso3",
     "classify_chip",
     "country_groups",
@@ -65,5 +67,6 @@ __all__ = [
     "region_of",
     "rule_scope",
     "standing",
+    "transit_hubs",
     "validate_vintage",
 ]

@@ -1,10 +1,10 @@
 """Reading a reference table that has exactly one row per importing country.
 
-``demand_shares.csv`` and ``regions.csv`` share the rule: the header is
-fixed, every row parses, no code repeats, every code is an importer
-(:func:`sim.reference.tiers.importers`) and every importer has a row.
-:func:`parse_importer_rows` checks it once for both; each table adds its
-own checks on the rows it returns.
+``demand_shares.csv``, ``regions.csv`` and ``transit_hubs.csv`` share the
+rule: the header is fixed, every row parses, no code repeats and every code
+is an importer (:func:`sim.reference.tiers.importers`); in the first two
+every importer has a row. :func:`parse_importer_rows` checks it once for
+all; each table adds its own checks on the rows it returns.
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ Row = TypeVar("Row", bound=_Row)
 
 
 def parse_importer_rows(text: str, file: str, columns: Sequence[str],
-                        parse_row: Callable[[dict[str, str], str], Row]) -> dict[str, Row]:
-    """Parse a table with one row per importer, keyed by alpha-3 code in file order.
+                        parse_row: Callable[[dict[str, str], str], Row],
+                        complete: bool = True) -> dict[str, Row]:
+    """Parse a table with at most one row per importer, keyed by alpha-3 code in file order.
 
     Parameters
     ----------
@@ -41,13 +42,16 @@ def parse_importer_rows(text: str, file: str, columns: Sequence[str],
     parse_row : callable
         ``parse_row(raw, key)`` returns one row (with an ``iso3`` attribute)
         or raises ``UserError`` naming ``key`` (``"line N"``).
+    complete : bool, optional
+        Whether every importer must have a row (default); ``transit_hubs.csv``
+        lists only some.
 
     Raises
     ------
     sim.errors.UserError
         One line naming the file, the row and what is expected: a wrong
         header, a short row, a code listed twice, a code that is not an
-        importer, or an importer without a row.
+        importer, or (``complete``) an importer without a row.
     """
     reader = csv.DictReader(text.splitlines())
     if reader.fieldnames != list(columns):
@@ -66,6 +70,6 @@ def parse_importer_rows(text: str, file: str, columns: Sequence[str],
                             "or MAC)")
         rows[row.iso3] = row
     missing = sorted(importers() - set(rows))
-    if missing:
+    if complete and missing:
         raise UserError(file, "", f"no row for {len(missing)} importers, e.g. {missing[0]}")
     return rows

@@ -7,8 +7,8 @@ from sim.reference.chips import H100E_TPP, load_chips
 from sim.scenario.constraints import MAX_QUANTITY
 from sim.scenario.demand_growth import largest_growth
 from sim.scenario.demand_level import (
-    demand_level_factor,
     expected_demand_h100e,
+    size_factors,
     target_demand_h100e,
 )
 from sim.scenario.documents import Document, KeyPath
@@ -157,19 +157,19 @@ def largest_monthly_demand_tpp(scenario: Scenario) -> float:
 
     Used to reject scenarios whose integer bookkeeping could overflow.
     """
-    sizes = scenario.market.firm_demand_h100e
+    sizes, factors = scenario.market.firm_demand_h100e, size_factors(scenario)
     named = max((h for f in scenario.firms for h in f.hosts.values()), default=0.0)
-    generated = max(sizes.buyer, sizes.research, sizes.champion, sizes.broker)
-    scale = max((c.demand_scale * c.transit for c in scenario.countries.values()), default=0.0)
-    scale = max(scale, max((c.demand_scale for c in scenario.countries.values()), default=0.0))
+    buyers = max(sizes.buyer, sizes.research, sizes.champion)
+    generated = max(max((buyers * f for f in factors.buyer.values()), default=0.0),
+                    max((sizes.broker * f for f in factors.broker.values()), default=0.0))
     reference, last = scenario.market.demand_reference_month, window_end(scenario)
     growth = max((largest_growth(c.growth_per_year, reference, last)
                   for c in scenario.countries.values()), default=1.0)
     noise = 1 + scenario.market.demand_noise
     backlog = 1 + scenario.market.backlog_months
-    peak = max(named, generated * size_quantile_max(scenario.market.size_tail_alpha) * scale)
-    level = max(demand_level_factor(scenario), 1.0)  # brokers are not scaled: at least 1
-    return peak * level * growth * noise * backlog * H100E_TPP
+    peak = max(named * factors.named,
+               generated * size_quantile_max(scenario.market.size_tail_alpha))
+    return peak * growth * noise * backlog * H100E_TPP
 
 
 def monthly_orders_bound_tpp(scenario: Scenario) -> dict[KeyPath, float]:
@@ -187,21 +187,21 @@ def monthly_orders_bound_tpp(scenario: Scenario) -> dict[KeyPath, float]:
         ``("firms", index)``: the subsidiaries of a named firm.
     """
     market, last = scenario.market, window_end(scenario)
-    sizes = market.firm_demand_h100e
-    per_h100e = ((1 + market.demand_noise) * (1 + market.backlog_months) * H100E_TPP
-                 * max(demand_level_factor(scenario), 1.0))  # brokers are not scaled
+    sizes, factors = market.firm_demand_h100e, size_factors(scenario)
+    per_h100e = (1 + market.demand_noise) * (1 + market.backlog_months) * H100E_TPP
     growth = {code: largest_growth(c.growth_per_year, market.demand_reference_month, last)
               for code, c in scenario.countries.items()}
     top = size_quantile_max(market.size_tail_alpha)
     bounds: dict[KeyPath, float] = {}
     for code, country in scenario.countries.items():
         n = country.firms
-        h100e = (n.buyer * sizes.buyer + n.research * sizes.research
-                 + n.champion * sizes.champion + n.broker * sizes.broker * country.transit)
-        bounds[("countries", code)] = h100e * country.demand_scale * top * growth[code] * per_h100e
+        h100e = ((n.buyer * sizes.buyer + n.research * sizes.research
+                  + n.champion * sizes.champion) * factors.buyer[code]
+                 + n.broker * sizes.broker * factors.broker[code])
+        bounds[("countries", code)] = h100e * top * growth[code] * per_h100e
     for index, firm in enumerate(scenario.firms):
         h100e_grown = sum(h * growth[host] for host, h in firm.hosts.items())
-        bounds[("firms", str(index))] = h100e_grown * per_h100e
+        bounds[("firms", str(index))] = h100e_grown * factors.named * per_h100e
     return bounds
 
 
@@ -260,11 +260,12 @@ def _check_firm_demand(scenario: Scenario, doc: Document) -> None:
     if largest_monthly_demand_tpp(scenario) <= MAX_QUANTITY:
         return
     sizes, countries = scenario.market.firm_demand_h100e, scenario.countries
+    factors = size_factors(scenario)
     kind = max(("buyer", "research", "champion", "broker"), key=lambda k: getattr(sizes, k))
-    scale = max(max(c.demand_scale, c.demand_scale * c.transit) for c in countries.values())
+    scale = max(max(factors.buyer.values(), default=0.0), max(factors.broker.values(), default=0.0))
     generated = getattr(sizes, kind) * size_quantile_max(scenario.market.size_tail_alpha) * scale
-    named = max(((h, i) for i, f in enumerate(scenario.firms) for h in f.hosts.values()),
-                default=(0.0, -1))
+    named = max(((h * factors.named, i) for i, f in enumerate(scenario.firms)
+                 for h in f.hosts.values()), default=(0.0, -1))
     culprit = (("firms", str(named[1]), "hosts") if named[0] > generated
                else ("market", "firm_demand_h100e", kind))
     reference, last = scenario.market.demand_reference_month, window_end(scenario)

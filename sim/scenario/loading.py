@@ -6,6 +6,7 @@ import copy
 import difflib
 import tomllib
 from collections.abc import Mapping
+from dataclasses import fields
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -25,10 +26,13 @@ from sim.scenario.reading import check_depth
 from sim.scenario.regions import apply_region_overrides, expand_regions
 from sim.scenario.schema import REGIONS_KEY, CountryConfig, Scenario
 from sim.scenario.timeline import check_timeline
+from sim.scenario.world import WORLD_KEY, add_importers, apply_reference
 
 __all__ = ["load_scenario", "parse_assignment", "resolve_scenario"]
 
 DEFAULTS_KEY = "country_defaults"
+_EARLY_KEYS = (DEFAULTS_KEY, WORLD_KEY)
+"""Top-level tables an override sets before the country tables are expanded."""
 _STRING_CONSTRAINTS = (Text, OneOf, Month, Country)
 
 
@@ -79,10 +83,10 @@ def _parse_override(key_path: KeyPath, raw: Any) -> Any:
         return raw
 
 
-def _apply_overrides(doc: Document, overrides: Mapping[str, Any], defaults: bool) -> None:
+def _apply_overrides(doc: Document, overrides: Mapping[str, Any], early: bool) -> None:
     for dotted, raw in overrides.items():
         path = tuple(dotted.split("."))
-        if (path[0] == DEFAULTS_KEY) != defaults or path[0] == REGIONS_KEY:
+        if (path[0] in _EARLY_KEYS) != early or path[0] == REGIONS_KEY:
             continue
         node: Any = doc.data
         for depth, key in enumerate(path[:-1]):
@@ -94,11 +98,19 @@ def _apply_overrides(doc: Document, overrides: Mapping[str, Any], defaults: bool
                                     f"unknown key in override '{dotted}'{models}")
             node = node[key]
         if not isinstance(node, dict) or (path[-1] not in node and not _has_default(path)):
-            valid = sorted(node) if isinstance(node, dict) else []
+            valid = sorted(set(node) | _declared(path[:-1])) if isinstance(node, dict) else []
             raise _override_unknown(path, dotted, valid)
         value = _parse_override(path, raw)
         check_depth(value, OVERRIDE_SOURCE, path)
         merge_into(doc, {path[-1]: value}, OVERRIDE_SOURCE, path[:-1])
+
+
+def _declared(key_path: KeyPath) -> set[str]:
+    """Return the keys the schema declares in the section at ``key_path`` (none if not one)."""
+    declaration = declaration_at(Scenario, _schema_path(key_path))
+    if declaration is None or "section" not in declaration:
+        return set()
+    return {f.name for f in fields(declaration["section"])}
 
 
 def _override_unknown(path: KeyPath, dotted: str, valid: list[str]) -> ScenarioError:
@@ -175,11 +187,14 @@ def resolve_scenario(
     """
     doc = copy.deepcopy(document)
     overrides = dict(overrides or {})
-    _apply_overrides(doc, overrides, defaults=True)
+    doc.data.setdefault(WORLD_KEY, {})
+    _apply_overrides(doc, overrides, early=True)
     apply_region_overrides(doc, overrides, _parse_override)
+    add_importers(doc)
     expand_regions(doc)
+    apply_reference(doc)
     _expand_country_defaults(doc)
-    _apply_overrides(doc, overrides, defaults=False)
+    _apply_overrides(doc, overrides, early=False)
     doc.data.setdefault("firms", [])
     scenario = build(Scenario, doc, (), doc.data)
     check_consistency(scenario, doc)

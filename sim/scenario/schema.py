@@ -52,6 +52,7 @@ from sim.scenario.constraints import (
 __all__ = [
     "MEASURES",
     "REGIONS_KEY",
+    "WORLD_COUNTRIES",
     "ChipMeasure",
     "ChipOffer",
     "CountryConfig",
@@ -66,6 +67,7 @@ __all__ = [
     "TiersConfig",
     "TimeConfig",
     "TimelineEntry",
+    "WorldConfig",
 ]
 
 REGIONS_KEY = "regions"
@@ -374,11 +376,36 @@ class FirmCounts:
     broker: int = value(Int(0, 100_000), "brokers (front companies)")
 
 
+WORLD_COUNTRIES = ("listed", "reference")
+"""The words ``world.countries`` accepts."""
+
+
+@dataclass(frozen=True)
+class WorldConfig:
+    """Which countries exist, and how the reference data fills them in (sim.scenario.world)."""
+
+    countries: str = value(
+        OneOf(WORLD_COUNTRIES), '"listed": the countries the scenario names; "reference": every '
+        "importer of sim/reference (UN members, TWN, HKG, MAC), sized by its demand share",
+        default="listed")
+    total_buyers: int = value(Int(0, 100_000), 'generated ordinary buyers in the world under '
+                        '"reference", shared by demand share after each country\'s minimum',
+                        default=250)
+    min_buyers: int = value(Int(0, 1000), 'generated ordinary buyers in every importer under '
+                            '"reference"', default=1)
+    total_research: int = value(Int(0, 100_000), 'generated research buyers in the world under '
+                          '"reference", shared by demand share after each minimum', default=30)
+    min_research: int = value(Int(0, 1000), 'generated research buyers in every importer '
+                              'under "reference"', default=0)
+
+
 @dataclass(frozen=True)
 class CountryConfig:
     """One modelled country."""
 
-    demand_scale: float = value(Float(0.0, 1e6), "multiplier on firm demand")
+    demand_scale: float = value(
+        Float(0.0, 1e6), 'multiplier on the country\'s demand: on its reference demand share '
+        'under world.countries = "reference", on its firms\' sizes under "listed"')
     growth_per_year: float | str = value(
         FloatOrWord(("reference",), 0.0, 100.0, "demand growth factor a year"),
         'demand growth factor a year, or "reference": demand grows as the trend of the '
@@ -434,6 +461,7 @@ class Scenario:
     diversion: DiversionConfig = section(DiversionConfig, "diversion")
     enforcement: EnforcementConfig = section(EnforcementConfig, "enforcement")
     tiers: TiersConfig = section(TiersConfig, "tiers")
+    world: WorldConfig = section(WorldConfig, "which countries exist (all keys have defaults)")
     countries: dict[str, CountryConfig] = table_of(CountryConfig, Country(), "modelled countries")
     firms: tuple[NamedFirm, ...] = array_of(NamedFirm, "named firms")
     timeline: tuple[TimelineEntry, ...] = array_of(
@@ -496,7 +524,9 @@ def _beyond_defaults(config: Any) -> dict[str, Any]:
         if meta.get("default") is not None and found == _default_value(meta):
             continue
         if "section" in meta:
-            content[declaration.name] = _beyond_defaults(found)
+            inner = _beyond_defaults(found)
+            if inner or any("default" not in f.metadata for f in fields(found)):
+                content[declaration.name] = inner  # a section all at defaults is left out
         elif "table" in meta:
             content[declaration.name] = {k: _beyond_defaults(v) for k, v in found.items()}
         elif "array" in meta:

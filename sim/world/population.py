@@ -5,10 +5,12 @@ code order, its generated buyers, research buyers, champions and brokers,
 then one firm per host country of each named firm. Sizes of generated firms
 are heavy-tailed and drawn per seed from the counter-based stream, through a
 table of Pareto quantiles, so that both implementations read identical bits.
-Every buyer's size is the scenario's size times one seed-independent factor,
-the demand level (:func:`sim.scenario.demand_level.demand_level_factor`: 1
-unless ``market.world_demand_h100e`` anchors the level); a broker's size is a
-purchasing capacity calibrated on its own and is not scaled.
+Every firm's size is its kind's median (or a named firm's ``hosts``) times a
+seed-independent factor of its country (:func:`sim.scenario.demand_level.size_factors`):
+for buyers, the demand level and ``demand_scale`` under ``world.countries =
+"listed"``, or the country's share of world demand under ``"reference"``; a
+broker's size is a purchasing capacity calibrated on its own, times its
+country's ``transit``, and is not scaled by the level.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import numpy as np
 
 from sim.distributions import QUANTILE_BINS, pareto_quantiles
 from sim.rng import STREAM_SIZE, uniform
-from sim.scenario.demand_level import demand_level_factor
+from sim.scenario.demand_level import size_factors
 from sim.scenario.schema import Scenario
 from sim.world.codes import (
     BROKER,
@@ -56,7 +58,7 @@ class FirmTable:
         Headquarters country of each firm: its named firm's, or its own country.
     median_h100e : ndarray of float64
         Median monthly demand (generated firms) or the fixed demand (named firms),
-        in the reference month; a buyer's times the demand level.
+        in the reference month, times its country's size factor.
     generated : ndarray of bool
         Whether the firm's size is drawn per seed.
     labels : tuple of str
@@ -84,22 +86,23 @@ def firm_table(scenario: Scenario) -> FirmTable:
     codes = scenario.country_codes
     rows: list[tuple[int, int, int, int, float, bool, str]] = []
     medians = scenario.market.firm_demand_h100e
-    level = demand_level_factor(scenario)
+    factors = size_factors(scenario)
     for index, code in enumerate(codes):
         config = scenario.countries[code]
         for kind in _GENERATED_KINDS:
             name = KIND_NAMES[kind]
-            scale = config.demand_scale * (config.transit if kind == BROKER else 1.0)
+            scale = (factors.broker if kind == BROKER else factors.buyer)[code]
             for number in range(getattr(config.firms, name)):
                 label = f"{code} {name} {number + 1}"
-                size = getattr(medians, name) * scale * (1.0 if kind == BROKER else level)
+                size = getattr(medians, name) * scale
                 rows.append((kind, NONE, index, -1, size, True, label))
     for parent, firm in enumerate(scenario.firms):
         kind = HYPERSCALER if firm.kind == "hyperscaler" else CHAMPION
         for host, demand in firm.hosts.items():
             label = f"{firm.name} @ {host}"
             status = _STATUS[firm.status]
-            rows.append((kind, status, codes.index(host), parent, demand * level, False, label))
+            rows.append((kind, status, codes.index(host), parent, demand * factors.named, False,
+                         label))
     columns = list(zip(*rows, strict=True)) if rows else [()] * 7
     return FirmTable(
         kind=np.array(columns[0], dtype=np.int8),
