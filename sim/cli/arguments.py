@@ -145,7 +145,7 @@ def add_posterior(parser: argparse.ArgumentParser, what: str) -> None:
                              "intervals include parameter uncertainty (default: the scenario's "
                              "own values only)")
     parser.add_argument("--draws", type=COUNT, default=DEFAULT_DRAWS,
-                        help=f"posterior draws with --posterior (default {DEFAULT_DRAWS})")
+                        help=f"posterior draws with --posterior (default: {DEFAULT_DRAWS})")
 
 
 def posterior_of(args: argparse.Namespace) -> Any:
