@@ -107,6 +107,8 @@ def _apply_overrides(doc: Document, overrides: Mapping[str, Any], early: bool) -
 
 def _declared(key_path: KeyPath) -> set[str]:
     """Return the keys the schema declares in the section at ``key_path`` (none if not one)."""
+    if not key_path:
+        return {f.name for f in fields(Scenario)}
     declaration = declaration_at(Scenario, _schema_path(key_path))
     if declaration is None or "section" not in declaration:
         return set()
@@ -128,17 +130,19 @@ def _expand_country_defaults(doc: Document) -> None:
     countries = doc.data.get("countries", {})
     if not isinstance(countries, dict):
         return
+    default_origin = {path[1:]: source for path, source in doc.origin.items()
+                      if path[:1] == (DEFAULTS_KEY,)}
+    own_origin: dict[str, dict[KeyPath, Any]] = {}
+    for path, source in doc.origin.items():  # grouped once: one pass, not one per country
+        if path[:1] == ("countries",) and len(path) > 2:
+            own_origin.setdefault(path[1], {})[path[2:]] = source
     for code, own in list(countries.items()):
         if not isinstance(own, dict):
             continue
         merged = Document(data=copy.deepcopy(defaults))
-        for path, source in doc.origin.items():
-            if path[:1] == (DEFAULTS_KEY,):
-                merged.origin[path[1:]] = source
+        merged.origin.update(default_origin)
         merge_into(merged, own, "")
-        for path, source in doc.origin.items():
-            if path[:2] == ("countries", code) and len(path) > 2:
-                merged.origin[path[2:]] = source
+        merged.origin.update(own_origin.get(code, {}))
         countries[code] = merged.data
         for path, source in merged.origin.items():
             doc.origin.setdefault(("countries", code, *path), source)
