@@ -27,7 +27,7 @@ def _accepted(folder, rows: int = 12):
     frame = pd.DataFrame({
         "distance": np.sort(rng.random(rows)),
         "enforcement.detection": np.geomspace(0.005, 0.3, rows),
-        "countries.CHN.domestic_capacity_h100e": np.linspace(5_000, 60_000, rows).round(),
+        "countries.CHN.domestic_capacity_h100e": np.geomspace(2_000, 200_000, rows).round(),
         "smuggled_2024 (mean)": rng.random(rows),
     })
     frame.to_csv(folder / "accepted.csv", index=False)
@@ -99,7 +99,7 @@ def test_each_draw_runs_every_scenario_on_the_same_seeds(posterior_comparison):
 
 
 def test_parameter_uncertainty_widens_the_intervals(posterior_comparison):
-    """Domestic capacity over 5,000-60,000 H100e spreads China's substitutes far wider."""
+    """Domestic capacity over 2,000-200,000 H100e spreads China's substitutes far wider."""
     _, with_draws, seeds_only = posterior_comparison
     for summary in (with_draws.summary, seeds_only.summary):
         assert set(summary["scenario"]) == {"oct2023", "strict_enforcement"}
