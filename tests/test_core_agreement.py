@@ -53,14 +53,16 @@ TIGHT = {**SHORT, "market.chips.H100.capacity_chips": 20_000,  # the vendor's ou
          "rules.uveu_home_min_share": 0.75}  # and so does the UVEU home-share limit
 
 # Each case runs on fixed seeds, for coverage, and on the global seed (tests/conftest.py).
+# Eight seeds a shipped scenario (nineteen before the whole world made each agent-model
+# run about 1.5x dearer): SIM_TESTS_GLOBAL_RANDOM_SEED=all runs the seeded cases on more.
 CASES = [
-    pytest.param("ai_diffusion_2025", {}, range(19), id="ai_diffusion_2025"),
-    pytest.param("strict_enforcement", {}, range(100, 119), id="strict_enforcement"),
-    pytest.param("no_controls", SHORT, range(19), id="no_controls-14m"),
-    pytest.param("oct2022", SHORT, range(19), id="oct2022-14m"),
-    pytest.param("oct2023", SHORT, range(19), id="oct2023-14m"),
-    pytest.param("diffusion_rescinded_2025", SHORT, range(19), id="rescinded-14m"),
-    pytest.param("allied_coordination", SHORT, range(19), id="allied-14m"),
+    pytest.param("ai_diffusion_2025", {}, range(8), id="ai_diffusion_2025"),
+    pytest.param("strict_enforcement", {}, range(100, 108), id="strict_enforcement"),
+    pytest.param("no_controls", SHORT, range(8), id="no_controls-14m"),
+    pytest.param("oct2022", SHORT, range(8), id="oct2022-14m"),
+    pytest.param("oct2023", SHORT, range(8), id="oct2023-14m"),
+    pytest.param("diffusion_rescinded_2025", SHORT, range(8), id="rescinded-14m"),
+    pytest.param("allied_coordination", SHORT, range(8), id="allied-14m"),
     pytest.param("base", SHORT, range(4), id="base-14m"),
     pytest.param("ai_diffusion_2025", {**SHORT, "rules.allocation": "first_come"},
                  range(200, 211), id="diffusion-first_come-14m"),

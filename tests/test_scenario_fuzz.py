@@ -327,7 +327,7 @@ def mutated_scenarios(draw: st.DrawFn) -> tuple[str, dict[str, str]]:
     return target, texts
 
 
-@settings(max_examples=PROFILE_EXAMPLES * 3)
+@settings(max_examples=PROFILE_EXAMPLES)  # each loaded example runs a world-scale scenario twice
 @given(drawn=mutated_scenarios())
 def test_mutated_shipped_scenarios_load_or_raise_scenario_error(drawn):
     target, texts = drawn

@@ -110,10 +110,10 @@ def _traced_peak(runs: int, streamed: bool, out: Path) -> int:
 
 def test_streamed_peak_memory_does_not_grow_with_runs(tmp_path):
     run_batch(SCENARIO, [0])  # caches and imports outside the measurement
-    small, large = (_traced_peak(n, True, tmp_path / f"s{n}") for n in (24, 96))
+    small, large = (_traced_peak(n, True, tmp_path / f"s{n}") for n in (12, 48))
     assert large < 1.25 * small, (small, large)
     # the control: held in memory, four times the runs costs well over twice the memory
-    held_small, held_large = (_traced_peak(n, False, tmp_path / f"m{n}") for n in (24, 96))
+    held_small, held_large = (_traced_peak(n, False, tmp_path / f"m{n}") for n in (12, 48))
     assert held_large > 2 * held_small, (held_small, held_large)
 
 
