@@ -38,7 +38,6 @@ from sim.calibration.distance import inside  # noqa: E402
 from sim.calibration.output import write_outputs  # noqa: E402
 from sim.calibration.simulate import shipped_values, simulate_draw  # noqa: E402
 from sim.calibration.targets import Target, TargetSet, load_targets  # noqa: E402
-from sim.distributions import pareto_quantiles  # noqa: E402
 from sim.experiment.folders import prepare_output  # noqa: E402
 from sim.experiment.market_years import market_by_year, revenue_by_fiscal_year  # noqa: E402
 from sim.plots.calibration import (  # noqa: E402
@@ -49,8 +48,7 @@ from sim.plots.calibration import (  # noqa: E402
 )
 from sim.reference import H100E_TPP, demand_shares  # noqa: E402
 from sim.world import World  # noqa: E402
-from sim.world.codes import BROKER  # noqa: E402
-from sim.world.population import firm_table  # noqa: E402
+from sim.world.population import expected_demand_by_country  # noqa: E402
 
 TARGETS = ROOT / "scenarios" / "targets" / "published.toml"
 SETTINGS = AbcSettings(draws=512, accept=0.25, rounds=8, moves=1, min_acceptance=0.05,
@@ -174,7 +172,7 @@ def world_section() -> list[str]:
     rules = scenario.rules
     room = sum(rules.cap_tpp * (rules.g2g_multiplier if scenario.countries[c].g2g else 1.0)
                for c in tier2) / H100E_TPP
-    demand = world_demand_by_country(scenario)
+    demand = expected_demand_by_country(scenario)
     total = float(demand.sum())
     shares = demand_shares()
     lines = ["", WORLD_HEADING, "",
@@ -206,16 +204,6 @@ def world_section() -> list[str]:
               "keep those firms' typed sizes, and the other countries share what is left of "
               "the level (docs/ODD.md section 4).", ""]
     return lines
-
-
-def world_demand_by_country(scenario) -> np.ndarray:
-    """Expected demand of each country's buyers in the reference month, H100e (C,)."""
-    table = firm_table(scenario)
-    mean_draw = float(pareto_quantiles(scenario.market.size_tail_alpha).mean())
-    expected = np.where(table.generated, table.median_h100e * mean_draw, table.median_h100e)
-    buyers = table.kind != BROKER
-    return np.bincount(table.country[buyers], weights=expected[buyers],
-                       minlength=len(scenario.countries))
 
 
 def write_section_only(heading: str, section: list[str]) -> None:

@@ -18,7 +18,6 @@ from testbase import TEST_BASE, extending
 
 import sim
 from sim.cli import main
-from sim.distributions import pareto_quantiles
 from sim.errors import UserError
 from sim.reference import demand_shares, framework_tiers, importers, transit_hubs
 from sim.reference.transit import HUB_COLUMNS, parse_transit_hubs
@@ -26,7 +25,7 @@ from sim.scenario.demand_level import country_demand_h100e
 from sim.scenario.world import apportion, reference_countries
 from sim.world import World
 from sim.world.codes import BROKER, CHAMPION, RESEARCH
-from sim.world.population import firm_table
+from sim.world.population import expected_demand_by_country, firm_table
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = REPO / "scenarios"
@@ -37,16 +36,6 @@ def _write(tmp_path: Path, body: str) -> Path:
     path = tmp_path / "world.toml"
     path.write_text(extending(TEST_BASE, body), encoding="utf-8")
     return path
-
-
-def _expected_by_country(scenario) -> np.ndarray:
-    """Each country's expected buyer demand in the reference month, from the firm table."""
-    table = firm_table(scenario)
-    mean_draw = float(pareto_quantiles(scenario.market.size_tail_alpha).mean())
-    expected = np.where(table.generated, table.median_h100e * mean_draw, table.median_h100e)
-    buyers = table.kind != BROKER
-    return np.bincount(table.country[buyers], weights=expected[buyers],
-                       minlength=len(scenario.countries))
 
 
 @pytest.mark.parametrize("name", WORLD_SCALE)
@@ -85,7 +74,7 @@ def test_precedence_own_over_region_over_reference_over_defaults(tmp_path):
 
 def test_demand_shares_are_recomputed_from_the_firm_table():
     scenario = sim.load_scenario(SCENARIOS / "base.toml")
-    demand = dict(zip(scenario.country_codes, _expected_by_country(scenario), strict=True))
+    demand = dict(zip(scenario.country_codes, expected_demand_by_country(scenario), strict=True))
     shares = demand_shares()
     named = dict.fromkeys(demand, 0.0)
     for firm in scenario.firms:
@@ -114,12 +103,12 @@ def test_listed_world_scales_typed_sizes_by_the_level(tmp_path):
             "[countries.DEU]\nfirms = { buyer = 2, research = 0, champion = 1, broker = 0 }\n")
     typed = sim.load_scenario(_write(tmp_path, body))
     level = sim.load_scenario(_write(tmp_path, body), {"market.world_demand_h100e": 1000})
-    factor = 1000 / math.fsum(_expected_by_country(typed))
+    factor = 1000 / math.fsum(expected_demand_by_country(typed))
     old, new = firm_table(typed), firm_table(level)
     buyer = old.kind != BROKER
     assert np.allclose(new.median_h100e[buyer] / old.median_h100e[buyer], factor, rtol=1e-12)
     assert np.array_equal(new.median_h100e[~buyer], old.median_h100e[~buyer]) and (~buyer).any()
-    assert math.isclose(math.fsum(_expected_by_country(level)), 1000, rel_tol=1e-12)
+    assert math.isclose(math.fsum(expected_demand_by_country(level)), 1000, rel_tol=1e-12)
 
 
 def test_demand_scale_multiplies_the_reference_share():

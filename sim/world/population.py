@@ -34,7 +34,7 @@ from sim.world.codes import (
     STATUS_NAMES,
 )
 
-__all__ = ["FirmTable", "firm_sizes_h100e", "firm_table"]
+__all__ = ["FirmTable", "expected_demand_by_country", "firm_sizes_h100e", "firm_table"]
 
 _STATUS = {name: code for code, name in enumerate(STATUS_NAMES)}
 _GENERATED_KINDS = (BUYER, RESEARCH, CHAMPION, BROKER)
@@ -137,3 +137,17 @@ def firm_sizes_h100e(table: FirmTable, alpha: float, seeds: np.ndarray) -> np.nd
     bins = (u * QUANTILE_BINS).astype(np.int64)
     drawn = table.median_h100e * pareto_quantiles(alpha)[bins]
     return np.where(table.generated, drawn, table.median_h100e)
+
+
+def expected_demand_by_country(scenario: Scenario) -> np.ndarray:
+    """Return each country's expected buyer demand in the reference month, H100e (C,).
+
+    Generated buyers at their median times the mean of the size table, named
+    firms as typed; brokers (purchasing capacity, not demand) excluded.
+    """
+    table = firm_table(scenario)
+    mean_draw = float(pareto_quantiles(scenario.market.size_tail_alpha).mean())
+    expected = np.where(table.generated, table.median_h100e * mean_draw, table.median_h100e)
+    buyers = table.kind != BROKER
+    return np.bincount(table.country[buyers], weights=expected[buyers],
+                       minlength=len(scenario.countries))
