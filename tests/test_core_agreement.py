@@ -165,6 +165,28 @@ def test_grouped_allocation_matches_reference(data):
             wanted, priority[run, members].tolist(), cap)
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_grouped_sums_match_a_sum_per_group(data):
+    """Empty, lone and pooled groups in any mix, to the bit (int64 wraps; floats as reduceat)."""
+    sizes = data.draw(st.lists(st.integers(0, 4), min_size=1, max_size=8))
+    member_group = np.repeat(np.arange(len(sizes)), sizes)
+    groups = Groups.from_members(member_group, len(sizes), np.arange(len(member_group)))
+    n_runs = data.draw(st.integers(0, 3))
+    n_values = n_runs * len(member_group)
+    ints = np.array(data.draw(st.lists(st.integers(-2**62, 2**62), min_size=n_values,
+                                       max_size=n_values)),
+                    dtype=np.int64).reshape(n_runs, len(member_group))
+    floats = ints.astype(np.float64) / 3.0
+    for values in (ints, floats):
+        got = groups.sum(values)
+        assert got.shape == (n_runs, len(sizes)) and got.dtype == values.dtype
+        for run, group in itertools.product(range(n_runs), range(len(sizes))):
+            members = values[run, member_group == group]  # one group's reduceat, alone
+            expected = np.add.reduceat(members, [0])[0] if members.size else 0
+            assert got[run, group].tobytes() == values.dtype.type(expected).tobytes()
+
+
 # ----- random small scenarios ---------------------------------------------------------
 
 POOL = ("USA", "DEU", "JPN", "IND", "ARE", "SGP", "MYS", "CHN", "HKG", "RUS")

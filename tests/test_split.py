@@ -72,3 +72,41 @@ def test_one_chip_where_the_choice_is_capped_or_alone():
     # where several chips serve a free destination, its buyers do share them
     free = world.regime == REGIME_NAMES.index("free")
     assert (world.market.pool.sum(axis=-1)[free] >= 2).any()
+
+
+def _split_pair_by_pair(market, firms, bound):
+    """The module docstring's split, one (month, destination) at a time: the reference."""
+    country = firms.country
+    chips = np.where(bound, market.bound_choice[:, country], market.choice[:, country])
+    output = market.capacity * market.tpp
+    for t, c in zip(*np.nonzero(market.pool.sum(axis=-1) >= 2), strict=True):
+        members = np.flatnonzero((firms.kind != BROKER) & (country == c) & ~bound[t])
+        if members.size == 0:
+            continue
+        pool = np.flatnonzero(market.pool[t, c])
+        pool = pool[np.argsort(output[t, pool], kind="stable")]
+        members = members[np.argsort(firms.median_h100e[members], kind="stable")]
+        edges = np.cumsum(output[t, pool]) / output[t, pool].sum()
+        size = firms.median_h100e[members]
+        middle = (np.cumsum(size) - size / 2) / max(size.sum(), 1e-300)
+        chips[t, members] = pool[np.minimum(np.searchsorted(edges, middle, side="right"),
+                                            len(pool) - 1)]
+    return chips
+
+
+def test_the_split_of_every_pair_at_once_is_the_split_pair_by_pair():
+    """Random firm sizes (with ties) and a random headquarters rule, on the history world."""
+    from dataclasses import replace
+
+    from sim.world.split import firm_chips
+
+    world = _history()
+    rng = np.random.default_rng(7)
+    for _ in range(3):
+        sizes = rng.choice([1.0, 2.0, 50.0, 3e3], size=world.firms.median_h100e.shape)
+        firms = replace(world.firms, median_h100e=sizes)
+        bound = rng.random(world.headquarters_bound.shape) < 0.2
+        expected = _split_pair_by_pair(world.market, firms, bound)
+        got = firm_chips(world.market, firms, bound)
+        assert np.array_equal(got, expected)
+        assert (got != world.market.choice[:, firms.country]).any()  # the split did something

@@ -44,6 +44,12 @@ class Groups:
         First member of each member's group.
     by_tie : ndarray of shape (n_members,), int64
         Members in increasing tie key (first-come ties go to the smaller key).
+    pooled, pooled_starts : ndarray of int64
+        The members of groups with two or more members, and where each such
+        group starts among them (:meth:`sum`).
+    gather : ndarray of shape (n_groups,), int64
+        Where :meth:`sum` finds each group's total in ``[members, pooled
+        sums, 0]``: a lone member is its group's sum, an empty group's is 0.
     """
 
     n_groups: int
@@ -53,6 +59,9 @@ class Groups:
     nonempty: np.ndarray
     segment_start: np.ndarray
     by_tie: np.ndarray
+    pooled: np.ndarray
+    pooled_starts: np.ndarray
+    gather: np.ndarray
 
     @classmethod
     def from_members(cls, member_group: np.ndarray, n_groups: int,
@@ -73,10 +82,18 @@ class Groups:
         counts = np.bincount(member_group, minlength=n_groups)
         first = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
         key_type = np.int16 if n_groups <= np.iinfo(np.int16).max else np.int64
+        many = counts >= 2
+        pooled = np.flatnonzero(many[member_group]).astype(np.int64)
+        n_many = np.count_nonzero(many)
+        gather = np.where(counts == 1, first, len(member_group) + n_many)  # 0: the last slot
+        gather[many] = len(member_group) + np.arange(n_many)
         return cls(n_groups=n_groups, member_group=member_group,
                    group_key=member_group.astype(key_type), starts=first[counts > 0],
                    nonempty=counts > 0, segment_start=first[member_group],
-                   by_tie=np.argsort(tie_key, kind="stable").astype(np.int64))
+                   by_tie=np.argsort(tie_key, kind="stable").astype(np.int64),
+                   pooled=pooled,
+                   pooled_starts=(np.cumsum(counts[many]) - counts[many]).astype(np.int64),
+                   gather=gather.astype(np.int64))
 
     def rank(self, priority: np.ndarray) -> np.ndarray:
         """Order members by (priority, tie key), ignoring groups.
@@ -113,13 +130,21 @@ class Groups:
         return np.take_along_axis(ranked, regroup, axis=-1)
 
     def sum(self, values: np.ndarray) -> np.ndarray:
-        """Sum members by group: (..., n_members) to (..., n_groups), same dtype."""
-        if self.starts.size == self.n_groups:
+        """Sum members by group: (..., n_members) to (..., n_groups), same dtype.
+
+        ``np.add.reduceat`` costs about as much per group as per member, and
+        most countries of the whole world hold one firm; so where groups have
+        lone members, only the groups of two or more are reduced (their
+        members in order, so floats sum in the same order) and every total is
+        then gathered from the members, those sums and a zero.
+        """
+        if self.starts.size == self.n_groups and self.pooled.size == len(self.member_group):
             return np.add.reduceat(values, self.starts, axis=-1)
-        out = np.zeros((*values.shape[:-1], self.n_groups), dtype=values.dtype)
-        if self.starts.size:
-            out[..., self.nonempty] = np.add.reduceat(values, self.starts, axis=-1)
-        return out
+        parts = [values, np.zeros((*values.shape[:-1], 1), dtype=values.dtype)]
+        if self.pooled_starts.size:
+            pooled = np.add.reduceat(values[..., self.pooled], self.pooled_starts, axis=-1)
+            parts.insert(1, pooled)
+        return np.concatenate(parts, axis=-1)[..., self.gather]
 
     def spread(self, values: np.ndarray) -> np.ndarray:
         """Give each member its group's value: (..., n_groups) to (..., n_members)."""

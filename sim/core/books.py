@@ -21,7 +21,11 @@ __all__ = ["collect", "country_flows"]
 
 
 def country_flows(layout: Layout, state: State, t: int) -> dict[str, np.ndarray]:
-    """Return each flow of the month by country, (R, C) int64, and chips by chip (R, C, K).
+    """Return each flow of the month by country, (R, C) int64, and chips by cell (R, N).
+
+    A *cell* is a (country, chip) pair that some firm orders this month
+    (:class:`~sim.core.layout.VendorQueue`); every other pair is 0, and
+    :func:`collect` writes only the cells.
 
     ``diversion_attempted/seized/diverted`` are by the broker's (transit)
     country; ``diverted_received_tpp`` is already by destination.
@@ -43,9 +47,12 @@ def country_flows(layout: Layout, state: State, t: int) -> dict[str, np.ndarray]
     seized = by_transit.sum(np.where(state.caught[:, brokers], shipment, 0))
     tpp = layout.chip_tpp[t]
     vendors = layout.vendor_queues[layout.vendor_queue[t]]
-    shipped_chips = vendors.by_destination(state.shipped)
+    shipped_cells = vendors.cell_sums(state.shipped)  # (R, N): pairs some firm orders
     market_price = world.market.price[t] * state.price_index
-    revenue = (shipped_chips * market_price[:, None, :]).astype(np.int64)  # (R, C, K)
+    chip = vendors.cell_chip
+    revenue = (shipped_cells * market_price[:, chip]).astype(np.int64)  # (R, N)
+    payment = (revenue * world.market.payment_share[t, vendors.cell_country, chip]).astype(np.int64)
+    by_country = vendors.countries_of_cells
     flows = {
         "demand_tpp": countries.sum(state.demand_tpp),
         "shipped_tpp": shipped,
@@ -61,11 +68,11 @@ def country_flows(layout: Layout, state: State, t: int) -> dict[str, np.ndarray]
         "substituted_tpp": countries.sum(state.substituted_chips) * world.domestic_tpp[t],
         "rented_tpp": countries.sum(state.rented_tpp),
         "unmet_tpp": countries.sum(state.unmet_tpp),
-        "revenue_usd": revenue.sum(axis=-1),
-        "us_payment_usd": (revenue * world.market.payment_share[t]).astype(np.int64).sum(axis=-1),
+        "revenue_usd": by_country.sum(revenue),
+        "us_payment_usd": by_country.sum(payment),
     }
-    flows["shipped_chips"] = shipped_chips
-    flows["ordered_chips"] = vendors.by_destination(state.ordered)
+    flows["shipped_chips"] = shipped_cells
+    flows["ordered_chips"] = vendors.cell_sums(state.ordered)
     return {name: flows[name] for name in (*FLOWS, *CHIP_METRICS)}
 
 
@@ -79,12 +86,20 @@ def collect(layout: Layout, state: State, t: int, out: dict[str, np.ndarray]) ->
         After the month's last phase (its ``books`` hold the month's flows).
     t : int
     out : dict of str to ndarray
-        Metric arrays of the chunk's runs: (R, T, C) int64 or (R, T) float64;
-        column ``t`` is written.
+        Metric arrays of the chunk's runs, zero where not yet written: (R, T,
+        C) or (R, T, C, K) int64, (R, T) or (R, T, K) float64; column ``t`` is
+        written (of the chip metrics, the month's cells).
     """
     world = layout.world
+    vendors = layout.vendor_queues[layout.vendor_queue[t]]
     for name, values in state.books.items():
-        out[name][:, t] = values
+        if name in CHIP_METRICS:  # the month's cells; the other pairs stay 0
+            month = out[name][:, t].reshape(len(values), -1)  # (R, C * K)
+            if not np.shares_memory(month, out[name]):
+                raise ValueError(f"metric array {name!r} must be C-contiguous within a run")
+            month[:, vendors.cell_index] = values
+        else:
+            out[name][:, t] = values
     out["quota_used_tpp"][:, t] = state.quota_used_tpp
     capped = world.regime[t] == CAPPED
     remaining = np.maximum(0, world.cap_tpp[t] - state.quota_used_tpp)

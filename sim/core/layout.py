@@ -35,18 +35,32 @@ class VendorQueue:
         The inverse: where each layout position sits in chip order.
     groups : Groups
         ``K + 1`` groups in chip order; the last holds firms that order nothing.
-    destination_order : ndarray of shape (F,), int64
-        Layout positions sorted by (country, chip).
-    destinations : Groups
-        ``C * (K + 1)`` groups in that order: group ``c * (K + 1) + k`` holds
-        the firms of country ``c`` that order chip ``k`` (``k = K``: nothing).
+    destination_order : ndarray of shape (D,), int64
+        Layout positions of the firms that order a chip, sorted by (country,
+        chip): ``D`` firms.
+    cells : Groups
+        Those firms by *cell*, a (country, chip) pair with at least one of
+        them: ``N`` groups, in (country, chip) order.
+    cell_country, cell_chip : ndarray of shape (N,), int64
+        Each cell's country and chip.
+    cell_index : ndarray of shape (N,), int64
+        Each cell's position in a flattened (C, K) array.
+    countries_of_cells : Groups
+        The cells by country (C groups).
+    n_countries, n_chips : int
     """
 
     order: np.ndarray
     position: np.ndarray
     groups: Groups
     destination_order: np.ndarray
-    destinations: Groups
+    cells: Groups
+    cell_country: np.ndarray
+    cell_chip: np.ndarray
+    cell_index: np.ndarray
+    countries_of_cells: Groups
+    n_countries: int
+    n_chips: int
 
     @classmethod
     def from_chips(cls, chip: np.ndarray, n_chips: int, agent: np.ndarray, country: np.ndarray,
@@ -56,21 +70,34 @@ class VendorQueue:
         order = np.argsort(label, kind="stable").astype(np.int64)
         position = np.empty_like(order)
         position[order] = np.arange(len(order))
-        destination = country * (n_chips + 1) + label
-        destination_order = np.argsort(destination, kind="stable").astype(np.int64)
+        ordering = np.flatnonzero(chip != NO_CHIP)
+        cell = country[ordering] * n_chips + chip[ordering]
+        ordering = ordering[np.argsort(cell, kind="stable")]
+        cell_index, member_cell = np.unique(country[ordering] * n_chips + chip[ordering],
+                                            return_inverse=True)
+        cell_country = cell_index // n_chips
         return cls(order=order, position=position,
                    groups=Groups.from_members(label[order], n_chips + 1, tie_key=agent[order]),
-                   destination_order=destination_order,
-                   destinations=Groups.from_members(destination[destination_order],
-                                                    n_countries * (n_chips + 1),
-                                                    tie_key=agent[destination_order]))
+                   destination_order=ordering.astype(np.int64),
+                   cells=Groups.from_members(member_cell.reshape(-1), len(cell_index),
+                                             tie_key=agent[ordering]),
+                   cell_country=cell_country.astype(np.int64),
+                   cell_chip=(cell_index % n_chips).astype(np.int64),
+                   cell_index=cell_index.astype(np.int64),
+                   countries_of_cells=Groups.from_members(cell_country, n_countries,
+                                                          tie_key=np.arange(len(cell_index))),
+                   n_countries=n_countries, n_chips=n_chips)
 
-    def by_destination(self, chips: np.ndarray) -> np.ndarray:
-        """Sum per-firm chips by destination and chip: (R, F) to (R, C, K), same dtype."""
-        sums = self.destinations.sum(chips[:, self.destination_order])
-        n_chips = self.groups.n_groups - 1
-        return sums.reshape(chips.shape[0], -1, n_chips + 1)[..., :n_chips]
+    def cell_sums(self, chips: np.ndarray) -> np.ndarray:
+        """Sum per-firm chips by cell: (R, F) to (R, N), same dtype."""
+        return self.cells.sum(chips[:, self.destination_order])
 
+    def at_destination(self, cells: np.ndarray, country: int) -> np.ndarray:
+        """One destination's cell sums by chip: (R, N) to (R, K), zeros elsewhere."""
+        mine = self.cell_country == country
+        out = np.zeros((cells.shape[0], self.n_chips), dtype=cells.dtype)
+        out[:, self.cell_chip[mine]] = cells[:, mine]
+        return out
 
 @dataclass(frozen=True)
 class Layout:

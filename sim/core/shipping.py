@@ -77,7 +77,8 @@ def ship(layout: Layout, state: State, t: int) -> State:
     us_shipped = np.zeros_like(state.us_shipped_chips)
     if layout.in_usa.any():
         vendors = layout.vendor_queues[layout.vendor_queue[t]]
-        us_shipped = vendors.by_destination(shipped)[:, world.countries.index("USA")]
+        usa = world.countries.index("USA")
+        us_shipped = vendors.at_destination(vendors.cell_sums(shipped), usa)
     return replace(
         state, **paths,
         ordered=ordered,

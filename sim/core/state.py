@@ -66,9 +66,11 @@ class State:
         Diverted compute shared out to destinations this month.
     diverted_chips : (R,) int64
         Diverted chips that reached a destination this month.
-    books : dict of str to (R, C) int64, or None
-        The month's flows by country (:data:`sim.world.metrics.FLOWS`),
-        booked by ``deliver``; ``None`` before the first month ends.
+    books : dict of str to (R, C) or (R, N) int64, or None
+        The month's flows by country (:data:`sim.world.metrics.FLOWS`) and
+        chips by (country, chip) cell (:data:`sim.world.metrics.CHIP_METRICS`,
+        :class:`~sim.core.layout.VendorQueue`), booked by ``deliver``;
+        ``None`` before the first month ends.
     """
 
     seeds: np.ndarray

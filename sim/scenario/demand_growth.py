@@ -16,6 +16,7 @@ higher price, and one that lags it as stock at a lower price.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -52,6 +53,7 @@ def growth_path(growth_per_year: float | str, reference_month: str,
     return np.array([float(growth_per_year) ** (m / 12) for m in months], dtype=np.float64)
 
 
+@functools.lru_cache(maxsize=256)  # pure; the consistency checks ask once per country
 def largest_growth(growth_per_year: float | str, reference_month: str, last_month: str) -> float:
     """Return the largest multiplier from ``reference_month`` to ``last_month``, at least 1.
 

@@ -29,6 +29,10 @@ __all__ = ["firm_chips"]
 def firm_chips(market: ChipMarket, firms: FirmTable, headquarters_bound: np.ndarray) -> np.ndarray:
     """Return the chip each firm orders in each month, (T, F) int64 (``NO_CHIP``: none).
 
+    Every (month, destination) whose buyers share a pool is split at once:
+    ``S`` such pairs, each with the destination's firms in a row of ``M``
+    slots (its largest firm count) and the pool's chips in a row of ``K``.
+
     Parameters
     ----------
     market : ChipMarket
@@ -39,19 +43,58 @@ def firm_chips(market: ChipMarket, firms: FirmTable, headquarters_bound: np.ndar
     country = firms.country
     chips = np.where(headquarters_bound, market.bound_choice[:, country],
                      market.choice[:, country]).astype(np.int64)
-    shared = market.pool.sum(axis=-1) >= 2  # (T, C)
-    output = market.capacity * market.tpp  # (T, K), TPP made a month
-    buyers = firms.kind != BROKER
-    for t, c in zip(*np.nonzero(shared), strict=True):  # a static table: once per scenario
-        members = np.flatnonzero(buyers & (country == c) & ~headquarters_bound[t])
-        if members.size == 0:
-            continue
-        pool = np.flatnonzero(market.pool[t, c])
-        pool = pool[np.argsort(output[t, pool], kind="stable")]  # the smallest output first
-        members = members[np.argsort(firms.median_h100e[members], kind="stable")]
-        edges = np.cumsum(output[t, pool]) / output[t, pool].sum()
-        size = firms.median_h100e[members]
-        middle = (np.cumsum(size) - size / 2) / max(size.sum(), 1e-300)
-        chips[t, members] = pool[np.minimum(np.searchsorted(edges, middle, side="right"),
-                                            len(pool) - 1)]
+    months, destinations = np.nonzero(market.pool.sum(axis=-1) >= 2)  # (S,) each
+    if months.size == 0:
+        return chips
+    members = _members_by_size(country, firms.median_h100e, market.pool.shape[1])[destinations]
+    slot = np.maximum(members, 0)  # (S, M)
+    active = ((members >= 0) & (firms.kind[slot] != BROKER)
+              & ~headquarters_bound[months[:, None], slot])
+    size = np.where(active, firms.median_h100e[slot], 0.0)
+    filled = np.cumsum(size, axis=-1)  # zeros between members add nothing
+    middle = (filled - size / 2) / np.maximum(filled[:, -1:], 1e-300)
+    output = market.capacity[months] * market.tpp  # (S, K), TPP made a month
+    pool, edges = _pool_edges(market.pool[months, destinations], output)
+    stretch = (edges[:, None, :] <= middle[:, :, None]).sum(axis=-1)  # searchsorted, right
+    n_pool = np.count_nonzero(edges < np.inf, axis=-1)[:, None]
+    chosen = np.take_along_axis(pool, np.minimum(stretch, n_pool - 1), axis=-1)
+    rows = np.broadcast_to(months[:, None], slot.shape)
+    chips[rows[active], slot[active]] = chosen[active]
     return chips
+
+
+def _members_by_size(country: np.ndarray, median_h100e: np.ndarray,
+                     n_countries: int) -> np.ndarray:
+    """Each country's firms, smallest median size first (then by index), (C, M) (-1: none)."""
+    order = np.lexsort((median_h100e, country))
+    counts = np.bincount(country, minlength=n_countries)
+    rank = np.arange(len(order)) - (np.cumsum(counts) - counts)[country[order]]
+    members = np.full((n_countries, max(int(counts.max(initial=0)), 1)), -1, dtype=np.int64)
+    members[country[order], rank] = order
+    return members
+
+
+def _pool_edges(pool: np.ndarray, output: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Order each pool's chips by output, smallest first; return them and their line's edges.
+
+    Parameters
+    ----------
+    pool : ndarray of bool, (S, K)
+    output : ndarray of int64, (S, K)
+        TPP each chip's vendor makes that month.
+
+    Returns
+    -------
+    chips : ndarray of int64, (S, K)
+        The pool's chips first, by output (then by chip index).
+    edges : ndarray of float64, (S, K)
+        Cumulative share of the pool's output at the end of each chip's
+        stretch; ``inf`` past the pool.
+    """
+    chips = np.lexsort((output, ~pool), axis=-1)
+    inside = np.take_along_axis(pool, chips, axis=-1)
+    made = np.where(inside, np.take_along_axis(output, chips, axis=-1), 0)
+    line = np.cumsum(made, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        edges = line / line[:, -1:]
+    return chips.astype(np.int64), np.where(inside, edges, np.inf)
