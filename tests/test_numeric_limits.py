@@ -307,7 +307,7 @@ def test_100_000_runs_through_the_chunking():
     scenario = sim.load_scenario(SMALL / "denied.toml", TINY)
     world = World.from_scenario(scenario)
     budget = 4 * 2**20
-    per_chunk = budget // bytes_per_run(Layout.from_world(world))
+    per_chunk = budget // bytes_per_run(Layout.from_world(world), metrics=False)
     seeds = np.arange(100_000, dtype=np.int64) * 7919 + 2**40  # spread out, far from 0
     assert 10 < math.ceil(len(seeds) / per_chunk) < 1000  # many chunks, each of many runs
     with np.errstate(all="raise"):

@@ -15,10 +15,14 @@ Memory estimate (:func:`bytes_per_run`), per run and in bytes:
 * metrics: ``T * ((20 + 2K) * C * 8 + 8 + 8K)``, the run's share of the metric
   arrays (``K`` chips on the market).
 
-A chunk holds ``memory_budget_bytes // bytes_per_run`` runs (at least one).
-The metric arrays of all runs are allocated once, up front, and each chunk
-writes into its slice (no concatenation copy), so the metric term is
-already paid for and the estimate errs on the safe side: for
+A chunk of :func:`iter_batch` holds ``memory_budget_bytes // bytes_per_run``
+runs (at least one). :func:`run_batch` allocates the metric arrays of all
+runs once, up front, and each chunk writes into its slice (no
+concatenation copy), so its chunks are sized without the metric term
+(``bytes_per_run(layout, metrics=False)``): at world scale the metrics are
+about 95% of a run's bytes, and chunks of a few dozen runs would leave each
+array operation too short to pay for its call. The estimate errs on the
+safe side: for
 ``ai_diffusion_2025`` (287 firms, 26 countries, 36 months) it is 343 kB a
 run against a measured peak (tracemalloc) of about 140-150 kB of working
 memory plus 135 kB of metrics.
@@ -79,12 +83,19 @@ def step(layout: Layout, state: State, t: int) -> State:
     return state
 
 
-def bytes_per_run(layout: Layout) -> int:
-    """Estimated peak bytes one run adds to a chunk (see the module docstring)."""
+def bytes_per_run(layout: Layout, metrics: bool = True) -> int:
+    """Estimated peak bytes one run adds to a chunk (see the module docstring).
+
+    ``metrics=False`` leaves out the run's metric arrays: :func:`run_batch`
+    allocates them for every run up front, so its chunks are sized by the
+    working memory alone.
+    """
     n_firms, n_countries = layout.n_firms, layout.n_countries
     n_steps = layout.world.n_steps
     state = 8 * n_firms * (2 * N_FIRM_ARRAYS + 15 + 10) + 8 * 16 * n_countries
     first_come = 8 * 8 * n_firms
+    if not metrics:
+        return state + first_come
     n_chips = layout.world.market.n_chips
     metrics = n_steps * ((len(COUNTRY_METRICS) + len(CHIP_METRICS) * n_chips) * n_countries * 8
                          + 8 * len(STEP_METRICS) + 8 * len(MARKET_METRICS) * n_chips)
@@ -173,7 +184,7 @@ def run_batch(scenario: Scenario | str | PathLike[str], seeds: Sequence[int] | n
     world = World.from_scenario(scenario)
     layout = Layout.from_world(world)
     metrics = _empty_metrics(world, len(seeds))
-    chunk = max(1, int(memory_budget_bytes) // bytes_per_run(layout))
+    chunk = max(1, int(memory_budget_bytes) // bytes_per_run(layout, metrics=False))
     for start in range(0, len(seeds), chunk):
         part = slice(start, start + chunk)
         _run_chunk(layout, seeds[part], {name: values[part] for name, values in metrics.items()})
