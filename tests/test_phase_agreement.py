@@ -28,7 +28,7 @@ from sim.core.state import initial_state
 from sim.world.phases import DECIDES, PHASES, decided_by
 
 DATA = Path(__file__).resolve().parent / "data"
-COUNTRY_QUANTITIES = frozenset({"quota_used_tpp", "stock_tpp", "diverted_received_tpp",
+COUNTRY_QUANTITIES = frozenset({"quota_used_tpp", "stock_tpp", "vigilance", "diverted_received_tpp",
                                 "diversion_demand_tpp"})
 RUN_QUANTITIES = frozenset({"premium", "diverted_chips", "us_shipped_chips", "price_index",
                             "vendor_orders_chips"})

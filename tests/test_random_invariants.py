@@ -134,6 +134,8 @@ RULES: dict[str, st.SearchStrategy[Any]] = {
     "diversion.premium_inertia": SHARE,
     "enforcement.detection": SHARE,
     "enforcement.measures_multiplier": st.floats(0.0, 3.0),
+    "enforcement.vigilance_per_seizure": st.floats(0.0, 20.0),
+    "enforcement.vigilance_decay": SHARE,
 }
 COUNTRY: dict[str, st.SearchStrategy[Any]] = {
     "firms.buyer": st.integers(0, 3),

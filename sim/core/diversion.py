@@ -23,7 +23,8 @@ def divert(layout: Layout, state: State, t: int) -> State:
     """Brokers re-export; what gets through is shared among restricted destinations.
 
     A broker with a shipment is caught when its uniform number is below its
-    country's catch probability, and is then listed for good. Destinations
+    country's catch probability (the rules', times one plus the country's
+    vigilance, at most 1), and is then listed for good. Destinations
     get ``delivered * requested // total`` chips each, the remainder going to
     the largest request (lowest country index on ties: ``np.argmax``).
     """
@@ -31,7 +32,9 @@ def divert(layout: Layout, state: State, t: int) -> State:
     tpp = world.market.frontier_tpp[t]
     shipment = state.shipped[:, brokers] * layout.chip_tpp[t, brokers]
     u = uniform(state.seeds[:, None], t, STREAM_CATCH, layout.agent[brokers])
-    caught_brokers = (shipment > 0) & (u < world.catch_probability[t, layout.country[brokers]])
+    where = layout.country[brokers]
+    catch = np.minimum(1.0, world.catch_probability[t, where] * (1.0 + state.vigilance[:, where]))
+    caught_brokers = (shipment > 0) & (u < catch)
     caught = np.zeros_like(state.caught)
     caught[:, brokers] = caught_brokers
     delivered = np.where(caught_brokers, 0, shipment).sum(axis=1) // tpp
@@ -50,7 +53,11 @@ def divert(layout: Layout, state: State, t: int) -> State:
 
 
 def deliver(layout: Layout, state: State, t: int) -> State:
-    """Book the month by country, install what arrived, move the premium, note requests.
+    """Book the month by country, install what arrived, learn, move the premium, note requests.
+
+    Each country's vigilance fades by ``enforcement.vigilance_decay`` and
+    rises by ``enforcement.vigilance_per_seizure`` for each broker caught
+    there this month (``Country.learn_from_seizures``).
 
     The month's flows (:func:`sim.core.books.country_flows`) are kept in
     ``State.books`` for the metrics.
@@ -67,9 +74,12 @@ def deliver(layout: Layout, state: State, t: int) -> State:
     missing = state.residual_tpp[:, restricted].sum(axis=1)
     unmet = np.maximum(0, missing - state.diverted_chips * tpp)
     ratio = np.where(asked > 0, unmet / np.maximum(asked, 1), 0.0)
-    diversion = world.at(t).diversion
+    diversion, enforcement = world.at(t).diversion, world.at(t).enforcement
     target = 1.0 + diversion.premium_sensitivity * ratio
     inertia = diversion.premium_inertia
     premium = inertia * state.premium + (1.0 - inertia) * target
-    return replace(state, stock_tpp=stock, premium=premium, books=flows,
+    caught = layout.broker_countries.sum(state.caught[:, layout.brokers].astype(np.int64))
+    vigilance = (state.vigilance * (1.0 - enforcement.vigilance_decay)
+                 + enforcement.vigilance_per_seizure * caught)
+    return replace(state, stock_tpp=stock, premium=premium, books=flows, vigilance=vigilance,
                    diversion_demand_tpp=flows["diversion_requested_tpp"])

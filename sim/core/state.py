@@ -44,6 +44,9 @@ class State:
     quota_used_tpp, stock_tpp : (R, C) int64
     diversion_demand_tpp : (R, C) int64
         Last month's diversion requests by destination.
+    vigilance : (R, C) float64
+        What past seizures add to each country's catch strength, as a
+        multiple of the rules' (``Country.vigilance``).
     us_shipped_chips : (R, K) int64
         Last month's shipments to the United States, by chip (case-by-case limits).
     premium : (R,) float64
@@ -83,6 +86,7 @@ class State:
     quota_used_tpp: np.ndarray
     stock_tpp: np.ndarray
     diversion_demand_tpp: np.ndarray
+    vigilance: np.ndarray
     us_shipped_chips: np.ndarray
     premium: np.ndarray
     price_index: np.ndarray
@@ -124,7 +128,7 @@ class State:
 
 
 N_FIRM_ARRAYS = sum(1 for f in fields(State) if f.name not in
-                    {"seeds", "quota_used_tpp", "stock_tpp", "diversion_demand_tpp",
+                    {"seeds", "quota_used_tpp", "stock_tpp", "diversion_demand_tpp", "vigilance",
                      "us_shipped_chips", "premium", "price_index", "vendor_orders_chips",
                      "diverted_received_tpp", "diverted_chips", "books"})
 """Number of (R, F) arrays in a state (for the memory estimate)."""
@@ -157,6 +161,7 @@ def initial_state(layout: Layout, seeds: np.ndarray) -> State:
         nveu_used_tpp=firms(), uveu_installed_tpp=np.where(layout.is_uveu, installed, 0),
         listed=np.zeros((n_runs, n_firms), dtype=bool), quota_used_tpp=countries(),
         stock_tpp=countries(), diversion_demand_tpp=countries(),
+        vigilance=np.zeros((n_runs, layout.n_countries), dtype=np.float64),
         us_shipped_chips=np.zeros((n_runs, world.market.n_chips), dtype=np.int64),
         premium=np.full(n_runs, world.scenario.diversion.initial_premium, dtype=np.float64),
         price_index=np.ones((n_runs, world.market.n_chips), dtype=np.float64),

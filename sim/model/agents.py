@@ -77,6 +77,7 @@ class Country(mesa.Agent):
         self.code = world.countries[index]
         self.quota_used_tpp = 0
         self.stock_tpp = 0
+        self.vigilance = 0.0
         self.month = CountryMonth()
         self.shipped_chips = [0] * world.market.n_chips
         self.ordered_chips = [0] * world.market.n_chips
@@ -130,8 +131,13 @@ class Country(mesa.Agent):
 
     @property
     def catch_probability(self) -> float:
-        """Probability this month that one diversion shipment through here is caught."""
-        return float(self.model.world.catch_probability[self.model.step_index, self.index])
+        """Probability this month that one diversion shipment through here is caught.
+
+        The rules' probability here, raised by the vigilance that past seizures
+        left (:meth:`learn_from_seizures`), at most 1.
+        """
+        base = float(self.model.world.catch_probability[self.model.step_index, self.index])
+        return min(1.0, base * (1.0 + self.vigilance))
 
     @property
     def backlog_tpp(self) -> int:
@@ -168,6 +174,12 @@ class Country(mesa.Agent):
         """Depreciate installed compute, then add what arrived this month."""
         life = self.model.config.market.depreciation_months
         self.stock_tpp = self.stock_tpp - self.stock_tpp // life + received_tpp
+
+    def learn_from_seizures(self, caught_brokers: int) -> None:
+        """Raise the vigilance for each broker caught here this month; let the rest fade."""
+        enforcement = self.model.in_force.enforcement
+        self.vigilance = (self.vigilance * (1.0 - enforcement.vigilance_decay)
+                          + enforcement.vigilance_per_seizure * caught_brokers)
 
 
 class Vendor(mesa.Agent):

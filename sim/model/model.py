@@ -287,11 +287,15 @@ class ExportControlModel(mesa.Model):
         self.diverted_chips = delivered
 
     def deliver(self) -> None:
-        """Install what arrived, move the grey premium, note next month's requests."""
+        """Install what arrived, learn from seizures, move the grey premium, note requests."""
+        caught = [0] * len(self.countries)
+        for broker in self.brokers:
+            caught[broker.country.index] += broker.caught
         for country in self.countries:
             month = country.month
             arrived = month.delivered_tpp + month.substituted_tpp + month.diverted_received_tpp
             country.deliver(arrived)
+            country.learn_from_seizures(caught[country.index])
         restricted = [f for f in self.firms if f.restricted]
         asked = sum(f.request_tpp for f in restricted)
         missing = sum(f.residual_tpp for f in restricted)

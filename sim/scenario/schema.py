@@ -356,6 +356,11 @@ class EnforcementConfig:
 
     detection: float = changeable(PROBABILITY, "catch probability through an average country")
     measures_multiplier: float = changeable(MULTIPLIER, "rule set's extra measures (1 = none)")
+    vigilance_per_seizure: float = changeable(
+        MULTIPLIER, "rise of a country's catch strength, as a multiple of its own, for each broker "
+        "caught there in a month (0: enforcement does not learn)", default=0.0)
+    vigilance_decay: float = changeable(
+        SHARE, "share of the raised catch strength that fades each month", default=0.1)
 
 
 @dataclass(frozen=True)

@@ -54,10 +54,10 @@ DECIDES = MappingProxyType({
     "respond": ("rented_tpp", "divert_request_tpp", "unmet_tpp", "backlog_tpp",
                 "residual_tpp"),
     "divert": ("caught", "listed", "diverted_received_tpp", "diverted_chips"),
-    "deliver": ("stock_tpp", "premium", "diversion_demand_tpp"),
+    "deliver": ("stock_tpp", "vigilance", "premium", "diversion_demand_tpp"),
 })
 """Quantities each phase sets. Firm quantities are shaped (firms,) per run,
-country quantities (countries,): ``quota_used_tpp``, ``stock_tpp``,
+country quantities (countries,): ``quota_used_tpp``, ``stock_tpp``, ``vigilance``,
 ``diverted_received_tpp`` and ``diversion_demand_tpp`` (requested by
 destination last month); ``premium`` and ``diverted_chips`` are one number
 per run, ``us_shipped_chips`` one per chip (shipments to the United States,
@@ -66,7 +66,7 @@ which set next month's case-by-case limits), ``price_index`` and
 approved orders that move next month's price)."""
 
 CARRIED = ("base_h100e", "backlog_tpp", "lpp_used_tpp", "nveu_used_tpp", "uveu_installed_tpp",
-           "listed", "quota_used_tpp", "stock_tpp", "diversion_demand_tpp", "premium",
+           "listed", "quota_used_tpp", "stock_tpp", "vigilance", "diversion_demand_tpp", "premium",
            "us_shipped_chips", "price_index", "vendor_orders_chips")
 """Quantities that persist from one month to the next."""
 
