@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["month_labels", "months_between"]
+import calendar
+
+__all__ = ["month_end", "month_labels", "months_between"]
 
 
 def months_between(first: str, last: str) -> int:
@@ -15,3 +17,9 @@ def month_labels(start: str, months: int) -> tuple[str, ...]:
     year, month = int(start[:4]), int(start[5:7])
     return tuple(f"{year + (month - 1 + t) // 12:04d}-{(month - 1 + t) % 12 + 1:02d}"
                  for t in range(months))
+
+
+def month_end(month: str) -> str:
+    """Return the last day of ``month`` (``"YYYY-MM"``) as ``"YYYY-MM-DD"``."""
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{month}-{calendar.monthrange(year, number)[1]:02d}"

@@ -124,7 +124,8 @@ def test_default_day_is_the_framework_snapshot():
 def test_every_dated_row_has_a_source_naming_its_rule():
     dated = [row for row in group_rows() if row.added or row.removed]
     assert {(row.group, row.iso3) for row in dated} == {
-        ("D:1", "NIC"), ("D:5", "NIC"), ("D:5", "KHM"), ("oct2022_scope", "MAC")}
+        ("D:1", "NIC"), ("D:5", "NIC"), ("D:5", "KHM"), ("oct2022_scope", "MAC"),
+        ("tier3_2025", "NIC"), ("tier3_2025", "KHM")}  # Tier 3 is D:5 plus Macau
     assert all("FR" in row.source for row in dated)
 
 

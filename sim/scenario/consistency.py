@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sim.distributions import size_quantile_max
+from sim.months import month_end, month_labels
 from sim.reference.chips import H100E_TPP, load_chips
 from sim.scenario.constraints import MAX_QUANTITY
 from sim.scenario.demand_growth import largest_growth
@@ -32,9 +33,9 @@ LAST_MONTH = "9999-12"
 def check_consistency(scenario: Scenario, doc: Document) -> None:
     """Raise ``ScenarioError`` for a scenario whose fields contradict each other."""
     _check_countries(scenario, doc)
-    _check_tiers(scenario, doc)
     _check_chips(scenario, doc)
     _check_window(scenario, doc)
+    _check_tiers(scenario, doc)  # after the window, over whose months it reads the groups
     _check_named_firms(scenario, doc)
     _check_demand_level(scenario, doc)
     _check_quantities(scenario, doc)
@@ -71,8 +72,21 @@ def _check_demand_level(scenario: Scenario, doc: Document) -> None:
                         "firms.buyer, research or champion, or a named firm), found none")
 
 
+def _window_members(scenario: Scenario) -> set[tuple[frozenset[str], frozenset[str]]]:
+    """Return the distinct (Tier 1, Tier 3) codes over the window, read at each month's end.
+
+    A list of codes is the same every month; a named group is read on each
+    month's last day, as :class:`sim.world.World` reads it.
+    """
+    tiers = scenario.tiers
+    if not isinstance(tiers.tier1, str) and not isinstance(tiers.tier3, str):
+        return {tiers.members()}
+    months = month_labels(scenario.time.start, scenario.time.months)
+    return {tiers.members(month_end(m)) for m in months}
+
+
 def _check_tiers(scenario: Scenario, doc: Document) -> None:
-    both = sorted(set(scenario.tiers.tier1) & set(scenario.tiers.tier3))
+    both = sorted(set().union(*(t1 & t3 for t1, t3 in _window_members(scenario))))
     if both:
         raise doc.error(
             doc.latest(("tiers", "tier1"), ("tiers", "tier3")),
@@ -131,6 +145,9 @@ def _check_window(scenario: Scenario, doc: Document) -> None:
 
 def _check_named_firms(scenario: Scenario, doc: Document) -> None:
     names: set[str] = set()
+    members = _window_members(scenario)
+    tier1 = frozenset.intersection(*(t1 for t1, _ in members))  # Tier 1 in every month
+    tier3 = frozenset().union(*(t3 for _, t3 in members))  # Tier 3 in some month
     for index, firm in enumerate(scenario.firms):
         path = ("firms", str(index))
         if firm.name in names:
@@ -141,13 +158,13 @@ def _check_named_firms(scenario: Scenario, doc: Document) -> None:
                 raise doc.error(
                     (*path, "hosts", host), "expected a modelled country (one under [countries])"
                 )
-        if firm.status == "uveu" and firm.hq not in scenario.tiers.tier1:
+        if firm.status == "uveu" and firm.hq not in tier1:
             raise doc.error(doc.latest((*path, "hq"), ("tiers", "tier1")),
                             f"expected a Tier 1 HQ for a UVEU, found {firm.hq!r}")
         if firm.status == "nveu" and len(firm.hosts) != 1:
             raise doc.error((*path, "hosts"),
                             f"expected an NVEU with one host, found {len(firm.hosts)}")
-        if firm.status == "nveu" and firm.hq in scenario.tiers.tier3:
+        if firm.status == "nveu" and firm.hq in tier3:
             raise doc.error(doc.latest((*path, "hq"), ("tiers", "tier3")),
                             f"expected an NVEU HQ outside Tier 3, found {firm.hq!r}")
 

@@ -310,17 +310,23 @@ class ChipIds(Constraint):
 
 @dataclass(frozen=True)
 class Countries(Constraint):
-    """A list of distinct ISO3 codes, or (with ``groups``) the name of a reference group."""
+    """A list of distinct ISO3 codes, or (with ``groups``) the name of a reference group.
+
+    A group name is resolved to its members on :data:`~sim.reference.REFERENCE_DAY`;
+    with ``dated`` it is kept as the name, so that its members can be read on
+    each day (``TiersConfig.members``).
+    """
 
     groups: bool = True
+    dated: bool = False
 
-    def convert(self, value: Any) -> tuple[str, ...]:
-        """Resolve a group name or check each code; reject duplicates."""
+    def convert(self, value: Any) -> tuple[str, ...] | str:
+        """Resolve (or keep) a group name, or check each code; reject duplicates."""
         if isinstance(value, str) and self.groups:
             groups = country_groups()
             if value not in groups:
                 raise Invalid("a list of ISO3 codes or a group in " + ", ".join(sorted(groups)))
-            return tuple(sorted(groups[value]))
+            return value if self.dated else tuple(sorted(groups[value]))
         if not isinstance(value, list):
             raise Invalid("a list of ISO3 codes" + (" or a reference group name"
                                                     if self.groups else ""))

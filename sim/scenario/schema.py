@@ -29,6 +29,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from typing import Any
 
+from sim.reference.countries import country_groups
 from sim.scenario.constraints import (
     MAX_H100E,
     AmountOrReference,
@@ -365,10 +366,41 @@ class EnforcementConfig:
 
 @dataclass(frozen=True)
 class TiersConfig:
-    """Country tiers of the 2025 framework (also the reporting groups)."""
+    """Country tiers of the 2025 framework (also the reporting groups).
 
-    tier1: tuple[str, ...] = changeable(Countries(), "Tier 1 countries (no cap)")
-    tier3: tuple[str, ...] = changeable(Countries(), "Tier 3 countries (presumption of denial)")
+    Each list is ISO3 codes, fixed for as long as it is in force, or the name
+    of a reference group (``"tier3_2025"``), whose members follow the dated
+    rows of ``country_groups.csv``: :meth:`members` reads them on a day.
+    """
+
+    tier1: tuple[str, ...] | str = changeable(
+        Countries(dated=True), "Tier 1 countries (no cap), or a reference group read month by "
+        "month")
+    tier3: tuple[str, ...] | str = changeable(
+        Countries(dated=True), "Tier 3 countries (presumption of denial), or a reference group "
+        "read month by month")
+
+    def members(self, on: str | None = None) -> tuple[frozenset[str], frozenset[str]]:
+        """Return the Tier 1 and Tier 3 codes on a day.
+
+        Parameters
+        ----------
+        on : str or None
+            ``"YYYY-MM-DD"``; None is :data:`sim.reference.REFERENCE_DAY`.
+            Only a group name depends on it; a list of codes is the same on
+            every day.
+
+        Returns
+        -------
+        tuple of two frozensets of str
+            Tier 1 codes, Tier 3 codes.
+        """
+        return _members(self.tier1, on), _members(self.tier3, on)
+
+
+def _members(listed: tuple[str, ...] | str, on: str | None) -> frozenset[str]:
+    """Return a tier list's codes: a group's members on ``on``, or the codes listed."""
+    return country_groups(on)[listed] if isinstance(listed, str) else frozenset(listed)
 
 
 @dataclass(frozen=True)

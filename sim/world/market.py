@@ -15,8 +15,9 @@ Its *regime* for a destination follows, in this order:
    (:func:`sim.reference.classify_chip`): an uncontrolled chip is ``FREE``; a
    controlled one follows the tiers while the 2025 framework binds (Tier 1
    ``FREE``, Tier 2 ``CAPPED``, Tier 3 ``DENIED``), and otherwise needs a
-   licence in the rule's scope (:func:`sim.reference.rule_scope`), presumed
-   denied for Tier 3 (``DENIED``) and granted elsewhere (``LICENSED``).
+   licence in the rule's scope (:func:`sim.reference.rule_scope`, the country
+   groups on the month's last day, as the tiers), presumed denied for Tier 3
+   (``DENIED``) and granted elsewhere (``LICENSED``).
 
 A buyer orders the first chip of ``market.preference`` (the scenario's order
 of preference over the chips of ``market.chips``) that is on sale, that it
@@ -34,7 +35,7 @@ on sale serves a buyer's full need; a chip below it serves
 
 The *headquarters rule* of the October 2023 rule (``rules.headquarters_rule``
 under ``rules.chip_rule = "oct2023"``) binds firms headquartered in D:5 or
-Macau (:func:`sim.reference.headquarters_scope`) wherever they buy: outside
+Macau (:func:`sim.reference.headquarters_scope`, D:5 at the month's end) wherever they buy: outside
 Tier 3, a chip the vintage controls is ``DENIED`` to them (a licence presumed
 denied, as for a D:5 destination); in Tier 3 they see what the destination's
 other buyers see. Their choice, frontier access and partial need follow from
@@ -50,6 +51,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.months import month_end
 from sim.reference import (
     classify_chip,
     headquarters_scope,
@@ -198,12 +200,15 @@ def chip_market(scenario: Scenario, epochs: tuple[Scenario, ...], epoch: np.ndar
     offers = [[epochs[e].market.chips[k] for k in names] for e in epoch]
     capacity = np.where(launched, _output(scenario, offers, dates), 0)
     price = np.array([[o.price_usd for o in row] for row in offers], dtype=np.int64)
-    cache: dict[tuple[int, bool], tuple[np.ndarray, ...]] = {}
+    days = [month_end(d) for d in dates]
+    scopes = [rule_scope(epochs[e].rules.chip_rule, day) for e, day in zip(epoch, days,
+                                                                          strict=True)]
+    cache: dict[tuple, tuple[np.ndarray, ...]] = {}
     rows = []
     for t, e in enumerate(epoch):
-        key = (int(e), bool(tiers_active[t]))
+        key = (int(e), bool(tiers_active[t]), tiers[t].tobytes(), scopes[t])
         if key not in cache:
-            cache[key] = _rules(epochs[e], countries, names, tiers[t], key[1])
+            cache[key] = _rules(epochs[e], countries, names, tiers[t], key[1], scopes[t])
         rows.append(cache[key])
     regime, payment, volume, reference, blocked, controlled = (
         np.stack(parts) for parts in zip(*rows, strict=True))
@@ -245,7 +250,8 @@ def chip_market(scenario: Scenario, epochs: tuple[Scenario, ...], epoch: np.ndar
         bound_choice_tpp=bound[1],
         bound_full_need=bound[2],
         bound_restricted=bound[3],
-        headquarters_scope=tuple(_headquarters_scope(epochs[e]) for e in epoch),
+        headquarters_scope=tuple(_headquarters_scope(epochs[e], day)
+                                 for e, day in zip(epoch, days, strict=True)),
     )
 
 
@@ -319,22 +325,24 @@ def _pool(scenario: Scenario, regime: np.ndarray, blocked: np.ndarray, on_sale: 
     return np.where(pool.sum(axis=-1, keepdims=True) >= 2, pool, alone)
 
 
-def _headquarters_scope(scenario: Scenario) -> frozenset[str]:
-    """Headquarters countries the headquarters rule binds under ``scenario``'s rules."""
+def _headquarters_scope(scenario: Scenario, day: str) -> frozenset[str]:
+    """Headquarters countries the headquarters rule binds under ``scenario``'s rules on ``day``."""
     rules = scenario.rules
-    return headquarters_scope(rules.chip_rule) if rules.headquarters_rule else frozenset()
+    return headquarters_scope(rules.chip_rule, day) if rules.headquarters_rule else frozenset()
 
 
 def _rules(scenario: Scenario, countries: tuple[str, ...], names: tuple[str, ...],
-           tiers: np.ndarray, tiers_active: bool) -> tuple[np.ndarray, ...]:
+           tiers: np.ndarray, tiers_active: bool, scope: frozenset[str]) -> tuple[np.ndarray, ...]:
     """Regimes and measures under one scenario in force, each (C, K).
+
+    ``scope`` is the destinations the chip rule needs a licence for that month
+    (:func:`sim.reference.rule_scope` at the month's end).
 
     Returns regime (int8), payment share (float64), volume share (float64),
     volume reference (int64) and the import blocks (bool), each (C, K), and
     which chips the vintage controls, (K,) bool.
     """
     rules, catalogue = scenario.rules, load_chips()
-    scope = rule_scope(rules.chip_rule)
     in_scope = np.array([c in scope for c in countries])
     tier3 = tiers == TIER3
     by_tier = np.array([_TIER_REGIME[int(t)] for t in tiers], dtype=np.int8)

@@ -62,7 +62,7 @@ class FirmTable:
     generated : ndarray of bool
         Whether the firm's size is drawn per seed.
     labels : tuple of str
-        Human-readable names, e.g. ``"CHN buyer 3"`` or ``"Hyperscaler A @ IND"``.
+        Human-readable names, e.g. ``"CHN buyer 3"`` or ``"Microsoft @ ARE"``.
     """
 
     kind: np.ndarray

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.months import month_labels, months_between
+from sim.months import month_end, month_labels, months_between
 from sim.reference import (
     EQUIPMENT_RULE_MONTH,
     H100E_TPP,
@@ -51,9 +51,12 @@ class World:
         Index into ``epochs`` of the scenario in force in each step.
     countries : tuple of str, (C,)
     tier : ndarray of int8, (C,)
-        1, 2 or 3 under the scenario's own tiers: the reporting groups.
+        1, 2 or 3 under the scenario's own tiers, a named group read on
+        :data:`sim.reference.REFERENCE_DAY`: the reporting groups.
     tier_in_force : ndarray of int8, (T, C)
-        The tiers in force in each step (the rules use these).
+        The tiers in force in each step (the rules use these): the tier lists
+        of the month's scenario, a named group read at the month's end
+        (:func:`_tiers_by_month`).
     dates : tuple of str, (T,)
     market : ChipMarket
         The chips on sale, each chip's regime per destination and month, and
@@ -121,7 +124,7 @@ class World:
         dates = month_labels(scenario.time.start, scenario.time.months)
         chips = load_chips()
         epochs, epoch = _epochs(scenario, dates)
-        tiers = np.array([_tiers(e, countries) for e in epochs], dtype=np.int8)[epoch]
+        tiers = _tiers_by_month(epochs, epoch, countries, dates)
         active = np.array([_tiers_active(epochs[e], d) for e, d in zip(epoch, dates, strict=True)])
         january = np.array([d.endswith("-01") for d in dates])
         january[0] = False
@@ -139,7 +142,7 @@ class World:
             epochs=epochs,
             epoch=epoch,
             countries=countries,
-            tier=np.array(_tiers(scenario, countries), dtype=np.int8),
+            tier=np.array(_tiers(scenario.tiers.members(), countries), dtype=np.int8),
             tier_in_force=tiers,
             dates=dates,
             market=market,
@@ -263,8 +266,29 @@ def _headquarters_bound(scopes: tuple[frozenset[str], ...], firms: FirmTable) ->
     return np.array([rows[scope] for scope in scopes], dtype=bool).reshape(len(scopes), -1)
 
 
-def _tiers(scenario: Scenario, countries: tuple[str, ...]) -> list[int]:
-    tier1, tier3 = set(scenario.tiers.tier1), set(scenario.tiers.tier3)
+def _tiers_by_month(epochs: tuple[Scenario, ...], epoch: np.ndarray, countries: tuple[str, ...],
+                    dates: tuple[str, ...]) -> np.ndarray:
+    """Tiers in force, (T, C) int8: each month's scenario's tier lists at the month's end.
+
+    A tier list that names a reference group (``"tier3_2025"``) takes the
+    group's members on the last day of each month, so a membership that
+    begins or ends within a month holds for that month, as a rule dated by a
+    ``[[timeline]]`` entry holds from the month it took effect in (Nicaragua
+    joins Tier 3 in March 2024, Cambodia leaves it in February 2026). A list
+    of codes is the same in every month it is in force.
+    """
+    rows: dict[tuple[frozenset[str], frozenset[str]], list[int]] = {}
+    tiers = []
+    for e, date in zip(epoch, dates, strict=True):
+        members = epochs[e].tiers.members(month_end(date))
+        if members not in rows:
+            rows[members] = _tiers(members, countries)
+        tiers.append(rows[members])
+    return np.array(tiers, dtype=np.int8).reshape(len(dates), len(countries))
+
+
+def _tiers(members: tuple[frozenset[str], frozenset[str]], countries: tuple[str, ...]) -> list[int]:
+    tier1, tier3 = members
     return [TIER1 if c in tier1 else TIER3 if c in tier3 else TIER2 for c in countries]
 
 
