@@ -55,8 +55,9 @@ from typing import Any
 import numpy as np
 
 import sim
-from sim.core import run_batch
-from sim.core.batch import DEFAULT_MEMORY_BUDGET
+from sim.core import iter_batch, run_batch
+from sim.core.batch import bytes_per_run
+from sim.core.layout import Layout
 from sim.core.state import N_FIRM_ARRAYS
 from sim.world import World
 
@@ -67,6 +68,8 @@ TARGET_FLAT_RATIO = 1.25
 TARGET_10K_SECONDS = 60.0
 TARGET_HELP_SECONDS = 0.5
 TARGET_STREAMED_RSS_BYTES = 4 * 2**30
+MEMORY_OUTPUT_BYTES = 4 * 2**30
+"""Largest metric output the memory measurement holds (:func:`memory_runs`)."""
 MB = 2**20
 
 
@@ -80,7 +83,10 @@ class Config:
     agent_repeats: int = 2
     roofline_runs: int = 1000
     memory_runs: tuple[int, ...] = (2000, 5000, 10000)
-    memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET
+    memory_budget_bytes: int = 64 * MB
+    """A chunk of a few hundred world-scale runs, so every size measured is past one chunk
+    and working memory is seen to plateau (``run_batch`` sizes chunks by working memory
+    alone: 256 MiB holds about 1,000 runs)."""
     scaling_runs: int = 2000
     scaling_repeats: int = 2
     two_core_runs: int = 10000
@@ -216,6 +222,18 @@ def _memory_child(scenario_path: str, n_runs: int, budget: int, trace: bool) -> 
             "traced_peak_bytes": float(peak_traced), "output_bytes": float(output)}
 
 
+def memory_runs(sizes: Sequence[int], layout: Layout) -> list[int]:
+    """The memory measurement's run counts, scaled down so the largest holds at most 4 GiB.
+
+    ``run_batch`` holds every run's metrics; at world scale a run of the
+    84-month history holds about 4.7 MB, so 10,000 runs would not fit on the
+    machine. The counts keep their ratios, so flatness is still measured.
+    """
+    output = bytes_per_run(layout) - bytes_per_run(layout, metrics=False)
+    scale = min(1.0, MEMORY_OUTPUT_BYTES / (max(sizes) * output))
+    return [max(10, int(n * scale)) for n in sizes]
+
+
 def in_fresh_process(fn: Callable[..., Any], *args: Any) -> Any:
     """Call ``fn(*args)`` in a freshly spawned process and return its result."""
     context = multiprocessing.get_context("spawn")
@@ -242,8 +260,14 @@ def _warm_worker(scenario_path: str) -> None:
 
 
 def _core_worker(scenario_path: str, seeds: np.ndarray) -> int:
-    """Run ``seeds`` with the core in a worker; return a small digest, not the arrays."""
-    return int(run_batch(sim.load_scenario(scenario_path), seeds).metric("shipped_tpp").sum())
+    """Run ``seeds`` with the core in a worker; return a small digest, not the arrays.
+
+    The runs stream chunk by chunk (:func:`sim.core.iter_batch`), so a worker
+    holds one chunk's metrics whatever the number of runs: 5,000 runs of a
+    world-scale history would otherwise hold 23 GB.
+    """
+    chunks = iter_batch(sim.load_scenario(scenario_path), seeds)
+    return int(sum(chunk.metric("shipped_tpp").sum() for chunk in chunks))
 
 
 def _spin_worker(scenario_path: str, seeds: np.ndarray) -> int:
@@ -362,7 +386,7 @@ def run_benchmark(scenario_path: str, config: Config) -> dict[str, Any]:
                            "core_fraction": core_rate / stream_rate}
 
     report["memory"] = [measure_memory(scenario_path, n, config.memory_budget_bytes)
-                        for n in config.memory_runs]
+                        for n in memory_runs(config.memory_runs, Layout.from_world(world))]
 
     report["scaling"] = measure_scaling(scenario_path, config.scaling_runs,
                                         config.scaling_repeats)
