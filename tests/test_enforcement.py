@@ -1,8 +1,10 @@
-"""Enforcement over time: dated per-country changes (the timeline) and enforcement that learns.
+"""Enforcement over time: dated per-country changes (the timeline), enforcement that learns,
+and end-use checks.
 
 The dated changes are ``history.toml``'s Singapore (Mar 2025) and Malaysia
 (Jul 2025) entries; learning is ``enforcement.vigilance_per_seizure`` (off in
-every shipped scenario). The core is used except where the point is agreement.
+every shipped scenario), checks ``rules.end_use_checks`` (0 in every shipped
+scenario). The core is used except where the point is agreement.
 """
 
 from __future__ import annotations
@@ -83,3 +85,22 @@ def test_learning_enforcement_agrees_after_every_phase():
     for t in range(scenario.time.months):
         state = step(layout, state, t)
     assert state.vigilance.max() > 0  # the comparison saw learning happen
+
+
+def test_end_use_checks_catch_their_share_of_what_transit_misses():
+    base = {"time.months": 14}
+    shares = []
+    for checks in (0.0, 0.5):
+        scenario = sim.load_scenario(SCENARIOS / "ai_diffusion_2025.toml",
+                                     {**base, "rules.end_use_checks": checks})
+        results = sim.run_batch(scenario, SEEDS)
+        shares.append(results.metric("diversion_seized_tpp").sum()
+                      / results.metric("diversion_attempted_tpp").sum())
+    assert shares[0] < 0.1  # the transit countries alone catch about 1%
+    assert 0.4 < shares[1] < 0.65  # half of the rest, and listed brokers buy no more
+
+
+def test_end_use_checks_agree_after_every_phase():
+    scenario = sim.load_scenario(SCENARIOS / "strict_enforcement.toml",
+                                 {**LEARNING, "rules.end_use_checks": 0.3})
+    assert assert_agree_after_every_phase(scenario, seed=5) > 0

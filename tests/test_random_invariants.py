@@ -116,6 +116,7 @@ RULES: dict[str, st.SearchStrategy[Any]] = {
     "rules.remote_compute_allowed": st.booleans(),
     "rules.headquarters_rule": st.booleans(),
     "rules.allocation": st.sampled_from(("pro_rata", "first_come")),
+    "rules.end_use_checks": SHARE,
     "market.chips.H100.capacity_chips": st.integers(0, 3000),
     "market.chips.H100.price_usd": st.integers(0, 40_000),
     "market.chips.H20.capacity_chips": st.integers(0, 1000),

@@ -24,7 +24,8 @@ def divert(layout: Layout, state: State, t: int) -> State:
 
     A broker with a shipment is caught when its uniform number is below its
     country's catch probability (the rules', times one plus the country's
-    vigilance, at most 1), and is then listed for good. Destinations
+    vigilance, at most 1; an end-use check catches ``rules.end_use_checks`` of
+    what that misses), and is then listed for good. Destinations
     get ``delivered * requested // total`` chips each, the remainder going to
     the largest request (lowest country index on ties: ``np.argmax``).
     """
@@ -34,6 +35,7 @@ def divert(layout: Layout, state: State, t: int) -> State:
     u = uniform(state.seeds[:, None], t, STREAM_CATCH, layout.agent[brokers])
     where = layout.country[brokers]
     catch = np.minimum(1.0, world.catch_probability[t, where] * (1.0 + state.vigilance[:, where]))
+    catch = catch + (1.0 - catch) * world.at(t).rules.end_use_checks
     caught_brokers = (shipment > 0) & (u < catch)
     caught = np.zeros_like(state.caught)
     caught[:, brokers] = caught_brokers

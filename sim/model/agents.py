@@ -134,10 +134,12 @@ class Country(mesa.Agent):
         """Probability this month that one diversion shipment through here is caught.
 
         The rules' probability here, raised by the vigilance that past seizures
-        left (:meth:`learn_from_seizures`), at most 1.
+        left (:meth:`learn_from_seizures`), at most 1; an end-use check
+        (``rules.end_use_checks``) catches a share of what that misses.
         """
         base = float(self.model.world.catch_probability[self.model.step_index, self.index])
-        return min(1.0, base * (1.0 + self.vigilance))
+        here = min(1.0, base * (1.0 + self.vigilance))
+        return here + (1.0 - here) * self.model.in_force.rules.end_use_checks
 
     @property
     def backlog_tpp(self) -> int:

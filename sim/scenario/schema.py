@@ -230,6 +230,9 @@ class RulesConfig:
         sort_keys=False, default={},
     )
     remote_compute_allowed: bool = changeable(Bool(), "refused buyers may rent remote compute")
+    end_use_checks: float = changeable(
+        SHARE, "share of a broker's purchases an end-use check catches before re-export, on top "
+        "of the transit country's catch (0: no checks)", default=0.0)
     allocation: str = changeable(OneOf(("pro_rata", "first_come")), "how a scarce cap is shared")
 
 
