@@ -311,17 +311,30 @@ def measure_scaling(scenario_path: str, n_runs: int, repeats: int) -> dict[str, 
             "control_speedup": spin_one / spin_two}
 
 
+_MEASURE_CHILD = """
+import os, subprocess, sys, time
+start = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+_, status, usage = os.wait4(child.pid, 0)
+wall = time.perf_counter() - start
+code = os.waitstatus_to_exitcode(status)
+if code:
+    sys.stderr.write(child.stderr.read().decode()[-500:])
+print(wall, usage.ru_maxrss * 1024, code)
+"""
+"""Runs a command and reports its wall time, peak RSS and status: from a small process,
+because Linux starts a child's peak RSS at its parent's RSS when it forks (the
+benchmark's own process holds gigabytes of results by then)."""
+
+
 def child_usage(command: Sequence[str]) -> tuple[float, int, int]:
-    """Run ``command`` as a child process; return its wall seconds, peak RSS (bytes), status."""
-    start = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode:
-        raise RuntimeError(f"{' '.join(command)} failed: {child.stderr.read().decode()[-500:]}")
-    child.stderr.close()
-    return wall, usage.ru_maxrss * 1024, child.returncode  # ru_maxrss: kB on Linux
+    """Run ``command`` as a grandchild; return its wall seconds, peak RSS (bytes), status."""
+    report = subprocess.run([sys.executable, "-c", _MEASURE_CHILD, *command],
+                            capture_output=True, text=True, check=False)
+    wall, peak, code = report.stdout.split()
+    if int(code):
+        raise RuntimeError(f"{' '.join(command)} failed: {report.stderr[-500:]}")
+    return float(wall), int(peak), int(code)  # ru_maxrss: kB on Linux, made bytes
 
 
 def measure_help(repeats: int) -> dict[str, float]:
