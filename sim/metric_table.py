@@ -37,7 +37,7 @@ class MetricInfo:
     kind : str
         One of :data:`KINDS`.
     unit : str
-        ``TPP``, ``USD``, ``chips`` or ``x market price``.
+        ``TPP``, ``USD``, ``chips``, ``brokers`` or ``x market price``.
     axes : str
         ``country`` (runs, steps, countries), ``country, chip`` (runs, steps,
         countries, chips), ``step`` (runs, steps) or ``chip`` (runs, steps, chips).
@@ -60,8 +60,8 @@ def _flow(name: str, country: str, meaning: str, unit: str = "TPP") -> MetricInf
     return MetricInfo(name, "flow", unit, "country", country, meaning)
 
 
-def _stock(name: str, country: str, meaning: str) -> MetricInfo:
-    return MetricInfo(name, "stock", "TPP", "country", country, meaning)
+def _stock(name: str, country: str, meaning: str, unit: str = "TPP") -> MetricInfo:
+    return MetricInfo(name, "stock", unit, "country", country, meaning)
 
 
 METRIC_TABLE: tuple[MetricInfo, ...] = (
@@ -93,6 +93,10 @@ METRIC_TABLE: tuple[MetricInfo, ...] = (
     _flow("us_payment_usd", "consignee's country",
           "paid to the US government for licences against a payment (payment and volume "
           "regimes)", unit="USD"),
+    _flow("entered_brokers", "transit",
+          "front companies that entered, or listed networks that re-formed under a new name, "
+          "at the start of the month", unit="brokers"),
+    _flow("listed_brokers", "transit", "brokers caught and listed this month", unit="brokers"),
     _stock("quota_used_tpp", "country", "cap used in the current cap period"),
     _stock("quota_remaining_tpp", "country",
            "`cap_tpp - quota_used_tpp` in a capped month, else 0"),
@@ -100,6 +104,9 @@ METRIC_TABLE: tuple[MetricInfo, ...] = (
     _stock("backlog_tpp", "buyer's country",
            "requests its buyers still wait to have served (`demand + backlog before = "
            "delivered + substituted + rented + diversion_requested + backlog + unmet`)"),
+    _stock("active_brokers", "transit",
+           "brokers that have entered and are not listed, at the month's end (`active_brokers = "
+           "active_brokers before + entered_brokers - listed_brokers`)", unit="brokers"),
     MetricInfo("shipped_chips", "flow", "chips", "country, chip",
                "consignee's country (transit for brokers)",
                "chips shipped by vendors, by chip (`sum_k shipped_chips x tk = shipped_tpp`)"),

@@ -20,7 +20,9 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = [
     "STREAM_CATCH",
     "STREAM_DEMAND",
+    "STREAM_ENTRY",
     "STREAM_PRIORITY",
+    "STREAM_REFORM",
     "STREAM_SIZE",
     "hash_key",
     "uniform",
@@ -34,6 +36,10 @@ STREAM_PRIORITY = 2
 """First-come priority, one number per firm and step."""
 STREAM_CATCH = 3
 """Whether a diversion shipment is caught, one number per broker and step."""
+STREAM_ENTRY = 4
+"""Whether a dormant front company enters, one number per broker slot and step."""
+STREAM_REFORM = 5
+"""Whether a listed network re-forms as a new broker, one number per broker and step."""
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)

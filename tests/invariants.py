@@ -18,7 +18,7 @@ import sim
 from sim.results import COUNTRY_METRICS, Results
 from sim.scenario import Scenario
 from sim.world import CAPPED, DENIED, EMBARGO, VOLUME, World
-from sim.world.codes import NVEU, UVEU
+from sim.world.codes import BROKER, NVEU, UVEU
 
 
 def check_step(model: sim.ExportControlModel) -> None:
@@ -64,20 +64,35 @@ def check_step(model: sim.ExportControlModel) -> None:
 
 
 class ListedBrokers:
-    """Brokers caught in an earlier step: none may buy (or be shipped) anything again."""
+    """Listed and dormant brokers buy nothing; a listed one returns only as a new broker.
+
+    A broker caught in an earlier step may be shipped something again only in
+    a step in which its network re-formed (``entered``); until then it stays
+    listed and asks for nothing. A dormant slot, one that has not entered,
+    asks for and receives nothing.
+    """
 
     def __init__(self) -> None:
         self.listed: set[int] = set()
 
     def check(self, model: sim.ExportControlModel) -> None:
         """Check this step's shipments against earlier catches, then note new catches."""
+        delay = model.in_force.diversion.reform_delay_months
         for broker in model.brokers:
-            if broker.index in self.listed:
-                assert broker.listed, broker.label  # a listing is for good
+            if broker.dormant:
+                assert broker.shipped == 0 and broker.request_tpp == 0, broker.label
+            if broker.index in self.listed and not broker.entered:
+                assert broker.listed, broker.label  # gone until it re-forms
                 assert broker.shipped == 0, broker.label
                 assert broker.request_tpp == 0, broker.label
+            if broker.index in self.listed and broker.entered:
+                assert not broker.dormant, broker.label
             if broker.listed:
+                assert 0 <= broker.listed_at <= model.step_index, broker.label
                 self.listed.add(broker.index)
+            else:
+                self.listed.discard(broker.index)
+        assert delay >= 0
 
 
 def run_checked(scenario: Scenario, seed: int) -> sim.ExportControlModel:
@@ -129,6 +144,18 @@ def check_results(results: Results, world: World) -> None:
     assert np.array_equal(used, carried + np.where(capped, licensed, 0))
     check_chips(results, world)
     check_prices(results, world)
+
+    # Brokers: every entry adds one active broker, every listing takes one away.
+    firms = world.firms
+    start = np.bincount(firms.country[(firms.kind == BROKER) & ~firms.reserve],
+                        minlength=len(world.countries))
+    active = metric("active_brokers")
+    before_active = _previous(active)
+    before_active[:, 0] = start
+    assert np.array_equal(active, before_active + metric("entered_brokers")
+                          - metric("listed_brokers"))
+    slots = np.bincount(firms.country[firms.kind == BROKER], minlength=len(world.countries))
+    assert np.all(active <= slots)
 
     stock, life = metric("stock_tpp"), world.scenario.market.depreciation_months
     arrived = delivered + metric("substituted_tpp") + metric("diverted_received_tpp")

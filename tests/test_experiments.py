@@ -40,6 +40,15 @@ def test_enforcement_vs_cap_draws_the_surface(tmp_path: Path, monkeypatch) -> No
     assert (tmp_path / "enforcement_vs_cap.png").stat().st_size > 10_000
 
 
+def test_hub_displacement_prints_the_balance_and_draws_the_figure(tmp_path: Path, monkeypatch,
+                                                                  capsys) -> None:
+    assert _run_script("hub_displacement.py", "--runs", "2", "--factors", "1", "10",
+                       "--out", str(tmp_path), monkeypatch=monkeypatch) == 0
+    out = capsys.readouterr().out
+    assert "SGP enforcement x10" in out and "brokers entered" in out
+    assert (tmp_path / "hub_displacement.png").stat().st_size > 10_000
+
+
 def test_diversion_sensitivity_ranks_parameters(tmp_path: Path, monkeypatch, capsys) -> None:
     assert _run_script("diversion_sensitivity.py", "--sweep", str(SWEEPS / "tiny_saltelli.toml"),
                        "--out", str(tmp_path), "--workers", "1", monkeypatch=monkeypatch) == 0

@@ -36,7 +36,7 @@ from os import PathLike
 import numpy as np
 
 from sim.core.books import collect
-from sim.core.diversion import deliver, divert
+from sim.core.diversion import deliver, divert, renew_brokers
 from sim.core.layout import Layout
 from sim.core.licensing import allocate_caps, settle_uveu
 from sim.core.orders import demand, license, order, place_grey_market_orders, start_month
@@ -59,9 +59,9 @@ Phase = Callable[[Layout, State, int], State]
 
 PHASE_FUNCTIONS: dict[str, Phase] = {
     phase.__name__: phase
-    for phase in (start_month, set_prices, demand, place_grey_market_orders, order, license,
-                  settle_uveu, allocate_caps, ship, want_substitute, allocate_domestic, respond,
-                  divert, deliver)
+    for phase in (start_month, renew_brokers, set_prices, demand, place_grey_market_orders,
+                  order, license, settle_uveu, allocate_caps, ship, want_substitute,
+                  allocate_domestic, respond, divert, deliver)
 }
 """The array function of each phase of :data:`sim.world.phases.PHASES`, by name."""
 

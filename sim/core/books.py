@@ -70,6 +70,8 @@ def country_flows(layout: Layout, state: State, t: int) -> dict[str, np.ndarray]
         "unmet_tpp": countries.sum(state.unmet_tpp),
         "revenue_usd": by_country.sum(revenue),
         "us_payment_usd": by_country.sum(payment),
+        "entered_brokers": by_transit.sum(state.entered[:, brokers].astype(np.int64)),
+        "listed_brokers": by_transit.sum(state.caught[:, brokers].astype(np.int64)),
     }
     flows["shipped_chips"] = shipped_cells
     flows["ordered_chips"] = vendors.cell_sums(state.ordered)
@@ -106,6 +108,8 @@ def collect(layout: Layout, state: State, t: int, out: dict[str, np.ndarray]) ->
     out["quota_remaining_tpp"][:, t] = np.where(capped, remaining, 0)
     out["stock_tpp"][:, t] = state.stock_tpp
     out["backlog_tpp"][:, t] = layout.countries.sum(state.backlog_tpp)
+    active = ~(state.dormant | state.listed)[:, layout.brokers]
+    out["active_brokers"][:, t] = layout.broker_countries.sum(active.astype(np.int64))
     (premium,) = STEP_METRICS
     out[premium][:, t] = state.premium
     (price,) = MARKET_METRICS

@@ -1,6 +1,7 @@
-"""The end of a month: brokers divert, compute is installed, the premium moves.
+"""Brokers come and go, divert; at the month's end compute is installed, the premium moves.
 
-Array versions of ``ExportControlModel.divert`` (with ``Broker.divert``) and
+Array versions of ``ExportControlModel.renew_brokers`` (with ``Broker.renew``),
+``ExportControlModel.divert`` (with ``Broker.divert``) and
 ``ExportControlModel.deliver`` (with ``Country.deliver``).
 """
 
@@ -14,18 +15,63 @@ from sim.core.allocation import muldiv
 from sim.core.books import country_flows
 from sim.core.layout import Layout
 from sim.core.state import State
-from sim.rng import STREAM_CATCH, uniform
+from sim.rng import STREAM_CATCH, STREAM_ENTRY, STREAM_REFORM, uniform
 
-__all__ = ["deliver", "divert"]
+__all__ = ["catch_probability", "deliver", "divert", "renew_brokers"]
+
+
+def catch_probability(layout: Layout, state: State, t: int) -> np.ndarray:
+    """Chance this month that one shipment through each broker's country is caught, (R, B).
+
+    The rules' probability there, times one plus the country's vigilance, at
+    most 1; an end-use check catches ``rules.end_use_checks`` of what that
+    misses (``Country.catch_probability``).
+    """
+    world = layout.world
+    where = layout.country[layout.brokers]
+    catch = np.minimum(1.0, world.catch_probability[t, where] * (1.0 + state.vigilance[:, where]))
+    return catch + (1.0 - catch) * world.at(t).rules.end_use_checks
+
+
+def renew_brokers(layout: Layout, state: State, t: int) -> State:
+    """Dormant front companies enter; listed networks past the delay re-form as new brokers.
+
+    A dormant slot enters when its uniform number (``STREAM_ENTRY``) is below
+    ``min(1, entry_rate * max(0, premium - 1)) * (1 - catch)``, ``catch``
+    being :func:`catch_probability` in its country; a broker listed at least
+    ``reform_delay_months`` ago re-forms, and is no longer listed, when its
+    number (``STREAM_REFORM``) is below ``reform_probability``
+    (``Broker.renew``). Either is an entry (``entered``). With both rates at
+    0 nothing is drawn.
+    """
+    diversion, brokers = layout.world.at(t).diversion, layout.brokers
+    entered = np.zeros_like(state.entered)
+    if diversion.entry_rate == 0 and diversion.reform_probability == 0:
+        return replace(state, entered=entered)
+    keys = layout.agent[brokers]
+    pull = np.minimum(1.0, diversion.entry_rate * np.maximum(0.0, state.premium - 1.0))
+    chance = pull[:, None] * (1.0 - catch_probability(layout, state, t))
+    dormant, listed = state.dormant[:, brokers], state.listed[:, brokers]
+    enters = dormant & (uniform(state.seeds[:, None], t, STREAM_ENTRY, keys) < chance)
+    due = listed & (t - state.listed_at[:, brokers] >= diversion.reform_delay_months)
+    reforms = due & (uniform(state.seeds[:, None], t, STREAM_REFORM, keys)
+                     < diversion.reform_probability)
+    entered[:, brokers] = enters | reforms
+    new_dormant, new_listed, listed_at = state.dormant.copy(), state.listed.copy(), \
+        state.listed_at.copy()
+    new_dormant[:, brokers] = dormant & ~enters
+    new_listed[:, brokers] = listed & ~reforms
+    listed_at[:, brokers] = np.where(reforms, -1, state.listed_at[:, brokers])
+    return replace(state, dormant=new_dormant, listed=new_listed, listed_at=listed_at,
+                   entered=entered)
 
 
 def divert(layout: Layout, state: State, t: int) -> State:
     """Brokers re-export; what gets through is shared among restricted destinations.
 
     A broker with a shipment is caught when its uniform number is below its
-    country's catch probability (the rules', times one plus the country's
-    vigilance, at most 1; an end-use check catches ``rules.end_use_checks`` of
-    what that misses), and is then listed for good. Destinations
+    country's :func:`catch_probability`, and is then listed (until its
+    network re-forms, :func:`renew_brokers`). Destinations
     get ``delivered * requested // total`` chips each, the remainder going to
     the largest request (lowest country index on ties: ``np.argmax``).
     """
@@ -33,10 +79,7 @@ def divert(layout: Layout, state: State, t: int) -> State:
     tpp = world.market.frontier_tpp[t]
     shipment = state.shipped[:, brokers] * layout.chip_tpp[t, brokers]
     u = uniform(state.seeds[:, None], t, STREAM_CATCH, layout.agent[brokers])
-    where = layout.country[brokers]
-    catch = np.minimum(1.0, world.catch_probability[t, where] * (1.0 + state.vigilance[:, where]))
-    catch = catch + (1.0 - catch) * world.at(t).rules.end_use_checks
-    caught_brokers = (shipment > 0) & (u < catch)
+    caught_brokers = (shipment > 0) & (u < catch_probability(layout, state, t))
     caught = np.zeros_like(state.caught)
     caught[:, brokers] = caught_brokers
     delivered = np.where(caught_brokers, 0, shipment).sum(axis=1) // tpp
@@ -50,6 +93,7 @@ def divert(layout: Layout, state: State, t: int) -> State:
     shares[runs, largest] += delivered - shares.sum(axis=1)
     shares = np.where(reaches[:, None], shares, 0)
     return replace(state, caught=caught, listed=state.listed | caught,
+                   listed_at=np.where(caught, t, state.listed_at),
                    diverted_received_tpp=shares * tpp,
                    diverted_chips=np.where(reaches, delivered, 0))
 

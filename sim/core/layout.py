@@ -113,6 +113,8 @@ class Layout:
         Firm index in the model (key of the random numbers).
     country : ndarray of shape (F,), int64
     is_broker, is_uveu, is_nveu, in_usa : ndarray of shape (F,), bool
+    is_reserve : ndarray of shape (F,), bool
+        A dormant broker slot at the start (``FirmTable.reserve``).
     regime : ndarray of shape (T, F), int8
         Regime of the chip the firm orders, in each step.
     restricted : ndarray of shape (T, F), bool
@@ -160,6 +162,7 @@ class Layout:
     is_uveu: np.ndarray
     is_nveu: np.ndarray
     in_usa: np.ndarray
+    is_reserve: np.ndarray
     regime: np.ndarray
     restricted: np.ndarray
     chip: np.ndarray
@@ -207,6 +210,7 @@ class Layout:
             is_uveu=is_uveu,
             is_nveu=table.status[agent] == NVEU,
             in_usa=codes[country] == "USA",
+            is_reserve=table.reserve[agent],
             regime=per_firm(world.regime, world.bound_regime),
             restricted=per_firm(market.restricted, market.bound_restricted),
             chip=chip,

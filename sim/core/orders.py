@@ -71,7 +71,8 @@ def place_grey_market_orders(layout: Layout, state: State, t: int) -> State:
     growth = layout.growth[t, brokers]
     capacity = (state.base_h100e[:, brokers] * growth * H100E_TPP).astype(np.int64)
     capacity //= tpp
-    closed = state.listed[:, brokers] | ~layout.orders_frontier[t, brokers]
+    closed = (state.listed[:, brokers] | state.dormant[:, brokers]
+              | ~layout.orders_frontier[t, brokers])
     capacity = np.where(closed, 0, capacity)
     total = capacity.sum(axis=1, keepdims=True)
     appetite = world.at(t).diversion.broker_appetite

@@ -40,7 +40,11 @@ class State:
     backlog_tpp, lpp_used_tpp, nveu_used_tpp, uveu_installed_tpp : (R, F) int64
         Carried from month to month.
     listed : (R, F) bool
-        Broker caught once: buys nothing more.
+        Broker caught: buys nothing until its network re-forms as a new broker.
+    dormant : (R, F) bool
+        Broker slot that has not entered yet (``diversion.reserve_brokers``).
+    listed_at : (R, F) int64
+        Month a listed broker was caught; -1 for one that is not listed.
     quota_used_tpp, stock_tpp : (R, C) int64
     diversion_demand_tpp : (R, C) int64
         Last month's diversion requests by destination.
@@ -64,7 +68,8 @@ class State:
         This month's firm quantities (``Firm`` attributes of the same names;
         ``path_*`` are ``Firm.paths``; ``rented_tpp`` and ``unmet_tpp`` the
         amounts ``Firm.respond`` books; ``caught`` whether a broker's shipment
-        was seized).
+        was seized; ``entered`` whether a broker entered or re-formed at the
+        start of the month).
     diverted_received_tpp : (R, C) int64
         Diverted compute shared out to destinations this month.
     diverted_chips : (R,) int64
@@ -83,6 +88,8 @@ class State:
     nveu_used_tpp: np.ndarray
     uveu_installed_tpp: np.ndarray
     listed: np.ndarray
+    dormant: np.ndarray
+    listed_at: np.ndarray
     quota_used_tpp: np.ndarray
     stock_tpp: np.ndarray
     diversion_demand_tpp: np.ndarray
@@ -112,6 +119,7 @@ class State:
     unmet_tpp: np.ndarray
     residual_tpp: np.ndarray
     caught: np.ndarray
+    entered: np.ndarray
     diverted_received_tpp: np.ndarray
     diverted_chips: np.ndarray
     books: dict[str, np.ndarray] | None = None
@@ -159,7 +167,9 @@ def initial_state(layout: Layout, seeds: np.ndarray) -> State:
     return State(
         seeds=seeds, base_h100e=base, backlog_tpp=firms(), lpp_used_tpp=firms(),
         nveu_used_tpp=firms(), uveu_installed_tpp=np.where(layout.is_uveu, installed, 0),
-        listed=np.zeros((n_runs, n_firms), dtype=bool), quota_used_tpp=countries(),
+        listed=np.zeros((n_runs, n_firms), dtype=bool),
+        dormant=np.broadcast_to(layout.is_reserve, (n_runs, n_firms)).copy(),
+        listed_at=np.full((n_runs, n_firms), -1, dtype=np.int64), quota_used_tpp=countries(),
         stock_tpp=countries(), diversion_demand_tpp=countries(),
         vigilance=np.zeros((n_runs, layout.n_countries), dtype=np.float64),
         us_shipped_chips=np.zeros((n_runs, world.market.n_chips), dtype=np.int64),
@@ -173,5 +183,6 @@ def initial_state(layout: Layout, seeds: np.ndarray) -> State:
         ordered=firms(), shipped=firms(), substitute_want=firms(),
         substituted_chips=firms(), rented_tpp=firms(), divert_request_tpp=firms(),
         unmet_tpp=firms(), residual_tpp=firms(), caught=np.zeros((n_runs, n_firms), dtype=bool),
+        entered=np.zeros((n_runs, n_firms), dtype=bool),
         diverted_received_tpp=countries(), diverted_chips=np.zeros(n_runs, dtype=np.int64),
     )

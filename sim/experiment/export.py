@@ -40,9 +40,9 @@ from sim.results import Results
 __all__ = ["COUNTS", "OUTCOME_UNITS", "UNIT_DECIMALS", "csv_name", "scenario_index",
            "summary_for_csv", "tidy_for_csv", "unit_of"]
 
-UNIT_DECIMALS = {"h100e": 0, "usd": 0, "chips": 0, "share": 3, "x_list": 3}
-"""Decimals written for each unit suffix (``_h100e``, ``_usd``, ``_chips``, ``_share``,
-``_x_list``: a multiple of list price)."""
+UNIT_DECIMALS = {"h100e": 0, "usd": 0, "chips": 0, "brokers": 0, "share": 3, "x_list": 3}
+"""Decimals written for each unit suffix (``_h100e``, ``_usd``, ``_chips``, ``_brokers``,
+``_share``, ``_x_list``: a multiple of list price)."""
 COUNTS = ("runs", "countries", "months", "tier", "seed", "step")
 """Columns that are counts or labels, written as integers without a unit."""
 OUTCOME_UNITS = {"tier2_cap_utilisation": "share", "grey_premium_end": "x_list"}

@@ -16,7 +16,7 @@ import mesa
 import numpy as np
 
 from sim.reference import H100E_TPP
-from sim.rng import STREAM_CATCH, STREAM_DEMAND, uniform
+from sim.rng import STREAM_CATCH, STREAM_DEMAND, STREAM_ENTRY, STREAM_REFORM, uniform
 from sim.world.codes import (
     BROKER,
     CAPPED,
@@ -60,6 +60,8 @@ class CountryMonth:
     unmet_tpp: int = 0
     revenue_usd: int = 0
     us_payment_usd: int = 0
+    entered_brokers: int = 0
+    listed_brokers: int = 0
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -145,6 +147,12 @@ class Country(mesa.Agent):
     def backlog_tpp(self) -> int:
         """Requests its buyers are still waiting to have served, at the end of the month."""
         return sum(f.backlog_tpp for f in self.model.firms if f.country is self)
+
+    @property
+    def active_brokers(self) -> int:
+        """Brokers here that can buy at the end of the month: entered and not listed."""
+        return sum(1 for f in self.model.firms
+                   if f.country is self and f.kind == BROKER and not (f.dormant or f.listed))
 
     @property
     def quota_remaining_tpp(self) -> int:
@@ -274,6 +282,8 @@ class Firm(mesa.Agent):
         self.nveu_used_tpp = 0
         self.uveu_installed_tpp = 0
         self.listed = False
+        self.dormant = bool(firms.reserve[index])
+        self.listed_at = -1
         self.clear_month()
 
     def __repr__(self) -> str:
@@ -345,7 +355,7 @@ class Firm(mesa.Agent):
         self.substitute_want = self.substituted_chips = 0
         self.divert_request_tpp = self.residual_tpp = 0
         self.rented_tpp = self.unmet_tpp = 0
-        self.caught = False
+        self.caught = self.entered = False
 
     def start_month(self) -> None:
         """Clear the month; the low-volume allowance restarts each January."""
@@ -496,13 +506,51 @@ class Broker(Firm):
         self.demand_tpp = self.request_tpp = 0
 
     def capacity_chips(self) -> int:
-        """Frontier chips the broker can buy a month (0 once listed, or where it may not)."""
+        """Frontier chips the broker can buy a month (0 if dormant, listed, or it may not)."""
         market, t = self.model.world.market, self.model.step_index
         frontier = int(market.frontier[t])
-        if self.listed or frontier == NO_CHIP or self.chip != frontier:
+        if self.listed or self.dormant or frontier == NO_CHIP or self.chip != frontier:
             return 0
         growth = float(self.model.world.growth[t, self.country.index])
         return int(self.base_h100e * growth * H100E_TPP) // int(market.frontier_tpp[t])
+
+    def renew(self) -> None:
+        """Enter, if dormant, or re-form under a new name, if listed long enough.
+
+        A dormant front company enters with probability
+        :meth:`entry_probability`; a network listed at least
+        ``diversion.reform_delay_months`` ago re-forms with probability
+        ``diversion.reform_probability``. Either counts as an entry in its
+        country this month.
+        """
+        model = self.model
+        t, diversion = model.step_index, model.in_force.diversion
+        if self.dormant:
+            u = float(uniform(model.seed, t, STREAM_ENTRY, self.index)[0])
+            if u < self.entry_probability():
+                self.dormant = False
+                self.record_entry()
+        elif self.listed and t - self.listed_at >= diversion.reform_delay_months:
+            u = float(uniform(model.seed, t, STREAM_REFORM, self.index)[0])
+            if u < diversion.reform_probability:
+                self.listed, self.listed_at = False, -1
+                self.record_entry()
+
+    def entry_probability(self) -> float:
+        """Chance this month that a dormant front company here enters.
+
+        ``min(1, entry_rate * max(0, premium - 1))`` times the chance that a
+        shipment through its country is not caught.
+        """
+        model = self.model
+        rate = model.in_force.diversion.entry_rate
+        pull = min(1.0, rate * max(0.0, model.premium - 1.0))
+        return pull * (1.0 - self.country.catch_probability)
+
+    def record_entry(self) -> None:
+        """Count a new broker in its country's month."""
+        self.entered = True
+        self.country.month.entered_brokers += 1
 
     def order(self) -> None:
         """Order the frontier chips the grey market asked for (``request_tpp``)."""
@@ -526,7 +574,9 @@ class Broker(Firm):
         u = float(uniform(self.model.seed, self.model.step_index, STREAM_CATCH, self.index)[0])
         if u < self.country.catch_probability:
             month.diversion_seized_tpp += shipment
+            month.listed_brokers += 1
             self.caught = self.listed = True
+            self.listed_at = self.model.step_index
             return 0
         month.diverted_tpp += shipment
         return shipment

@@ -146,6 +146,11 @@ class ExportControlModel(mesa.Model):
         self.agents_by_type[Country].do("start_month")
         self.buyers.do("start_month")
 
+    def renew_brokers(self) -> None:
+        """Dormant front companies may enter; listed networks may re-form under a new name."""
+        for broker in self.brokers:
+            broker.renew()
+
     def set_prices(self) -> None:
         """Every vendor moves its market price by last month's orders over its output."""
         for vendor in self.vendors:

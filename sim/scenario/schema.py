@@ -352,6 +352,18 @@ class DiversionConfig:
     initial_premium: float = value(Float(1.0, 100.0), "grey price over list at the start")
     premium_sensitivity: float = changeable(MULTIPLIER, "premium rise per share of unmet demand")
     premium_inertia: float = changeable(SHARE, "weight of last month's premium")
+    reserve_brokers: int = value(
+        Int(0, 1000), "dormant front companies per broker a country starts with: slots that "
+        "can enter later (0: no new brokers ever enter)", default=0)
+    entry_rate: float = changeable(
+        MULTIPLIER, "monthly chance that a dormant front company enters, per unit of grey "
+        "premium over list, times the chance of not being caught where it sits", default=0.0)
+    reform_delay_months: int = changeable(
+        Int(0, 1200), "months after its listing before a caught network can re-form under a "
+        "new name", default=1)
+    reform_probability: float = changeable(
+        PROBABILITY, "monthly chance that a listed network, past the delay, re-forms as a new "
+        "broker (0: a listed broker is gone for good)", default=0.0)
 
 
 @dataclass(frozen=True)

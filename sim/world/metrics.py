@@ -15,16 +15,20 @@ FLOWS = (
     "demand_tpp", "shipped_tpp", "delivered_tpp", "lpp_tpp", "veu_tpp", "licensed_tpp",
     "diversion_requested_tpp", "diversion_attempted_tpp", "diversion_seized_tpp",
     "diverted_tpp", "diverted_received_tpp", "substituted_tpp", "rented_tpp", "unmet_tpp",
-    "revenue_usd", "us_payment_usd",
+    "revenue_usd", "us_payment_usd", "entered_brokers", "listed_brokers",
 )
-"""One country's flows in a month (TPP, except revenue and payments in USD;
-``us_payment_usd`` is what licences against a payment cost the vendors). Diversion
+"""One country's flows in a month (TPP, except revenue and payments in USD and
+the broker counts; ``us_payment_usd`` is what licences against a payment cost
+the vendors; ``entered_brokers`` counts front companies that entered or
+re-formed there, ``listed_brokers`` brokers caught there). Diversion
 attempted/seized/diverted are by transit country; ``diverted_received_tpp``
 and ``diversion_requested_tpp`` by destination."""
 
-COUNTRY_STATE = ("quota_used_tpp", "quota_remaining_tpp", "stock_tpp", "backlog_tpp")
+COUNTRY_STATE = ("quota_used_tpp", "quota_remaining_tpp", "stock_tpp", "backlog_tpp",
+                 "active_brokers")
 """Per-country state recorded at the end of each month. ``unmet_tpp`` (a flow)
-is the demand dropped that month; what still waits is ``backlog_tpp``."""
+is the demand dropped that month; what still waits is ``backlog_tpp``;
+``active_brokers`` counts the brokers there that have entered and are not listed."""
 
 COUNTRY_METRICS = (*FLOWS, *COUNTRY_STATE)
 """Per-country metrics: int64 arrays shaped (n_runs, n_steps, n_countries)."""

@@ -20,6 +20,7 @@ __all__ = ["CARRIED", "DECIDES", "PHASES", "decided_by"]
 
 PHASES = (
     "start_month",
+    "renew_brokers",
     "set_prices",
     "demand",
     "place_grey_market_orders",
@@ -40,6 +41,7 @@ _PATHS = ("path_free", "path_uveu", "path_nveu", "path_lpp", "path_cap")
 
 DECIDES = MappingProxyType({
     "start_month": ("quota_used_tpp", "lpp_used_tpp"),
+    "renew_brokers": ("dormant", "listed", "listed_at", "entered"),
     "set_prices": ("price_index",),
     "demand": ("demand_tpp", "request_tpp"),
     "place_grey_market_orders": ("request_tpp",),
@@ -53,7 +55,7 @@ DECIDES = MappingProxyType({
     "allocate_domestic": ("substituted_chips",),
     "respond": ("rented_tpp", "divert_request_tpp", "unmet_tpp", "backlog_tpp",
                 "residual_tpp"),
-    "divert": ("caught", "listed", "diverted_received_tpp", "diverted_chips"),
+    "divert": ("caught", "listed", "listed_at", "diverted_received_tpp", "diverted_chips"),
     "deliver": ("stock_tpp", "vigilance", "premium", "diversion_demand_tpp"),
 })
 """Quantities each phase sets. Firm quantities are shaped (firms,) per run,
@@ -66,8 +68,9 @@ which set next month's case-by-case limits), ``price_index`` and
 approved orders that move next month's price)."""
 
 CARRIED = ("base_h100e", "backlog_tpp", "lpp_used_tpp", "nveu_used_tpp", "uveu_installed_tpp",
-           "listed", "quota_used_tpp", "stock_tpp", "vigilance", "diversion_demand_tpp", "premium",
-           "us_shipped_chips", "price_index", "vendor_orders_chips")
+           "listed", "dormant", "listed_at", "quota_used_tpp", "stock_tpp", "vigilance",
+           "diversion_demand_tpp", "premium", "us_shipped_chips", "price_index",
+           "vendor_orders_chips")
 """Quantities that persist from one month to the next."""
 
 

@@ -2,7 +2,11 @@
 
 The table of firms is fixed by the scenario: for each modelled country in
 code order, its generated buyers, research buyers, champions and brokers,
-then one firm per host country of each named firm. Sizes of generated firms
+then one firm per host country of each named firm, then the dormant broker
+slots (``diversion.reserve_brokers`` per broker of each country, in country
+order), which may enter later (``ExportControlModel.renew_brokers``). The
+slots come last so that every other firm keeps its index, and with it its
+random numbers, whether or not a scenario has them. Sizes of generated firms
 are heavy-tailed and drawn per seed from the counter-based stream, through a
 table of Pareto quantiles, so that both implementations read identical bits.
 Every firm's size is its kind's median (or a named firm's ``hosts``) times a
@@ -63,6 +67,8 @@ class FirmTable:
         Whether the firm's size is drawn per seed.
     labels : tuple of str
         Human-readable names, e.g. ``"CHN buyer 3"`` or ``"Microsoft @ ARE"``.
+    reserve : ndarray of bool
+        Whether the firm is a dormant broker slot (a front company that may enter later).
     """
 
     kind: np.ndarray
@@ -74,6 +80,7 @@ class FirmTable:
     median_h100e: np.ndarray
     generated: np.ndarray
     labels: tuple[str, ...]
+    reserve: np.ndarray
 
     @property
     def n_firms(self) -> int:
@@ -103,6 +110,12 @@ def firm_table(scenario: Scenario) -> FirmTable:
             status = _STATUS[firm.status]
             rows.append((kind, status, codes.index(host), parent, demand * factors.named, False,
                          label))
+    n_active = len(rows)
+    for index, code in enumerate(codes):
+        slots = scenario.diversion.reserve_brokers * scenario.countries[code].firms.broker
+        size = medians.broker * factors.broker[code]
+        rows += [(BROKER, NONE, index, -1, size, True, f"{code} broker reserve {number + 1}")
+                 for number in range(slots)]
     columns = list(zip(*rows, strict=True)) if rows else [()] * 7
     return FirmTable(
         kind=np.array(columns[0], dtype=np.int8),
@@ -115,6 +128,7 @@ def firm_table(scenario: Scenario) -> FirmTable:
         median_h100e=np.array(columns[4], dtype=np.float64),
         generated=np.array(columns[5], dtype=bool),
         labels=tuple(columns[6]),
+        reserve=np.arange(len(rows)) >= n_active,
     )
 
 
