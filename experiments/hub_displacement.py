@@ -34,10 +34,11 @@ from sim.reference import H100E_TPP
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 ADAPTIVE = {"diversion.reserve_brokers": 2, "diversion.entry_rate": 0.5,
-            "diversion.reform_probability": 0.3, "diversion.reform_delay_months": 1}
-"""Brokers that come and go: illustrative assumptions (docs/sources.md §26)."""
+            "diversion.reform_probability": 0.3, "diversion.reform_delay_months": 1,
+            "diversion.route_sensitivity": 5.0}
+"""Brokers that come and go and steer by risk: illustrative assumptions (docs/sources.md §26)."""
 BEHAVIOURS = {"brokers as shipped (listed for good, none enter)": {},
-              "brokers that enter and re-form (illustrative rates)": ADAPTIVE}
+              "brokers that enter, re-form and steer (illustrative)": ADAPTIVE}
 
 
 def diverted_by_hub(scenario: sim.Scenario, runs: int) -> tuple[dict[str, float], dict[str, int]]:
@@ -106,7 +107,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default=str(SCENARIOS / "strict_enforcement.toml"))
     parser.add_argument("--hub", default="SGP", help="ISO3 code of the hub whose enforcement rises")
-    parser.add_argument("--factors", type=float, nargs="+", default=[1.0, 3.0, 10.0])
+    parser.add_argument("--factors", type=float, nargs="+", default=[1.0, 1.5, 2.0, 3.0, 10.0])
     parser.add_argument("--runs", type=int, default=100, help="runs per point")
     parser.add_argument("--out", default="results/hub_displacement", help="output folder")
     options = parser.parse_args()

@@ -19,8 +19,10 @@ from test_phase_agreement import assert_agree_after_every_phase
 
 import sim
 from sim.core.batch import step, step_phases
-from sim.core.diversion import catch_probability, renew_brokers
+from sim.core.diversion import renew_brokers
+from sim.core.enforcement import catch_probability
 from sim.core.layout import Layout
+from sim.core.orders import route_weights
 from sim.core.state import initial_state
 from sim.world import World
 from sim.world.codes import BROKER
@@ -135,3 +137,38 @@ def test_raising_one_hubs_enforcement_moves_diversion_to_the_others():
         sgp_after, others_after = through({**behaviour, "countries.SGP.enforcement": 10 * level})
         assert sgp_after < 0.2 * sgp_before, behaviour
         assert others_after > others_before, behaviour
+
+
+ROUTES = {"diversion.route_sensitivity": 20.0, "time.months": 14}
+
+
+def test_steered_brokers_buy_less_where_the_catch_risk_is_higher():
+    scenario = _strict(ROUTES)
+    layout = Layout.from_world(World.from_scenario(scenario))
+    state = initial_state(layout, SEEDS)
+    catch = catch_probability(layout, state, 0)
+    capacity = np.full_like(catch, 1000, dtype=np.int64)
+    weight = route_weights(layout, state, 0, capacity)
+    assert np.all(weight <= capacity)
+    risky, safe = np.argmax(catch[0]), np.argmin(catch[0])
+    assert catch[0, risky] > catch[0, safe]
+    assert np.all(weight[:, risky] < weight[:, safe])
+    off = replace(state)
+    plain = route_weights(Layout.from_world(World.from_scenario(_strict({"time.months": 14}))),
+                          off, 0, capacity)
+    assert np.array_equal(plain, capacity)  # no steering: the capacity itself
+
+
+def test_steered_routes_move_purchases_away_from_a_risky_hub():
+    def purchases(overrides: dict) -> np.ndarray:
+        results = sim.run_batch(_strict(overrides), SEEDS[:40])
+        return results.metric("diversion_attempted_tpp").sum(axis=(0, 1))
+
+    sgp = _strict().country_codes.index("SGP")
+    plain, steered = purchases({"time.months": 14}), purchases(ROUTES)
+    assert steered[sgp] / steered.sum() < 0.8 * plain[sgp] / plain.sum()
+
+
+def test_steered_routes_agree_after_every_phase():
+    scenario = _strict({**ROUTES, **ADAPTIVE})
+    assert assert_agree_after_every_phase(scenario, seed=6) > 0

@@ -137,6 +137,7 @@ RULES: dict[str, st.SearchStrategy[Any]] = {
     "enforcement.measures_multiplier": st.floats(0.0, 3.0),
     "enforcement.vigilance_per_seizure": st.floats(0.0, 20.0),
     "enforcement.vigilance_decay": SHARE,
+    "diversion.route_sensitivity": st.floats(0.0, 40.0),
     "diversion.reserve_brokers": st.integers(0, 2),
     "diversion.entry_rate": st.floats(0.0, 4.0),
     "diversion.reform_delay_months": st.integers(0, 4),

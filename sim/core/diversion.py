@@ -13,24 +13,12 @@ import numpy as np
 
 from sim.core.allocation import muldiv
 from sim.core.books import country_flows
+from sim.core.enforcement import catch_probability
 from sim.core.layout import Layout
 from sim.core.state import State
 from sim.rng import STREAM_CATCH, STREAM_ENTRY, STREAM_REFORM, uniform
 
-__all__ = ["catch_probability", "deliver", "divert", "renew_brokers"]
-
-
-def catch_probability(layout: Layout, state: State, t: int) -> np.ndarray:
-    """Chance this month that one shipment through each broker's country is caught, (R, B).
-
-    The rules' probability there, times one plus the country's vigilance, at
-    most 1; an end-use check catches ``rules.end_use_checks`` of what that
-    misses (``Country.catch_probability``).
-    """
-    world = layout.world
-    where = layout.country[layout.brokers]
-    catch = np.minimum(1.0, world.catch_probability[t, where] * (1.0 + state.vigilance[:, where]))
-    return catch + (1.0 - catch) * world.at(t).rules.end_use_checks
+__all__ = ["deliver", "divert", "renew_brokers"]
 
 
 def renew_brokers(layout: Layout, state: State, t: int) -> State:
@@ -38,7 +26,7 @@ def renew_brokers(layout: Layout, state: State, t: int) -> State:
 
     A dormant slot enters when its uniform number (``STREAM_ENTRY``) is below
     ``min(1, entry_rate * max(0, premium - 1)) * (1 - catch)``, ``catch``
-    being :func:`catch_probability` in its country; a broker listed at least
+    being :func:`~sim.core.enforcement.catch_probability` in its country; a broker listed at least
     ``reform_delay_months`` ago re-forms, and is no longer listed, when its
     number (``STREAM_REFORM``) is below ``reform_probability``
     (``Broker.renew``). Either is an entry (``entered``). With both rates at
@@ -70,7 +58,7 @@ def divert(layout: Layout, state: State, t: int) -> State:
     """Brokers re-export; what gets through is shared among restricted destinations.
 
     A broker with a shipment is caught when its uniform number is below its
-    country's :func:`catch_probability`, and is then listed (until its
+    country's :func:`~sim.core.enforcement.catch_probability`, and is then listed (until its
     network re-forms, :func:`renew_brokers`). Destinations
     get ``delivered * requested // total`` chips each, the remainder going to
     the largest request (lowest country index on ties: ``np.argmax``).

@@ -14,6 +14,7 @@ from dataclasses import replace
 import numpy as np
 
 from sim.core.allocation import muldiv
+from sim.core.enforcement import catch_probability
 from sim.core.layout import Layout
 from sim.core.prices import demand_factor
 from sim.core.state import State
@@ -22,7 +23,8 @@ from sim.rng import STREAM_DEMAND, STREAM_PRIORITY, uniform
 from sim.world import CAPPED, FREE, LICENSED, PAYMENT, VOLUME
 from sim.world.market import NO_CHIP
 
-__all__ = ["demand", "license", "order", "place_grey_market_orders", "start_month"]
+__all__ = ["demand", "license", "order", "place_grey_market_orders", "route_weights",
+           "start_month"]
 
 
 def start_month(layout: Layout, state: State, t: int) -> State:
@@ -65,7 +67,12 @@ def demand(layout: Layout, state: State, t: int) -> State:
 
 
 def place_grey_market_orders(layout: Layout, state: State, t: int) -> State:
-    """Brokers order, pro rata to capacity, last month's diversion requests (frontier chips)."""
+    """Brokers share last month's diversion requests by route weight (frontier chips).
+
+    A broker's share of the target is in proportion to its weight
+    (:func:`route_weights`: its capacity unless routes are steered) and at
+    most its capacity.
+    """
     world, brokers = layout.world, layout.brokers
     tpp = world.market.frontier_tpp[t]
     growth = layout.growth[t, brokers]
@@ -74,16 +81,41 @@ def place_grey_market_orders(layout: Layout, state: State, t: int) -> State:
     closed = (state.listed[:, brokers] | state.dormant[:, brokers]
               | ~layout.orders_frontier[t, brokers])
     capacity = np.where(closed, 0, capacity)
-    total = capacity.sum(axis=1, keepdims=True)
+    weight = route_weights(layout, state, t, capacity)
+    total = weight.sum(axis=1, keepdims=True)
     appetite = world.at(t).diversion.broker_appetite
     intensity = np.minimum(1.0, appetite * (state.premium - 1.0))
     asked = (state.diversion_demand_tpp // tpp).sum(axis=1)
     target = (asked * intensity).astype(np.int64)[:, None]
-    share = muldiv(target, capacity, np.maximum(total, 1), bound=np.maximum(np.abs(target), total))
+    share = muldiv(target, weight, np.maximum(total, 1), bound=np.maximum(np.abs(target), total))
     want = np.where(total > 0, np.minimum(capacity, share), 0)
     request = state.request_tpp.copy()
     request[:, brokers] = want * tpp
     return replace(state, request_tpp=request)
+
+
+def route_weights(layout: Layout, state: State, t: int, capacity: np.ndarray) -> np.ndarray:
+    """Each broker's weight in the split of the grey market's target, (R, B) int64.
+
+    ``capacity`` (chips, (R, B)) itself unless ``diversion.route_sensitivity``
+    is positive; then the broker's room (its capacity, at most the chips its
+    country's cap and its own low-volume allowance still allow where the
+    regime is capped) times ``max(0, 1 - route_sensitivity x catch)``,
+    truncated (``Broker.route_weight``; ``catch``:
+    :func:`sim.core.enforcement.catch_probability`).
+    """
+    beta = layout.world.at(t).diversion.route_sensitivity
+    if beta == 0:
+        return capacity
+    world, brokers = layout.world, layout.brokers
+    where, tpp = layout.country[brokers], layout.chip_tpp[t, brokers]
+    cap_room = np.maximum(0, world.cap_tpp[t, where] - state.quota_used_tpp[:, where]) // tpp
+    lpp_room = np.maximum(0, world.at(t).rules.lpp_tpp_per_year
+                          - state.lpp_used_tpp[:, brokers]) // tpp
+    capped = layout.regime[t, brokers] == CAPPED
+    room = np.where(capped, np.minimum(capacity, cap_room + lpp_room), capacity)
+    safety = np.maximum(0.0, 1.0 - beta * catch_probability(layout, state, t))
+    return np.where(capacity == 0, 0, (room * safety).astype(np.int64))
 
 
 def order(layout: Layout, state: State, t: int) -> State:

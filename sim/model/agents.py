@@ -514,6 +514,25 @@ class Broker(Firm):
         growth = float(self.model.world.growth[t, self.country.index])
         return int(self.base_h100e * growth * H100E_TPP) // int(market.frontier_tpp[t])
 
+    def route_weight(self, capacity: int) -> int:
+        """Return the broker's weight in the grey market's split of the month's target.
+
+        Its ``capacity`` (chips), unless ``diversion.route_sensitivity`` is
+        positive; then its *room*, the capacity at most the chips its
+        country's cap and its own low-volume allowance still allow where the
+        regime is capped, times ``max(0, 1 - route_sensitivity x catch)``,
+        truncated: purchases move to hubs with room and a low catch risk.
+        """
+        beta = self.model.in_force.diversion.route_sensitivity
+        if beta == 0 or capacity == 0:
+            return capacity
+        room = capacity
+        if self.regime == CAPPED:
+            country = self.country
+            cap_room = max(0, country.cap_tpp - country.quota_used_tpp) // self.chip_tpp
+            room = min(capacity, cap_room + self.lpp_headroom_chips())
+        return int(room * max(0.0, 1.0 - beta * self.country.catch_probability))
+
     def renew(self) -> None:
         """Enter, if dormant, or re-form under a new name, if listed long enough.
 

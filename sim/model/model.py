@@ -192,16 +192,22 @@ class ExportControlModel(mesa.Model):
         return uniform(self.seed, self.step_index, STREAM_PRIORITY, index).tolist()
 
     def place_grey_market_orders(self) -> None:
-        """Brokers order, pro rata to capacity, last month's diversion requests (frontier chips)."""
+        """Brokers share last month's diversion requests by route weight (frontier chips).
+
+        Each broker's share of the target is in proportion to its route weight
+        (:meth:`Broker.route_weight`: its capacity, unless routes are steered),
+        and at most its capacity.
+        """
         brokers = self.brokers
         capacity = [b.capacity_chips() for b in brokers]
-        total = sum(capacity)
+        weight = [b.route_weight(chips) for b, chips in zip(brokers, capacity, strict=True)]
+        total = sum(weight)
         appetite = self.in_force.diversion.broker_appetite
         intensity = min(1.0, appetite * (self.premium - 1.0))
         tpp = self.frontier_tpp
         target = int(sum(d // tpp for d in self.diversion_demand_tpp) * intensity)
-        for broker, chips in zip(brokers, capacity, strict=True):
-            want = min(chips, target * chips // total) if total > 0 else 0
+        for broker, chips, share in zip(brokers, capacity, weight, strict=True):
+            want = min(chips, target * share // total) if total > 0 else 0
             broker.request_tpp = want * tpp
 
     @property

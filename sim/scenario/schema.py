@@ -352,6 +352,11 @@ class DiversionConfig:
     initial_premium: float = value(Float(1.0, 100.0), "grey price over list at the start")
     premium_sensitivity: float = changeable(MULTIPLIER, "premium rise per share of unmet demand")
     premium_inertia: float = changeable(SHARE, "weight of last month's premium")
+    route_sensitivity: float = changeable(
+        MULTIPLIER, "how strongly brokers steer purchases away from risky hubs and toward hubs "
+        "with cap and low-volume room: a broker's weight is its room times max(0, 1 - "
+        "route_sensitivity x catch probability there) (0: pro rata to capacity wherever it "
+        "sits)", default=0.0)
     reserve_brokers: int = value(
         Int(0, 1000), "dormant front companies per broker a country starts with: slots that "
         "can enter later (0: no new brokers ever enter)", default=0)

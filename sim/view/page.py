@@ -107,8 +107,9 @@ def BrokerList(model: ViewedModel) -> solara.Element:
                      f'</td><td class="text">{b.month}</td></tr>' for b in model.listed_brokers)
     listed = (f"<table><tr><th>broker listed</th><th>transit country</th><th>in</th></tr>"
               f"{caught}</table>" if caught else '<p class="muted">No broker listed yet.</p>')
-    return _html(f'<p>Brokers: <span id="sim-listed" data-value="{len(model.listed_brokers)}">'
-                 f"{len(model.listed_brokers)}</span> of {len(model.brokers)} listed</p>"
+    now = sum(counts[2] for counts in by_country.values())
+    return _html(f'<p>Brokers: <span id="sim-listed" data-value="{now}">{now}</span> of '
+                 f"{len(model.brokers)} listed now, {len(model.listed_brokers)} listings so far</p>"
                  "<table><tr><th>transit country</th><th>brokers</th><th>buying this month</th>"
                  f"<th>listed</th></tr>{rows}</table>{listed}", "sim-broker-list")
 

@@ -67,7 +67,8 @@ class ViewedModel(ExportControlModel):
     Attributes
     ----------
     listed_brokers : list of ListedBroker
-        Brokers listed so far, in the order they were caught.
+        Every listing so far, in the order the brokers were caught (a broker
+        whose network re-formed and was caught again appears once per catch).
     """
 
     def __init__(self, scenario_file: str | PathLike[str], seed: int = 0,
@@ -79,12 +80,11 @@ class ViewedModel(ExportControlModel):
         self.listed_brokers: list[ListedBroker] = []
 
     def step(self) -> None:
-        """Run one month, then note the brokers listed in it."""
+        """Run one month, then note the brokers caught and listed in it."""
         super().step()
-        seen = {b.label for b in self.listed_brokers}
         month = self.world.dates[self.step_index]
         self.listed_brokers += [ListedBroker(b.label, b.country.code, month)
-                                for b in self.brokers if b.listed and b.label not in seen]
+                                for b in self.brokers if b.caught]
 
 
 def model_params(scenario_file: str | PathLike[str], seed: int,

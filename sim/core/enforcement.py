@@ -1,0 +1,26 @@
+"""The catch risk a broker faces this month, shared by route choice, entry and diversion.
+
+Array version of ``Country.catch_probability``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.core.layout import Layout
+from sim.core.state import State
+
+__all__ = ["catch_probability"]
+
+
+def catch_probability(layout: Layout, state: State, t: int) -> np.ndarray:
+    """Chance this month that one shipment through each broker's country is caught, (R, B).
+
+    The rules' probability there, times one plus the country's vigilance, at
+    most 1; an end-use check catches ``rules.end_use_checks`` of what that
+    misses (``Country.catch_probability``).
+    """
+    world = layout.world
+    where = layout.country[layout.brokers]
+    catch = np.minimum(1.0, world.catch_probability[t, where] * (1.0 + state.vigilance[:, where]))
+    return catch + (1.0 - catch) * world.at(t).rules.end_use_checks
