@@ -85,6 +85,10 @@ METRIC_TABLE: tuple[MetricInfo, ...] = (
     _flow("diverted_received_tpp", "destination", "diverted chips arriving"),
     _flow("substituted_tpp", "destination", "domestic chips received"),
     _flow("rented_tpp", "buyer's country", "demand met by remote compute (not installed)"),
+    _flow("rented_out_tpp", "supplying country",
+          "remote compute rented out from the installed base there (0 everywhere under "
+          "`market.cloud_share = \"unlimited\"`, where renting needs no supplier; else "
+          "`sum rented_out = sum rented`)"),
     _flow("unmet_tpp", "buyer's country",
           "demand dropped this month after every fallback (each TPP of demand counts once, "
           "in the month it is given up; diversion requests excluded)"),

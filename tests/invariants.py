@@ -157,6 +157,18 @@ def check_results(results: Results, world: World) -> None:
     slots = np.bincount(firms.country[firms.kind == BROKER], minlength=len(world.countries))
     assert np.all(active <= slots)
 
+    # Rented compute: with a supplier, all of it comes out of installed bases that may hold
+    # the frontier chip, never more than each one offers (its last stock times the share).
+    share = world.scenario.market.cloud_share
+    rented_out = metric("rented_out_tpp")
+    if share == "unlimited":
+        assert not rented_out.any()
+    else:
+        assert np.array_equal(rented_out.sum(axis=-1), metric("rented_tpp").sum(axis=-1))
+        offered = np.where(world.market.restricted, 0,
+                           (_previous(metric("stock_tpp")) * share).astype(np.int64))
+        assert np.all(rented_out <= offered)
+
     stock, life = metric("stock_tpp"), world.scenario.market.depreciation_months
     arrived = delivered + metric("substituted_tpp") + metric("diverted_received_tpp")
     before = _previous(stock)

@@ -127,6 +127,8 @@ RULES: dict[str, st.SearchStrategy[Any]] = {
     "market.full_need_ratio": SHARE,
     "market.substitution_share": SHARE,
     "market.remote_share": SHARE,
+    "market.cloud_share": st.just("unlimited") | SHARE,
+    "rules.cloud_kyc": SHARE,
     "market.depreciation_months": st.integers(1, 60),
     "diversion.divert_share": SHARE,
     "diversion.broker_appetite": st.floats(0.0, 4.0),

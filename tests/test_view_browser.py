@@ -121,6 +121,27 @@ def _step_button(driver):
     return buttons[0]
 
 
+def _country_table(browser, attempts: int = 5) -> tuple[list, dict]:
+    """Read the country rows' codes and cells, again if the page re-renders while reading."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    for attempt in range(attempts):
+        try:
+            rows = browser.find_elements(By.CSS_SELECTOR, "#sim-countries tr[data-country]")
+            codes = [r.get_attribute("data-country") for r in rows]
+            cells = {(code, column): (cell.get_attribute("data-tpp"), cell.text.strip())
+                     for code, row in zip(codes, rows, strict=True) for column in COLUMNS
+                     for cell in [row.find_element(By.CSS_SELECTOR,
+                                                   f'td[data-column="{column}"]')]}
+            return codes, cells
+        except StaleElementReferenceException:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5)
+    raise AssertionError("unreachable")
+
+
 def test_three_months_in_the_browser_are_the_model_results(server, browser, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -141,17 +162,17 @@ def test_three_months_in_the_browser_are_the_model_results(server, browser, tmp_
     premium = browser.find_element(By.ID, "sim-premium").get_attribute("data-value")
     assert float(premium) == results.metric("grey_premium")[0, last]
 
-    rows = browser.find_elements(By.CSS_SELECTOR, "#sim-countries tr[data-country]")
-    assert [r.get_attribute("data-country") for r in rows] == list(results.countries)
+    codes, cells = _country_table(browser)
+    assert codes == list(results.countries)
     seen_nonzero = set()
-    for c, row in enumerate(rows):
+    for c, code in enumerate(codes):
         for column, (metric, summed) in COLUMNS.items():
             values = results.metric(metric)[0, : last + 1, c]
             expected = int(values.sum() if summed else values[-1])
-            cell = row.find_element(By.CSS_SELECTOR, f'td[data-column="{column}"]')
-            where = f"{results.countries[c]} {column}"
-            assert int(cell.get_attribute("data-tpp")) == expected, where
-            assert cell.text.strip() == f"{expected / H100E_TPP:,.0f}", where
+            tpp, text = cells[code, column]
+            where = f"{code} {column}"
+            assert int(tpp) == expected, where
+            assert text == f"{expected / H100E_TPP:,.0f}", where
             if expected:
                 seen_nonzero.add(column)
     assert seen_nonzero == set(COLUMNS), "the golden seed exercises every column"

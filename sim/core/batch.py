@@ -41,6 +41,7 @@ from sim.core.layout import Layout
 from sim.core.licensing import allocate_caps, settle_uveu
 from sim.core.orders import demand, license, order, place_grey_market_orders, start_month
 from sim.core.prices import set_prices
+from sim.core.renting import rent
 from sim.core.shipping import allocate_domestic, respond, ship, want_substitute
 from sim.core.state import N_FIRM_ARRAYS, State, initial_state
 from sim.results import Results
@@ -61,7 +62,7 @@ PHASE_FUNCTIONS: dict[str, Phase] = {
     phase.__name__: phase
     for phase in (start_month, renew_brokers, set_prices, demand, place_grey_market_orders,
                   order, license, settle_uveu, allocate_caps, ship, want_substitute,
-                  allocate_domestic, respond, divert, deliver)
+                  allocate_domestic, rent, respond, divert, deliver)
 }
 """The array function of each phase of :data:`sim.world.phases.PHASES`, by name."""
 

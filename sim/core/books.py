@@ -67,6 +67,7 @@ def country_flows(layout: Layout, state: State, t: int) -> dict[str, np.ndarray]
         "diverted_received_tpp": state.diverted_received_tpp,
         "substituted_tpp": countries.sum(state.substituted_chips) * world.domestic_tpp[t],
         "rented_tpp": countries.sum(state.rented_tpp),
+        "rented_out_tpp": state.rented_out_tpp,
         "unmet_tpp": countries.sum(state.unmet_tpp),
         "revenue_usd": by_country.sum(revenue),
         "us_payment_usd": by_country.sum(payment),

@@ -2,7 +2,8 @@
 
 Array versions of ``ExportControlModel.ship`` (with ``Firm.ship``),
 ``Firm.want_substitute``, ``ExportControlModel.allocate_domestic`` and
-``Firm.respond`` / ``Broker.respond``.
+``Firm.respond`` / ``Broker.respond`` (renting, between the last two, is
+:mod:`sim.core.renting`).
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ def allocate_domestic(layout: Layout, state: State, t: int) -> State:
 
 
 def respond(layout: Layout, state: State, t: int) -> State:
-    """Settle what is still missing: rent remotely, ask a broker, or wait.
+    """Settle what is still missing after renting: ask a broker, or wait.
 
     ``int(x * share)`` is ``(x * share).astype(int64)``; brokers let an
     unfilled order lapse and keep no backlog. Only buyers in restricted
@@ -134,10 +135,7 @@ def respond(layout: Layout, state: State, t: int) -> State:
     buyer = ~layout.is_broker
     missing = state.request_tpp - received_tpp(layout, state, t)
     missing -= state.substituted_chips * world.domestic_tpp[t]
-    rented = np.zeros_like(missing)
-    if world.at(t).rules.remote_compute_allowed:
-        rented = (missing * market.remote_share).astype(np.int64)
-        missing -= rented
+    missing -= state.rented_tpp
     residual = np.where(buyer, missing, 0)  # what is missing before a broker is asked
     divert = np.zeros_like(missing)
     asks = np.flatnonzero(layout.restricted[t] & buyer)
@@ -149,7 +147,6 @@ def respond(layout: Layout, state: State, t: int) -> State:
     return replace(
         state,
         backlog_tpp=np.where(buyer, backlog, state.backlog_tpp),
-        rented_tpp=np.where(buyer, rented, 0),
         divert_request_tpp=divert,
         unmet_tpp=np.where(buyer, missing, 0),
         residual_tpp=residual,

@@ -72,6 +72,8 @@ class State:
         start of the month).
     diverted_received_tpp : (R, C) int64
         Diverted compute shared out to destinations this month.
+    rented_out_tpp : (R, C) int64
+        Remote compute rented out from each country's installed base this month.
     diverted_chips : (R,) int64
         Diverted chips that reached a destination this month.
     books : dict of str to (R, C) or (R, N) int64, or None
@@ -121,6 +123,7 @@ class State:
     caught: np.ndarray
     entered: np.ndarray
     diverted_received_tpp: np.ndarray
+    rented_out_tpp: np.ndarray
     diverted_chips: np.ndarray
     books: dict[str, np.ndarray] | None = None
 
@@ -138,7 +141,7 @@ class State:
 N_FIRM_ARRAYS = sum(1 for f in fields(State) if f.name not in
                     {"seeds", "quota_used_tpp", "stock_tpp", "diversion_demand_tpp", "vigilance",
                      "us_shipped_chips", "premium", "price_index", "vendor_orders_chips",
-                     "diverted_received_tpp", "diverted_chips", "books"})
+                     "diverted_received_tpp", "rented_out_tpp", "diverted_chips", "books"})
 """Number of (R, F) arrays in a state (for the memory estimate)."""
 
 
@@ -184,5 +187,6 @@ def initial_state(layout: Layout, seeds: np.ndarray) -> State:
         substituted_chips=firms(), rented_tpp=firms(), divert_request_tpp=firms(),
         unmet_tpp=firms(), residual_tpp=firms(), caught=np.zeros((n_runs, n_firms), dtype=bool),
         entered=np.zeros((n_runs, n_firms), dtype=bool),
-        diverted_received_tpp=countries(), diverted_chips=np.zeros(n_runs, dtype=np.int64),
+        diverted_received_tpp=countries(), rented_out_tpp=countries(),
+        diverted_chips=np.zeros(n_runs, dtype=np.int64),
     )

@@ -57,6 +57,7 @@ class CountryMonth:
     diverted_received_tpp: int = 0
     substituted_tpp: int = 0
     rented_tpp: int = 0
+    rented_out_tpp: int = 0
     unmet_tpp: int = 0
     revenue_usd: int = 0
     us_payment_usd: int = 0
@@ -474,15 +475,38 @@ class Firm(mesa.Agent):
             share = self.model.config.market.substitution_share
             self.substitute_want = int(shortfall * share) // int(world.domestic_tpp[t])
 
-    def respond(self) -> None:
-        """Settle what is still missing: rent remotely, ask a broker, or wait."""
-        market = self.model.config.market
-        domestic_tpp = int(self.model.world.domestic_tpp[self.model.step_index])
-        substituted = self.substituted_chips * domestic_tpp
-        missing = self.request_tpp - self.received_tpp - substituted
+    @property
+    def substituted_tpp(self) -> int:
+        """Domestic compute granted to this firm this month, TPP."""
+        return self.substituted_chips * int(self.model.world.domestic_tpp[self.model.step_index])
+
+    def rent_request(self) -> int:
+        """Remote compute this buyer asks to rent this month, TPP.
+
+        ``remote_share`` of what is still missing after shipments and
+        substitution, while remote compute is allowed; in a restricted
+        destination the cloud providers' checks refuse ``rules.cloud_kyc`` of
+        it.
+        """
         rules = self.model.in_force.rules
-        rented = int(missing * market.remote_share) if rules.remote_compute_allowed else 0
-        missing -= rented
+        if not rules.remote_compute_allowed:
+            return 0
+        missing = self.request_tpp - self.received_tpp - self.substituted_tpp
+        request = int(missing * self.model.config.market.remote_share)
+        if self.restricted:
+            request = int(request * (1.0 - rules.cloud_kyc))
+        return request
+
+    def rent(self, granted: int) -> None:
+        """Book the remote compute granted this month (``ExportControlModel.rent``)."""
+        self.rented_tpp = granted
+        self.country.month.rented_tpp += granted
+
+    def respond(self) -> None:
+        """Settle what is still missing after renting: ask a broker, or wait."""
+        market = self.model.config.market
+        substituted = self.substituted_tpp
+        missing = self.request_tpp - self.received_tpp - substituted - self.rented_tpp
         if self.restricted:
             share = self.model.in_force.diversion.divert_share
             self.divert_request_tpp = int(missing * share)
@@ -491,10 +515,9 @@ class Firm(mesa.Agent):
         dropped = missing - self.backlog_tpp  # unmet for good: a waiting request counts later
         month = self.country.month
         month.substituted_tpp += substituted
-        month.rented_tpp += rented
         month.diversion_requested_tpp += self.divert_request_tpp
         month.unmet_tpp += dropped
-        self.rented_tpp, self.unmet_tpp = rented, dropped
+        self.unmet_tpp = dropped
         self.residual_tpp = missing + self.divert_request_tpp
 
 
@@ -578,6 +601,10 @@ class Broker(Firm):
 
     def want_substitute(self) -> None:
         """Brokers do not buy domestic chips."""
+
+    def rent_request(self) -> int:
+        """Brokers rent nothing."""
+        return 0
 
     def respond(self) -> None:
         """Let an unfilled broker order lapse."""

@@ -281,6 +281,38 @@ class ExportControlModel(mesa.Model):
             for firm, chips in zip(asking, granted, strict=True):
                 firm.substituted_chips = chips
 
+    def rent(self) -> None:
+        """Buyers short of chips rent remote compute from the installed base that may hold it.
+
+        Under ``market.cloud_share = "unlimited"`` every request is granted
+        with no supplier. Otherwise each country that may receive the
+        frontier chip offers ``int(stock x cloud_share)`` (its installed
+        compute at the end of last month); the requests share the total pro
+        rata, and what is rented is booked on the suppliers in proportion to
+        what they offer (``rented_out_tpp``), the rounding remainder one TPP
+        each to those with the most room left (the first on ties).
+        """
+        requests = [firm.rent_request() for firm in self.firms]
+        share = self.config.market.cloud_share
+        if share == "unlimited":
+            for firm, granted in zip(self.firms, requests, strict=True):
+                firm.rent(granted)
+            return
+        offered = [0 if c.restricted else int(c.stock_tpp * share) for c in self.countries]
+        capacity = sum(offered)
+        granted = pro_rata(requests, capacity)
+        for firm, tpp in zip(self.firms, granted, strict=True):
+            firm.rent(tpp)
+        rented = sum(granted)
+        if rented == 0:
+            return
+        out = [rented * o // capacity for o in offered]
+        room = [o - x for o, x in zip(offered, out, strict=True)]
+        for c in sorted(range(len(room)), key=lambda c: (-room[c], c))[:rented - sum(out)]:
+            out[c] += 1
+        for country, tpp in zip(self.countries, out, strict=True):
+            country.month.rented_out_tpp += tpp
+
     def divert(self) -> None:
         """Brokers re-export; what gets through is shared among restricted destinations."""
         self.diverted_chips = 0

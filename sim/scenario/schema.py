@@ -230,6 +230,10 @@ class RulesConfig:
         sort_keys=False, default={},
     )
     remote_compute_allowed: bool = changeable(Bool(), "refused buyers may rent remote compute")
+    cloud_kyc: float = changeable(
+        SHARE, "share of a restricted destination's rental requests that cloud providers' "
+        "know-your-customer checks refuse (IaaS customer identification, BIS's May 2025 red "
+        "flags)", default=0.0)
     end_use_checks: float = changeable(
         SHARE, "share of a broker's purchases an end-use check catches before re-export, on top "
         "of the transit country's catch (0: no checks)", default=0.0)
@@ -308,6 +312,11 @@ class MarketConfig:
     )
     substitution_share: float = value(SHARE, "share of refused demand sent to domestic chips")
     remote_share: float = value(SHARE, "share of refused demand rented remotely")
+    cloud_share: float | str = value(
+        FloatOrWord(("unlimited",), 0.0, 1.0, "rented compute needs no supplier"),
+        'share of the installed compute of every country that may hold the frontier chip '
+        'offered for rent each month, the cap on all rented compute; "unlimited": renting '
+        'needs no supplier', default="unlimited")
     depreciation_months: int = value(Int(1, 1200), "installed compute written off at 1/N a month")
     price_elasticity: float = value(
         Float(0.0, 20.0), "buyers' demand falls to 1 / (1 + e x (market price / list - 1)) of "

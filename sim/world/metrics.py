@@ -14,7 +14,8 @@ __all__ = ["CHIP_METRICS", "COUNTRY_METRICS", "COUNTRY_STATE", "FLOWS", "MARKET_
 FLOWS = (
     "demand_tpp", "shipped_tpp", "delivered_tpp", "lpp_tpp", "veu_tpp", "licensed_tpp",
     "diversion_requested_tpp", "diversion_attempted_tpp", "diversion_seized_tpp",
-    "diverted_tpp", "diverted_received_tpp", "substituted_tpp", "rented_tpp", "unmet_tpp",
+    "diverted_tpp", "diverted_received_tpp", "substituted_tpp", "rented_tpp", "rented_out_tpp",
+    "unmet_tpp",
     "revenue_usd", "us_payment_usd", "entered_brokers", "listed_brokers",
 )
 """One country's flows in a month (TPP, except revenue and payments in USD and

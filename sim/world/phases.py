@@ -31,6 +31,7 @@ PHASES = (
     "ship",
     "want_substitute",
     "allocate_domestic",
+    "rent",
     "respond",
     "divert",
     "deliver",
@@ -53,8 +54,8 @@ DECIDES = MappingProxyType({
              "quota_used_tpp", "us_shipped_chips", "vendor_orders_chips"),
     "want_substitute": ("substitute_want",),
     "allocate_domestic": ("substituted_chips",),
-    "respond": ("rented_tpp", "divert_request_tpp", "unmet_tpp", "backlog_tpp",
-                "residual_tpp"),
+    "rent": ("rented_tpp",),
+    "respond": ("divert_request_tpp", "unmet_tpp", "backlog_tpp", "residual_tpp"),
     "divert": ("caught", "listed", "listed_at", "diverted_received_tpp", "diverted_chips"),
     "deliver": ("stock_tpp", "vigilance", "premium", "diversion_demand_tpp"),
 })

@@ -1,0 +1,70 @@
+"""Remote compute: buyers short of chips rent from the installed base that may hold it.
+
+Array version of ``ExportControlModel.rent`` (with ``Firm.rent_request``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from sim.core.allocation import muldiv, pro_rata
+from sim.core.layout import Layout
+from sim.core.shipping import received_tpp
+from sim.core.state import State
+
+__all__ = ["rent", "rent_requests"]
+
+
+def rent_requests(layout: Layout, state: State, t: int) -> np.ndarray:
+    """Remote compute each buyer asks to rent this month, (R, F) int64 TPP.
+
+    ``int(missing x remote_share)`` of what shipments and substitution left
+    missing, while remote compute is allowed; in a restricted destination,
+    ``int(request x (1 - rules.cloud_kyc))``; brokers ask for none.
+    """
+    world = layout.world
+    rules = world.at(t).rules
+    if not rules.remote_compute_allowed:
+        return np.zeros_like(state.request_tpp)
+    missing = (state.request_tpp - received_tpp(layout, state, t)
+               - state.substituted_chips * world.domestic_tpp[t])
+    request = (missing * world.scenario.market.remote_share).astype(np.int64)
+    restricted = np.flatnonzero(layout.restricted[t])
+    if restricted.size and rules.cloud_kyc > 0:
+        request[:, restricted] = (request[:, restricted] * (1.0 - rules.cloud_kyc)).astype(np.int64)
+    return np.where(layout.is_broker, 0, request)
+
+
+def rent(layout: Layout, state: State, t: int) -> State:
+    """Grant rental requests within the compute on offer; book it on the suppliers.
+
+    Under ``market.cloud_share = "unlimited"`` every request is granted and
+    no supplier is booked. Otherwise each country that may receive the
+    frontier chip offers ``int(stock_tpp x cloud_share)`` (its installed
+    compute at the end of last month), the requests share the total pro
+    rata, and the compute rented is split over the suppliers by
+    ``rented x offered // total``, the rounding remainder one TPP each to the
+    suppliers with the most room left (lowest country index on ties), so no
+    supplier gives more than it offers.
+    """
+    world = layout.world
+    requests = rent_requests(layout, state, t)
+    share = world.scenario.market.cloud_share
+    supplied = np.zeros_like(state.rented_out_tpp)
+    if share == "unlimited":
+        return replace(state, rented_tpp=requests, rented_out_tpp=supplied)
+    supplier = ~world.market.restricted[t]
+    offered = np.where(supplier, (state.stock_tpp * share).astype(np.int64), 0)  # (R, C)
+    capacity = offered.sum(axis=1, keepdims=True)
+    granted = pro_rata(requests, capacity, layout.market)
+    rented = granted.sum(axis=1)
+    supplied = muldiv(rented[:, None], offered, np.maximum(capacity, 1),
+                      bound=np.maximum(rented, capacity[:, 0]))
+    left = rented - supplied.sum(axis=1)  # fewer than the suppliers with a fraction cut off
+    order = np.argsort(supplied - offered, axis=1, kind="stable")  # most room first
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(offered.shape[1])[None, :], axis=1)
+    supplied += rank < left[:, None]
+    return replace(state, rented_tpp=granted, rented_out_tpp=supplied)
