@@ -83,6 +83,11 @@ METRIC_TABLE: tuple[MetricInfo, ...] = (
     _flow("diversion_seized_tpp", "transit", "caught shipments"),
     _flow("diverted_tpp", "transit", "shipments that got through"),
     _flow("diverted_received_tpp", "destination", "diverted chips arriving"),
+    _flow("redirected_tpp", "host",
+          "chips a subsidiary abroad of a Tier 3-headquartered firm sends on to its "
+          "headquarters country (`redirected = redirect_seized + sum redirected_received`)"),
+    _flow("redirect_seized_tpp", "host", "redirected chips caught"),
+    _flow("redirected_received_tpp", "headquarters country", "redirected chips arriving"),
     _flow("substituted_tpp", "destination", "domestic chips received"),
     _flow("rented_tpp", "buyer's country", "demand met by remote compute (not installed)"),
     _flow("rented_out_tpp", "supplying country",

@@ -22,6 +22,7 @@ __all__ = [
     "STREAM_DEMAND",
     "STREAM_ENTRY",
     "STREAM_PRIORITY",
+    "STREAM_REDIRECT",
     "STREAM_REFORM",
     "STREAM_SIZE",
     "hash_key",
@@ -40,6 +41,8 @@ STREAM_ENTRY = 4
 """Whether a dormant front company enters, one number per broker slot and step."""
 STREAM_REFORM = 5
 """Whether a listed network re-forms as a new broker, one number per broker and step."""
+STREAM_REDIRECT = 6
+"""Whether a subsidiary's redirected chips are caught, one number per firm and step."""
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -170,7 +170,14 @@ def check_results(results: Results, world: World) -> None:
         assert np.all(rented_out <= offered)
 
     stock, life = metric("stock_tpp"), world.scenario.market.depreciation_months
-    arrived = delivered + metric("substituted_tpp") + metric("diverted_received_tpp")
+    arrived = (delivered + metric("substituted_tpp") + metric("diverted_received_tpp")
+               + metric("redirected_received_tpp") - metric("redirected_tpp"))
+    # Redirected chips: each one sent is either seized at its host or received at home.
+    assert np.array_equal(metric("redirected_tpp").sum(axis=-1),
+                          metric("redirect_seized_tpp").sum(axis=-1)
+                          + metric("redirected_received_tpp").sum(axis=-1))
+    assert np.all(metric("redirect_seized_tpp") <= metric("redirected_tpp"))
+    assert np.all(metric("redirected_tpp") <= delivered)
     before = _previous(stock)
     assert np.array_equal(stock, before - before // life + arrived)
 

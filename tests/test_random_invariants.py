@@ -140,6 +140,7 @@ RULES: dict[str, st.SearchStrategy[Any]] = {
     "enforcement.vigilance_per_seizure": st.floats(0.0, 20.0),
     "enforcement.vigilance_decay": SHARE,
     "diversion.route_sensitivity": st.floats(0.0, 40.0),
+    "diversion.subsidiary_redirect_share": SHARE,
     "diversion.reserve_brokers": st.integers(0, 2),
     "diversion.entry_rate": st.floats(0.0, 4.0),
     "diversion.reform_delay_months": st.integers(0, 4),

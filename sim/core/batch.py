@@ -36,7 +36,7 @@ from os import PathLike
 import numpy as np
 
 from sim.core.books import collect
-from sim.core.diversion import deliver, divert, renew_brokers
+from sim.core.diversion import deliver, divert, redirect, renew_brokers
 from sim.core.layout import Layout
 from sim.core.licensing import allocate_caps, settle_uveu
 from sim.core.orders import demand, license, order, place_grey_market_orders, start_month
@@ -62,7 +62,7 @@ PHASE_FUNCTIONS: dict[str, Phase] = {
     phase.__name__: phase
     for phase in (start_month, renew_brokers, set_prices, demand, place_grey_market_orders,
                   order, license, settle_uveu, allocate_caps, ship, want_substitute,
-                  allocate_domestic, rent, respond, divert, deliver)
+                  allocate_domestic, rent, respond, divert, redirect, deliver)
 }
 """The array function of each phase of :data:`sim.world.phases.PHASES`, by name."""
 

@@ -15,10 +15,11 @@ from sim.core.allocation import muldiv
 from sim.core.books import country_flows
 from sim.core.enforcement import catch_probability
 from sim.core.layout import Layout
+from sim.core.shipping import received_tpp
 from sim.core.state import State
-from sim.rng import STREAM_CATCH, STREAM_ENTRY, STREAM_REFORM, uniform
+from sim.rng import STREAM_CATCH, STREAM_ENTRY, STREAM_REDIRECT, STREAM_REFORM, uniform
 
-__all__ = ["deliver", "divert", "renew_brokers"]
+__all__ = ["deliver", "divert", "redirect", "renew_brokers"]
 
 
 def renew_brokers(layout: Layout, state: State, t: int) -> State:
@@ -86,6 +87,34 @@ def divert(layout: Layout, state: State, t: int) -> State:
                    diverted_chips=np.where(reaches, delivered, 0))
 
 
+def redirect(layout: Layout, state: State, t: int) -> State:
+    """Subsidiaries abroad of Tier 3-headquartered firms send a share of their chips home.
+
+    Each firm with a headquarters to redirect to this month
+    (``World.redirect_to``) sends ``int(received x
+    subsidiary_redirect_share)``; it is caught, and lost, when its uniform
+    number (``STREAM_REDIRECT``) is below its host's catch probability
+    (``Firm.redirect``). Booked by host (sent, seized) and by headquarters
+    (received), summed with one-hot matrices over the few firms that can.
+    """
+    share = layout.world.at(t).diversion.subsidiary_redirect_share
+    movers = np.flatnonzero(layout.redirect_to[t] >= 0)
+    zero = np.zeros_like(state.redirected_tpp)
+    if share == 0 or movers.size == 0:
+        return replace(state, redirected_tpp=zero, redirect_seized_tpp=zero,
+                       redirected_received_tpp=zero)
+    attempt = (received_tpp(layout, state, t)[:, movers] * share).astype(np.int64)  # (R, M)
+    host = layout.country[movers]
+    u = uniform(state.seeds[:, None], t, STREAM_REDIRECT, layout.agent[movers])
+    caught = (attempt > 0) & (u < catch_probability(layout, state, t, where=host))
+    columns = np.arange(layout.n_countries)
+    at_host = (host[:, None] == columns).astype(np.int64)  # (M, C)
+    at_home = (layout.redirect_to[t, movers][:, None] == columns).astype(np.int64)
+    return replace(state, redirected_tpp=attempt @ at_host,
+                   redirect_seized_tpp=np.where(caught, attempt, 0) @ at_host,
+                   redirected_received_tpp=np.where(caught, 0, attempt) @ at_home)
+
+
 def deliver(layout: Layout, state: State, t: int) -> State:
     """Book the month by country, install what arrived, learn, move the premium, note requests.
 
@@ -100,7 +129,8 @@ def deliver(layout: Layout, state: State, t: int) -> State:
     flows = country_flows(layout, state, t)
     scenario, tpp = world.scenario, world.market.frontier_tpp[t]
     arrived = (flows["delivered_tpp"] + flows["substituted_tpp"]
-               + flows["diverted_received_tpp"])
+               + flows["diverted_received_tpp"] + flows["redirected_received_tpp"]
+               - flows["redirected_tpp"])
     life = scenario.market.depreciation_months
     stock = state.stock_tpp - state.stock_tpp // life + arrived
     restricted = layout.restricted[t]

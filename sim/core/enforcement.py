@@ -13,14 +13,17 @@ from sim.core.state import State
 __all__ = ["catch_probability"]
 
 
-def catch_probability(layout: Layout, state: State, t: int) -> np.ndarray:
-    """Chance this month that one shipment through each broker's country is caught, (R, B).
+def catch_probability(layout: Layout, state: State, t: int,
+                      where: np.ndarray | None = None) -> np.ndarray:
+    """Chance this month that one shipment through each country of ``where`` is caught, (R, n).
 
     The rules' probability there, times one plus the country's vigilance, at
     most 1; an end-use check catches ``rules.end_use_checks`` of what that
-    misses (``Country.catch_probability``).
+    misses (``Country.catch_probability``). ``where`` (country indices)
+    defaults to each broker's country, (R, B).
     """
     world = layout.world
-    where = layout.country[layout.brokers]
+    if where is None:
+        where = layout.country[layout.brokers]
     catch = np.minimum(1.0, world.catch_probability[t, where] * (1.0 + state.vigilance[:, where]))
     return catch + (1.0 - catch) * world.at(t).rules.end_use_checks

@@ -133,6 +133,8 @@ class Layout:
         The distinct groupings of firms by chip during the window.
     vendor_queue : ndarray of shape (T,), int64
         Index into ``vendor_queues`` of each step's grouping.
+    redirect_to : ndarray of shape (T, F), int64
+        ``World.redirect_to`` in layout order.
     growth : ndarray of shape (T, F), float64
     countries : Groups
         Firms by country (C groups).
@@ -171,6 +173,7 @@ class Layout:
     orders_frontier: np.ndarray
     vendor_queues: tuple[VendorQueue, ...]
     vendor_queue: np.ndarray
+    redirect_to: np.ndarray
     growth: np.ndarray
     countries: Groups
     market: Groups
@@ -220,6 +223,7 @@ class Layout:
             vendor_queues=tuple(VendorQueue.from_chips(p, market.n_chips, agent, country,
                                                        n_countries) for p in patterns),
             vendor_queue=vendor_queue.reshape(-1).astype(np.int64),
+            redirect_to=world.redirect_to[:, agent],
             growth=world.growth[:, country],
             countries=Groups.from_members(country, n_countries, tie_key=agent),
             market=Groups.from_members(np.zeros_like(agent), 1, tie_key=agent),

@@ -74,6 +74,11 @@ class State:
         Diverted compute shared out to destinations this month.
     rented_out_tpp : (R, C) int64
         Remote compute rented out from each country's installed base this month.
+    redirected_tpp, redirect_seized_tpp : (R, C) int64
+        Chips subsidiaries abroad sent on to their headquarters this month, and
+        the part caught, by host country.
+    redirected_received_tpp : (R, C) int64
+        Redirected chips arriving, by headquarters country.
     diverted_chips : (R,) int64
         Diverted chips that reached a destination this month.
     books : dict of str to (R, C) or (R, N) int64, or None
@@ -124,6 +129,9 @@ class State:
     entered: np.ndarray
     diverted_received_tpp: np.ndarray
     rented_out_tpp: np.ndarray
+    redirected_tpp: np.ndarray
+    redirect_seized_tpp: np.ndarray
+    redirected_received_tpp: np.ndarray
     diverted_chips: np.ndarray
     books: dict[str, np.ndarray] | None = None
 
@@ -141,7 +149,8 @@ class State:
 N_FIRM_ARRAYS = sum(1 for f in fields(State) if f.name not in
                     {"seeds", "quota_used_tpp", "stock_tpp", "diversion_demand_tpp", "vigilance",
                      "us_shipped_chips", "premium", "price_index", "vendor_orders_chips",
-                     "diverted_received_tpp", "rented_out_tpp", "diverted_chips", "books"})
+                     "diverted_received_tpp", "rented_out_tpp", "redirected_tpp",
+                     "redirect_seized_tpp", "redirected_received_tpp", "diverted_chips", "books"})
 """Number of (R, F) arrays in a state (for the memory estimate)."""
 
 
@@ -188,5 +197,7 @@ def initial_state(layout: Layout, seeds: np.ndarray) -> State:
         unmet_tpp=firms(), residual_tpp=firms(), caught=np.zeros((n_runs, n_firms), dtype=bool),
         entered=np.zeros((n_runs, n_firms), dtype=bool),
         diverted_received_tpp=countries(), rented_out_tpp=countries(),
+        redirected_tpp=countries(), redirect_seized_tpp=countries(),
+        redirected_received_tpp=countries(),
         diverted_chips=np.zeros(n_runs, dtype=np.int64),
     )

@@ -16,7 +16,14 @@ import mesa
 import numpy as np
 
 from sim.reference import H100E_TPP
-from sim.rng import STREAM_CATCH, STREAM_DEMAND, STREAM_ENTRY, STREAM_REFORM, uniform
+from sim.rng import (
+    STREAM_CATCH,
+    STREAM_DEMAND,
+    STREAM_ENTRY,
+    STREAM_REDIRECT,
+    STREAM_REFORM,
+    uniform,
+)
 from sim.world.codes import (
     BROKER,
     CAPPED,
@@ -55,6 +62,9 @@ class CountryMonth:
     diversion_seized_tpp: int = 0
     diverted_tpp: int = 0
     diverted_received_tpp: int = 0
+    redirected_tpp: int = 0
+    redirect_seized_tpp: int = 0
+    redirected_received_tpp: int = 0
     substituted_tpp: int = 0
     rented_tpp: int = 0
     rented_out_tpp: int = 0
@@ -501,6 +511,31 @@ class Firm(mesa.Agent):
         """Book the remote compute granted this month (``ExportControlModel.rent``)."""
         self.rented_tpp = granted
         self.country.month.rented_tpp += granted
+
+    def redirect(self) -> None:
+        """Send a share of this month's chips to the headquarters, if a Tier 3 parent's.
+
+        A subsidiary abroad of a firm headquartered in Tier 3
+        (``World.redirect_to``) sends ``int(received x
+        subsidiary_redirect_share)`` on to its headquarters country; it is
+        caught, and lost, when ``U(seed, t, 6, firm)`` is below its host's
+        catch probability.
+        """
+        model = self.model
+        t = model.step_index
+        home = int(model.world.redirect_to[t, self.index])
+        share = model.in_force.diversion.subsidiary_redirect_share
+        if home < 0 or share == 0:
+            return
+        attempt = int(self.received_tpp * share)
+        if attempt == 0:
+            return
+        self.country.month.redirected_tpp += attempt
+        u = float(uniform(model.seed, t, STREAM_REDIRECT, self.index)[0])
+        if u < self.country.catch_probability:
+            self.country.month.redirect_seized_tpp += attempt
+        else:
+            model.countries[home].month.redirected_received_tpp += attempt
 
     def respond(self) -> None:
         """Settle what is still missing after renting: ask a broker, or wait."""

@@ -329,6 +329,11 @@ class ExportControlModel(mesa.Model):
             country.month.diverted_received_tpp += chips * tpp
         self.diverted_chips = delivered
 
+    def redirect(self) -> None:
+        """Subsidiaries abroad of Tier 3-headquartered firms send a share of their chips home."""
+        for firm in self.firms:
+            firm.redirect()
+
     def deliver(self) -> None:
         """Install what arrived, learn from seizures, move the grey premium, note requests."""
         caught = [0] * len(self.countries)
@@ -336,7 +341,8 @@ class ExportControlModel(mesa.Model):
             caught[broker.country.index] += broker.caught
         for country in self.countries:
             month = country.month
-            arrived = month.delivered_tpp + month.substituted_tpp + month.diverted_received_tpp
+            arrived = (month.delivered_tpp + month.substituted_tpp + month.diverted_received_tpp
+                       + month.redirected_received_tpp - month.redirected_tpp)
             country.deliver(arrived)
             country.learn_from_seizures(caught[country.index])
         restricted = [f for f in self.firms if f.restricted]

@@ -361,6 +361,10 @@ class DiversionConfig:
     initial_premium: float = value(Float(1.0, 100.0), "grey price over list at the start")
     premium_sensitivity: float = changeable(MULTIPLIER, "premium rise per share of unmet demand")
     premium_inertia: float = changeable(SHARE, "weight of last month's premium")
+    subsidiary_redirect_share: float = changeable(
+        SHARE, "share of what a subsidiary abroad of a firm headquartered in Tier 3 receives "
+        "each month that it sends on to its headquarters country (CNAS's Chinese cloud "
+        "providers pathway; 0: none)", default=0.0)
     route_sensitivity: float = changeable(
         MULTIPLIER, "how strongly brokers steer purchases away from risky hubs and toward hubs "
         "with cap and low-volume room: a broker's weight is its room times max(0, 1 - "

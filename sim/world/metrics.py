@@ -14,14 +14,17 @@ __all__ = ["CHIP_METRICS", "COUNTRY_METRICS", "COUNTRY_STATE", "FLOWS", "MARKET_
 FLOWS = (
     "demand_tpp", "shipped_tpp", "delivered_tpp", "lpp_tpp", "veu_tpp", "licensed_tpp",
     "diversion_requested_tpp", "diversion_attempted_tpp", "diversion_seized_tpp",
-    "diverted_tpp", "diverted_received_tpp", "substituted_tpp", "rented_tpp", "rented_out_tpp",
-    "unmet_tpp",
+    "diverted_tpp", "diverted_received_tpp", "redirected_tpp", "redirect_seized_tpp",
+    "redirected_received_tpp", "substituted_tpp", "rented_tpp", "rented_out_tpp", "unmet_tpp",
     "revenue_usd", "us_payment_usd", "entered_brokers", "listed_brokers",
 )
 """One country's flows in a month (TPP, except revenue and payments in USD and
 the broker counts; ``us_payment_usd`` is what licences against a payment cost
 the vendors; ``entered_brokers`` counts front companies that entered or
-re-formed there, ``listed_brokers`` brokers caught there). Diversion
+re-formed there, ``listed_brokers`` brokers caught there; ``rented_out_tpp``
+is remote compute rented out of the country's installed base;
+``redirected_tpp`` and ``redirect_seized_tpp`` are by a subsidiary's host
+country, ``redirected_received_tpp`` by its headquarters country). Diversion
 attempted/seized/diverted are by transit country; ``diverted_received_tpp``
 and ``diversion_requested_tpp`` by destination."""
 

@@ -34,6 +34,7 @@ PHASES = (
     "rent",
     "respond",
     "divert",
+    "redirect",
     "deliver",
 )
 """Phase names in the order they run (DESIGN.md section 2)."""
@@ -57,6 +58,7 @@ DECIDES = MappingProxyType({
     "rent": ("rented_tpp",),
     "respond": ("divert_request_tpp", "unmet_tpp", "backlog_tpp", "residual_tpp"),
     "divert": ("caught", "listed", "listed_at", "diverted_received_tpp", "diverted_chips"),
+    "redirect": (),
     "deliver": ("stock_tpp", "vigilance", "premium", "diversion_demand_tpp"),
 })
 """Quantities each phase sets. Firm quantities are shaped (firms,) per run,

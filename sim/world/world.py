@@ -93,6 +93,11 @@ class World:
         The firm is bound by the headquarters rule (its headquarters is in the
         month's ``market.headquarters_scope``): it orders by the market's
         ``bound_*`` arrays, wherever it is.
+    redirect_to : ndarray of int64, (T, F)
+        Country index of the headquarters a subsidiary redirects chips to in
+        each month (CNAS's "Chinese cloud providers" pathway): a named firm's
+        host abroad, outside Tier 3, of a parent headquartered in a Tier 3
+        country (the tiers in force); -1 for every other firm and month.
     """
 
     scenario: Scenario
@@ -116,6 +121,7 @@ class World:
     bound_regime: np.ndarray
     headquarters_bound: np.ndarray
     firm_chip: np.ndarray
+    redirect_to: np.ndarray
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> World:
@@ -161,6 +167,7 @@ class World:
             bound_regime=market.bound_chosen_regime(),
             headquarters_bound=bound,
             firm_chip=firm_chips(market, firms, bound),
+            redirect_to=_redirect_to(firms, tiers, countries),
         )
 
     @property
@@ -257,6 +264,16 @@ def _hbm_binding(scenario: Scenario, epochs: tuple[Scenario, ...], epoch: np.nda
             since = min(date, HBM_RULE_MONTH) if t == 0 else date
         binding.append(since is not None and months_between(since, date) >= lag)
     return np.array(binding, dtype=bool)
+
+
+def _redirect_to(firms: FirmTable, tiers: np.ndarray, countries: tuple[str, ...]) -> np.ndarray:
+    """Each subsidiary's headquarters index where it may redirect chips, else -1, (T, F)."""
+    home = np.array([countries.index(h) if h in countries else -1 for h in firms.headquarters],
+                    dtype=np.int64)
+    abroad = (firms.parent >= 0) & (home >= 0) & (home != firms.country)
+    home_tier3 = tiers[:, np.maximum(home, 0)] == TIER3
+    host_tier3 = tiers[:, firms.country] == TIER3
+    return np.where(abroad & home_tier3 & ~host_tier3, home, -1).astype(np.int64)
 
 
 def _headquarters_bound(scopes: tuple[frozenset[str], ...], firms: FirmTable) -> np.ndarray:
