@@ -12,6 +12,7 @@ active brokers, entries and listings.
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 from conftest import SCENARIOS
@@ -172,3 +173,15 @@ def test_steered_routes_move_purchases_away_from_a_risky_hub():
 def test_steered_routes_agree_after_every_phase():
     scenario = _strict({**ROUTES, **ADAPTIVE})
     assert assert_agree_after_every_phase(scenario, seed=6) > 0
+
+
+def test_every_invariant_holds_where_networks_re_form_and_enter():
+    from test_random_invariants import check_everything
+
+    golden = Path(__file__).resolve().parent / "data" / "golden" / "scenario.toml"
+    scenario = sim.load_scenario(golden, {"enforcement.detection": 0.4,
+                                          "diversion.route_sensitivity": 2.0})
+    results = sim.run_batch(scenario, [1, 2])
+    assert results.metric("entered_brokers").sum() > 0
+    assert results.metric("listed_brokers").sum() > 0
+    check_everything(scenario, [1, 2])

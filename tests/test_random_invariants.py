@@ -68,15 +68,23 @@ def check_everything(scenario: Scenario, seeds: list[int]) -> None:
 
 
 def check_core_brokers(world: World, seeds: list[int]) -> None:
-    """Step the core's arrays: a broker listed in an earlier month gets nothing again."""
+    """Step the core's arrays: a listed broker gets nothing until its network re-forms.
+
+    A broker listed in an earlier month stays listed and is shipped nothing,
+    unless it re-formed (``entered``) at the start of this month; a dormant
+    slot is shipped nothing.
+    """
     layout = Layout.from_world(world)
     state = initial_state(layout, np.asarray(seeds, dtype=np.int64))
     listed = np.zeros_like(state.listed)
     for t in range(world.n_steps):
         state = step(layout, state, t)
-        assert np.all(state.listed[listed]), "a listing is for good"
-        assert not np.any(state.shipped[listed]), f"listed broker shipped, step {t}"
+        gone = listed & ~state.entered
+        assert np.all(state.listed[gone]), "a listed broker stays listed until it re-forms"
+        assert not np.any(state.shipped[gone]), f"listed broker shipped, step {t}"
+        assert not np.any(state.shipped[state.dormant]), f"dormant broker shipped, step {t}"
         assert np.all(state.listed <= layout.is_broker), "only brokers are listed"
+        assert np.all(state.entered <= layout.is_broker), "only brokers enter"
         listed = state.listed.copy()
 
 

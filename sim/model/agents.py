@@ -91,6 +91,7 @@ class Country(mesa.Agent):
         self.quota_used_tpp = 0
         self.stock_tpp = 0
         self.vigilance = 0.0
+        self.brokers: list[Broker] = []  # filled as the model creates its firms
         self.month = CountryMonth()
         self.shipped_chips = [0] * world.market.n_chips
         self.ordered_chips = [0] * world.market.n_chips
@@ -162,8 +163,7 @@ class Country(mesa.Agent):
     @property
     def active_brokers(self) -> int:
         """Brokers here that can buy at the end of the month: entered and not listed."""
-        return sum(1 for f in self.model.firms
-                   if f.country is self and f.kind == BROKER and not (f.dormant or f.listed))
+        return sum(1 for b in self.brokers if not (b.dormant or b.listed))
 
     @property
     def quota_remaining_tpp(self) -> int:

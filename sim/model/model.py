@@ -106,6 +106,8 @@ class ExportControlModel(mesa.Model):
             firm = kind(self, index, self.countries[table.country[index]], float(sizes[index]))
             if firm.status == UVEU:
                 firm.uveu_installed_tpp = installed_months * int(firm.base_h100e * H100E_TPP)
+            if isinstance(firm, Broker):
+                firm.country.brokers.append(firm)
             firms.append(firm)
         return firms
 
