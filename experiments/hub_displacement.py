@@ -19,6 +19,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -56,8 +57,6 @@ def diverted_by_hub(scenario: sim.Scenario, runs: int) -> tuple[dict[str, float]
 def run(path: Path, hub: str, factors: list[float], runs: int) -> dict[str, dict[float, dict]]:
     """Diversion by hub for each broker behaviour and enforcement factor."""
     base = sim.load_scenario(path)
-    if hub not in base.countries:
-        raise SystemExit(f"{path}: countries.{hub}: not a modelled country")
     level = base.countries[hub].enforcement
     out: dict[str, dict[float, dict]] = {}
     for label, overrides in BEHAVIOURS.items():
@@ -114,6 +113,15 @@ def main() -> int:
     if options.runs < 1 or any(f < 0 for f in options.factors):
         parser.error("--runs must be at least 1 and --factors non-negative")
     path = Path(options.scenario)
+    try:
+        codes = sim.load_scenario(path).countries
+    except sim.ScenarioError as error:  # its message names the file and the key
+        print(error, file=sys.stderr)
+        return 2
+    if options.hub not in codes:
+        print(f"{path}: --hub {options.hub}: not a modelled country (an ISO3 code such as "
+              f"{', '.join(sorted(codes)[:5])} ...)", file=sys.stderr)
+        return 2
     found = run(path, options.hub, options.factors, options.runs)
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ from conftest import SCENARIOS
 from test_phase_agreement import assert_agree_after_every_phase
 
 import sim
+from sim.reference import H100E_TPP
 from sim.world import World
 
 SEEDS = np.arange(40)
@@ -53,6 +54,11 @@ def test_know_your_customer_checks_cut_what_restricted_destinations_rent():
     before = open_.metric("rented_tpp")[..., restricted].sum()
     after = checked.metric("rented_tpp")[..., restricted].sum()
     assert 0 < after < 0.3 * before
+    from sim.experiment.outcomes import outcomes_per_run
+
+    tier3 = np.asarray(checked.tiers) == 3
+    rented = checked.metric("rented_tpp")[..., tier3].sum(axis=(1, 2)) / H100E_TPP
+    assert np.allclose(outcomes_per_run(checked)["tier3_rented_h100e"], rented)
 
 
 def test_the_cloud_route_agrees_after_every_phase():

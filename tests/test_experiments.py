@@ -49,6 +49,13 @@ def test_hub_displacement_prints_the_balance_and_draws_the_figure(tmp_path: Path
     assert (tmp_path / "hub_displacement.png").stat().st_size > 10_000
 
 
+def test_hub_displacement_refuses_an_unknown_hub_in_one_line(monkeypatch, capsys) -> None:
+    assert _run_script("hub_displacement.py", "--hub", "XXX", "--runs", "1",
+                       monkeypatch=monkeypatch) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--hub XXX" in err
+
+
 def test_diversion_sensitivity_ranks_parameters(tmp_path: Path, monkeypatch, capsys) -> None:
     assert _run_script("diversion_sensitivity.py", "--sweep", str(SWEEPS / "tiny_saltelli.toml"),
                        "--out", str(tmp_path), "--workers", "1", monkeypatch=monkeypatch) == 0

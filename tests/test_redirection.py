@@ -16,6 +16,7 @@ from conftest import SCENARIOS
 from test_phase_agreement import assert_agree_after_every_phase
 
 import sim
+from sim.reference import H100E_TPP
 from sim.world import World
 
 SEEDS = np.arange(40)
@@ -57,3 +58,23 @@ def test_redirection_agrees_after_every_phase():
     scenario = _scenario(REDIRECT)
     assert assert_agree_after_every_phase(scenario, seed=8) > 0
     assert sim.run_batch(scenario, [8]).metric("redirected_tpp").sum() > 0
+
+
+def test_the_comparison_outcomes_count_redirected_chips_where_they_are_installed():
+    from sim.experiment.outcomes import outcomes_per_run
+
+    scenario = _scenario(REDIRECT)
+    sent = sim.run_batch(scenario, SEEDS[:10])
+    outcomes = outcomes_per_run(sent)
+    tiers = np.asarray(sent.tiers)
+    arrived_home = sent.metric("redirected_received_tpp")[..., tiers == 3].sum(axis=(1, 2))
+    assert arrived_home.sum() > 0
+    assert np.allclose(outcomes["tier3_redirected_h100e"], arrived_home / H100E_TPP)
+    # What a tier received is what it installed: arrivals read back from the stock balance.
+    stock, life = sent.metric("stock_tpp"), scenario.market.depreciation_months
+    before = np.zeros_like(stock)
+    before[:, 1:] = stock[:, :-1]
+    installed = stock - before + before // life
+    for tier in (1, 2, 3):
+        expected = installed[..., tiers == tier].sum(axis=(1, 2)) / H100E_TPP
+        assert np.allclose(outcomes[f"tier{tier}_received_h100e"], expected), tier

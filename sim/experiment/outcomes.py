@@ -56,12 +56,16 @@ OUTCOMES = {
     "tier2_stock_end_h100e": "installed stock in Tier 2 at the end (H100e)",
     "tier3_stock_end_h100e": "installed stock in Tier 3 at the end (H100e)",
     "vendor_revenue_bn_usd": "vendor revenue at the market price, all destinations (billion USD)",
+    "tier3_rented_h100e": "compute Tier 3 rented remotely, the cloud route (H100e)",
+    "tier3_redirected_h100e": "chips subsidiaries abroad redirected to Tier 3 headquarters (H100e)",
 }
 
 DESTINATIONS = {"CHN": "China", "RUS": "Russia", "IRN": "Iran"}
 """Restricted destinations whose diversion is a headline outcome (``diverted_to_XXX_h100e``)."""
 
-_RECEIVED = ("delivered_tpp", "diverted_received_tpp", "substituted_tpp")
+_RECEIVED = ("delivered_tpp", "diverted_received_tpp", "substituted_tpp",
+             "redirected_received_tpp")
+"""What a tier installs; less what its subsidiaries redirect abroad (``redirected_tpp``)."""
 
 
 def tier2_caps_tpp(results: Results) -> np.ndarray | None:
@@ -152,12 +156,15 @@ def outcomes_per_run(results: Results) -> pd.DataFrame:
         "unmet_h100e": results.metric("unmet_tpp").sum(axis=(1, 2)) / H100E_TPP,
         "grey_premium_end": results.metric("grey_premium")[:, -1],
         **{f"tier{tier}_received_h100e": sum(tier_total_h100e(results, metric, tier)
-                                              for metric in _RECEIVED) for tier in (1, 2, 3)},
+                                              for metric in _RECEIVED)
+           - tier_total_h100e(results, "redirected_tpp", tier) for tier in (1, 2, 3)},
         **{f"diverted_to_{code.lower()}_h100e": _country_total_h100e(
             results, "diverted_received_tpp", code) for code in DESTINATIONS},
         **{f"tier{tier}_stock_end_h100e": _tier_stock_end_h100e(results, tier)
            for tier in (1, 2, 3)},
         "vendor_revenue_bn_usd": results.metric("revenue_usd").sum(axis=(1, 2)) / 1e9,
+        "tier3_rented_h100e": tier_total_h100e(results, "rented_tpp", 3),
+        "tier3_redirected_h100e": tier_total_h100e(results, "redirected_received_tpp", 3),
     })
 
 
