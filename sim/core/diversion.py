@@ -46,8 +46,8 @@ def renew_brokers(layout: Layout, state: State, t: int) -> State:
     reforms = due & (uniform(state.seeds[:, None], t, STREAM_REFORM, keys)
                      < diversion.reform_probability)
     entered[:, brokers] = enters | reforms
-    new_dormant, new_listed, listed_at = state.dormant.copy(), state.listed.copy(), \
-        state.listed_at.copy()
+    new_dormant, new_listed = state.dormant.copy(), state.listed.copy()
+    listed_at = state.listed_at.copy()
     new_dormant[:, brokers] = dormant & ~enters
     new_listed[:, brokers] = listed & ~reforms
     listed_at[:, brokers] = np.where(reforms, -1, state.listed_at[:, brokers])
