@@ -54,3 +54,16 @@ def test_demand_falls_with_the_price_and_ignores_it_at_zero_elasticity():
     ample = sim.run_batch(_scenario(**{"market.price_elasticity": 0.0}), [0, 1])
     assert not np.allclose(ample.metric("market_price_usd"), runs[0.0].metric("market_price_usd"))
     assert np.array_equal(ample.metric("demand_tpp"), runs[0.0].metric("demand_tpp"))
+
+
+@pytest.mark.parametrize("elasticity, floor", [(4.0, 0.7), (2.0, 0.5), (11.0, 0.9)])
+def test_a_price_response_that_breaks_at_the_floor_is_refused_naming_the_key(elasticity,
+                                                                             floor):
+    with pytest.raises(sim.ScenarioError, match="price_elasticity") as error:
+        _scenario(**{"market.price_elasticity": elasticity, "market.price_floor": floor})
+    assert "below 1" in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_price_response_just_inside_the_bound_loads():
+    scenario = _scenario(**{"market.price_elasticity": 3.3, "market.price_floor": 0.7})
+    assert scenario.market.price_elasticity * (1 - scenario.market.price_floor) < 1

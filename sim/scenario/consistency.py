@@ -40,6 +40,20 @@ def check_consistency(scenario: Scenario, doc: Document) -> None:
     _check_demand_level(scenario, doc)
     _check_quantities(scenario, doc)
     _check_domestic_reference(scenario, doc)
+    _check_price_response(scenario, doc)
+
+
+def _check_price_response(scenario: Scenario, doc: Document) -> None:
+    """Demand at the price floor, 1 / (1 + e x (floor - 1)), must stay positive and finite."""
+    market = scenario.market
+    if market.price_elasticity * (1.0 - market.price_floor) < 1.0:
+        return
+    raise doc.error(
+        doc.latest(("market", "price_elasticity"), ("market", "price_floor")),
+        f"expected price_elasticity x (1 - price_floor) below 1, so that demand at the price "
+        f"floor stays finite, found {market.price_elasticity:g} x (1 - "
+        f"{market.price_floor:g}) = {market.price_elasticity * (1 - market.price_floor):.3g}",
+    )
 
 
 def _check_countries(scenario: Scenario, doc: Document) -> None:
