@@ -1,13 +1,14 @@
 """Raise enforcement in one transit hub and see where diversion goes.
 
 Runs a scenario (default ``scenarios/strict_enforcement.toml``) with one
-hub's enforcement multiplied by each of several factors, twice: with the
-brokers as shipped (a listed broker is gone for good, none enter) and with
-brokers that come and go (dormant front companies enter, listed networks
-re-form under a new name; ODD 6.1a, the rates below are illustrative
-assumptions, not calibrated: docs/sources.md §26). Prints the diversion that
-got through each hub and the entry/listing balance, and draws
-``hub_displacement.png``: diverted compute by transit hub at each factor,
+hub's enforcement multiplied by each of several factors, three times: with
+brokers that never return (a listed broker is gone for good, none enter), with
+brokers as calibrated (dormant front companies enter, listed networks re-form
+under a new name at the rates docs/validation.md estimates; ODD 6.1a), and with
+those brokers also steering their purchases away from risky hubs (an
+illustrative route sensitivity, not calibrated: docs/sources.md §26). Prints
+the diversion that got through each hub and the entry/listing balance, and
+draws ``hub_displacement.png``: diverted compute by transit hub at each factor,
 one panel per broker behaviour.
 
 Usage::
@@ -34,12 +35,13 @@ from sim.plots import save_figure
 from sim.reference import H100E_TPP
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
-ADAPTIVE = {"diversion.reserve_brokers": 2, "diversion.entry_rate": 0.5,
-            "diversion.reform_probability": 0.3, "diversion.reform_delay_months": 1,
-            "diversion.route_sensitivity": 5.0}
-"""Brokers that come and go and steer by risk: illustrative assumptions (docs/sources.md §26)."""
-BEHAVIOURS = {"brokers as shipped (listed for good, none enter)": {},
-              "brokers that enter, re-form and steer (illustrative)": ADAPTIVE}
+NEVER_RETURN = {"diversion.entry_rate": 0.0, "diversion.reform_probability": 0.0}
+"""Brokers as shipped before the history calibration: a listed broker is gone for good."""
+STEERED = {"diversion.route_sensitivity": 5.0}
+"""Brokers that also steer by catch risk: an illustrative assumption (docs/sources.md §26)."""
+BEHAVIOURS = {"brokers that never return (listed for good, none enter)": NEVER_RETURN,
+              "brokers as calibrated (enter and re-form)": {},
+              "as calibrated, and steering by risk (illustrative)": STEERED}
 
 
 def diverted_by_hub(scenario: sim.Scenario, runs: int) -> tuple[dict[str, float], dict[str, int]]:
@@ -102,7 +104,7 @@ def plot(found: dict[str, dict[float, dict]], hub: str, title: str, path: Path) 
 
 
 def main() -> int:
-    """Run the factors for both broker behaviours, print the balance and draw the figure."""
+    """Run the factors for each broker behaviour, print the balance and draw the figure."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default=str(SCENARIOS / "strict_enforcement.toml"))
     parser.add_argument("--hub", default="SGP", help="ISO3 code of the hub whose enforcement rises")

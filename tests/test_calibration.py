@@ -8,6 +8,8 @@ are produced by the model itself at known parameter values.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import json
 import math
 import tomllib
@@ -147,6 +149,15 @@ def test_published_targets_load_with_sources_and_windows():
     for target in target_set.targets:
         if target.role == "check":
             assert target.note, f"{target.name}: a check target must say why"
+
+
+def test_published_targets_read_one_history_and_hold_figures_out():
+    target_set = load_targets(PUBLISHED)
+    history = (REPO / "scenarios" / "history.toml").resolve()
+    assert {t.scenario.resolve() for t in target_set.targets} == {history}
+    held_out = [t for t in target_set.targets
+                if t.role == "check" and t.note.startswith("Held out")]
+    assert len(held_out) >= 2
 
 
 def test_tiny_targets_load(tiny: Path):
@@ -293,6 +304,51 @@ def test_statistics_guard_against_nothing_to_divide():
         STATISTICS["diverted_h100e"].compute(results, ("CHN",), ("2025-01", "2025-02"))
     with pytest.raises(ValueError, match="not modelled"):
         STATISTICS["diverted_h100e"].compute(results, ("FRA",), window)
+
+
+def test_smuggling_statistics_count_both_routes_and_the_catches():
+    h = H100E_TPP
+    results = _results({
+        "diverted_received_tpp": _flow({0: [h, 2 * h, 4 * h]}),
+        "redirected_received_tpp": _flow({0: [0, 3 * h, 0], 1: [0, 0, h]}),
+        "delivered_tpp": _flow({0: [h, h, h]}),
+        "diversion_seized_tpp": _flow({2: [0, h, 0]}),
+        "redirect_seized_tpp": _flow({2: [0, 0, 2 * h]}),
+    }, premium=np.ones((2, 3)))
+    china, window = ("CHN", "HKG"), ("2024-02", "2024-03")
+    # Redirected Feb-Mar: CHN 3 + HKG 1 = 4 H100e; smuggled adds 2 + 4 diverted.
+    np.testing.assert_allclose(STATISTICS["redirected_h100e"].compute(results, china, window),
+                               [4.0, 8.0])
+    np.testing.assert_allclose(STATISTICS["smuggled_h100e"].compute(results, china, window),
+                               [10.0, 20.0])
+    # Smuggled 10h of 10h + 2h delivered acquired.
+    np.testing.assert_allclose(
+        STATISTICS["smuggled_share_of_additions"].compute(results, china, window),
+        [10 / 12, 10 / 12])
+    # Caught where the broker or subsidiary sits (USA here): 1 + 2 H100e.
+    np.testing.assert_allclose(STATISTICS["seized_h100e"].compute(results, ("USA",), window),
+                               [3.0, 6.0])
+
+
+def test_nvidia_revenue_counts_only_nvidia_chips_at_their_market_price():
+    results = _results({}, premium=np.ones((2, 3)))
+    shipped = np.zeros((2, 3, 3, 2), dtype=np.int64)          # (R, T, C, K): H100, MI300X
+    shipped[:, :, 0, 0] = 1                                   # CHN: one H100 a month
+    shipped[:, :, 2, 0] = 3                                   # USA: three H100 a month
+    shipped[:, :, 0, 1] = 100                                 # CHN: AMD chips, not Nvidia's
+    price = np.zeros((2, 3, 2))
+    price[0, :, 0] = [1e9, 2e9, 4e9]                          # run 0's H100 price per month
+    price[1, :, 0] = 1e9
+    price[:, :, 1] = 1e9
+    results = replace(results, chips=("H100", "MI300X"), metrics={
+        **results.metrics, "shipped_chips": shipped, "market_price_usd": price})
+    window = ("2024-02", "2024-03")
+    # Run 0, Feb-Mar: (1 + 3) x (2 + 4) = 24 billion; run 1: 4 x 2 = 8 billion.
+    np.testing.assert_allclose(STATISTICS["nvidia_revenue_bn"].compute(results, (), window),
+                               [24.0, 8.0])
+    np.testing.assert_allclose(
+        STATISTICS["nvidia_revenue_share"].compute(results, ("CHN", "HKG"), window),
+        [0.25, 0.25])
 
 
 # ----- distance and priors ---------------------------------------------------------------

@@ -80,3 +80,23 @@ def test_cluster_sweep_refuses_a_bad_sweep_before_submitting(tmp_path: Path, mon
     assert _run_script("cluster_sweep.py", str(bad), "--dry-run", monkeypatch=monkeypatch) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and str(bad) in err
+
+
+def test_parameter_uncertainty_runs_seeds_and_draws_and_draws_both(tmp_path: Path, monkeypatch,
+                                                                  capsys) -> None:
+    assert _run_script("parameter_uncertainty.py", "--runs", "4", "--draws", "2",
+                       "--scenarios", "oct2023", "--out", str(tmp_path),
+                       monkeypatch=monkeypatch) == 0
+    table = pd.read_csv(tmp_path / "intervals.csv")
+    assert set(table["runs"]) == {"seeds only (calibrated defaults)", "posterior draws x seeds"}
+    assert set(table["n"]) == {4}
+    assert (table["p05"] <= table["median"]).all() and (table["median"] <= table["p95"]).all()
+    assert (tmp_path / "parameter_uncertainty.png").stat().st_size > 10_000
+    assert "as wide" in capsys.readouterr().out
+
+
+def test_parameter_uncertainty_refuses_a_bad_scenario_in_one_line(monkeypatch, capsys) -> None:
+    assert _run_script("parameter_uncertainty.py", "--scenarios", "nope", "--runs", "2",
+                       "--draws", "1", monkeypatch=monkeypatch) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--scenarios" in err and "'nope'" in err

@@ -72,3 +72,57 @@ def test_the_table_reads_values_and_sources_from_the_files(tmp_path):
     assert "| 0.6 | a test's own source |" in row
     assert source_comments("[diversion]\nx = 1  # why\n") == {("diversion", "x"): "why"}
     assert source_comments("[country_defaults]\ny = 2 # d\n") == {("countries", "X", "y"): "d"}
+
+
+# ----- numbers in the simplifications section are checked against the code -----------------
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _base() -> dict:
+    import tomllib
+
+    return tomllib.loads((REPO / "scenarios" / "base.toml").read_text(encoding="utf-8"))
+
+
+def _proxy_countries() -> int:
+    import csv
+
+    with (REPO / "sim" / "reference" / "demand_shares.csv").open(encoding="utf-8") as rows:
+        return sum(row["basis"] == "proxy_gdp" for row in csv.DictReader(rows))
+
+
+SIMPLIFICATION_NUMBERS = {
+    "163": lambda: _proxy_countries() == 163,
+    "12": lambda: _base()["market"]["uveu_installed_months"] == 12,
+    "10%": lambda: "10% a quarter" in (REPO / "sim" / "reference" / "supply.csv").read_text(),
+    "2.3x": lambda: _base()["country_defaults"]["growth_per_year"] == 2.3,
+    "90%": lambda: "vendors ship at least 90% in every year" in (
+        REPO / "docs" / "validation.md").read_text(encoding="utf-8"),
+}
+"""Each number ODD section 10 states, and how the code or a generated page shows it."""
+
+_NOT_QUANTITIES = (r"Tier \d", r"D:\d", r"§\d+", r"\b(19|20)\d\d(Q\d)?\b", r"3A090(\.b)?",
+                   r"sections? \d+(\.\d+[a-z]?)?(, \d+(\.\d+[a-z]?)?)*( and \d+(\.\d+[a-z]?)?)?",
+                   r"\(\d+\.\d+[a-z]?(, \d+\.\d+[a-z]?)*\)", r"\b\d+\.\d+[a-z]?\b(?=\))",
+                   r"\b[A-Z]+\d+[A-Z]*\b")
+"""Years, section and tier labels, chip and ECCN names: not quantities of the model."""
+
+
+def _simplification_numbers() -> list[str]:
+    import re
+
+    section = ODD.split("### 10.", 1)[1].split("\n### ", 1)[0]
+    text = re.sub(r"`[^`]*`", "", section)          # keys and formulas are checked elsewhere
+    for pattern in _NOT_QUANTITIES:
+        text = re.sub(pattern, "", text)
+    return re.findall(r"(?<![\w.])(\d[\d,.]*%?x?)(?![\w])", text)
+
+
+def test_every_number_in_the_simplifications_is_checked_against_the_code():
+    found = _simplification_numbers()
+    unchecked = sorted(set(found) - set(SIMPLIFICATION_NUMBERS))
+    assert not unchecked, (f"docs/ODD.md section 10 states {unchecked}: add a check to "
+                           "SIMPLIFICATION_NUMBERS or delete the number")
+    wrong = [number for number in found if not SIMPLIFICATION_NUMBERS[number]()]
+    assert not wrong, f"docs/ODD.md section 10 no longer matches the code for {wrong}"

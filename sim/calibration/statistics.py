@@ -26,11 +26,20 @@ __all__ = [
     "domestic_chips",
     "grey_premium_mean",
     "months_in",
+    "nvidia_revenue_bn",
+    "nvidia_revenue_share",
+    "redirected_h100e",
     "rented_h100e",
     "revenue_share",
+    "seized_h100e",
+    "smuggled_h100e",
+    "smuggled_share_of_additions",
 ]
 
 Window = tuple[str, str]
+
+VENDOR = "NVIDIA"
+"""The vendor whose reported revenue the revenue statistics stand for (docs/sources.md §13)."""
 
 
 def months_in(results: Results, window: Window) -> np.ndarray:
@@ -71,6 +80,47 @@ def diverted_h100e(results: Results, countries: Sequence[str], window: Window) -
         ``diverted_received_tpp`` summed over the window and countries, / 15,832.
     """
     return _total(results, "diverted_received_tpp", countries, window) / H100E_TPP
+
+
+def redirected_h100e(results: Results, countries: Sequence[str], window: Window) -> np.ndarray:
+    """Return the chips subsidiaries abroad redirected into ``countries``, in H100e.
+
+    CNAS's "smuggling pathway 2" (cloud providers that order chips for data
+    centres abroad and redirect some home, docs/sources.md §10).
+
+    Returns
+    -------
+    ndarray of shape (n_runs,), float64
+        ``redirected_received_tpp`` over the window and countries, / 15,832.
+    """
+    return _total(results, "redirected_received_tpp", countries, window) / H100E_TPP
+
+
+def smuggled_h100e(results: Results, countries: Sequence[str], window: Window) -> np.ndarray:
+    """Return every smuggled chip that reached ``countries``, in H100e.
+
+    Returns
+    -------
+    ndarray of shape (n_runs,), float64
+        Brokers' diverted chips received plus subsidiaries' redirected chips
+        received: CNAS's count includes both pathways.
+    """
+    return diverted_h100e(results, countries, window) + redirected_h100e(results, countries, window)
+
+
+def seized_h100e(results: Results, countries: Sequence[str], window: Window) -> np.ndarray:
+    """Return the diverted and redirected chips caught on their way, in H100e.
+
+    The countries are where the catch was made (the broker's or the
+    subsidiary's country).
+
+    Returns
+    -------
+    ndarray of shape (n_runs,), float64
+    """
+    caught = (_total(results, "diversion_seized_tpp", countries, window)
+              + _total(results, "redirect_seized_tpp", countries, window))
+    return caught / H100E_TPP
 
 
 def rented_h100e(results: Results, countries: Sequence[str], window: Window) -> np.ndarray:
@@ -125,6 +175,65 @@ def diverted_share_of_additions(results: Results, countries: Sequence[str],
     return np.divide(diverted, added, out=np.zeros_like(added), where=added > 0)
 
 
+def smuggled_share_of_additions(results: Results, countries: Sequence[str],
+                                window: Window) -> np.ndarray:
+    """Return the share of compute acquired by ``countries`` that came by smuggling.
+
+    Returns
+    -------
+    ndarray of shape (n_runs,), float64
+        ``smuggled / (delivered + substituted + smuggled)`` over the window, in
+        TPP, where smuggled is diverted plus redirected chips received; 0
+        where nothing was acquired.
+    """
+    smuggled = smuggled_h100e(results, countries, window) * H100E_TPP
+    added = (smuggled + _total(results, "delivered_tpp", countries, window)
+             + _total(results, "substituted_tpp", countries, window))
+    return np.divide(smuggled, added, out=np.zeros_like(added), where=added > 0)
+
+
+def _vendor_revenue(results: Results, window: Window) -> np.ndarray:
+    """Return the vendor's chips shipped times their market price, shape (n_runs, n_countries)."""
+    catalogue = load_chips()
+    own = np.array([catalogue[chip].vendor == VENDOR for chip in results.chips])
+    steps = months_in(results, window)
+    shipped = results.metric("shipped_chips")[:, steps][..., own]             # (R, t, C, k)
+    price = results.metric("market_price_usd")[:, steps][..., own]            # (R, t, k)
+    return (shipped * price[:, :, None, :]).sum(axis=(1, 3))
+
+
+def nvidia_revenue_share(results: Results, countries: Sequence[str], window: Window) -> np.ndarray:
+    """Return the share of Nvidia's data-centre chip revenue billed to ``countries``.
+
+    Every chip the model sells is a data-centre chip, so this is the share of
+    data-centre revenue, by the consignee's country (Nvidia's billing
+    location).
+
+    Returns
+    -------
+    ndarray of shape (n_runs,), float64
+        In [0, 1]; 0 for a run with no revenue.
+    """
+    revenue = _vendor_revenue(results, window)
+    part = revenue[:, _country_mask(results, countries)].sum(axis=1)
+    whole = revenue.sum(axis=1)
+    return np.divide(part, whole, out=np.zeros_like(part), where=whole > 0)
+
+
+def nvidia_revenue_bn(results: Results, countries: Sequence[str], window: Window) -> np.ndarray:
+    """Return Nvidia's chip revenue over the window, every destination, in billions of USD.
+
+    Each Nvidia chip shipped times its market price that month, the same sum
+    as :func:`sim.experiment.market_years.revenue_by_fiscal_year`.
+    ``countries`` is not used.
+
+    Returns
+    -------
+    ndarray of shape (n_runs,), float64
+    """
+    return _vendor_revenue(results, window).sum(axis=1) / 1e9
+
+
 def grey_premium_mean(results: Results, countries: Sequence[str], window: Window) -> np.ndarray:
     """Return the mean grey-market premium over the window (x list price).
 
@@ -156,5 +265,13 @@ STATISTICS: dict[str, Statistic] = {s.name: s for s in (
     Statistic("diverted_share_of_additions", "share of compute added",
               diverted_share_of_additions),
     Statistic("grey_premium_mean", "x list price", grey_premium_mean, needs_countries=False),
+    Statistic("redirected_h100e", "H100e", redirected_h100e),
+    Statistic("smuggled_h100e", "H100e", smuggled_h100e),
+    Statistic("seized_h100e", "H100e", seized_h100e),
+    Statistic("smuggled_share_of_additions", "share of compute acquired",
+              smuggled_share_of_additions),
+    Statistic("nvidia_revenue_share", "share of Nvidia data-centre revenue",
+              nvidia_revenue_share),
+    Statistic("nvidia_revenue_bn", "billion USD", nvidia_revenue_bn, needs_countries=False),
 )}
 """The statistics a target may name, by name."""
