@@ -312,7 +312,7 @@ def test_smuggling_statistics_count_both_routes_and_the_catches():
         "diverted_received_tpp": _flow({0: [h, 2 * h, 4 * h]}),
         "redirected_received_tpp": _flow({0: [0, 3 * h, 0], 1: [0, 0, h]}),
         "delivered_tpp": _flow({0: [h, h, h]}),
-        "diversion_seized_tpp": _flow({2: [0, h, 0]}),
+        "diversion_seized_tpp": _flow({2: [0, h, 0], 1: [0, h, 0]}),
         "redirect_seized_tpp": _flow({2: [0, 0, 2 * h]}),
     }, premium=np.ones((2, 3)))
     china, window = ("CHN", "HKG"), ("2024-02", "2024-03")
@@ -325,9 +325,11 @@ def test_smuggling_statistics_count_both_routes_and_the_catches():
     np.testing.assert_allclose(
         STATISTICS["smuggled_share_of_additions"].compute(results, china, window),
         [10 / 12, 10 / 12])
-    # Caught where the broker or subsidiary sits (USA here): 1 + 2 H100e.
-    np.testing.assert_allclose(STATISTICS["seized_h100e"].compute(results, ("USA",), window),
-                               [3.0, 6.0])
+    # Caught wherever the broker or subsidiary sits (HKG 1, USA 1 + 2 H100e),
+    # whatever countries the target names.
+    for countries in ((), ("USA",)):
+        np.testing.assert_allclose(
+            STATISTICS["seized_h100e"].compute(results, countries, window), [4.0, 8.0])
 
 
 def test_nvidia_revenue_counts_only_nvidia_chips_at_their_market_price():

@@ -111,15 +111,17 @@ def smuggled_h100e(results: Results, countries: Sequence[str], window: Window) -
 def seized_h100e(results: Results, countries: Sequence[str], window: Window) -> np.ndarray:
     """Return the diverted and redirected chips caught on their way, in H100e.
 
-    The countries are where the catch was made (the broker's or the
-    subsidiary's country).
+    A catch is booked where it was made (the broker's or the subsidiary's
+    country), not where the chips were bound, so the sum is over every
+    country and ``countries`` is not used.
 
     Returns
     -------
     ndarray of shape (n_runs,), float64
     """
-    caught = (_total(results, "diversion_seized_tpp", countries, window)
-              + _total(results, "redirect_seized_tpp", countries, window))
+    every = tuple(results.countries)
+    caught = (_total(results, "diversion_seized_tpp", every, window)
+              + _total(results, "redirect_seized_tpp", every, window))
     return caught / H100E_TPP
 
 
@@ -267,7 +269,7 @@ STATISTICS: dict[str, Statistic] = {s.name: s for s in (
     Statistic("grey_premium_mean", "x list price", grey_premium_mean, needs_countries=False),
     Statistic("redirected_h100e", "H100e", redirected_h100e),
     Statistic("smuggled_h100e", "H100e", smuggled_h100e),
-    Statistic("seized_h100e", "H100e", seized_h100e),
+    Statistic("seized_h100e", "H100e", seized_h100e, needs_countries=False),
     Statistic("smuggled_share_of_additions", "share of compute acquired",
               smuggled_share_of_additions),
     Statistic("nvidia_revenue_share", "share of Nvidia data-centre revenue",
