@@ -608,9 +608,10 @@ def _not_reproduced(target_set: TargetSet, shipped: np.ndarray, summary,
 def _shipped_section(target_set: TargetSet, shipped_now: dict[str, float]) -> list[str]:
     lines = ["", "## Calibrated defaults in the shipped scenarios", "",
              "`scenarios/base.toml` holds the calibrated values (each line cites this page "
-             "and gives the 90% interval); every shipped scenario inherits them. One "
-             "scenario value is derived from them: `strict_enforcement.toml` triples the "
-             "detection rate. The accepted sets are shipped too, as "
+             "and gives the 90% interval); every shipped scenario inherits them, and none "
+             "overrides them: `strict_enforcement.toml` multiplies the calibrated detection "
+             "rate (`enforcement.measures_multiplier`), so it follows the calibration and "
+             "each posterior draw. The accepted sets are shipped too, as "
              "`scenarios/posterior/accepted.csv`, for `--posterior`.", "",
              "| key | value in base.toml | from |", "|---|---|---|"]
     for p in target_set.parameters:

@@ -194,3 +194,24 @@ def test_a_sweep_runs_every_point_under_every_draw_and_resumes_only_with_them(tm
         run_sweep(sweep, tmp_path / "out", executor=InProcessExecutor(), progress=False,
                   posterior=load_posterior(folder, 3))
     assert "posterior" not in load_sweep(sweep).describe()  # no draws: the digest as before
+
+
+def test_no_shipped_scenario_pins_a_value_a_posterior_draw_sets():
+    """A draw overrides each calibrated key; a scenario that set one itself would lose it."""
+    calibrated = set(load_posterior(SCENARIOS / "posterior", 1).overrides()[0])
+    assert "enforcement.detection" in calibrated
+    base = sim.load_scenario(SCENARIOS / "base.toml")
+    for path in sorted(SCENARIOS.glob("*.toml")):
+        scenario = sim.load_scenario(path)
+        for key in calibrated:
+            section, *rest = key.split(".")
+            value, expected = getattr(scenario, section), getattr(base, section)
+            for leaf in rest:
+                value, expected = _lookup(value, leaf), _lookup(expected, leaf)
+            assert value == expected, f"{path.name} sets {key} to {value}, base.toml {expected}"
+    strict = sim.load_scenario(SCENARIOS / "strict_enforcement.toml")
+    assert strict.enforcement.measures_multiplier == 3 * 1.5
+
+
+def _lookup(node, leaf):
+    return node[leaf] if isinstance(node, dict) or hasattr(node, "keys") else getattr(node, leaf)
