@@ -5,8 +5,11 @@ A chip's *price index* is its market price over its list price. At the start
 of month ``t`` it moves by ``price_adjustment`` times last month's excess of
 approved orders over output, ``min(orders / output - 1, 1)``, and stays within
 ``[price_floor, price_ceiling]``; a chip that made nothing last month keeps
-its index (:func:`moved_index`). Buyers' demand responds to the index
-(:func:`demand_factor`, :func:`price_response`).
+its index. Buyers' demand responds to the index (:func:`demand_factor`).
+Rented remote compute has a price index of its own, moved by the same rule
+(:func:`moved_index`) with last month's rent requests over the compute
+offered for rent, and rent requests respond to it by the same
+:func:`price_response` (``sim.core.renting``).
 """
 
 from __future__ import annotations
@@ -67,8 +70,11 @@ def price_response(index: np.ndarray, elasticity: float) -> np.ndarray:
 
 
 def set_prices(layout: Layout, state: State, t: int) -> State:
-    """Move every chip's price index by last month's orders over output.
+    """Move every chip's price index by last month's orders over output, and the rental index.
 
+    The rental index moves by last month's rent requests over the compute
+    offered for rent (``rent_requested_tpp``, ``rent_offered_tpp``); with
+    nothing offered (``market.cloud_share = "unlimited"``) it stays at 1.
     The same float operations in the same order as the model keep the two
     implementations equal bit for bit.
     """
@@ -77,7 +83,9 @@ def set_prices(layout: Layout, state: State, t: int) -> State:
     market = layout.world.scenario.market
     output = layout.world.market.capacity[t - 1]
     price = moved_index(state.price_index, state.vendor_orders_chips, output, market)
-    return replace(state, price_index=price)
+    rental = moved_index(state.rental_index, state.rent_requested_tpp, state.rent_offered_tpp,
+                         market)
+    return replace(state, price_index=price, rental_index=rental)
 
 
 def demand_factor(layout: Layout, state: State, t: int) -> np.ndarray | None:

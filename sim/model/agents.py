@@ -49,8 +49,9 @@ __all__ = ["Broker", "Country", "CountryMonth", "DomesticMaker", "Firm", "Vendor
 def moved_index(index: float, demanded: int, supplied: int, market: MarketConfig) -> float:
     """Move a price index by last month's demand over supply, within the floor and ceiling.
 
-    The one price rule: a chip's market price (:meth:`Vendor.set_price`)
-    moves by ``price_adjustment`` times ``min(demanded / supplied - 1, 1)``; with
+    The one price rule: a chip's market price (:meth:`Vendor.set_price`) and
+    rented compute's (``ExportControlModel.set_prices``) move by
+    ``price_adjustment`` times ``min(demanded / supplied - 1, 1)``; with
     nothing supplied the index is kept. Each count is rounded to a float
     before dividing, as NumPy does in the core.
     """
@@ -512,15 +513,21 @@ class Firm(mesa.Agent):
         ``remote_share`` of what is still missing after shipments and
         substitution, while remote compute is allowed; in a restricted
         destination the cloud providers' checks refuse ``rules.cloud_kyc`` of
-        it.
+        it. With a supplier (``market.cloud_share`` set) the request responds
+        to the rental price index as chip demand to a chip's:
+        ``int(request x price_response(rental_index))``, left out when the
+        elasticity is 0.
         """
-        rules = self.model.in_force.rules
+        model = self.model
+        rules, market = model.in_force.rules, model.config.market
         if not rules.remote_compute_allowed:
             return 0
         missing = self.request_tpp - self.received_tpp - self.substituted_tpp
-        request = int(missing * self.model.config.market.remote_share)
+        request = int(missing * market.remote_share)
         if self.restricted:
             request = int(request * (1.0 - rules.cloud_kyc))
+        if market.cloud_share != "unlimited" and market.price_elasticity != 0.0:
+            request = int(request * price_response(model.rental_index, market.price_elasticity))
         return request
 
     def rent(self, granted: int) -> None:
