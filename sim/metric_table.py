@@ -37,7 +37,8 @@ class MetricInfo:
     kind : str
         One of :data:`KINDS`.
     unit : str
-        ``TPP``, ``USD``, ``chips``, ``brokers`` or ``x market price``.
+        ``TPP``, ``USD``, ``chips``, ``brokers``, ``x market price`` or ``x starting
+        price``.
     axes : str
         ``country`` (runs, steps, countries), ``country, chip`` (runs, steps,
         countries, chips), ``step`` (runs, steps) or ``chip`` (runs, steps, chips).
@@ -126,6 +127,11 @@ METRIC_TABLE: tuple[MetricInfo, ...] = (
     MetricInfo("grey_premium", "stock", "x market price", "step", "",
                "grey-market premium over the frontier chip's market price, after this month's "
                "update"),
+    MetricInfo("rental_price_index", "stock", "x starting price", "step", "",
+               "price index of rented remote compute in force this month (moved at the start of "
+               "the month by last month's rent requests over the compute offered for rent, as a "
+               "chip's price by its orders over output; 1 under `market.cloud_share = "
+               "\"unlimited\"`, where renting has no price)"),
     MetricInfo("market_price_usd", "stock", "USD", "chip", "",
                "each chip's market price in force this month (list price x price index; moved "
                "at the start of the month by last month's orders over output)"),

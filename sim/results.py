@@ -172,8 +172,8 @@ class Results:
         xarray.Dataset
             One variable per metric: country metrics on dimensions
             ``(run, step, country)``, int64; ``shipped_chips`` on ``(run, step,
-            country, chip)``, int64; ``grey_premium`` on ``(run, step)``,
-            float64; ``market_price_usd`` on ``(run, step, chip)``, float64.
+            country, chip)``, int64; ``grey_premium`` and ``rental_price_index`` on
+            ``(run, step)``, float64; ``market_price_usd`` on ``(run, step, chip)``, float64.
             Coordinates: ``run`` (0 .. n_runs-1) with ``seed`` along it;
             ``step`` (0 .. n_steps-1) with ``date`` (``datetime64[ns]``, the first
             day of each month) along it; ``country`` (ISO3 codes) with ``tier``

@@ -240,7 +240,9 @@ def check_chips(results: Results, world: World) -> None:
 
 def check_prices(results: Results, world: World) -> None:
     """Market prices start at list, stay within the floor and the ceiling, move only
-    after a month with output; vendors ship no more than was ordered from them."""
+    after a month with output; vendors ship no more than was ordered from them. The
+    rental index starts at 1, stays within the same bounds, and stays at 1 without a
+    supplier."""
     market, config = world.market, world.scenario.market
     price = results.metric("market_price_usd")
     index = price / np.maximum(market.price, 1)
@@ -253,3 +255,8 @@ def check_prices(results: Results, world: World) -> None:
     assert np.allclose(index[:, 1:][:, idle], index[:, :-1][:, idle]), "moved without output"
     ordered, shipped = results.metric("ordered_chips"), results.metric("shipped_chips")
     assert ordered.min(initial=0) >= 0 and np.all(shipped <= ordered), "shipped beyond orders"
+    rental = results.metric("rental_price_index")
+    assert np.all(rental[:, 0] == 1.0), "rented compute does not start at its starting price"
+    if config.cloud_share == "unlimited":
+        assert np.all(rental == 1.0), "rented compute has a price without a supplier"
+    assert np.all((config.price_floor <= rental) & (rental <= config.price_ceiling))

@@ -43,7 +43,7 @@ def test_mesa_conventions(shipped_scenarios, global_random_seed):
     model.run()
     assert model.steps == model.world.n_steps and not model.running
     frame = model.datacollector.get_model_vars_dataframe()
-    assert list(frame.columns) == ["grey_premium", "market_price_usd"]
+    assert list(frame.columns) == ["grey_premium", "rental_price_index", "market_price_usd"]
     assert len(frame) == model.world.n_steps
 
 

@@ -269,7 +269,8 @@ def test_no_firms_at_all(tmp_path):
     batch = sim.run_batch(scenario, [0, 1, 2])
     assert_same_bits(batch, agent_results(scenario, [0, 1, 2]))
     for name, values in batch.metrics.items():
-        if name not in ("grey_premium", "market_price_usd", "quota_remaining_tpp"):
+        if name not in ("grey_premium", "rental_price_index", "market_price_usd",
+                        "quota_remaining_tpp"):
             assert not values.any(), name
     # With nothing ordered, every price eases to its floor by the adjustment rule (ODD 6.2a).
     market = scenario.market

@@ -31,7 +31,8 @@ DATA = Path(__file__).resolve().parent / "data"
 COUNTRY_QUANTITIES = frozenset({"quota_used_tpp", "stock_tpp", "vigilance", "diverted_received_tpp",
                                 "diversion_demand_tpp"})
 RUN_QUANTITIES = frozenset({"premium", "diverted_chips", "us_shipped_chips", "price_index",
-                            "vendor_orders_chips"})
+                            "vendor_orders_chips", "rental_index", "rent_requested_tpp",
+                            "rent_offered_tpp"})
 MONTHS = 14
 """Long enough to cross a January (LPP and annual caps restart) in every shipped scenario."""
 

@@ -12,7 +12,7 @@ Memory estimate (:func:`bytes_per_run`), per run and in bytes:
   phase builds new arrays while the old state is still alive, plus 15 firm
   arrays of the month's books and about 10 temporaries of a phase;
 * first-come allocation: about 8 (R, F) temporaries of a sort or a queue;
-* metrics: ``T * ((20 + 2K) * C * 8 + 8 + 8K)``, the run's share of the metric
+* metrics: ``T * ((20 + 2K) * C * 8 + 16 + 8K)``, the run's share of the metric
   arrays (``K`` chips on the market).
 
 A chunk of :func:`iter_batch` holds ``memory_budget_bytes // bytes_per_run``

@@ -114,7 +114,8 @@ def collect(layout: Layout, state: State, t: int, out: dict[str, np.ndarray]) ->
     out["backlog_tpp"][:, t] = layout.countries.sum(state.backlog_tpp)
     active = ~(state.dormant | state.listed)[:, layout.brokers]
     out["active_brokers"][:, t] = layout.broker_countries.sum(active.astype(np.int64))
-    (premium,) = STEP_METRICS
+    premium, rental = STEP_METRICS
     out[premium][:, t] = state.premium
+    out[rental][:, t] = state.rental_index
     (price,) = MARKET_METRICS
     out[price][:, t] = world.market.price[t] * state.price_index

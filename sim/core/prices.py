@@ -6,6 +6,10 @@ of month ``t`` it moves by ``price_adjustment`` times last month's excess of
 approved orders over output, ``min(orders / output - 1, 1)``, and stays within
 ``[price_floor, price_ceiling]``; a chip that made nothing last month keeps
 its index. Buyers' demand responds to the index (:func:`demand_factor`).
+Rented remote compute has a price index of its own, moved by the same rule
+(:func:`moved_index`) with last month's rent requests over the compute
+offered for rent, and rent requests respond to it by the same
+:func:`price_response` (``sim.core.renting``).
 """
 
 from __future__ import annotations
@@ -16,40 +20,85 @@ import numpy as np
 
 from sim.core.layout import Layout
 from sim.core.state import State
+from sim.scenario.schema import MarketConfig
 from sim.world.market import NO_CHIP
 
-__all__ = ["demand_factor", "set_prices"]
+__all__ = ["demand_factor", "moved_index", "price_response", "set_prices"]
+
+
+def moved_index(index: np.ndarray, demanded: np.ndarray, supplied: np.ndarray,
+                market: MarketConfig) -> np.ndarray:
+    """Move a price index by last month's demand over supply, within the floor and ceiling.
+
+    ``min(ceiling, max(floor, index x (1 + price_adjustment x min(demanded /
+    supplied - 1, 1))))``, where ``supplied`` is positive; elsewhere the
+    index is kept. ``demanded / supplied`` divides two int64 arrays as
+    float64, as the model divides ``float(demanded) / float(supplied)``.
+
+    Parameters
+    ----------
+    index : ndarray of shape (R,) or (R, K), float64
+    demanded : ndarray of the shape of ``index``, int64
+    supplied : ndarray broadcastable to ``index``, int64
+    market : MarketConfig
+        ``price_adjustment``, ``price_floor`` and ``price_ceiling``.
+
+    Returns
+    -------
+    ndarray of the shape of ``index``, float64
+    """
+    excess = np.minimum(demanded / np.maximum(supplied, 1) - 1.0, 1.0)
+    moved = index * (1.0 + market.price_adjustment * excess)
+    moved = np.minimum(market.price_ceiling, np.maximum(market.price_floor, moved))
+    return np.where(supplied > 0, moved, index)
+
+
+def price_response(index: np.ndarray, elasticity: float) -> np.ndarray:
+    """Share of its list-price demand a buyer keeps at a price index: ``1 / (1 + e x (I - 1))``.
+
+    Parameters
+    ----------
+    index : ndarray of any shape, float64
+    elasticity : float
+        ``market.price_elasticity``.
+
+    Returns
+    -------
+    ndarray of the shape of ``index``, float64
+    """
+    return 1.0 / (1.0 + elasticity * (index - 1.0))
 
 
 def set_prices(layout: Layout, state: State, t: int) -> State:
-    """Move every chip's price index by last month's orders over output.
+    """Move every chip's price index by last month's orders over output, and the rental index.
 
-    ``orders / output`` divides two int64 arrays as float64, as the model
-    divides ``float(orders) / float(output)``; the same float operations in
-    the same order keep the two implementations equal bit for bit.
+    The rental index moves by last month's rent requests over the compute
+    offered for rent (``rent_requested_tpp``, ``rent_offered_tpp``); with
+    nothing offered (``market.cloud_share = "unlimited"``) it stays at 1.
+    The same float operations in the same order as the model keep the two
+    implementations equal bit for bit.
     """
     if t == 0:
         return state
     market = layout.world.scenario.market
     output = layout.world.market.capacity[t - 1]
-    made = output > 0
-    excess = np.minimum(state.vendor_orders_chips / np.maximum(output, 1) - 1.0, 1.0)
-    moved = state.price_index * (1.0 + market.price_adjustment * excess)
-    moved = np.minimum(market.price_ceiling, np.maximum(market.price_floor, moved))
-    return replace(state, price_index=np.where(made, moved, state.price_index))
+    price = moved_index(state.price_index, state.vendor_orders_chips, output, market)
+    rental = moved_index(state.rental_index, state.rent_requested_tpp, state.rent_offered_tpp,
+                         market)
+    return replace(state, price_index=price, rental_index=rental)
 
 
 def demand_factor(layout: Layout, state: State, t: int) -> np.ndarray | None:
     """Share of its list-price demand each firm keeps at its chip's market price, (R, F).
 
-    ``1 / (1 + price_elasticity x (index - 1))`` for the chip the firm
-    orders; 1 where it orders nothing. ``None`` when the elasticity is 0
-    (demand does not respond to price: nothing to multiply).
+    :func:`price_response` for the chip the firm orders; 1 where it orders
+    nothing. ``None`` when the elasticity is 0 (demand does not respond to
+    price: nothing to multiply).
     """
     elasticity = layout.world.scenario.market.price_elasticity
     if elasticity == 0.0:
         return None
-    factor = 1.0 / (1.0 + elasticity * (state.price_index - 1.0))
+    factor = price_response(state.price_index, elasticity)
     chip = layout.chip[t]
     per_firm = factor[:, np.maximum(chip, 0)]
     return np.where(chip == NO_CHIP, 1.0, per_firm)

@@ -1,6 +1,8 @@
 """Remote compute: buyers short of chips rent from the installed base that may hold it.
 
 Array version of ``ExportControlModel.rent`` (with ``Firm.rent_request``).
+With a supplier, rented compute has a price index (``State.rental_index``,
+moved by ``sim.core.prices.set_prices``) that rent requests respond to.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ import numpy as np
 
 from sim.core.allocation import muldiv, pro_rata
 from sim.core.layout import Layout
+from sim.core.prices import price_response
 from sim.core.shipping import received_tpp
 from sim.core.state import State
 
-__all__ = ["rent", "rent_requests"]
+__all__ = ["rent", "rent_requests", "rental_factor"]
 
 
 def rent_requests(layout: Layout, state: State, t: int) -> np.ndarray:
@@ -22,7 +25,9 @@ def rent_requests(layout: Layout, state: State, t: int) -> np.ndarray:
 
     ``int(missing x remote_share)`` of what shipments and substitution left
     missing, while remote compute is allowed; in a restricted destination,
-    ``int(request x (1 - rules.cloud_kyc))``; brokers ask for none.
+    ``int(request x (1 - rules.cloud_kyc))``; then, with a supplier,
+    ``int(request x rental_factor)`` (:func:`rental_factor`, left out when
+    it is ``None``); brokers ask for none.
     """
     world = layout.world
     rules = world.at(t).rules
@@ -34,7 +39,24 @@ def rent_requests(layout: Layout, state: State, t: int) -> np.ndarray:
     restricted = np.flatnonzero(layout.restricted[t])
     if restricted.size and rules.cloud_kyc > 0:
         request[:, restricted] = (request[:, restricted] * (1.0 - rules.cloud_kyc)).astype(np.int64)
+    factor = rental_factor(layout, state)
+    if factor is not None:
+        request = (request * factor[:, None]).astype(np.int64)
     return np.where(layout.is_broker, 0, request)
+
+
+def rental_factor(layout: Layout, state: State) -> np.ndarray | None:
+    """Share of its rent request each buyer keeps at the rental price index, (R,) float64.
+
+    :func:`~sim.core.prices.price_response` at ``State.rental_index``, as
+    chip demand responds to a chip's index. ``None`` (nothing to multiply)
+    under ``market.cloud_share = "unlimited"``, where renting has no price,
+    or when the elasticity is 0.
+    """
+    market = layout.world.scenario.market
+    if market.cloud_share == "unlimited" or market.price_elasticity == 0.0:
+        return None
+    return price_response(state.rental_index, market.price_elasticity)
 
 
 def rent(layout: Layout, state: State, t: int) -> State:
@@ -47,14 +69,17 @@ def rent(layout: Layout, state: State, t: int) -> State:
     rata, and the compute rented is split over the suppliers by
     ``rented x offered // total``, the rounding remainder one TPP each to the
     suppliers with the most room left (lowest country index on ties), so no
-    supplier gives more than it offers.
+    supplier gives more than it offers. The month's total requested and
+    offered (0 with no supplier) are kept for next month's rental index.
     """
     world = layout.world
     requests = rent_requests(layout, state, t)
+    requested = requests.sum(axis=1)
     share = world.scenario.market.cloud_share
     supplied = np.zeros_like(state.rented_out_tpp)
     if share == "unlimited":
-        return replace(state, rented_tpp=requests, rented_out_tpp=supplied)
+        return replace(state, rented_tpp=requests, rented_out_tpp=supplied,
+                       rent_requested_tpp=requested, rent_offered_tpp=np.zeros_like(requested))
     supplier = ~world.market.restricted[t]
     offered = np.where(supplier, (state.stock_tpp * share).astype(np.int64), 0)  # (R, C)
     capacity = offered.sum(axis=1, keepdims=True)
@@ -67,4 +92,5 @@ def rent(layout: Layout, state: State, t: int) -> State:
     rank = np.empty_like(order)
     np.put_along_axis(rank, order, np.arange(offered.shape[1])[None, :], axis=1)
     supplied += rank < left[:, None]
-    return replace(state, rented_tpp=granted, rented_out_tpp=supplied)
+    return replace(state, rented_tpp=granted, rented_out_tpp=supplied,
+                   rent_requested_tpp=requested, rent_offered_tpp=capacity[:, 0])

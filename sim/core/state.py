@@ -60,6 +60,13 @@ class State:
     vendor_orders_chips : (R, K) int64
         Approved orders each vendor received (this month's after ``ship``; last
         month's when ``set_prices`` reads them).
+    rental_index : (R,) float64
+        Rented remote compute's price over its price at the start, in force
+        this month (1 while ``market.cloud_share = "unlimited"``).
+    rent_requested_tpp, rent_offered_tpp : (R,) int64
+        Rent requested by every buyer and compute offered for rent by every
+        supplier (0 with no supplier): this month's after ``rent``, last
+        month's when ``set_prices`` reads them.
     market_queue, country_queue : (R, F) int64
         This month's first-come serving order of firms (layout positions):
         by priority and firm index; for the country queue, country by country
@@ -105,6 +112,9 @@ class State:
     premium: np.ndarray
     price_index: np.ndarray
     vendor_orders_chips: np.ndarray
+    rental_index: np.ndarray
+    rent_requested_tpp: np.ndarray
+    rent_offered_tpp: np.ndarray
     market_queue: np.ndarray | None
     country_queue: np.ndarray | None
     demand_tpp: np.ndarray
@@ -149,6 +159,7 @@ class State:
 N_FIRM_ARRAYS = sum(1 for f in fields(State) if f.name not in
                     {"seeds", "quota_used_tpp", "stock_tpp", "diversion_demand_tpp", "vigilance",
                      "us_shipped_chips", "premium", "price_index", "vendor_orders_chips",
+                     "rental_index", "rent_requested_tpp", "rent_offered_tpp",
                      "diverted_received_tpp", "rented_out_tpp", "redirected_tpp",
                      "redirect_seized_tpp", "redirected_received_tpp", "diverted_chips", "books"})
 """Number of (R, F) arrays in a state (for the memory estimate)."""
@@ -188,6 +199,9 @@ def initial_state(layout: Layout, seeds: np.ndarray) -> State:
         premium=np.full(n_runs, world.scenario.diversion.initial_premium, dtype=np.float64),
         price_index=np.ones((n_runs, world.market.n_chips), dtype=np.float64),
         vendor_orders_chips=np.zeros((n_runs, world.market.n_chips), dtype=np.int64),
+        rental_index=np.ones(n_runs, dtype=np.float64),
+        rent_requested_tpp=np.zeros(n_runs, dtype=np.int64),
+        rent_offered_tpp=np.zeros(n_runs, dtype=np.int64),
         market_queue=None, country_queue=None, demand_tpp=firms(), request_tpp=firms(),
         want=firms(), uveu_request=firms(),
         cap_request=firms(), path_free=firms(), path_uveu=firms(), path_nveu=firms(),

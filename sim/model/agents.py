@@ -40,8 +40,31 @@ from sim.world.market import NO_CHIP
 
 if TYPE_CHECKING:
     from sim.model.model import ExportControlModel
+    from sim.scenario.schema import MarketConfig
 
-__all__ = ["Broker", "Country", "CountryMonth", "DomesticMaker", "Firm", "Vendor"]
+__all__ = ["Broker", "Country", "CountryMonth", "DomesticMaker", "Firm", "Vendor", "moved_index",
+           "price_response"]
+
+
+def moved_index(index: float, demanded: int, supplied: int, market: MarketConfig) -> float:
+    """Move a price index by last month's demand over supply, within the floor and ceiling.
+
+    The one price rule: a chip's market price (:meth:`Vendor.set_price`) and
+    rented compute's (``ExportControlModel.set_prices``) move by
+    ``price_adjustment`` times ``min(demanded / supplied - 1, 1)``; with
+    nothing supplied the index is kept. Each count is rounded to a float
+    before dividing, as NumPy does in the core.
+    """
+    if supplied == 0:
+        return index
+    excess = min(float(demanded) / float(supplied) - 1.0, 1.0)
+    moved = index * (1.0 + market.price_adjustment * excess)
+    return min(market.price_ceiling, max(market.price_floor, moved))
+
+
+def price_response(index: float, elasticity: float) -> float:
+    """Share of its list-price demand a buyer keeps at a price index: ``1 / (1 + e x (I - 1))``."""
+    return 1.0 / (1.0 + elasticity * (index - 1.0))
 
 
 @dataclass
@@ -239,23 +262,17 @@ class Vendor(mesa.Agent):
     @property
     def demand_factor(self) -> float:
         """Share of their list-price demand its buyers keep at the market price."""
-        elasticity = self.model.config.market.price_elasticity
-        return 1.0 / (1.0 + elasticity * (self.price_index - 1.0))
+        return price_response(self.price_index, self.model.config.market.price_elasticity)
 
     def set_price(self) -> None:
-        """Move the price by last month's orders over output, within the floor and ceiling.
+        """Move the price by last month's orders over output (:func:`moved_index`).
 
-        A chip that made nothing last month keeps its price. Each count is
-        rounded to a float before dividing, as NumPy does in the core.
+        A chip that made nothing last month keeps its price.
         """
         t = self.model.step_index
         output = int(self.model.world.market.capacity[t - 1, self.chip]) if t > 0 else 0
-        if output == 0:
-            return
-        market = self.model.config.market
-        excess = min(float(self.orders_chips) / float(output) - 1.0, 1.0)
-        moved = self.price_index * (1.0 + market.price_adjustment * excess)
-        self.price_index = min(market.price_ceiling, max(market.price_floor, moved))
+        self.price_index = moved_index(self.price_index, self.orders_chips, output,
+                                       self.model.config.market)
 
 
 class DomesticMaker(mesa.Agent):
@@ -496,15 +513,21 @@ class Firm(mesa.Agent):
         ``remote_share`` of what is still missing after shipments and
         substitution, while remote compute is allowed; in a restricted
         destination the cloud providers' checks refuse ``rules.cloud_kyc`` of
-        it.
+        it. With a supplier (``market.cloud_share`` set) the request responds
+        to the rental price index as chip demand to a chip's:
+        ``int(request x price_response(rental_index))``, left out when the
+        elasticity is 0.
         """
-        rules = self.model.in_force.rules
+        model = self.model
+        rules, market = model.in_force.rules, model.config.market
         if not rules.remote_compute_allowed:
             return 0
         missing = self.request_tpp - self.received_tpp - self.substituted_tpp
-        request = int(missing * self.model.config.market.remote_share)
+        request = int(missing * market.remote_share)
         if self.restricted:
             request = int(request * (1.0 - rules.cloud_kyc))
+        if market.cloud_share != "unlimited" and market.price_elasticity != 0.0:
+            request = int(request * price_response(model.rental_index, market.price_elasticity))
         return request
 
     def rent(self, granted: int) -> None:

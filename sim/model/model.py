@@ -15,7 +15,7 @@ from os import PathLike
 import mesa
 import numpy as np
 
-from sim.model.agents import Broker, Country, DomesticMaker, Firm, Vendor
+from sim.model.agents import Broker, Country, DomesticMaker, Firm, Vendor, moved_index
 from sim.model.allocation import allocate, pro_rata
 from sim.reference import H100E_TPP
 from sim.results import Results
@@ -24,7 +24,7 @@ from sim.scenario import Scenario, load_scenario
 from sim.world import World
 from sim.world.codes import BROKER, CAPPED, TIER1, UVEU, VOLUME
 from sim.world.market import NO_CHIP
-from sim.world.metrics import CHIP_METRICS, COUNTRY_STATE, FLOWS, MARKET_METRICS
+from sim.world.metrics import CHIP_METRICS, COUNTRY_STATE, FLOWS, MARKET_METRICS, STEP_METRICS
 from sim.world.phases import PHASES
 from sim.world.population import firm_sizes_h100e
 
@@ -66,6 +66,13 @@ class ExportControlModel(mesa.Model):
         Seed-independent arrays derived from the scenario.
     countries, firms : list
         The agents, in index order (also in ``model.agents``).
+    rental_index : float
+        Rented remote compute's price over its price at the start, in force
+        this month (:meth:`set_prices`; 1 under ``market.cloud_share =
+        "unlimited"``).
+    rent_requested_tpp, rent_offered_tpp : int
+        This month's rent requests and compute offered for rent (:meth:`rent`),
+        which move next month's rental index.
 
     Examples
     --------
@@ -86,11 +93,14 @@ class ExportControlModel(mesa.Model):
         self.diversion_demand_tpp = [0] * len(self.world.countries)
         self.us_shipped_chips = [0] * self.world.market.n_chips
         self.diverted_chips = 0
+        self.rental_index = 1.0
+        self.rent_requested_tpp = self.rent_offered_tpp = 0
         self.countries = [Country(self, i) for i in range(len(self.world.countries))]
         self.firms = self._create_firms()
         self._create_vendors()
         self.datacollector = mesa.DataCollector(
-            model_reporters={"grey_premium": "premium", "market_price_usd": _market_prices},
+            model_reporters={"grey_premium": "premium", "rental_price_index": "rental_index",
+                             "market_price_usd": _market_prices},
             agenttype_reporters={Country: _country_reporters()},
             agent_reporters=_firm_reporters() if agent_reporters else None,
         )
@@ -154,9 +164,17 @@ class ExportControlModel(mesa.Model):
             broker.renew()
 
     def set_prices(self) -> None:
-        """Every vendor moves its market price by last month's orders over its output."""
+        """Every vendor moves its market price by last month's orders over its output.
+
+        Rented compute's price index moves by the same rule
+        (:func:`~sim.model.agents.moved_index`), by last month's rent requests
+        over the compute offered for rent; with nothing offered it is kept.
+        """
         for vendor in self.vendors:
             vendor.set_price()
+        if self.step_index > 0:
+            self.rental_index = moved_index(self.rental_index, self.rent_requested_tpp,
+                                            self.rent_offered_tpp, self.config.market)
 
     @property
     def price_index(self) -> list[float]:
@@ -292,9 +310,12 @@ class ExportControlModel(mesa.Model):
         compute at the end of last month); the requests share the total pro
         rata, and what is rented is booked on the suppliers in proportion to
         what they offer (``rented_out_tpp``), the rounding remainder one TPP
-        each to those with the most room left (the first on ties).
+        each to those with the most room left (the first on ties). The
+        month's total requested and offered (0 with no supplier) move next
+        month's rental index.
         """
         requests = [firm.rent_request() for firm in self.firms]
+        self.rent_requested_tpp, self.rent_offered_tpp = sum(requests), 0
         share = self.config.market.cloud_share
         if share == "unlimited":
             for firm, granted in zip(self.firms, requests, strict=True):
@@ -302,6 +323,7 @@ class ExportControlModel(mesa.Model):
             return
         offered = [0 if c.restricted else int(c.stock_tpp * share) for c in self.countries]
         capacity = sum(offered)
+        self.rent_offered_tpp = capacity
         granted = pro_rata(requests, capacity)
         for firm, tpp in zip(self.firms, granted, strict=True):
             firm.rent(tpp)
@@ -377,8 +399,8 @@ class ExportControlModel(mesa.Model):
             for name in (*FLOWS, *COUNTRY_STATE)
         }
         model_frame = self.datacollector.get_model_vars_dataframe()
-        metrics["grey_premium"] = model_frame["grey_premium"].to_numpy(
-            dtype=np.float64).reshape(1, n_steps)
+        for name in STEP_METRICS:
+            metrics[name] = model_frame[name].to_numpy(dtype=np.float64).reshape(1, n_steps)
         for name in CHIP_METRICS:
             metrics[name] = np.array(frame[name].tolist(), dtype=np.int64).reshape(
                 1, n_steps, n_countries, self.world.market.n_chips)

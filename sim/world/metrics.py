@@ -42,8 +42,10 @@ CHIP_METRICS = ("shipped_chips", "ordered_chips")
 n_chips): chips shipped to each destination (buyers and brokers there), and chips
 ordered from the vendor there (approved orders, at the month's market price), by chip."""
 
-STEP_METRICS = ("grey_premium",)
-"""Per-step metrics: float64 arrays shaped (n_runs, n_steps)."""
+STEP_METRICS = ("grey_premium", "rental_price_index")
+"""Per-step metrics: float64 arrays shaped (n_runs, n_steps): the grey premium after
+the month's update, and the price index of rented remote compute in force during
+the month (1 under ``market.cloud_share = "unlimited"``)."""
 
 MARKET_METRICS = ("market_price_usd",)
 """Per-chip metrics of the whole market: float64 arrays shaped (n_runs, n_steps,

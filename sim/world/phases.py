@@ -44,7 +44,7 @@ _PATHS = ("path_free", "path_uveu", "path_nveu", "path_lpp", "path_cap")
 DECIDES = MappingProxyType({
     "start_month": ("quota_used_tpp", "lpp_used_tpp"),
     "renew_brokers": ("dormant", "listed", "listed_at", "entered"),
-    "set_prices": ("price_index",),
+    "set_prices": ("price_index", "rental_index"),
     "demand": ("demand_tpp", "request_tpp"),
     "place_grey_market_orders": ("request_tpp",),
     "order": ("want",),
@@ -55,7 +55,7 @@ DECIDES = MappingProxyType({
              "quota_used_tpp", "us_shipped_chips", "vendor_orders_chips"),
     "want_substitute": ("substitute_want",),
     "allocate_domestic": ("substituted_chips",),
-    "rent": ("rented_tpp",),
+    "rent": ("rented_tpp", "rent_requested_tpp", "rent_offered_tpp"),
     "respond": ("divert_request_tpp", "unmet_tpp", "backlog_tpp", "residual_tpp"),
     "divert": ("caught", "listed", "listed_at", "diverted_received_tpp", "diverted_chips"),
     "redirect": (),
@@ -68,12 +68,15 @@ destination last month); ``premium`` and ``diverted_chips`` are one number
 per run, ``us_shipped_chips`` one per chip (shipments to the United States,
 which set next month's case-by-case limits), ``price_index`` and
 ``vendor_orders_chips`` one per chip (the market price over list, and the
-approved orders that move next month's price)."""
+approved orders that move next month's price); ``rental_index``,
+``rent_requested_tpp`` and ``rent_offered_tpp`` one per run (rented compute's
+price index, and the month's rent requests and compute offered for rent that
+move next month's)."""
 
 CARRIED = ("base_h100e", "backlog_tpp", "lpp_used_tpp", "nveu_used_tpp", "uveu_installed_tpp",
            "listed", "dormant", "listed_at", "quota_used_tpp", "stock_tpp", "vigilance",
            "diversion_demand_tpp", "premium", "us_shipped_chips", "price_index",
-           "vendor_orders_chips")
+           "vendor_orders_chips", "rental_index", "rent_requested_tpp", "rent_offered_tpp")
 """Quantities that persist from one month to the next."""
 
 
