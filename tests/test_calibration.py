@@ -8,11 +8,10 @@ are produced by the model itself at known parameter values.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import json
 import math
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
