@@ -1,6 +1,8 @@
 """Raise enforcement in one transit hub and see where diversion goes.
 
-Runs a scenario (default ``scenarios/strict_enforcement.toml``) with one
+Runs a scenario (default ``scenarios/ai_diffusion_2025.toml``: under
+strict_enforcement the calibrated Singapore already catches nearly every
+shipment) with one
 hub's enforcement multiplied by each of several factors, three times: with
 brokers that never return (a listed broker is gone for good, none enter), with
 brokers as calibrated (dormant front companies enter, listed networks re-form
@@ -106,7 +108,7 @@ def plot(found: dict[str, dict[float, dict]], hub: str, title: str, path: Path) 
 def main() -> int:
     """Run the factors for each broker behaviour, print the balance and draw the figure."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenario", default=str(SCENARIOS / "strict_enforcement.toml"))
+    parser.add_argument("--scenario", default=str(SCENARIOS / "ai_diffusion_2025.toml"))
     parser.add_argument("--hub", default="SGP", help="ISO3 code of the hub whose enforcement rises")
     parser.add_argument("--factors", type=float, nargs="+", default=[1.0, 1.5, 2.0, 3.0, 10.0])
     parser.add_argument("--runs", type=int, default=100, help="runs per point")

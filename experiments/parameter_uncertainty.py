@@ -88,13 +88,15 @@ def plot(table: pd.DataFrame, path: Path, draws: int, runs: int) -> Path:
                 y = i + offset
                 ax.plot([row.p05 / 1e3, row.p95 / 1e3], [y, y], color=colours[kind], lw=5,
                         solid_capstyle="butt", label=kind if i == 0 else None)
-                ax.plot(row.median / 1e3, y, "o", color="white", mec=colours[kind], ms=6)
+                ax.plot(row["median"] / 1e3, y, "o", color="white", mec=colours[kind], ms=6)
         ax.set_yticks(range(len(names)), names)
         ax.invert_yaxis()
-        ax.set_xlabel(f"thousand H100e, 2025-2027 ({OUTCOMES[outcome].split(' (')[0]})")
+        ax.set_title(OUTCOMES[outcome].split(" (")[0].split(":")[0], fontsize=10)
+        ax.set_xlabel("thousand H100e, 2025-2027", fontsize=9)
         ax.set_xlim(left=0)
         ax.grid(axis="x", alpha=0.3)
-    np.atleast_1d(axes)[0].legend(loc="lower right", fontsize=8, frameon=False)
+    np.atleast_1d(axes)[0].legend(loc="upper center", bbox_to_anchor=(1.0, -0.22), ncol=2,
+                                  fontsize=9, frameon=False)
     fig.suptitle(f"5th-95th percentile of {runs} runs each (dot: median): {runs} seeds on one "
                  f"parameter set, against {draws} posterior draws x {runs // draws} seeds",
                  fontsize=10)
