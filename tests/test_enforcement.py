@@ -66,8 +66,10 @@ def test_vigilance_rises_after_seizures_and_fades_back():
 
 
 def test_learning_enforcement_seizes_more_of_what_brokers_ship():
-    learning = sim.load_scenario(SCENARIOS / "strict_enforcement.toml", LEARNING)
-    fixed = sim.load_scenario(SCENARIOS / "strict_enforcement.toml",
+    # The framework, not strict enforcement: at the calibrated rate strict enforcement
+    # already catches nearly every shipment in its hubs, leaving learning no room.
+    learning = sim.load_scenario(SCENARIOS / "ai_diffusion_2025.toml", LEARNING)
+    fixed = sim.load_scenario(SCENARIOS / "ai_diffusion_2025.toml",
                               {**LEARNING, "enforcement.vigilance_per_seizure": 0.0})
     rates = []
     for scenario in (fixed, learning):
@@ -96,8 +98,9 @@ def test_end_use_checks_catch_their_share_of_what_transit_misses():
         results = sim.run_batch(scenario, SEEDS)
         shares.append(results.metric("diversion_seized_tpp").sum()
                       / results.metric("diversion_attempted_tpp").sum())
-    assert shares[0] < 0.1  # the transit countries alone catch about 1%
-    assert 0.4 < shares[1] < 0.65  # half of the rest, and listed brokers buy no more
+    assert shares[0] < 0.2  # the transit countries alone catch about 10% (calibrated)
+    # half of the rest, and listed brokers buy no more
+    assert shares[0] + 0.3 * (1 - shares[0]) < shares[1] < shares[0] + 0.6 * (1 - shares[0])
 
 
 def test_end_use_checks_agree_after_every_phase():

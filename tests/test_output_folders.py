@@ -222,7 +222,7 @@ def test_check_names_the_kind_of_each_file(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert [line.split("  ")[2].split()[0] for line in lines] == ["scenario", "sweep", "targets"]
     assert "9 points x 4 replicates" in lines[1]
-    assert "10 targets" in lines[2]
+    assert "18 targets" in lines[2]
 
 
 def test_check_reports_a_sweep_mistake_as_a_sweep_mistake(tmp_path, capsys):

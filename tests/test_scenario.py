@@ -404,10 +404,26 @@ class _EmptyTable:
 
 
 SCHEMA_DEFAULTS = _defaults(Scenario)
-AWAY_FROM_DEFAULT = {("world", "countries"): "reference"}
-"""Defaulted keys base.toml sets otherwise on purpose: older and test scenarios keep their
-listed countries ("listed"), the shipped ones model every importer (docs/ODD.md section 4)."""
 BASE_DATA_RAW = tomllib.loads(BASE.read_text(encoding="utf-8"))
+CALIBRATED = {tuple(p["key"].split(".")) for p in tomllib.loads(
+    (BASE.parent / "targets" / "published.toml").read_text(encoding="utf-8"))["parameters"]}
+"""Keys the calibration sets in base.toml (docs/validation.md); their schema default keeps
+the behaviour of older and test scenarios that do not state them."""
+
+
+def _base_value(path: tuple[str, ...]) -> Any:
+    node: Any = BASE_DATA_RAW
+    for key in path:
+        node = node[key]
+    return node
+
+
+AWAY_FROM_DEFAULT = {("world", "countries"): "reference", ("diversion", "reserve_brokers"): 1,
+                     **{path: _base_value(path) for path in CALIBRATED}}
+"""Defaulted keys base.toml sets otherwise on purpose: older and test scenarios keep their
+listed countries ("listed"), the shipped ones model every importer (docs/ODD.md section 4);
+one dormant broker slot per broker (an assumption, docs/validation.md); and the calibrated
+keys."""
 
 
 def test_the_keys_added_with_a_default() -> None:

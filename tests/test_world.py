@@ -73,7 +73,8 @@ def test_precedence_own_over_region_over_reference_over_defaults(tmp_path):
 
 
 def test_demand_shares_are_recomputed_from_the_firm_table():
-    scenario = sim.load_scenario(SCENARIOS / "base.toml")
+    # China's calibrated demand scale set back to 1: each share as published.
+    scenario = sim.load_scenario(SCENARIOS / "base.toml", {"countries.CHN.demand_scale": 1.0})
     demand = dict(zip(scenario.country_codes, expected_demand_by_country(scenario), strict=True))
     shares = demand_shares()
     named = dict.fromkeys(demand, 0.0)
@@ -113,7 +114,9 @@ def test_listed_world_scales_typed_sizes_by_the_level(tmp_path):
 
 def test_demand_scale_multiplies_the_reference_share():
     base = sim.load_scenario(SCENARIOS / "base.toml")
-    doubled = sim.load_scenario(SCENARIOS / "base.toml", {"countries.CHN.demand_scale": 2.0})
+    scale = base.countries["CHN"].demand_scale  # the calibrated scale
+    doubled = sim.load_scenario(SCENARIOS / "base.toml",
+                                {"countries.CHN.demand_scale": 2.0 * scale})
     before, after = country_demand_h100e(base), country_demand_h100e(doubled)
     assert math.isclose(after["CHN"] / after["USA"], 2 * before["CHN"] / before["USA"],
                         rel_tol=1e-9)
