@@ -112,13 +112,38 @@ def browser():
         driver.quit()
 
 
-def _step_button(driver):
+def _click_step(driver, attempts: int = 5) -> None:
+    """Click the one Step button, found again if the page re-renders it before the click."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
 
-    buttons = [b for b in driver.find_elements(By.TAG_NAME, "button")
-               if b.text.strip().lower() == "step"]
-    assert len(buttons) == 1, [b.text for b in driver.find_elements(By.TAG_NAME, "button")]
-    return buttons[0]
+    for attempt in range(attempts):
+        try:
+            buttons = [b for b in driver.find_elements(By.TAG_NAME, "button")
+                       if b.text.strip().lower() == "step"]
+            assert len(buttons) == 1, [b.text for b in driver.find_elements(By.TAG_NAME, "button")]
+            buttons[0].click()
+            return
+        except StaleElementReferenceException:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5)
+
+
+def _read(browser, element_id: str, attribute: str | None = None, attempts: int = 5) -> str:
+    """An element's attribute (or text), read again if the page re-renders the element."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    for attempt in range(attempts):
+        try:
+            element = browser.find_element(By.ID, element_id)
+            return element.text if attribute is None else element.get_attribute(attribute)
+        except StaleElementReferenceException:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5)
+    raise AssertionError("unreachable")
 
 
 def _country_table(browser, attempts: int = 5) -> tuple[list, dict]:
@@ -143,23 +168,23 @@ def _country_table(browser, attempts: int = 5) -> tuple[list, dict]:
 
 
 def test_three_months_in_the_browser_are_the_model_results(server, browser, tmp_path):
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(server)
-    wait = WebDriverWait(browser, WAIT_S)
+    wait = WebDriverWait(browser, WAIT_S, ignored_exceptions=(StaleElementReferenceException,))
     wait.until(lambda d: d.find_elements(By.ID, "sim-step"))
-    assert browser.find_element(By.ID, "sim-step").get_attribute("data-value") == "0"
+    assert _read(browser, "sim-step", "data-value") == "0"
     for month in range(1, MONTHS + 1):
-        _step_button(browser).click()
-        wait.until(lambda d, m=month: d.find_element(By.ID, "sim-step")
-                   .get_attribute("data-value") == str(m))
+        _click_step(browser)
+        wait.until(lambda d, m=month: _read(d, "sim-step", "data-value") == str(m))
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#sim-countries tr[data-country]"))
 
     model = ExportControlModel(GOLDEN, seed=SEED, agent_reporters=False).run()
     results, last = model.results(), MONTHS - 1
-    assert browser.find_element(By.ID, "sim-date").text == results.dates[last]
-    premium = browser.find_element(By.ID, "sim-premium").get_attribute("data-value")
+    assert _read(browser, "sim-date") == results.dates[last]
+    premium = _read(browser, "sim-premium", "data-value")
     assert float(premium) == results.metric("grey_premium")[0, last]
 
     codes, cells = _country_table(browser)
