@@ -131,7 +131,7 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     scenario = sim.load_scenario(path)
     title = (f"{scenario.name}, {scenario.time.start} + {scenario.time.months} months: "
-             f"raising {options.hub}'s enforcement moves diversion to other hubs")
+             f"diversion through each hub as {options.hub}'s enforcement rises")
     print(f"figure: {plot(found, options.hub, title, out / 'hub_displacement.png')}")
     return 0
 
