@@ -454,6 +454,15 @@ def write_doc(target_set: TargetSet, posterior: Posterior, seconds: float,
     DOC.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def _moves_setting(settings: AbcSettings) -> str:
+    """The settings' Metropolis-Hastings steps per refilled set, in words."""
+    if settings.stay_probability is None:
+        return f"{settings.moves} Metropolis-Hastings step(s) per refilled set"
+    return (f"as many Metropolis-Hastings steps per refilled set as leave a copy unmoved with "
+            f"probability {settings.stay_probability:g} at the last round's acceptance "
+            f"(Drovandi and Pettitt's rule), at most {settings.moves}")
+
+
 def _calibration_section(target_set: TargetSet, posterior: Posterior, seconds: float,
                          summary, calibrated: dict, shipped_now: dict) -> list[str]:
     s = posterior.settings
@@ -470,14 +479,17 @@ def _calibration_section(target_set: TargetSet, posterior: Posterior, seconds: f
         "moves that must stay within it.",
         "",
         f"Settings: {s.draws} sets per round, {s.n_kept} kept, up to {s.rounds} rounds, "
-        f"{s.moves} move per refilled set, {s.replicates} replicates (seeds {s.seed}-"
+        f"{_moves_setting(s)}, {s.replicates} replicates (seeds {s.seed}-"
         f"{s.seed + s.replicates - 1}), seed {s.seed}. {posterior.simulations} parameter "
         f"sets simulated in {seconds:.0f} s; final tolerance {posterior.epsilon:.3f}; "
         f"{len(posterior.values)} accepted sets ({posterior.n_distinct} distinct).",
         "",
-        "| round | tolerance | moves accepted | sets simulated |", "|---|---|---|---|",
+        "| round | tolerance | steps per copy | steps accepted | sets simulated |",
+        "|---|---|---|---|---|",
     ]
-    lines += [f"| {i} | {r.epsilon:.3f} | {100 * r.acceptance:.0f}% | {r.simulations} |"
+    n_refill = s.draws - s.n_kept
+    lines += [f"| {i} | {r.epsilon:.3f} | {r.simulations // n_refill if i else '-'} | "
+              f"{100 * r.acceptance:.0f}% | {r.simulations} |"
               for i, r in enumerate(posterior.rounds)]
     lines += [
         "",
@@ -561,9 +573,23 @@ def _identification_section(posterior: Posterior, summary) -> list[str]:
         nxt = "-" if ok else IDENTIFY_NEXT.get(p.key, "a figure that moves it alone")
         lines.append(f"| `{p.key}` | {shrink:.2f} | {'yes' if ok else '**no**'} | "
                      f"{targets[fit[best]].label} ({rho[best]:+.2f}) | {nxt} |")
+    lines += ["", *_diversity_lines(posterior)]
     lines += ["", "Parameters not estimated, and why:", ""]
     lines += [f"- `{key}`: {why}." for key, why in NOT_ESTIMATED]
     return lines
+
+
+def _diversity_lines(posterior: Posterior) -> list[str]:
+    """How many of the accepted sets are copies: a collapsed population understates spread."""
+    _, counts = np.unique(posterior.values, axis=0, return_counts=True)
+    top = int(counts.max())
+    total = len(posterior.values)
+    return [f"**How diverse the accepted sets are.** {total} sets, {len(counts)} distinct; the "
+            f"most repeated one is {top} of them ({100 * top / total:.0f}%). Each round copies "
+            f"kept sets and moves each by {_moves_setting(posterior.settings)}; a copy whose "
+            f"steps are all refused stays a copy, and where many copies stay, the population "
+            f"piles on a few sets and the 90% intervals, the shrinkage and the `--posterior` "
+            f"draws all understate the spread."]
 
 
 IDENTIFY_NEXT = {

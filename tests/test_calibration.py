@@ -444,6 +444,42 @@ def test_abc_is_deterministic_given_the_seed(tiny: Path):
     assert not np.array_equal(first.prior_values, other.prior_values)
 
 
+@pytest.mark.parametrize(("acceptance", "expected"), [
+    (None, 20),   # the first round: the most it may take
+    (0.5, 7),     # 0.5**7 < 0.01 <= 0.5**6
+    (0.35, 11),   # log 0.01 / log 0.65 = 10.7
+    (0.01, 20),   # would need 459: capped at moves
+    (0.0, 20),
+    (0.999, 1),
+    (1.0, 1),
+])
+def test_stay_probability_sets_the_steps_from_the_last_acceptance(acceptance, expected):
+    settings = AbcSettings(moves=20, stay_probability=0.01)
+    moves = settings.moves_after(acceptance)
+    assert moves == expected
+    if acceptance is not None and 0 < acceptance < 1 and moves < settings.moves:
+        assert (1 - acceptance) ** moves <= 0.01 < (1 - acceptance) ** (moves - 1)
+    assert AbcSettings(moves=3).moves_after(acceptance) == 3  # without it: always moves
+
+
+@pytest.mark.parametrize("bad", [0.0, 1.0, -0.5, 2.0])
+def test_stay_probability_outside_the_open_interval_is_refused(bad):
+    with pytest.raises(ValueError, match="stay_probability"):
+        AbcSettings(stay_probability=bad)
+
+
+def test_more_steps_leave_fewer_duplicates_in_the_population(tiny: Path):
+    """One step per copy leaves refused copies as duplicates; the rule moves them on."""
+    plain = AbcSettings(draws=32, accept=8, rounds=2, replicates=1, seed=3, moves=1)
+    target_set = load_targets(_synthetic_targets(tiny, plain))
+    adaptive = replace(plain, moves=6, stay_probability=0.05)
+    one, many = run_abc(target_set, plain), run_abc(target_set, adaptive)
+    distinct = [len(np.unique(p.values, axis=0)) for p in (one, many)]
+    assert distinct[1] > distinct[0], distinct
+    steps = [r.simulations // (plain.draws - plain.n_kept) for r in many.rounds[1:]]
+    assert steps[0] == 6 and all(1 <= k <= 6 for k in steps), steps
+
+
 # ----- the command line ------------------------------------------------------------------
 
 
@@ -513,7 +549,8 @@ def test_calibrate_accepting_more_than_drawn_exits_2(tiny: Path, tmp_path: Path,
 
 
 @pytest.mark.parametrize("option", [["--accept", "1.5"], ["--accept", "0"], ["--draws", "0"],
-                                    ["--rounds", "-1"], ["--min-acceptance", "2"]])
+                                    ["--rounds", "-1"], ["--min-acceptance", "2"],
+                                    ["--stay-probability", "0"], ["--stay-probability", "1"]])
 def test_calibrate_bad_option_exits_2(tiny: Path, option: list[str], capsys):
     with pytest.raises(SystemExit) as caught:
         main(["calibrate", str(_write_targets(tiny, _good_body())), *option])

@@ -12,8 +12,10 @@ acceptance (Pritchard et al. 1999; Beaumont et al. 2002).
   ``epsilon`` is the largest kept distance. The population is refilled to
   ``draws`` with copies of kept vectors (picked uniformly), and each copy
   makes ``moves`` Metropolis-Hastings steps targeting the ABC posterior at
-  ``epsilon``: a Gaussian step with ``2.38**2 / d`` times the kept vectors'
-  covariance (Roberts, Gelman and Gilks 1997), reflected at the prior's
+  ``epsilon`` (or, with ``stay_probability``, enough steps that a copy stays
+  unmoved only with that probability: Drovandi and Pettitt's rule): a
+  Gaussian step with ``2.38**2 / d`` times the kept vectors' covariance
+  (Roberts, Gelman and Gilks 1997), reflected at the prior's
   bounds, is accepted if its distance is at most ``epsilon`` (the prior is
   uniform and the reflected step symmetric, so that is the whole acceptance
   rule).
@@ -72,7 +74,17 @@ class AbcSettings:
     rounds : int
         Largest number of SMC rounds after round 0 (0: rejection ABC).
     moves : int
-        Metropolis-Hastings steps per refilled vector and round.
+        Metropolis-Hastings steps per refilled vector and round; with
+        ``stay_probability``, the most a round takes.
+    stay_probability : float or None
+        ``None``: every round takes ``moves`` steps. A value ``c`` in (0, 1):
+        each round takes ``ceil(log c / log(1 - a))`` steps, at least 1 and at
+        most ``moves``, ``a`` being the share of the previous round's steps
+        accepted (the first round takes ``moves``), so a copy is left unmoved,
+        a duplicate of the set it copied, with probability about ``c``
+        (Drovandi and Pettitt 2011 take c = 0.01). With one step and a third
+        accepted, two copies in three stay duplicates, and over the rounds the
+        population piles onto a few sets.
     min_acceptance : float
         Stop once a round accepts fewer than this share of its steps.
     replicates : int
@@ -88,10 +100,16 @@ class AbcSettings:
     accept: float = 0.25
     rounds: int = 8
     moves: int = 1
+    stay_probability: float | None = None
     min_acceptance: float = 0.05
     replicates: int = 16
     seed: int = 0
     workers: int = 1
+
+    def __post_init__(self) -> None:
+        if self.stay_probability is not None and not 0 < self.stay_probability < 1:
+            raise ValueError(f"stay_probability must be in (0, 1) or None, "
+                             f"found {self.stay_probability!r}")
 
     @property
     def n_kept(self) -> int:
@@ -103,6 +121,21 @@ class AbcSettings:
     def seeds(self) -> np.ndarray:
         """Replicate seeds ``seed, seed + 1, ...`` (as ``sim run`` numbers runs)."""
         return np.arange(self.seed, self.seed + self.replicates, dtype=np.int64)
+
+    def moves_after(self, acceptance: float | None) -> int:
+        """Return the steps per copy after a round that accepted ``acceptance`` of its steps.
+
+        ``acceptance`` is ``None`` for the first round. Without
+        ``stay_probability`` the answer is always ``moves``.
+        """
+        if self.stay_probability is None or acceptance is None:
+            return self.moves
+        if acceptance <= 0:
+            return self.moves
+        if acceptance >= 1:
+            return 1
+        needed = math.ceil(math.log(self.stay_probability) / math.log(1.0 - acceptance))
+        return int(min(self.moves, max(1, needed)))
 
 
 def round_significant(value: float, digits: int = 3) -> float:
@@ -251,16 +284,16 @@ def _reflect(unit: np.ndarray) -> np.ndarray:
     return np.where(folded > 1.0, 2.0 - folded, folded)
 
 
-def _refill(kept: _Population, n: int, epsilon: float, settings: AbcSettings,
+def _refill(kept: _Population, n: int, epsilon: float, moves: int,
             rng: np.random.Generator, simulate: Callable[[np.ndarray], _Population],
             ) -> tuple[_Population, int]:
-    """Copy ``n`` kept vectors and move each by MH steps; return them and the steps accepted."""
+    """Copy ``n`` kept vectors and move each by ``moves`` MH steps; return them, steps accepted."""
     copies = kept.take(rng.integers(len(kept.distances), size=n))
     d = kept.unit.shape[1]
     covariance = np.atleast_2d(np.cov(kept.unit, rowvar=False)) * STEP_SCALE**2 / d
     chol = np.linalg.cholesky(covariance + 1e-12 * np.eye(d))
     accepted = 0
-    for _ in range(settings.moves):
+    for _ in range(moves):
         moved = simulate(_reflect(copies.unit + rng.standard_normal((n, d)) @ chol.T))
         ok = moved.distances <= epsilon
         copies = _Population(np.where(ok[:, None], moved.unit, copies.unit),
@@ -337,16 +370,18 @@ def _run(target_set: TargetSet, settings: AbcSettings, fixed: dict[str, Any],
     rounds = [Round(float(population.distances.max()), settings.n_kept / settings.draws,
                     settings.draws)]
     n_refill = settings.draws - settings.n_kept
+    acceptance = None
     for index in range(settings.rounds if n_refill > 0 else 0):
         if index:
             population = population.closest(settings.n_kept)
         epsilon = float(population.distances.max())
         if bar is not None:
             bar.label = round_label(target_set, index + 1, settings.rounds, epsilon)
-        copies, accepted = _refill(population, n_refill, epsilon, settings, rng, simulate)
+        moves = settings.moves_after(acceptance)
+        copies, accepted = _refill(population, n_refill, epsilon, moves, rng, simulate)
         population = population.join(copies)
-        acceptance = accepted / (n_refill * settings.moves)
-        rounds.append(Round(epsilon, acceptance, n_refill * settings.moves))
+        acceptance = accepted / (n_refill * moves)
+        rounds.append(Round(epsilon, acceptance, n_refill * moves))
         if acceptance < settings.min_acceptance:
             break
     population = population.closest(len(population.distances))

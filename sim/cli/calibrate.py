@@ -67,6 +67,16 @@ def _share(text: str) -> float:
     return number
 
 
+def _open_share(text: str) -> float:
+    try:
+        number = float(text)
+    except ValueError:
+        number = -1.0
+    if not 0 < number < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1), found {text!r}")
+    return number
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``calibrate`` command's arguments to ``parser``."""
     d = _DEFAULTS
@@ -82,7 +92,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rounds", type=_ROUNDS, default=d.rounds,
                         help="ABC-SMC rounds after round 0; 0 is rejection ABC")
     parser.add_argument("--moves", type=COUNT, default=d.moves,
-                        help="Metropolis-Hastings steps per refilled set and round")
+                        help="Metropolis-Hastings steps per refilled set and round (with "
+                             "--stay-probability, the most a round takes)")
+    parser.add_argument("--stay-probability", type=_open_share, default=d.stay_probability,
+                        help="take as many steps as leave a copy unmoved with this "
+                             "probability, from the last round's acceptance (Drovandi and "
+                             "Pettitt: 0.01); default: always --moves")
     parser.add_argument("--min-acceptance", type=_share, default=d.min_acceptance,
                         help="stop once a round accepts fewer of its steps")
     parser.add_argument("--replicates", type=COUNT, default=d.replicates,
@@ -104,7 +119,8 @@ def _settings(args: argparse.Namespace) -> AbcSettings:
                          f"{args.seed}..{args.seed + args.replicates - 1} leave int64)")
     workers = args.workers if args.workers is not None else _DEFAULTS.workers
     return AbcSettings(draws=args.draws, accept=args.accept, rounds=args.rounds,
-                       moves=args.moves, min_acceptance=args.min_acceptance,
+                       moves=args.moves, stay_probability=args.stay_probability,
+                       min_acceptance=args.min_acceptance,
                        replicates=args.replicates, seed=args.seed, workers=workers)
 
 
@@ -152,6 +168,8 @@ def _command_line(args: argparse.Namespace) -> str:
              str(args.rounds), "--moves", str(args.moves), "--min-acceptance",
              f"{args.min_acceptance:g}", "--replicates", str(args.replicates), "--seed",
              str(args.seed)]
+    if args.stay_probability is not None:
+        words += ["--stay-probability", f"{args.stay_probability:g}"]
     for text in args.set:
         words += ["--set", text]
     return shlex.join(words)
