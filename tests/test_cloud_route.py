@@ -141,3 +141,27 @@ def test_the_cloud_route_agrees_after_every_phase():
     assert results.metric("rented_out_tpp").sum() > 0  # the comparison saw compute rented out
     rental = results.metric("rental_price_index")  # ... and a rental price that moved
     assert rental.max() > 1.0 and rental.min() < 1.0
+
+
+def test_a_cheap_rental_never_asks_for_more_than_is_missing():
+    """Hypothesis found it: a rental index below 1 raised requests beyond what was missing.
+
+    With idle cloud capacity the index falls to its floor, where the price
+    response exceeds 1 (elastic demand); the request is then capped at what
+    shipments and substitution left missing, in both implementations, so no
+    backlog goes negative.
+    """
+    from invariants import run_checked
+
+    overrides = {"diversion.broker_appetite": 0.0, "diversion.divert_share": 0.0,
+                 "diversion.entry_rate": 0.0, "market.chips.H20.capacity_chips": 0,
+                 "market.cloud_share": 0.727, "market.remote_share": 0.35,
+                 "rules.headquarters_rule": False, "rules.nveu_cap_h100e": [0],
+                 "time.months": 3}
+    scenario = sim.load_scenario(SCENARIOS / "base.toml", overrides)
+    model = run_checked(scenario, 0)  # checks every invariant after every step
+    results = model.results()
+    assert results.metric("rental_price_index")[0, -1] < 1.0  # the case: cheap renting
+    assert results.metric("backlog_tpp").min() >= 0
+    batch = sim.run_batch(scenario, [0])
+    np.testing.assert_array_equal(batch.metric("rented_tpp"), results.metric("rented_tpp"))

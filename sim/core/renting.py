@@ -26,8 +26,9 @@ def rent_requests(layout: Layout, state: State, t: int) -> np.ndarray:
     ``int(missing x remote_share)`` of what shipments and substitution left
     missing, while remote compute is allowed; in a restricted destination,
     ``int(request x (1 - rules.cloud_kyc))``; then, with a supplier,
-    ``int(request x rental_factor)`` (:func:`rental_factor`, left out when
-    it is ``None``); brokers ask for none.
+    ``min(int(request x rental_factor), missing)`` (:func:`rental_factor`,
+    left out when it is ``None``; below list price the factor exceeds 1, and
+    no one rents more than is missing); brokers ask for none.
     """
     world = layout.world
     rules = world.at(t).rules
@@ -40,8 +41,9 @@ def rent_requests(layout: Layout, state: State, t: int) -> np.ndarray:
     if restricted.size and rules.cloud_kyc > 0:
         request[:, restricted] = (request[:, restricted] * (1.0 - rules.cloud_kyc)).astype(np.int64)
     factor = rental_factor(layout, state)
-    if factor is not None:
-        request = (request * factor[:, None]).astype(np.int64)
+    if factor is not None:  # below list price demand grows, but never beyond what is missing
+        request = np.minimum((request * factor[:, None]).astype(np.int64),
+                             np.maximum(missing, 0))
     return np.where(layout.is_broker, 0, request)
 
 

@@ -515,8 +515,9 @@ class Firm(mesa.Agent):
         destination the cloud providers' checks refuse ``rules.cloud_kyc`` of
         it. With a supplier (``market.cloud_share`` set) the request responds
         to the rental price index as chip demand to a chip's:
-        ``int(request x price_response(rental_index))``, left out when the
-        elasticity is 0.
+        ``min(int(request x price_response(rental_index)), missing)``, left
+        out when the elasticity is 0 (below list price the response exceeds 1,
+        and no one rents more than is missing).
         """
         model = self.model
         rules, market = model.in_force.rules, model.config.market
@@ -527,7 +528,9 @@ class Firm(mesa.Agent):
         if self.restricted:
             request = int(request * (1.0 - rules.cloud_kyc))
         if market.cloud_share != "unlimited" and market.price_elasticity != 0.0:
-            request = int(request * price_response(model.rental_index, market.price_elasticity))
+            # below list price demand grows, but no one rents more than is missing
+            request = min(int(request * price_response(model.rental_index,
+                                                       market.price_elasticity)), max(missing, 0))
         return request
 
     def rent(self, granted: int) -> None:
