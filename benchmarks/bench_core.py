@@ -217,7 +217,7 @@ def _memory_child(scenario_path: str, n_runs: int, budget: int, trace: bool) -> 
     peak_traced = tracemalloc.get_traced_memory()[1] if trace else 0
     tracemalloc.stop()
     growth_kb = _peak_rss() - before_kb
-    output = sum(values.nbytes for values in results.metrics.values())
+    output = results.metrics.nbytes  # as held: sparse metrics on their supports
     return {"wall_s": wall, "rss_growth_bytes": growth_kb * 1024.0,
             "traced_peak_bytes": float(peak_traced), "output_bytes": float(output)}
 

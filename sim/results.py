@@ -16,7 +16,7 @@ half file.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -27,9 +27,11 @@ import pandas as pd
 
 from sim.atomic import make_folder, write_atomically
 from sim.errors import UserError
+from sim.metric_store import MetricStore
 from sim.metric_table import metric_info
 from sim.version import __version__
 from sim.world.metrics import CHIP_METRICS, COUNTRY_METRICS, MARKET_METRICS, STEP_METRICS
+from sim.world.support import metric_support
 
 if TYPE_CHECKING:
     from sim.world import World
@@ -73,7 +75,11 @@ class Results:
     tiers : tuple of int, (n_countries,)
     dates : tuple of str, (n_steps,)
         ``"YYYY-MM"`` of each step.
-    metrics : dict of str to ndarray
+    metrics : MetricStore
+        Every metric by name, read dense (``metrics[name]`` is ``metric(name)``);
+        a plain dict of dense arrays given here is wrapped in one. Metrics that
+        the world keeps to a few columns are held on them
+        (:mod:`sim.world.support`).
     scenario : dict
         The resolved scenario content (for the record).
     version : str
@@ -88,16 +94,33 @@ class Results:
     countries: tuple[str, ...]
     tiers: tuple[int, ...]
     dates: tuple[str, ...]
-    metrics: dict[str, np.ndarray]
+    metrics: Mapping[str, np.ndarray]
     scenario: dict[str, Any]
     version: str
     chips: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.metrics, MetricStore):
+            object.__setattr__(self, "metrics", MetricStore(self.metrics))
+
     @classmethod
     def from_arrays(
-        cls, world: World, seeds: np.ndarray, metrics: dict[str, np.ndarray]
+        cls, world: World, seeds: np.ndarray, metrics: Mapping[str, np.ndarray],
+        support: Mapping[str, np.ndarray] | None = None,
     ) -> Results:
-        """Wrap metric arrays produced for ``world`` (either implementation)."""
+        """Wrap metric arrays produced for ``world`` (either implementation).
+
+        Each array is dense, or (runs, steps, S) on its support
+        (``support``, default :func:`sim.world.support.metric_support` of
+        ``world``); dense ones with a support are checked to be zero outside it
+        (``ValueError`` otherwise: a programming error) and kept on it.
+        """
+        if support is None:
+            support = metric_support(world)
+        n_countries, n_chips = len(world.countries), world.market.n_chips
+        shapes = {name: (n_countries, n_chips) if name in CHIP_METRICS else (n_countries,)
+                  for name in support}
+        metrics = MetricStore.compact(metrics, support, shapes)
         return cls(
             scenario_name=world.scenario.name,
             digest=world.scenario.digest(),
@@ -255,7 +278,7 @@ class Results:
             scenario_name=first.scenario_name, digest=first.digest,
             seeds=np.concatenate([p.seeds for p in parts]), countries=first.countries,
             tiers=first.tiers, dates=first.dates,
-            metrics={k: np.concatenate([p.metrics[k] for p in parts]) for k in first.metrics},
+            metrics=MetricStore.concat([p.metrics for p in parts]),
             scenario=first.scenario, version=first.version, chips=first.chips,
         )
 

@@ -89,7 +89,9 @@ def bytes_per_run(layout: Layout, metrics: bool = True) -> int:
 
     ``metrics=False`` leaves out the run's metric arrays: :func:`run_batch`
     allocates them for every run up front, so its chunks are sized by the
-    working memory alone.
+    working memory alone. The metrics are counted dense, as whoever consumes
+    a chunk of :func:`iter_batch` reads them (a tidy frame, the reductions);
+    held on their supports (:mod:`sim.world.support`) they take less.
     """
     n_firms, n_countries = layout.n_firms, layout.n_countries
     n_steps = layout.world.n_steps
@@ -103,12 +105,16 @@ def bytes_per_run(layout: Layout, metrics: bool = True) -> int:
     return state + first_come + metrics
 
 
-def _empty_metrics(world: World, n_runs: int) -> dict[str, np.ndarray]:
+def _empty_metrics(layout: Layout, n_runs: int) -> dict[str, np.ndarray]:
+    """Zeroed metric arrays of ``n_runs`` runs: sparse metrics on their support alone."""
+    world = layout.world
     shape = (n_runs, world.n_steps)
-    metrics = {name: np.zeros((*shape, len(world.countries)), dtype=np.int64)
-               for name in COUNTRY_METRICS}
-    metrics.update({name: np.zeros((*shape, len(world.countries), world.market.n_chips),
-                                   dtype=np.int64) for name in CHIP_METRICS})
+    dense = {name: (len(world.countries),) for name in COUNTRY_METRICS}
+    dense.update({name: (len(world.countries), world.market.n_chips) for name in CHIP_METRICS})
+    metrics = {name: np.zeros((*shape, len(layout.metric_support[name]))
+                              if name in layout.metric_support else (*shape, *columns),
+                              dtype=np.int64)
+               for name, columns in dense.items()}
     metrics.update({name: np.zeros(shape, dtype=np.float64) for name in STEP_METRICS})
     metrics.update({name: np.zeros((*shape, world.market.n_chips), dtype=np.float64)
                     for name in MARKET_METRICS})
@@ -154,9 +160,9 @@ def iter_batch(scenario: Scenario | str | PathLike[str], seeds: Sequence[int] | 
     chunk = max(1, int(memory_budget_bytes) // bytes_per_run(layout))
     for start in range(0, len(seeds), chunk):
         part = seeds[start:start + chunk]
-        metrics = _empty_metrics(world, len(part))
+        metrics = _empty_metrics(layout, len(part))
         _run_chunk(layout, part, metrics)
-        yield Results.from_arrays(world, part, metrics)
+        yield Results.from_arrays(world, part, metrics, support=layout.metric_support)
 
 
 def run_batch(scenario: Scenario | str | PathLike[str], seeds: Sequence[int] | np.ndarray,
@@ -184,9 +190,9 @@ def run_batch(scenario: Scenario | str | PathLike[str], seeds: Sequence[int] | n
     seeds = np.asarray(seeds, dtype=np.int64).reshape(-1)
     world = World.from_scenario(scenario)
     layout = Layout.from_world(world)
-    metrics = _empty_metrics(world, len(seeds))
+    metrics = _empty_metrics(layout, len(seeds))
     chunk = max(1, int(memory_budget_bytes) // bytes_per_run(layout, metrics=False))
     for start in range(0, len(seeds), chunk):
         part = slice(start, start + chunk)
         _run_chunk(layout, seeds[part], {name: values[part] for name, values in metrics.items()})
-    return Results.from_arrays(world, seeds, metrics)
+    return Results.from_arrays(world, seeds, metrics, support=layout.metric_support)

@@ -93,29 +93,48 @@ def collect(layout: Layout, state: State, t: int, out: dict[str, np.ndarray]) ->
     t : int
     out : dict of str to ndarray
         Metric arrays of the chunk's runs, zero where not yet written: (R, T,
-        C) or (R, T, C, K) int64, (R, T) or (R, T, K) float64; column ``t`` is
-        written (of the chip metrics, the month's cells).
+        C) or (R, T, C, K) int64, (R, T) or (R, T, K) float64, and (R, T, S)
+        int64 for a metric held on its support (``Layout.metric_support``);
+        column ``t`` is written (of the chip metrics, the month's cells).
+
+    Raises
+    ------
+    RuntimeError
+        If a sparse metric is non-zero outside its support (a programming error).
     """
     world = layout.world
-    vendors = layout.vendor_queues[layout.vendor_queue[t]]
     for name, values in state.books.items():
         if name in CHIP_METRICS:  # the month's cells; the other pairs stay 0
-            month = out[name][:, t].reshape(len(values), -1)  # (R, C * K)
-            if not np.shares_memory(month, out[name]):
+            month = out[name][:, t]  # (R, S) on the support, or (R, C, K)
+            if month.ndim == 3:
+                month = month.reshape(len(values), -1)
+            if month.size and not np.shares_memory(month, out[name]):
                 raise ValueError(f"metric array {name!r} must be C-contiguous within a run")
-            month[:, vendors.cell_index] = values
+            month[:, layout.cell_slots[layout.vendor_queue[t]]] = values
         else:
-            out[name][:, t] = values
-    out["quota_used_tpp"][:, t] = state.quota_used_tpp
+            _write(layout, out, name, t, values)
+    _write(layout, out, "quota_used_tpp", t, state.quota_used_tpp)
     capped = world.regime[t] == CAPPED
     remaining = np.maximum(0, world.cap_tpp[t] - state.quota_used_tpp)
-    out["quota_remaining_tpp"][:, t] = np.where(capped, remaining, 0)
-    out["stock_tpp"][:, t] = state.stock_tpp
-    out["backlog_tpp"][:, t] = layout.countries.sum(state.backlog_tpp)
+    _write(layout, out, "quota_remaining_tpp", t, np.where(capped, remaining, 0))
+    _write(layout, out, "stock_tpp", t, state.stock_tpp)
+    _write(layout, out, "backlog_tpp", t, layout.countries.sum(state.backlog_tpp))
     active = ~(state.dormant | state.listed)[:, layout.brokers]
-    out["active_brokers"][:, t] = layout.broker_countries.sum(active.astype(np.int64))
+    _write(layout, out, "active_brokers", t, layout.broker_countries.sum(active.astype(np.int64)))
     premium, rental = STEP_METRICS
     out[premium][:, t] = state.premium
     out[rental][:, t] = state.rental_index
     (price,) = MARKET_METRICS
     out[price][:, t] = world.market.price[t] * state.price_index
+
+
+def _write(layout: Layout, out: dict[str, np.ndarray], name: str, t: int,
+           values: np.ndarray) -> None:
+    """Write one country metric's month, (R, C), on its support where it has one."""
+    columns = layout.metric_support.get(name)
+    if columns is None:
+        out[name][:, t] = values
+        return
+    if values[:, layout.metric_outside[name]].any():
+        raise RuntimeError(f"metric {name!r} is non-zero outside its support in step {t}")
+    out[name][:, t] = values[:, columns]

@@ -18,6 +18,8 @@ from sim.core.allocation import Groups
 from sim.world import World
 from sim.world.codes import BROKER, NVEU, TIER1, UVEU
 from sim.world.market import NO_CHIP
+from sim.world.metrics import CHIP_METRICS
+from sim.world.support import metric_support
 
 __all__ = ["Layout", "VendorQueue"]
 
@@ -155,6 +157,15 @@ class Layout:
     parent_home : ndarray of shape (T, P), bool
         Parent headquartered in the ``rules.uveu_home_country`` in force (the
         home-share rule applies).
+    metric_support : dict of str to ndarray of int64
+        :func:`sim.world.support.metric_support`: the columns a sparse metric
+        is written to (``collect``).
+    metric_outside : dict of str to ndarray of int64
+        The other columns of each sparse country metric (checked to be 0).
+    cell_slots : tuple of ndarray of int64
+        For each of ``vendor_queues``, where its cells sit among the stored
+        columns of a chip metric: (N,) into its support, or into the
+        flattened (C * K) axis when it is stored dense.
     """
 
     world: World
@@ -184,6 +195,9 @@ class Layout:
     uveu_tier1: np.ndarray
     uveu_abroad: np.ndarray
     parent_home: np.ndarray
+    metric_support: dict[str, np.ndarray]
+    metric_outside: dict[str, np.ndarray]
+    cell_slots: tuple[np.ndarray, ...]
 
     @classmethod
     def from_world(cls, world: World) -> Layout:
@@ -205,6 +219,10 @@ class Layout:
 
         chip = world.firm_chip[:, agent]
         patterns, vendor_queue = np.unique(chip, axis=0, return_inverse=True)
+        vendor_queues = tuple(VendorQueue.from_chips(p, market.n_chips, agent, country,
+                                                     n_countries) for p in patterns)
+        support = metric_support(world)
+        chip_columns = support.get(CHIP_METRICS[0])
         return cls(
             world=world,
             agent=agent,
@@ -220,8 +238,7 @@ class Layout:
             chip_tpp=np.where(chip == NO_CHIP, 1, market.tpp[np.maximum(chip, 0)]),
             full_need=per_firm(market.full_need, market.bound_full_need),
             orders_frontier=(chip == market.frontier[:, None]) & (chip != NO_CHIP),
-            vendor_queues=tuple(VendorQueue.from_chips(p, market.n_chips, agent, country,
-                                                       n_countries) for p in patterns),
+            vendor_queues=vendor_queues,
             vendor_queue=vendor_queue.reshape(-1).astype(np.int64),
             redirect_to=world.redirect_to[:, agent],
             growth=world.growth[:, country],
@@ -235,6 +252,12 @@ class Layout:
             uveu_tier1=world.tier_in_force[:, country[uveu]] == TIER1,
             uveu_abroad=codes[country[uveu]] != hq[table.parent[agent[uveu]]],
             parent_home=parent_home,
+            metric_support=support,
+            metric_outside={name: np.setdiff1d(np.arange(n_countries), columns)
+                            for name, columns in support.items() if name not in CHIP_METRICS},
+            cell_slots=tuple(q.cell_index if chip_columns is None
+                             else np.searchsorted(chip_columns, q.cell_index).astype(np.int64)
+                             for q in vendor_queues),
         )
 
     @property

@@ -27,9 +27,12 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from sim.core.batch import DEFAULT_MEMORY_BUDGET, _empty_metrics, bytes_per_run
 from sim.core.layout import Layout
 from sim.errors import UserError
+from sim.results import Results
 from sim.world import World
 
 __all__ = ["DISK_SHARE", "WRITE_FACTOR", "Need", "available_memory", "check_capacity",
@@ -67,10 +70,13 @@ def estimate_need(world: World, runs: int, per_run_bytes: int,
     memory_budget_bytes : int
         The chunk's working-memory budget.
     """
-    chunk = min(memory_budget_bytes, runs * bytes_per_run(Layout.from_world(world)))
+    layout = Layout.from_world(world)
+    chunk = min(memory_budget_bytes, runs * bytes_per_run(layout))
     rows = world.n_steps * len(world.countries)
-    one_run = _empty_metrics(world, 1)  # every family, so a new one is counted too
-    columns = sum(-(-values.size // rows) for values in one_run.values())  # a step metric: 1
+    # every family, so a new one is counted too; read dense, as Parquet holds them
+    one_run = Results.from_arrays(world, np.zeros(1, dtype=np.int64), _empty_metrics(layout, 1),
+                                  support=layout.metric_support).metrics
+    columns = sum(-(-one_run[name].size // rows) for name in one_run)  # a step metric: 1
     return Need(memory=WRITE_FACTOR * chunk + runs * (per_run_bytes + 8),
                 disk=int(runs * rows * columns * 8 * DISK_SHARE))
 
