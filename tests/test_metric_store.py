@@ -7,9 +7,10 @@ from hypothesis import strategies as st
 
 import sim
 from sim.core import run_batch
-from sim.core.batch import _empty_metrics
+from sim.core.batch import _empty_metrics, step
 from sim.core.books import collect
 from sim.core.layout import Layout
+from sim.core.state import initial_state
 from sim.metric_store import MetricStore
 from sim.world import World
 from sim.world.codes import BROKER
@@ -85,9 +86,6 @@ def test_world_scale_results_hold_far_fewer_bytes_than_dense(history_world):
 def test_the_core_refuses_a_flow_outside_its_support(history_world):
     layout = Layout.from_world(history_world)
     name = "diversion_attempted_tpp"
-    state = None
-    from sim.core.batch import step
-    from sim.core.state import initial_state
     state = initial_state(layout, np.array([0]))
     out = _empty_metrics(layout, 1)
     for t in range(history_world.n_steps):

@@ -7,8 +7,6 @@ Array versions of ``ExportControlModel.renew_brokers`` (with ``Broker.renew``),
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from sim.core.allocation import muldiv
@@ -16,7 +14,7 @@ from sim.core.books import country_flows
 from sim.core.enforcement import catch_probability
 from sim.core.layout import Layout
 from sim.core.shipping import received_tpp
-from sim.core.state import State
+from sim.core.state import State, evolve
 from sim.rng import STREAM_CATCH, STREAM_ENTRY, STREAM_REDIRECT, STREAM_REFORM, uniform
 
 __all__ = ["deliver", "divert", "redirect", "renew_brokers"]
@@ -36,7 +34,7 @@ def renew_brokers(layout: Layout, state: State, t: int) -> State:
     diversion, brokers = layout.world.at(t).diversion, layout.brokers
     entered = np.zeros_like(state.entered)
     if diversion.entry_rate == 0 and diversion.reform_probability == 0:
-        return replace(state, entered=entered)
+        return evolve(state, entered=entered)
     keys = layout.agent[brokers]
     pull = np.minimum(1.0, diversion.entry_rate * np.maximum(0.0, state.premium - 1.0))
     chance = pull[:, None] * (1.0 - catch_probability(layout, state, t))
@@ -51,7 +49,7 @@ def renew_brokers(layout: Layout, state: State, t: int) -> State:
     new_dormant[:, brokers] = dormant & ~enters
     new_listed[:, brokers] = listed & ~reforms
     listed_at[:, brokers] = np.where(reforms, -1, state.listed_at[:, brokers])
-    return replace(state, dormant=new_dormant, listed=new_listed, listed_at=listed_at,
+    return evolve(state, dormant=new_dormant, listed=new_listed, listed_at=listed_at,
                    entered=entered)
 
 
@@ -81,7 +79,7 @@ def divert(layout: Layout, state: State, t: int) -> State:
     runs = np.arange(state.n_runs)
     shares[runs, largest] += delivered - shares.sum(axis=1)
     shares = np.where(reaches[:, None], shares, 0)
-    return replace(state, caught=caught, listed=state.listed | caught,
+    return evolve(state, caught=caught, listed=state.listed | caught,
                    listed_at=np.where(caught, t, state.listed_at),
                    diverted_received_tpp=shares * tpp,
                    diverted_chips=np.where(reaches, delivered, 0))
@@ -101,7 +99,7 @@ def redirect(layout: Layout, state: State, t: int) -> State:
     movers = np.flatnonzero(layout.redirect_to[t] >= 0)
     zero = np.zeros_like(state.redirected_tpp)
     if share == 0 or movers.size == 0:
-        return replace(state, redirected_tpp=zero, redirect_seized_tpp=zero,
+        return evolve(state, redirected_tpp=zero, redirect_seized_tpp=zero,
                        redirected_received_tpp=zero)
     attempt = (received_tpp(layout, state, t)[:, movers] * share).astype(np.int64)  # (R, M)
     host = layout.country[movers]
@@ -110,7 +108,7 @@ def redirect(layout: Layout, state: State, t: int) -> State:
     columns = np.arange(layout.n_countries)
     at_host = (host[:, None] == columns).astype(np.int64)  # (M, C)
     at_home = (layout.redirect_to[t, movers][:, None] == columns).astype(np.int64)
-    return replace(state, redirected_tpp=attempt @ at_host,
+    return evolve(state, redirected_tpp=attempt @ at_host,
                    redirect_seized_tpp=np.where(caught, attempt, 0) @ at_host,
                    redirected_received_tpp=np.where(caught, 0, attempt) @ at_home)
 
@@ -145,5 +143,5 @@ def deliver(layout: Layout, state: State, t: int) -> State:
     caught = layout.broker_countries.sum(state.caught[:, layout.brokers].astype(np.int64))
     vigilance = (state.vigilance * (1.0 - enforcement.vigilance_decay)
                  + enforcement.vigilance_per_seizure * caught)
-    return replace(state, stock_tpp=stock, premium=premium, books=flows, vigilance=vigilance,
+    return evolve(state, stock_tpp=stock, premium=premium, books=flows, vigilance=vigilance,
                    diversion_demand_tpp=flows["diversion_requested_tpp"])

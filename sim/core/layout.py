@@ -211,11 +211,10 @@ class Layout:
         codes = np.array(world.countries)
         hq = np.array(table.parent_hq, dtype=str)
         market = world.market
-        bound = world.headquarters_bound[:, agent]
         brokers = np.flatnonzero(table.kind[agent] == BROKER)
 
         def per_firm(destination: np.ndarray, headquarters: np.ndarray) -> np.ndarray:
-            return np.where(bound, headquarters[:, country], destination[:, country])
+            return world.per_firm(destination, headquarters)[:, agent]
 
         chip = world.firm_chip[:, agent]
         patterns, vendor_queue = np.unique(chip, axis=0, return_inverse=True)

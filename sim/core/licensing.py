@@ -7,13 +7,11 @@ and all parents (or countries) at once.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from sim.core.allocation import allocate, pro_rata
 from sim.core.layout import Layout
-from sim.core.state import State
+from sim.core.state import State, evolve
 from sim.world import CAPPED, VOLUME
 
 __all__ = ["allocate_caps", "settle_uveu"]
@@ -48,7 +46,7 @@ def settle_uveu(layout: Layout, state: State, t: int) -> State:
     granted = pro_rata(clipped, np.maximum(0, room) // tpp, parents)
     path_uveu = np.zeros_like(state.path_uveu)
     path_uveu[:, positions] = granted
-    return replace(state, path_uveu=path_uveu)
+    return evolve(state, path_uveu=path_uveu)
 
 
 def allocate_caps(layout: Layout, state: State, t: int) -> State:
@@ -70,4 +68,4 @@ def allocate_caps(layout: Layout, state: State, t: int) -> State:
     requests = np.where(limited, state.cap_request, 0)
     granted = allocate(requests, room, world.at(t).rules.allocation, state.country_queue,
                        layout.countries)
-    return replace(state, path_cap=granted)
+    return evolve(state, path_cap=granted)

@@ -9,15 +9,13 @@ state and the step index ``t`` and returns a new state.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from sim.core.allocation import muldiv
 from sim.core.enforcement import catch_probability
 from sim.core.layout import Layout
 from sim.core.prices import demand_factor
-from sim.core.state import State
+from sim.core.state import State, evolve
 from sim.reference import H100E_TPP
 from sim.rng import STREAM_DEMAND, STREAM_PRIORITY, uniform
 from sim.world import CAPPED, FREE, LICENSED, PAYMENT, VOLUME
@@ -43,7 +41,7 @@ def start_month(layout: Layout, state: State, t: int) -> State:
         priority = uniform(state.seeds[:, None], t, STREAM_PRIORITY, layout.agent)
         market_queue = layout.market.rank(priority)
         country_queue = layout.countries.queue(market_queue)
-    return replace(state, quota_used_tpp=quota, lpp_used_tpp=lpp, market_queue=market_queue,
+    return evolve(state, quota_used_tpp=quota, lpp_used_tpp=lpp, market_queue=market_queue,
                    country_queue=country_queue)
 
 
@@ -63,7 +61,7 @@ def demand(layout: Layout, state: State, t: int) -> State:
         need = need * factor
     need = (need * H100E_TPP).astype(np.int64)
     need = np.where(layout.is_broker, 0, need)
-    return replace(state, demand_tpp=need, request_tpp=need + state.backlog_tpp)
+    return evolve(state, demand_tpp=need, request_tpp=need + state.backlog_tpp)
 
 
 def place_grey_market_orders(layout: Layout, state: State, t: int) -> State:
@@ -91,7 +89,7 @@ def place_grey_market_orders(layout: Layout, state: State, t: int) -> State:
     want = np.where(total > 0, np.minimum(capacity, share), 0)
     request = state.request_tpp.copy()
     request[:, brokers] = want * tpp
-    return replace(state, request_tpp=request)
+    return evolve(state, request_tpp=request)
 
 
 def route_weights(layout: Layout, state: State, t: int, capacity: np.ndarray) -> np.ndarray:
@@ -131,7 +129,7 @@ def order(layout: Layout, state: State, t: int) -> State:
         need = need.copy()
         need[:, partial] = (need[:, partial] * share).astype(np.int64)
     want = np.where(layout.chip[t] == NO_CHIP, 0, need // layout.chip_tpp[t])
-    return replace(state, want=want)
+    return evolve(state, want=want)
 
 
 def license(layout: Layout, state: State, t: int) -> State:
@@ -160,7 +158,7 @@ def license(layout: Layout, state: State, t: int) -> State:
     volume = np.flatnonzero(regime == VOLUME)
     if volume.size:
         cap_request[:, volume] = want[:, volume]
-    return replace(
+    return evolve(
         state,
         path_free=np.where(free, want, 0),
         path_uveu=np.zeros_like(want),

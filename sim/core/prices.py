@@ -14,12 +14,10 @@ offered for rent, and rent requests respond to it by the same
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from sim.core.layout import Layout
-from sim.core.state import State
+from sim.core.state import State, evolve
 from sim.scenario.schema import MarketConfig
 from sim.world.market import NO_CHIP
 
@@ -85,7 +83,7 @@ def set_prices(layout: Layout, state: State, t: int) -> State:
     price = moved_index(state.price_index, state.vendor_orders_chips, output, market)
     rental = moved_index(state.rental_index, state.rent_requested_tpp, state.rent_offered_tpp,
                          market)
-    return replace(state, price_index=price, rental_index=rental)
+    return evolve(state, price_index=price, rental_index=rental)
 
 
 def demand_factor(layout: Layout, state: State, t: int) -> np.ndarray | None:

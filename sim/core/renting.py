@@ -7,15 +7,13 @@ moved by ``sim.core.prices.set_prices``) that rent requests respond to.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from sim.core.allocation import muldiv, pro_rata
 from sim.core.layout import Layout
 from sim.core.prices import price_response
 from sim.core.shipping import received_tpp
-from sim.core.state import State
+from sim.core.state import State, evolve
 
 __all__ = ["rent", "rent_requests", "rental_factor"]
 
@@ -80,7 +78,7 @@ def rent(layout: Layout, state: State, t: int) -> State:
     share = world.scenario.market.cloud_share
     supplied = np.zeros_like(state.rented_out_tpp)
     if share == "unlimited":
-        return replace(state, rented_tpp=requests, rented_out_tpp=supplied,
+        return evolve(state, rented_tpp=requests, rented_out_tpp=supplied,
                        rent_requested_tpp=requested, rent_offered_tpp=np.zeros_like(requested))
     supplier = ~world.market.restricted[t]
     offered = np.where(supplier, (state.stock_tpp * share).astype(np.int64), 0)  # (R, C)
@@ -94,5 +92,5 @@ def rent(layout: Layout, state: State, t: int) -> State:
     rank = np.empty_like(order)
     np.put_along_axis(rank, order, np.arange(offered.shape[1])[None, :], axis=1)
     supplied += rank < left[:, None]
-    return replace(state, rented_tpp=granted, rented_out_tpp=supplied,
+    return evolve(state, rented_tpp=granted, rented_out_tpp=supplied,
                    rent_requested_tpp=requested, rent_offered_tpp=capacity[:, 0])

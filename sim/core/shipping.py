@@ -8,13 +8,11 @@ Array versions of ``ExportControlModel.ship`` (with ``Firm.ship``),
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from sim.core.allocation import allocate
 from sim.core.layout import Layout
-from sim.core.state import PATHS, State
+from sim.core.state import PATHS, State, evolve
 from sim.world.codes import CAPPED
 
 __all__ = ["allocate_domestic", "received_tpp", "respond", "ship", "ship_by_vendor",
@@ -80,7 +78,7 @@ def ship(layout: Layout, state: State, t: int) -> State:
         vendors = layout.vendor_queues[layout.vendor_queue[t]]
         usa = world.countries.index("USA")
         us_shipped = vendors.at_destination(vendors.cell_sums(shipped), usa)
-    return replace(
+    return evolve(
         state, **paths,
         ordered=ordered,
         shipped=shipped,
@@ -106,7 +104,7 @@ def want_substitute(layout: Layout, state: State, t: int) -> State:
     if asks.size:
         shortfall = state.request_tpp[:, asks] - state.shipped[:, asks] * layout.chip_tpp[t, asks]
         want[:, asks] = (shortfall * share).astype(np.int64) // world.domestic_tpp[t]
-    return replace(state, substitute_want=want)
+    return evolve(state, substitute_want=want)
 
 
 def allocate_domestic(layout: Layout, state: State, t: int) -> State:
@@ -119,7 +117,7 @@ def allocate_domestic(layout: Layout, state: State, t: int) -> State:
     capacity = np.broadcast_to(world.domestic_chips[t], (state.n_runs, layout.n_countries))
     granted = allocate(state.substitute_want, capacity, world.at(t).rules.allocation,
                        state.country_queue, layout.countries)
-    return replace(state, substituted_chips=granted)
+    return evolve(state, substituted_chips=granted)
 
 
 def respond(layout: Layout, state: State, t: int) -> State:
@@ -144,7 +142,7 @@ def respond(layout: Layout, state: State, t: int) -> State:
         missing[:, asks] -= divert[:, asks]
     backlog = np.minimum(missing, market.backlog_months * state.demand_tpp)
     missing -= backlog
-    return replace(
+    return evolve(
         state,
         backlog_tpp=np.where(buyer, backlog, state.backlog_tpp),
         divert_request_tpp=divert,

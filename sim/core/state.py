@@ -22,7 +22,7 @@ from sim.core.layout import Layout
 from sim.reference import H100E_TPP
 from sim.world.population import firm_sizes_h100e
 
-__all__ = ["PATHS", "State", "initial_state"]
+__all__ = ["PATHS", "State", "evolve", "initial_state"]
 
 PATHS = ("path_free", "path_uveu", "path_nveu", "path_lpp", "path_cap")
 """Licensing paths of an order, cheapest first (``Firm.paths``)."""
@@ -156,6 +156,28 @@ class State:
         return self.path_free + self.path_uveu + self.path_nveu + self.path_lpp + self.path_cap
 
 
+def evolve(state: State, **changes: object) -> State:
+    """Return ``state`` with ``changes``: ``dataclasses.replace`` without its ``__init__``.
+
+    A phase changes a handful of a state's 40-odd arrays; ``replace`` re-runs
+    the frozen dataclass's ``__init__`` over every field, which at world scale
+    cost about 4% of a run (about 20 calls a month). The new state shares the
+    unchanged arrays, as with ``replace`` (arrays are never written in place).
+
+    Raises
+    ------
+    TypeError
+        For a name that is not a field of :class:`State`.
+    """
+    unknown = changes.keys() - _FIELDS
+    if unknown:
+        raise TypeError(f"State has no field {', '.join(sorted(unknown))}")
+    new = object.__new__(State)
+    new.__dict__.update(state.__dict__)
+    new.__dict__.update(changes)
+    return new
+
+
 N_FIRM_ARRAYS = sum(1 for f in fields(State) if f.name not in
                     {"seeds", "quota_used_tpp", "stock_tpp", "diversion_demand_tpp", "vigilance",
                      "us_shipped_chips", "premium", "price_index", "vendor_orders_chips",
@@ -163,6 +185,8 @@ N_FIRM_ARRAYS = sum(1 for f in fields(State) if f.name not in
                      "diverted_received_tpp", "rented_out_tpp", "redirected_tpp",
                      "redirect_seized_tpp", "redirected_received_tpp", "diverted_chips", "books"})
 """Number of (R, F) arrays in a state (for the memory estimate)."""
+
+_FIELDS = frozenset(f.name for f in fields(State))
 
 
 def initial_state(layout: Layout, seeds: np.ndarray) -> State:

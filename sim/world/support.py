@@ -11,6 +11,10 @@ axis of a chip metric. Results store a supported metric on its support alone
 (:class:`sim.metric_store.MetricStore`), and both implementations are checked
 against it: a value outside its support is a programming error, raised.
 
+The licensing paths and the cap's quota book only where some firm's regime
+(its destination's, or its headquarters' under the headquarters rule) is
+capped or case by case in some month; a request to a broker, and what
+diversion delivers, only where some buyer is refused the month's chip.
 A metric without an entry here is stored dense.
 """
 
@@ -20,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.world.codes import BROKER
+from sim.world.codes import BROKER, CAPPED, NONE, VOLUME
 from sim.world.market import NO_CHIP
 from sim.world.metrics import CHIP_METRICS
 
@@ -51,7 +55,18 @@ def metric_support(world: World) -> dict[str, np.ndarray]:
     homes = np.unique(world.redirect_to[movers])
     domestic = np.flatnonzero((world.domestic_chips > 0).any(axis=0))
     paying = np.flatnonzero((world.market.payment_share > 0).any(axis=(0, 2)))
+    regime = world.per_firm(world.regime, world.bound_regime)  # (T, F)
+    capped, limited = regime == CAPPED, (regime == CAPPED) | (regime == VOLUME)
+    veu = capped & (firms.status != NONE)
+    restricted = world.per_firm(world.market.restricted, world.market.bound_restricted)
+    asking = restricted & (firms.kind != BROKER)
     support = dict.fromkeys(BROKER_METRICS, brokers)
+    support.update(lpp_tpp=_countries(firms.country, capped), quota_used_tpp=_countries(
+        firms.country, capped), veu_tpp=_countries(firms.country, veu),
+        licensed_tpp=_countries(firms.country, limited),
+        quota_remaining_tpp=np.flatnonzero((world.regime == CAPPED).any(axis=0)),
+        diversion_requested_tpp=_countries(firms.country, asking),
+        diverted_received_tpp=_countries(firms.country, asking))
     support.update(redirected_tpp=hosts, redirect_seized_tpp=hosts,
                    redirected_received_tpp=homes, substituted_tpp=domestic,
                    us_payment_usd=paying)
@@ -63,3 +78,8 @@ def metric_support(world: World) -> dict[str, np.ndarray]:
     n_chip_columns = n_countries * world.market.n_chips
     return {name: columns.astype(np.int64) for name, columns in support.items()
             if columns.size < (n_chip_columns if name in CHIP_METRICS else n_countries)}
+
+
+def _countries(country: np.ndarray, firms: np.ndarray) -> np.ndarray:
+    """Countries of the firms that are ``True`` in some step of ``firms`` (T, F)."""
+    return np.unique(country[firms.any(axis=0)])

@@ -179,6 +179,17 @@ class World:
         """Return the scenario in force in step ``t`` (rules, prices, behaviour)."""
         return self.epochs[self.epoch[t]]
 
+    def per_firm(self, destination: np.ndarray, bound: np.ndarray) -> np.ndarray:
+        """Read a (T, C) array per firm, (T, F): ``bound`` where the headquarters rule binds.
+
+        A firm bound by the headquarters rule (``headquarters_bound``) orders by
+        the market's ``bound_*`` arrays, wherever it is; any other by its
+        destination's (``regime`` and ``bound_regime``, or ``market.restricted``
+        and ``market.bound_restricted``).
+        """
+        country = self.firms.country
+        return np.where(self.headquarters_bound, bound[:, country], destination[:, country])
+
 
 def _epochs(scenario: Scenario, dates: tuple[str, ...]) -> tuple[tuple[Scenario, ...], np.ndarray]:
     """Return the distinct scenarios in force, and the index of each step's."""
