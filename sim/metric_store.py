@@ -2,15 +2,17 @@
 
 A world-scale run is mostly zeros its world fixes in advance
 (:mod:`sim.world.support`): diversion only in the countries that host brokers,
-chips only on the (country, chip) pairs some firm orders. A store keeps such a
-metric as (runs, steps, S), its values on the ``S`` columns of its support, and
-hands out the dense array, (runs, steps, C) or (runs, steps, C, K), when read
-(``store[name]``). Writing and holding half the bytes is what makes the core
-fast at world scale: fresh memory is the dearest thing a run touches.
+chips only on the (country, chip) pairs firms order that month. A store keeps
+such a metric as (runs, S), its values at the ``S`` places where its support
+(a mask shaped like one run's array, (T, C) or (T, C, K)) is true, in C
+order, and hands out the dense array, (runs, T, C) or (runs, T, C, K), when
+read (``store[name]``). Writing and holding a third of the bytes is what makes
+the core fast at world scale: fresh memory is the dearest thing a run
+touches.
 
 Reads build a new dense array each time; a caller that reads a metric often
-keeps it. :meth:`MetricStore.stored` gives the compact form to code that can
-reduce it as it is (a sum over runs is a sum on the support).
+keeps it. :meth:`MetricStore.stored` gives the compact form, and
+:meth:`MetricStore.sum_over_runs` sums on it.
 """
 
 from __future__ import annotations
@@ -28,35 +30,31 @@ class MetricStore(Mapping[str, np.ndarray]):
     Parameters
     ----------
     stored : mapping of str to ndarray
-        Each metric as held: dense, or (runs, steps, S) on its support.
-    support : mapping of str to ndarray of int64, optional
-        For each metric held on a support, its sorted flat column indices (S,)
-        into the flattened trailing axes of the dense array.
-    shapes : mapping of str to tuple of int, optional
-        For each metric held on a support, the dense array's trailing shape:
-        ``(C,)`` or ``(C, K)``.
+        Each metric as held: dense, or (runs, S) on its support.
+    support : mapping of str to ndarray of bool, optional
+        For each metric held on a support, the mask of one run's dense
+        array, with ``S`` true entries.
     """
 
     def __init__(self, stored: Mapping[str, np.ndarray],
-                 support: Mapping[str, np.ndarray] | None = None,
-                 shapes: Mapping[str, tuple[int, ...]] | None = None) -> None:
+                 support: Mapping[str, np.ndarray] | None = None) -> None:
         self._stored = dict(stored)
         self._support = dict(support or {})
-        self._shapes = {name: tuple(shape) for name, shape in (shapes or {}).items()}
-        for name in self._support:
-            if name not in self._stored or name not in self._shapes:
-                raise ValueError(f"metric {name!r} has a support but no array or shape")
-            if self._stored[name].shape[-1] != len(self._support[name]):
-                raise ValueError(f"metric {name!r} holds {self._stored[name].shape[-1]} columns "
-                                 f"for a support of {len(self._support[name])}")
+        self._index = {name: np.flatnonzero(mask) for name, mask in self._support.items()}
+        for name, index in self._index.items():
+            held = self._stored.get(name)
+            if held is None or held.ndim != 2 or held.shape[1] != index.size:
+                raise ValueError(f"metric {name!r} is not held as (runs, {index.size}) on its "
+                                 "support")
 
     @classmethod
-    def compact(cls, arrays: Mapping[str, np.ndarray], support: Mapping[str, np.ndarray],
-                shapes: Mapping[str, tuple[int, ...]]) -> MetricStore:
+    def compact(cls, arrays: Mapping[str, np.ndarray],
+                support: Mapping[str, np.ndarray]) -> MetricStore:
         """Hold ``arrays`` on ``support`` where one is given, checking what is dropped.
 
-        Each array is dense, with trailing shape ``shapes[name]``, or already on
-        its support: (runs, steps, S).
+        Each array is dense (its trailing shape is its mask's; a run stopped
+        early, as in the live view, has fewer steps and takes the mask's
+        first ones), or already held on its support: (runs, S).
 
         Raises
         ------
@@ -65,36 +63,37 @@ class MetricStore(Mapping[str, np.ndarray]):
             implementations booked a flow where the world allows none (a
             programming error).
         """
-        stored, kept, dense_shapes = {}, {}, {}
+        stored, kept = {}, {}
         for name, values in arrays.items():
-            columns = support.get(name)
-            if columns is None:
+            mask = support.get(name)
+            if mask is None:
                 stored[name] = values
                 continue
-            kept[name] = columns
-            shape = tuple(shapes[name])
-            if values.shape[2:] != shape:  # already on its support
-                stored[name], dense_shapes[name] = values, shape
+            if values.ndim != mask.ndim + 1:  # held already: (runs, S)
+                stored[name], kept[name] = values, mask
                 continue
-            flat = values.reshape(*values.shape[:2], -1)
-            outside = np.ones(flat.shape[-1], dtype=bool)
-            outside[columns] = False
-            if flat[..., outside].any():
-                column = int(np.flatnonzero(flat[..., outside].any(axis=(0, 1)))[0])
-                raise ValueError(f"metric {name!r} is non-zero in column "
-                                 f"{int(np.flatnonzero(outside)[column])}, outside its support")
-            stored[name], dense_shapes[name] = flat[..., columns], shape
-        return cls(stored, kept, dense_shapes)
+            mask = mask[:values.shape[1]]  # a run stopped early has fewer steps
+            if values.shape[1:] != mask.shape:
+                raise ValueError(f"metric {name!r} is shaped {values.shape[1:]} a run, its "
+                                 f"support {mask.shape}")
+            flat = values.reshape(len(values), -1)
+            inside = mask.reshape(-1)
+            stray = flat[:, ~inside].any(axis=0)
+            if stray.any():
+                where = np.unravel_index(np.flatnonzero(~inside)[np.argmax(stray)], mask.shape)
+                raise ValueError(f"metric {name!r} is non-zero at {tuple(map(int, where))} "
+                                 "(step, column...), outside its support")
+            stored[name], kept[name] = flat[:, inside], mask
+        return cls(stored, kept)
 
     def __getitem__(self, name: str) -> np.ndarray:
         values = self._stored[name]
-        columns = self._support.get(name)
-        if columns is None:
+        mask = self._support.get(name)
+        if mask is None:
             return values
-        shape = self._shapes[name]
-        dense = np.zeros((*values.shape[:-1], int(np.prod(shape))), dtype=values.dtype)
-        dense[..., columns] = values
-        return dense.reshape(*values.shape[:-1], *shape)
+        dense = np.zeros((len(values), mask.size), dtype=values.dtype)
+        dense[:, self._index[name]] = values
+        return dense.reshape(len(values), *mask.shape)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._stored)
@@ -102,8 +101,23 @@ class MetricStore(Mapping[str, np.ndarray]):
     def __len__(self) -> int:
         return len(self._stored)
 
+    def sum_over_runs(self, name: str) -> np.ndarray:
+        """Return an integer metric's sum over runs, int64, shaped like one run's array.
+
+        Summed as held: on its support, then spread (integer sums are exact in
+        any order, so this is the dense array's sum bit for bit).
+        """
+        values = self._stored[name]
+        total = values.sum(axis=0, dtype=np.int64)
+        mask = self._support.get(name)
+        if mask is None:
+            return total
+        dense = np.zeros(mask.size, dtype=np.int64)
+        dense[self._index[name]] = total
+        return dense.reshape(mask.shape)
+
     def stored(self, name: str) -> tuple[np.ndarray, np.ndarray | None]:
-        """Return a metric as held and its support (``None`` when held dense)."""
+        """Return a metric as held and its support mask (``None`` when held dense)."""
         return self._stored[name], self._support.get(name)
 
     @property
@@ -115,18 +129,18 @@ class MetricStore(Mapping[str, np.ndarray]):
     def concat(stores: Sequence[MetricStore]) -> MetricStore:
         """Join stores of the same metrics along the runs axis.
 
-        A metric held on one support in every store stays on it; otherwise
-        it is joined dense.
+        A metric held on the same support in every store stays on it;
+        otherwise it is joined dense.
         """
         first = stores[0]
-        stored, support, shapes = {}, {}, {}
+        stored, support = {}, {}
         for name in first:
-            columns = first._support.get(name)
-            if columns is not None and all(
-                    s._support.get(name) is not None and np.array_equal(s._support[name], columns)
+            mask = first._support.get(name)
+            if mask is not None and all(
+                    s._support.get(name) is not None and np.array_equal(s._support[name], mask)
                     for s in stores):
                 stored[name] = np.concatenate([s._stored[name] for s in stores])
-                support[name], shapes[name] = columns, first._shapes[name]
+                support[name] = mask
             else:
                 stored[name] = np.concatenate([s[name] for s in stores])
-        return MetricStore(stored, support, shapes)
+        return MetricStore(stored, support)

@@ -110,17 +110,14 @@ class Results:
     ) -> Results:
         """Wrap metric arrays produced for ``world`` (either implementation).
 
-        Each array is dense, or (runs, steps, S) on its support
-        (``support``, default :func:`sim.world.support.metric_support` of
-        ``world``); dense ones with a support are checked to be zero outside it
-        (``ValueError`` otherwise: a programming error) and kept on it.
+        Each array is dense, or (runs, S) on its support (``support``, default
+        :func:`sim.world.support.metric_support` of ``world``); dense ones with a
+        support are checked to be zero outside it (``ValueError`` otherwise: a
+        programming error) and kept on it.
         """
         if support is None:
             support = metric_support(world)
-        n_countries, n_chips = len(world.countries), world.market.n_chips
-        shapes = {name: (n_countries, n_chips) if name in CHIP_METRICS else (n_countries,)
-                  for name in support}
-        metrics = MetricStore.compact(metrics, support, shapes)
+        metrics = MetricStore.compact(metrics, support)
         return cls(
             scenario_name=world.scenario.name,
             digest=world.scenario.digest(),

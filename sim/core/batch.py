@@ -106,14 +106,13 @@ def bytes_per_run(layout: Layout, metrics: bool = True) -> int:
 
 
 def _empty_metrics(layout: Layout, n_runs: int) -> dict[str, np.ndarray]:
-    """Zeroed metric arrays of ``n_runs`` runs: sparse metrics on their support alone."""
+    """Zeroed metric arrays of ``n_runs`` runs: sparse metrics (R, S) on their support alone."""
     world = layout.world
     shape = (n_runs, world.n_steps)
     dense = {name: (len(world.countries),) for name in COUNTRY_METRICS}
     dense.update({name: (len(world.countries), world.market.n_chips) for name in CHIP_METRICS})
-    metrics = {name: np.zeros((*shape, len(layout.metric_support[name]))
-                              if name in layout.metric_support else (*shape, *columns),
-                              dtype=np.int64)
+    metrics = {name: np.zeros((n_runs, int(layout.held[name].start[-1]))
+                              if name in layout.held else (*shape, *columns), dtype=np.int64)
                for name, columns in dense.items()}
     metrics.update({name: np.zeros(shape, dtype=np.float64) for name in STEP_METRICS})
     metrics.update({name: np.zeros((*shape, world.market.n_chips), dtype=np.float64)

@@ -93,9 +93,9 @@ def collect(layout: Layout, state: State, t: int, out: dict[str, np.ndarray]) ->
     t : int
     out : dict of str to ndarray
         Metric arrays of the chunk's runs, zero where not yet written: (R, T,
-        C) or (R, T, C, K) int64, (R, T) or (R, T, K) float64, and (R, T, S)
-        int64 for a metric held on its support (``Layout.metric_support``);
-        column ``t`` is written (of the chip metrics, the month's cells).
+        C) or (R, T, C, K) int64, (R, T) or (R, T, K) float64, and (R, S)
+        int64 for a metric held on its support (``Layout.held``); step ``t``
+        is written (of the chip metrics, the month's cells).
 
     Raises
     ------
@@ -103,16 +103,18 @@ def collect(layout: Layout, state: State, t: int, out: dict[str, np.ndarray]) ->
         If a sparse metric is non-zero outside its support (a programming error).
     """
     world = layout.world
+    vendors = layout.vendor_queues[layout.vendor_queue[t]]
     for name, values in state.books.items():
-        if name in CHIP_METRICS:  # the month's cells; the other pairs stay 0
-            month = out[name][:, t]  # (R, S) on the support, or (R, C, K)
-            if month.ndim == 3:
-                month = month.reshape(len(values), -1)
-            if month.size and not np.shares_memory(month, out[name]):
-                raise ValueError(f"metric array {name!r} must be C-contiguous within a run")
-            month[:, layout.cell_slots[layout.vendor_queue[t]]] = values
-        else:
+        if name not in CHIP_METRICS:
             _write(layout, out, name, t, values)
+        elif name in layout.held:  # the month's cells, in the support's order
+            held = layout.held[name]
+            out[name][:, held.start[t]:held.start[t + 1]] = values
+        else:  # dense: the month's cells; the other pairs stay 0
+            month = out[name][:, t].reshape(len(values), -1)  # (R, C * K)
+            if not np.shares_memory(month, out[name]):
+                raise ValueError(f"metric array {name!r} must be C-contiguous within a run")
+            month[:, vendors.cell_index] = values
     _write(layout, out, "quota_used_tpp", t, state.quota_used_tpp)
     capped = world.regime[t] == CAPPED
     remaining = np.maximum(0, world.cap_tpp[t] - state.quota_used_tpp)
@@ -131,10 +133,10 @@ def collect(layout: Layout, state: State, t: int, out: dict[str, np.ndarray]) ->
 def _write(layout: Layout, out: dict[str, np.ndarray], name: str, t: int,
            values: np.ndarray) -> None:
     """Write one country metric's month, (R, C), on its support where it has one."""
-    columns = layout.metric_support.get(name)
-    if columns is None:
+    held = layout.held.get(name)
+    if held is None:
         out[name][:, t] = values
         return
-    if values[:, layout.metric_outside[name]].any():
+    if values[:, held.outside[t]].any():
         raise RuntimeError(f"metric {name!r} is non-zero outside its support in step {t}")
-    out[name][:, t] = values[:, columns]
+    out[name][:, held.start[t]:held.start[t + 1]] = values[:, held.columns[t]]

@@ -21,7 +21,7 @@ from sim.world.market import NO_CHIP
 from sim.world.metrics import CHIP_METRICS
 from sim.world.support import metric_support
 
-__all__ = ["Layout", "VendorQueue"]
+__all__ = ["HeldColumns", "Layout", "VendorQueue"]
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,36 @@ class VendorQueue:
         return out
 
 @dataclass(frozen=True)
+class HeldColumns:
+    """Where a metric held on its support (:mod:`sim.world.support`) writes each month.
+
+    Attributes
+    ----------
+    start : ndarray of shape (T + 1,), int64
+        Month ``t``'s values are ``stored[:, start[t]:start[t + 1]]`` of the
+        metric's (R, S) array.
+    columns : tuple of ndarray of int64
+        Each month's columns in the support, increasing: into the country
+        axis, or into the flattened (country, chip) axis of a chip metric.
+    outside : tuple of ndarray of int64
+        Each month's other columns (a value there is a programming error).
+    """
+
+    start: np.ndarray
+    columns: tuple[np.ndarray, ...]
+    outside: tuple[np.ndarray, ...]
+
+    @classmethod
+    def from_mask(cls, mask: np.ndarray) -> HeldColumns:
+        """Lay out a (T, C) or (T, C, K) support month by month."""
+        by_month = mask.reshape(len(mask), -1)
+        counts = by_month.sum(axis=1)
+        return cls(start=np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
+                   columns=tuple(np.flatnonzero(row) for row in by_month),
+                   outside=tuple(np.flatnonzero(~row) for row in by_month))
+
+
+@dataclass(frozen=True)
 class Layout:
     """Seed-independent arrays of one scenario, in layout order.
 
@@ -157,15 +187,11 @@ class Layout:
     parent_home : ndarray of shape (T, P), bool
         Parent headquartered in the ``rules.uveu_home_country`` in force (the
         home-share rule applies).
-    metric_support : dict of str to ndarray of int64
-        :func:`sim.world.support.metric_support`: the columns a sparse metric
-        is written to (``collect``).
-    metric_outside : dict of str to ndarray of int64
-        The other columns of each sparse country metric (checked to be 0).
-    cell_slots : tuple of ndarray of int64
-        For each of ``vendor_queues``, where its cells sit among the stored
-        columns of a chip metric: (N,) into its support, or into the
-        flattened (C * K) axis when it is stored dense.
+    metric_support : dict of str to ndarray of bool
+        :func:`sim.world.support.metric_support`: where each sparse metric may
+        be non-zero, (T, C) or (T, C, K).
+    held : dict of str to HeldColumns
+        Where each sparse metric's month is written (``collect``).
     """
 
     world: World
@@ -196,8 +222,7 @@ class Layout:
     uveu_abroad: np.ndarray
     parent_home: np.ndarray
     metric_support: dict[str, np.ndarray]
-    metric_outside: dict[str, np.ndarray]
-    cell_slots: tuple[np.ndarray, ...]
+    held: dict[str, HeldColumns]
 
     @classmethod
     def from_world(cls, world: World) -> Layout:
@@ -221,7 +246,12 @@ class Layout:
         vendor_queues = tuple(VendorQueue.from_chips(p, market.n_chips, agent, country,
                                                      n_countries) for p in patterns)
         support = metric_support(world)
-        chip_columns = support.get(CHIP_METRICS[0])
+        held = {name: HeldColumns.from_mask(mask) for name, mask in support.items()}
+        for name in CHIP_METRICS:
+            if name in held and not all(
+                    np.array_equal(held[name].columns[t], vendor_queues[q].cell_index)
+                    for t, q in enumerate(vendor_queue.reshape(-1))):
+                raise ValueError(f"the support of {name!r} is not the cells firms order")
         return cls(
             world=world,
             agent=agent,
@@ -252,11 +282,7 @@ class Layout:
             uveu_abroad=codes[country[uveu]] != hq[table.parent[agent[uveu]]],
             parent_home=parent_home,
             metric_support=support,
-            metric_outside={name: np.setdiff1d(np.arange(n_countries), columns)
-                            for name, columns in support.items() if name not in CHIP_METRICS},
-            cell_slots=tuple(q.cell_index if chip_columns is None
-                             else np.searchsorted(chip_columns, q.cell_index).astype(np.int64)
-                             for q in vendor_queues),
+            held=held,
         )
 
     @property

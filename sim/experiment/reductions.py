@@ -72,10 +72,10 @@ class RunReductions:
         if not self.n_runs:
             self.countries, self.tiers = chunk.countries, chunk.tiers
             self.dates, self.chips = chunk.dates, chunk.chips
-        for name, values in chunk.metrics.items():
-            if values.dtype.kind != "i":
+        for name in chunk.metrics:
+            if chunk.metrics.stored(name)[0].dtype.kind != "i":
                 continue
-            total = values.sum(axis=0, dtype=np.int64)
+            total = chunk.metrics.sum_over_runs(name)
             self.sums[name] = total if name not in self.sums else self.sums[name] + total
         masks = np.asarray(chunk.tiers)[None, :] == np.asarray(TIERS)[:, None]  # (3, C)
         totals = np.empty((chunk.n_runs, len(TIERS), len(COUNTRY_METRICS)), dtype=np.int64)
