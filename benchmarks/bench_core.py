@@ -58,7 +58,7 @@ import numpy as np
 
 import sim
 from sim.core import iter_batch, run_batch
-from sim.core.batch import bytes_per_run
+from sim.core.batch import _empty_metrics
 from sim.core.layout import Layout
 from sim.core.state import N_FIRM_ARRAYS
 from sim.world import World
@@ -228,10 +228,11 @@ def memory_runs(sizes: Sequence[int], layout: Layout) -> list[int]:
     """The memory measurement's run counts, scaled down so the largest holds at most 4 GiB.
 
     ``run_batch`` holds every run's metrics; at world scale a run of the
-    84-month history holds about 4.7 MB, so 10,000 runs would not fit on the
-    machine. The counts keep their ratios, so flatness is still measured.
+    84-month history holds about 1.5 MB (its sparse metrics on their
+    supports), so 10,000 runs would not fit on the machine with everything
+    else. The counts keep their ratios, so flatness is still measured.
     """
-    output = bytes_per_run(layout) - bytes_per_run(layout, metrics=False)
+    output = sum(values.nbytes for values in _empty_metrics(layout, 1).values())
     scale = min(1.0, MEMORY_OUTPUT_BYTES / (max(sizes) * output))
     return [max(10, int(n * scale)) for n in sizes]
 

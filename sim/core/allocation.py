@@ -190,13 +190,19 @@ def pro_rata(requests: np.ndarray, capacity: np.ndarray, groups: Groups) -> np.n
     ndarray of shape (n_runs, n_members), int64
     """
     total = groups.sum(requests)
-    if np.all(total <= capacity):
+    fits = total <= capacity  # (R, G)
+    if np.all(fits):
         return requests  # arrays are never written in place, so sharing is safe
-    fits = groups.spread(total <= capacity)
+    # Only the members of a group that is short in some run are shared out (a few
+    # countries, or the chips that bind): the division is taken on their columns.
+    short = np.flatnonzero(~fits.all(axis=0)[groups.member_group])
+    group = groups.member_group[short]
     # Where a group does not fit, capacity < total, so min(capacity, total) is capacity.
-    room = groups.spread(np.minimum(capacity, total))
-    share = muldiv(requests, room, np.maximum(groups.spread(total), 1), bound=total)
-    return np.where(fits, requests, share)
+    room = np.minimum(capacity, total)[:, group]
+    share = muldiv(requests[:, short], room, np.maximum(total[:, group], 1), bound=total)
+    granted = requests.copy()
+    granted[:, short] = np.where(fits[:, group], requests[:, short], share)
+    return granted
 
 
 def first_come(requests: np.ndarray, capacity: np.ndarray, queue: np.ndarray,
