@@ -113,13 +113,10 @@ class HeldColumns:
     columns : tuple of ndarray of int64
         Each month's columns in the support, increasing: into the country
         axis, or into the flattened (country, chip) axis of a chip metric.
-    outside : tuple of ndarray of int64
-        Each month's other columns (a value there is a programming error).
     """
 
     start: np.ndarray
     columns: tuple[np.ndarray, ...]
-    outside: tuple[np.ndarray, ...]
 
     @classmethod
     def from_mask(cls, mask: np.ndarray) -> HeldColumns:
@@ -127,8 +124,7 @@ class HeldColumns:
         by_month = mask.reshape(len(mask), -1)
         counts = by_month.sum(axis=1)
         return cls(start=np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
-                   columns=tuple(np.flatnonzero(row) for row in by_month),
-                   outside=tuple(np.flatnonzero(~row) for row in by_month))
+                   columns=tuple(np.flatnonzero(row) for row in by_month))
 
 
 @dataclass(frozen=True)

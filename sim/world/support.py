@@ -70,7 +70,9 @@ def metric_support(world: World) -> dict[str, np.ndarray]:
         diverted_received_tpp=on.ever(asking),  # served from last month's requests
         redirected_tpp=on.each(movers), redirect_seized_tpp=on.each(movers),
         redirected_received_tpp=homes, substituted_tpp=world.domestic_chips > 0,
-        us_payment_usd=(world.market.payment_share > 0).any(axis=2))
+        us_payment_usd=(world.market.payment_share > 0).any(axis=2),
+        rented_out_tpp=np.zeros_like(homes) if world.scenario.market.cloud_share == "unlimited"
+        else ~world.market.restricted)  # renting from installed capacity, where allowed
     chip, n_chips = world.firm_chip, world.market.n_chips  # (T, F)
     cells = np.zeros((n_steps, len(world.countries) * n_chips), dtype=bool)
     months, slots = np.nonzero(chip != NO_CHIP)
