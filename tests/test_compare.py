@@ -15,7 +15,13 @@ from sim.experiment.differences import (
 )
 from sim.experiment.export import csv_name
 from sim.experiment.numbers import compact
-from sim.experiment.outcomes import OUTCOMES, outcomes_per_run, tier2_cap_utilisation
+from sim.experiment.outcomes import (
+    OUTCOMES,
+    _in_force,
+    outcomes_per_run,
+    tier2_cap_utilisation,
+    tier2_caps_tpp,
+)
 from sim.reference import H100E_TPP
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -251,3 +257,20 @@ def test_printed_tables_are_split_into_blocks_that_fit_the_width():
     assert len(headers) > 1
     wide = pd.DataFrame({"a" * 120: ["x"]}, index=["row"])
     assert "a" * 120 in fit_width(wide, 80)  # a column wider than the width still shows
+
+
+def test_caps_by_month_follow_the_timeline_as_each_month_reads_it():
+    """Sharing one in-force copy between timeline dates changes no month's caps."""
+    results = sim.run_batch(sim.load_scenario("scenarios/history_framework_kept.toml"), [0])
+    caps = tier2_caps_tpp(results)
+    codes = np.asarray(results.countries)[np.asarray(results.tiers) == 2]
+    for t, date in enumerate(results.dates):
+        rules = _in_force(results.scenario, date)["rules"]
+        countries = _in_force(results.scenario, date)["countries"]
+        binding = rules["tiered_caps"] and rules["tiers_from"] <= date < (rules["tiers_until"]
+                                                                          or "9999-12")
+        expected = [np.floor(rules["cap_tpp"] * (rules["g2g_multiplier"] if countries[c]["g2g"]
+                                                 else 1.0)) if binding else np.nan
+                    for c in codes]
+        np.testing.assert_array_equal(caps[t], expected, err_msg=date)
+    assert np.isfinite(caps).any() and np.isnan(caps).any()  # the framework comes and goes

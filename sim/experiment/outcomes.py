@@ -83,8 +83,8 @@ def tier2_caps_tpp(results: Results) -> np.ndarray | None:
     mask = np.asarray(results.tiers) == 2
     codes = np.asarray(results.countries)[mask]
     caps = np.full((len(results.dates), len(codes)), np.nan)
-    for t, date in enumerate(results.dates):
-        scenario = _in_force(results.scenario, date)
+    for t, (date, scenario) in enumerate(zip(results.dates, _in_force_by_month(
+            results.scenario, results.dates), strict=True)):
         rules = scenario["rules"]
         until = rules["tiers_until"] or "9999-12"
         if not (rules["tiered_caps"] and rules["tiers_from"] <= date < until):
@@ -95,6 +95,23 @@ def tier2_caps_tpp(results: Results) -> np.ndarray | None:
     if not mask.any() or np.isnan(caps).all():
         return None
     return caps
+
+
+def _in_force_by_month(content: dict, dates: tuple[str, ...]) -> list[dict]:
+    """Return :func:`_in_force` for each of ``dates``, copying only when an entry takes effect.
+
+    A copy of the whole content (every country's section) for each month cost
+    about a sixth of the README's comparison; the months between two timeline
+    dates share one (the callers only read it).
+    """
+    timeline = content.get("timeline", ())
+    contents, applied = [], None
+    for date in dates:
+        taking = tuple(i for i, entry in enumerate(timeline) if entry["date"] <= date)
+        if taking != applied:
+            current, applied = _in_force(content, date), taking
+        contents.append(current)
+    return contents
 
 
 def _in_force(content: dict, date: str) -> dict:
