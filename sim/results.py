@@ -48,9 +48,10 @@ __all__ = [
     "save_chunks",
 ]
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 """2: chip metrics and the ``chips`` axis (model v2 market); 3: ``ordered_chips`` and the
-market metrics (``market_price_usd``)."""
+market metrics (``market_price_usd``); 4: the adaptive-diversion metrics (brokers entered,
+listed and active, redirects, compute rented out) and ``rental_price_index`` (issue 15)."""
 _METADATA_KEY = b"sim"
 
 
