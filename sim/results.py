@@ -165,24 +165,32 @@ class Results:
         """
         n_runs, n_steps, n_countries = self.n_runs, len(self.dates), len(self.countries)
         size = n_runs * n_steps * n_countries
-        frame = pd.DataFrame({
+        columns = {
             "seed": np.repeat(self.seeds, n_steps * n_countries),
             "step": np.tile(np.repeat(np.arange(n_steps), n_countries), n_runs),
             "date": np.tile(np.repeat(np.array(self.dates), n_countries), n_runs),
             "country": np.tile(np.array(self.countries), n_runs * n_steps),
             "tier": np.tile(np.array(self.tiers, dtype=np.int8), n_runs * n_steps),
-        })
+        }
         for name in COUNTRY_METRICS:
-            frame[name] = self.metrics[name].reshape(size)
+            held_dense = self.metrics.stored(name)[1] is None
+            values = self.metrics[name].reshape(size)
+            columns[name] = values.copy() if held_dense else values
         for name in CHIP_METRICS:
+            values = self.metrics[name]  # one dense read, then a column per chip
+            if self.metrics.stored(name)[1] is None:  # the held array itself
+                values = values.copy()
             for k, chip in enumerate(self.chips):
-                frame[f"{name}.{chip}"] = self.metrics[name][..., k].reshape(size)
+                columns[f"{name}.{chip}"] = values[..., k].reshape(size)
         for name in STEP_METRICS:
-            frame[name] = np.repeat(self.metrics[name].reshape(-1), n_countries)
+            columns[name] = np.repeat(self.metrics[name].reshape(-1), n_countries)
         for name in MARKET_METRICS:
+            values = self.metrics[name]
             for k, chip in enumerate(self.chips):
-                frame[f"{name}.{chip}"] = np.repeat(self.metrics[name][..., k].reshape(-1),
-                                                    n_countries)
+                columns[f"{name}.{chip}"] = np.repeat(values[..., k].reshape(-1), n_countries)
+        # One constructor call, without copies (a column at a time was 4x slower); a
+        # metric held dense reads as the held array itself, so its column is a copy.
+        frame = pd.DataFrame(columns, copy=False)
         return frame
 
     def to_xarray(self) -> Any:
