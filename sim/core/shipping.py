@@ -24,11 +24,14 @@ def received_tpp(layout: Layout, state: State, t: int) -> np.ndarray:
     return state.shipped * layout.chip_tpp[t]
 
 
-def ship_by_vendor(layout: Layout, state: State, t: int) -> tuple[np.ndarray, np.ndarray]:
+def ship_by_vendor(layout: Layout, state: State, t: int,
+                   ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each vendor shares its output among the approved orders for its chip.
 
-    Returns the chips shipped to each firm, (R, F) int64, and the approved
-    orders each vendor received, (R, K) int64.
+    ``ordered`` is each firm's approved chips, (R, F) int64
+    (``State.approved_chips``, computed once by :func:`ship`). Returns the
+    chips shipped to each firm, (R, F) int64, and the approved orders each
+    vendor received, (R, K) int64.
 
     The firms are regrouped by the chip they order (:class:`VendorQueue`),
     allocated group by group in one grouped allocation, and put back in
@@ -38,7 +41,7 @@ def ship_by_vendor(layout: Layout, state: State, t: int) -> tuple[np.ndarray, np
     world = layout.world
     vendors = layout.vendor_queues[layout.vendor_queue[t]]
     capacity = np.append(world.market.capacity[t], 0)
-    requests = state.approved_chips[:, vendors.order]
+    requests = ordered[:, vendors.order]
     queue = None
     if state.market_queue is not None:
         queue = vendors.groups.queue(vendors.position[state.market_queue])
@@ -58,7 +61,7 @@ def ship(layout: Layout, state: State, t: int) -> State:
     """
     world = layout.world
     ordered = state.approved_chips
-    shipped, orders = ship_by_vendor(layout, state, t)
+    shipped, orders = ship_by_vendor(layout, state, t, ordered)
     left = shipped.copy()  # this phase's own temporary, updated in place
     paths = {}
     for name in PATHS:
