@@ -6,7 +6,7 @@ chips only on the (country, chip) pairs firms order that month. A store keeps
 such a metric as (runs, S), its values at the ``S`` places where its support
 (a mask shaped like one run's array, (T, C) or (T, C, K)) is true, in C
 order, and hands out the dense array, (runs, T, C) or (runs, T, C, K), when
-read (``store[name]``). Writing and holding a third of the bytes is what makes
+read (``store[name]``). Writing and holding a quarter to a third of the bytes makes
 the core fast at world scale: fresh memory is the dearest thing a run
 touches.
 
