@@ -10,12 +10,16 @@ key words are folded into one 64-bit word, each after multiplication by an
 odd constant, with a SplitMix64 finaliser (Steele, Lea & Flood 2014) after
 each word; the top 53 bits of the final word, times 2**-53, are the uniform
 number in [0, 1). All arithmetic is on ``uint64`` and wraps modulo 2**64.
+Where the compiled kernels run (:mod:`sim.kernels`), the last word of a
+(run, agent) grid of keys is folded there, in one pass: the same bits.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from sim.kernels import uniform_grid
 
 __all__ = [
     "STREAM_CATCH",
@@ -83,14 +87,23 @@ def hash_key(seed: ArrayLike, step: ArrayLike, stream: ArrayLike, agent: ArrayLi
     ndarray of uint64
         Shape of the broadcast arguments (at least 1-D).
     """
-    words = [np.atleast_1d(np.asarray(k, dtype=np.int64)).astype(np.uint64)
-             for k in (seed, step, stream, agent)]
+    words = _words(seed, step, stream, agent)
     shape = np.broadcast_shapes(*(word.shape for word in words))
+    state = _fold(words)
+    return np.broadcast_to(state, shape).copy() if state.shape != shape else state
+
+
+def _words(*key: ArrayLike) -> list[np.ndarray]:
+    return [np.atleast_1d(np.asarray(k, dtype=np.int64)).astype(np.uint64) for k in key]
+
+
+def _fold(words: list[np.ndarray]) -> np.ndarray:
+    """Fold key words into the hash state, each at the shape it broadcasts to so far."""
     with np.errstate(over="ignore"):
         state = np.zeros(1, dtype=np.uint64)
-        for word, multiplier in zip(words, _KEY_MULTIPLIERS, strict=True):
+        for word, multiplier in zip(words, _KEY_MULTIPLIERS[:len(words)], strict=True):
             state = _finalise(state + _GOLDEN + word * multiplier)
-    return np.broadcast_to(state, shape).copy() if state.shape != shape else state
+    return state
 
 
 _WORD = (1 << 64) - 1
@@ -139,5 +152,14 @@ def uniform(seed: ArrayLike, step: ArrayLike, stream: ArrayLike, agent: ArrayLik
     if all(_is_word(k) for k in key):  # one key: the agent model's draws
         bits_word = _hash_word(*(int(k) for k in key)) >> 11
         return np.array([bits_word * (1.0 / 9007199254740992.0)])
-    bits = hash_key(seed, step, stream, agent) >> np.uint64(11)
+    words = _words(*key)
+    prefix_shape = np.broadcast_shapes(*(word.shape for word in words[:3]))
+    if words[3].ndim == 1 and len(prefix_shape) <= 2 and prefix_shape[-1] == 1:
+        # A grid of (run, agent) keys, as the core draws: compiled where Numba runs.
+        grid = uniform_grid(_fold(words[:3]).reshape(-1), words[3], _KEY_MULTIPLIERS[3],
+                            _GOLDEN, _MIX1, _MIX2)
+        if grid is not None:
+            return grid.reshape(np.broadcast_shapes(prefix_shape, words[3].shape))
+    shape = np.broadcast_shapes(prefix_shape, words[3].shape)
+    bits = np.broadcast_to(_fold(words), shape) >> np.uint64(11)
     return bits.astype(np.float64) * (1.0 / 9007199254740992.0)

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.kernels import group_sum
+
 __all__ = ["Groups", "allocate", "first_come", "muldiv", "pro_rata"]
 
 _SAFE_FACTOR = 3_037_000_499
@@ -50,6 +52,14 @@ class Groups:
     gather : ndarray of shape (n_groups,), int64
         Where :meth:`sum` finds each group's total in ``[members, pooled
         sums, 0]``: a lone member is its group's sum, an empty group's is 0.
+    lone_groups, lone_members : ndarray of int64
+        The groups of one member, and that member.
+    pooled_groups : ndarray of int64
+        The groups of two or more members, in order.
+    pooled_bounds : ndarray of shape (len(pooled_groups) + 1,), int64
+        ``pooled_groups[s]`` holds members ``pooled[pooled_bounds[s]:pooled_bounds[s + 1]]``.
+    empty_groups : ndarray of int64
+        The groups with no member.
     """
 
     n_groups: int
@@ -62,6 +72,11 @@ class Groups:
     pooled: np.ndarray
     pooled_starts: np.ndarray
     gather: np.ndarray
+    lone_groups: np.ndarray
+    lone_members: np.ndarray
+    pooled_groups: np.ndarray
+    pooled_bounds: np.ndarray
+    empty_groups: np.ndarray
 
     @classmethod
     def from_members(cls, member_group: np.ndarray, n_groups: int,
@@ -87,13 +102,18 @@ class Groups:
         n_many = np.count_nonzero(many)
         gather = np.where(counts == 1, first, len(member_group) + n_many)  # 0: the last slot
         gather[many] = len(member_group) + np.arange(n_many)
+        lone = np.flatnonzero(counts == 1)
         return cls(n_groups=n_groups, member_group=member_group,
                    group_key=member_group.astype(key_type), starts=first[counts > 0],
                    nonempty=counts > 0, segment_start=first[member_group],
                    by_tie=np.argsort(tie_key, kind="stable").astype(np.int64),
                    pooled=pooled,
                    pooled_starts=(np.cumsum(counts[many]) - counts[many]).astype(np.int64),
-                   gather=gather.astype(np.int64))
+                   gather=gather.astype(np.int64),
+                   lone_groups=lone.astype(np.int64), lone_members=first[lone],
+                   pooled_groups=np.flatnonzero(many).astype(np.int64),
+                   pooled_bounds=np.concatenate(([0], np.cumsum(counts[many]))).astype(np.int64),
+                   empty_groups=np.flatnonzero(counts == 0).astype(np.int64))
 
     def rank(self, priority: np.ndarray) -> np.ndarray:
         """Order members by (priority, tie key), ignoring groups.
@@ -129,17 +149,35 @@ class Groups:
         regroup = np.argsort(self.group_key[ranked], axis=-1, kind="stable")
         return np.take_along_axis(ranked, regroup, axis=-1)
 
-    def sum(self, values: np.ndarray) -> np.ndarray:
+    def sum(self, values: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
         """Sum members by group: (..., n_members) to (..., n_groups), same dtype.
 
-        ``np.add.reduceat`` costs about as much per group as per member, and
-        most countries of the whole world hold one firm; so where groups have
-        lone members, only the groups of two or more are reduced (their
-        members in order, so floats sum in the same order) and every total is
-        then gathered from the members, those sums and a zero. An integer array
-        with no non-zero (about 40% of the month's books at world scale: a
-        path or a flow no firm has this month) sums to zeros at once.
+        ``columns`` (n_members,), if given, says which column of ``values``
+        holds each member: the sum of ``values[..., columns]``, without that
+        copy on the compiled engine.
+
+        On the compiled engine (:mod:`sim.kernels`) an int64 (R, M) array is
+        summed in one pass. With NumPy, ``np.add.reduceat`` costs about as
+        much per group as per member, and most countries of the whole world
+        hold one firm; so where groups have lone members, only the groups of
+        two or more are reduced (their members in order, so floats sum in the
+        same order) and every total is then gathered from the members, those
+        sums and a zero. An integer array with no non-zero (about 40% of the
+        month's books at world scale: a path or a flow no firm has this month)
+        sums to zeros at once.
         """
+        if columns is None:
+            compiled = group_sum(values, self.lone_groups, self.lone_members,
+                                 self.pooled_groups, self.pooled_bounds, self.pooled,
+                                 self.empty_groups, self.n_groups)
+        else:
+            compiled = group_sum(values, self.lone_groups, columns[self.lone_members],
+                                 self.pooled_groups, self.pooled_bounds, columns[self.pooled],
+                                 self.empty_groups, self.n_groups)
+        if compiled is not None:
+            return compiled
+        if columns is not None:
+            values = values[..., columns]
         if values.dtype.kind in "iu" and not values.any():  # often: a flow nobody has
             return np.zeros((*values.shape[:-1], self.n_groups), dtype=values.dtype)
         if self.starts.size == self.n_groups and self.pooled.size == len(self.member_group):

@@ -14,6 +14,7 @@ import numpy as np
 from sim.core.layout import Layout
 from sim.core.shipping import received_tpp
 from sim.core.state import State
+from sim.kernels import take_support
 from sim.world.codes import CAPPED
 from sim.world.metrics import CHIP_METRICS, FLOWS, MARKET_METRICS, STEP_METRICS
 
@@ -137,7 +138,11 @@ def _write(layout: Layout, out: dict[str, np.ndarray], name: str, t: int,
     if held is None:
         out[name][:, t] = values
         return
-    inside = values[:, held.columns[t]]
-    if np.count_nonzero(inside) != np.count_nonzero(values):  # cheaper than reading outside
+    month = out[name][:, held.start[t]:held.start[t + 1]]
+    stray = take_support(values, held.columns[t], month)
+    if stray is None:  # the NumPy engine
+        inside = values[:, held.columns[t]]
+        stray = np.count_nonzero(values) - np.count_nonzero(inside)  # cheaper than outside
+        month[...] = inside
+    if stray:
         raise RuntimeError(f"metric {name!r} is non-zero outside its support in step {t}")
-    out[name][:, held.start[t]:held.start[t + 1]] = inside

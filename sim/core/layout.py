@@ -92,7 +92,7 @@ class VendorQueue:
 
     def cell_sums(self, chips: np.ndarray) -> np.ndarray:
         """Sum per-firm chips by cell: (R, F) to (R, N), same dtype."""
-        return self.cells.sum(chips[:, self.destination_order])
+        return self.cells.sum(chips, columns=self.destination_order)
 
     def at_destination(self, cells: np.ndarray, country: int) -> np.ndarray:
         """One destination's cell sums by chip: (R, N) to (R, K), zeros elsewhere."""

@@ -1,0 +1,178 @@
+"""Optional compiled kernels of the core's hottest primitives, bit for bit.
+
+The NumPy code is the reference engine. Where Numba is installed (the
+``fast`` extra), three primitives run compiled instead, with the same bits:
+
+* :func:`group_sum`, the grouped integer sum behind
+  :meth:`sim.core.allocation.Groups.sum` (per-country books, allocation
+  totals): about a quarter of a world-scale run in NumPy, where
+  ``np.add.reduceat`` pays per group about what it pays per member;
+* :func:`uniform_grid`, the last word of the counter-based hash of
+  :func:`sim.rng.uniform` and its conversion to a float, for a grid of
+  (run, agent) keys: ten array passes in NumPy, one here;
+* :func:`take_support`, a month of a metric held on its support
+  (:mod:`sim.world.support`) copied into its slice while checking that
+  nothing lies outside it: three passes in NumPy, one here.
+
+Both are integer arithmetic (the uniform's float is an exact conversion
+of a 53-bit integer and a multiplication by a power of two), so the
+compiled engine and NumPy agree bit for bit by construction, and the
+tests hold them equal (``tests/test_kernels.py``, and every agreement test
+of the core against the agent model runs on the engine the machine has).
+
+Which engine runs is read once from :data:`ENGINE_VARIABLE`: ``numpy``,
+``numba``, or unset (Numba where it imports). Numba loads on the first
+kernel call, not on import, so ``import sim`` and ``sim --help`` stay fast;
+its machine code is cached on disk (``cache=True``), so only the first
+process on a machine pays the compilation (a few seconds).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+from collections.abc import Iterator
+from types import ModuleType
+
+import numpy as np
+
+from sim.errors import UserError
+
+__all__ = ["ENGINES", "ENGINE_VARIABLE", "engine", "group_sum", "take_support", "uniform_grid",
+           "use_engine"]
+
+ENGINE_VARIABLE = "SIM_CORE_ENGINE"
+"""Environment variable that picks the engine: ``numpy`` or ``numba``."""
+
+ENGINES = ("numpy", "numba")
+
+_chosen: str | None = None
+
+
+def engine() -> str:
+    """Return the engine this process runs: ``"numba"`` or ``"numpy"``.
+
+    Raises
+    ------
+    UserError
+        If :data:`ENGINE_VARIABLE` names no engine, or names ``numba`` where
+        Numba is not installed.
+    """
+    global _chosen
+    if _chosen is None:
+        _chosen = _resolve(os.environ.get(ENGINE_VARIABLE, ""))
+    return _chosen
+
+
+def _resolve(requested: str) -> str:
+    numba_found = importlib.util.find_spec("numba") is not None
+    if not requested:
+        return "numba" if numba_found else "numpy"
+    if requested not in ENGINES:
+        raise UserError(ENGINE_VARIABLE, "", f"expected one of {', '.join(ENGINES)}, "
+                        f"got {requested!r}")
+    if requested == "numba" and not numba_found:
+        raise UserError(ENGINE_VARIABLE, "", "numba is not installed "
+                        "(pip install -e '.[fast]'), or unset it to run the NumPy engine")
+    return requested
+
+
+@contextlib.contextmanager
+def use_engine(name: str) -> Iterator[None]:
+    """Run the block on engine ``name`` (for tests and the benchmark; not thread-safe)."""
+    global _chosen
+    previous, _chosen = _chosen, _resolve(name)
+    try:
+        yield
+    finally:
+        _chosen = previous
+
+
+def _compiled() -> ModuleType | None:
+    """Return the compiled kernels' module, or None on the NumPy engine."""
+    if engine() != "numba":
+        return None
+    from sim.kernels import compiled  # loads Numba: only where it runs
+
+    return compiled
+
+
+def group_sum(values: np.ndarray, lone_groups: np.ndarray, lone_columns: np.ndarray,
+              pooled_groups: np.ndarray, pooled_bounds: np.ndarray, pooled_columns: np.ndarray,
+              empty_groups: np.ndarray, n_groups: int) -> np.ndarray | None:
+    """Sum columns of ``values`` by group on the compiled engine; None on NumPy's.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_runs, n_columns)
+        Only int64 is compiled (integer sums agree in any order); for any
+        other array the answer is None and the caller sums it with NumPy.
+    lone_groups, lone_columns : ndarray of shape (n_lone,), int64
+        Groups of one member, and the column holding it.
+    pooled_groups : ndarray of shape (n_pooled,), int64
+        Groups of two or more members.
+    pooled_bounds : ndarray of shape (n_pooled + 1,), int64
+        Group ``pooled_groups[s]`` sums ``pooled_columns[pooled_bounds[s]:pooled_bounds[s + 1]]``.
+    pooled_columns : ndarray of int64
+    empty_groups : ndarray of int64
+        Groups with no member: they sum to 0.
+    n_groups : int
+
+    Returns
+    -------
+    ndarray of shape (n_runs, n_groups), int64, or None
+    """
+    kernels = _compiled()
+    if kernels is None or values.dtype != np.int64 or values.ndim != 2:
+        return None
+    return kernels.group_sum(values, lone_groups, lone_columns, pooled_groups, pooled_bounds,
+                             pooled_columns, empty_groups, n_groups)
+
+
+def take_support(values: np.ndarray, columns: np.ndarray, out: np.ndarray) -> int | None:
+    """Copy ``values[:, columns]`` into ``out``; count non-zeros elsewhere. None on NumPy.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_runs, n_columns), int64
+    columns : ndarray of shape (n_inside,), int64
+        The support's columns.
+    out : ndarray of shape (n_runs, n_inside), int64
+        Written in place (a slice of a metric held on its support).
+
+    Returns
+    -------
+    int or None
+        How many values outside ``columns`` are non-zero (0 unless a
+        program is wrong); None if the arrays are not int64 or the engine is
+        NumPy's, and nothing was written.
+    """
+    kernels = _compiled()
+    if kernels is None or values.dtype != np.int64 or out.dtype != np.int64:
+        return None
+    return int(kernels.take_support(values, columns, out))
+
+
+def uniform_grid(prefix: np.ndarray, agents: np.ndarray, multiplier: np.uint64,
+                 golden: np.uint64, mix1: np.uint64, mix2: np.uint64) -> np.ndarray | None:
+    """Fold the last key word into each run's hash and return uniforms; None on NumPy.
+
+    Parameters
+    ----------
+    prefix : ndarray of shape (n_runs,), uint64
+        Each run's hash state after its first three key words.
+    agents : ndarray of shape (n_agents,), uint64
+        The last key word.
+    multiplier, golden, mix1, mix2 : numpy.uint64
+        The constants of :mod:`sim.rng`'s fold.
+
+    Returns
+    -------
+    ndarray of shape (n_runs, n_agents), float64, or None
+        ``(finalise(prefix + golden + agent * multiplier) >> 11) * 2**-53``.
+    """
+    kernels = _compiled()
+    if kernels is None:
+        return None
+    return kernels.uniform_grid(prefix, agents, multiplier, golden, mix1, mix2)
