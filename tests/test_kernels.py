@@ -7,6 +7,7 @@ every shipped scenario, so the agent model agrees with both.
 """
 
 import os
+import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -156,3 +157,10 @@ def test_import_sim_core_does_not_load_numba():
             "assert 'numba' not in sys.modules, 'numba loaded on import'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
+def test_the_heap_keeps_freed_arrays_on_glibc():
+    from sim.kernels.heap import keep_freed_arrays
+
+    assert keep_freed_arrays() is True  # every mallopt call accepted
+    assert keep_freed_arrays() is True  # once a process: the answer is remembered

@@ -44,6 +44,7 @@ from sim.core.prices import set_prices
 from sim.core.renting import rent
 from sim.core.shipping import allocate_domestic, respond, ship, want_substitute
 from sim.core.state import N_FIRM_ARRAYS, State, initial_state
+from sim.kernels.heap import keep_freed_arrays
 from sim.results import Results
 from sim.scenario import Scenario, load_scenario
 from sim.world import World
@@ -156,6 +157,7 @@ def iter_batch(scenario: Scenario | str | PathLike[str], seeds: Sequence[int] | 
     seeds = np.asarray(seeds, dtype=np.int64).reshape(-1)
     world = World.from_scenario(scenario)
     layout = Layout.from_world(world)
+    keep_freed_arrays()
     chunk = max(1, int(memory_budget_bytes) // bytes_per_run(layout))
     for start in range(0, len(seeds), chunk):
         part = seeds[start:start + chunk]
@@ -189,6 +191,7 @@ def run_batch(scenario: Scenario | str | PathLike[str], seeds: Sequence[int] | n
     seeds = np.asarray(seeds, dtype=np.int64).reshape(-1)
     world = World.from_scenario(scenario)
     layout = Layout.from_world(world)
+    keep_freed_arrays()  # a month's temporaries reused, not page-faulted back (sim/kernels/heap)
     metrics = _empty_metrics(layout, len(seeds))
     chunk = max(1, int(memory_budget_bytes) // bytes_per_run(layout, metrics=False))
     for start in range(0, len(seeds), chunk):
