@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 import sim
 from sim import kernels
 from sim.core import run_batch
-from sim.core.allocation import Groups
+from sim.core.allocation import Groups, pro_rata
 from sim.errors import UserError
 from sim.rng import hash_key, uniform
 
@@ -69,6 +69,21 @@ def test_grouped_sums_match_numpy_in_every_layout(drawn):
         expected = np.zeros((len(values), n_groups), dtype=np.int64)
         np.add.at(expected.T, member_group, values[:, order].T)
     np.testing.assert_array_equal(compiled[1], expected)
+
+
+@settings(max_examples=150, deadline=None)
+@given(grouped_values(), st.sampled_from([10**3, 10**9, 2**40]), st.floats(0, 1.5))
+def test_pro_rata_shares_match_numpy(drawn, big, tightness):
+    member_group, n_groups, _, _ = drawn
+    rng = np.random.default_rng(len(member_group) * 7919 + n_groups)
+    runs = 4
+    groups = Groups.from_members(member_group, n_groups, np.arange(len(member_group)))
+    requests = rng.integers(0, big, (runs, len(member_group)))  # 2**40: products overflow,
+    totals = groups.sum(requests)  # so the exact Python-integer path runs on both engines
+    capacity = (totals * tightness).astype(np.int64) + rng.integers(0, 3, totals.shape)
+    reference, compiled = both_engines(lambda: pro_rata(requests, capacity, groups))
+    np.testing.assert_array_equal(compiled, reference)
+    assert np.all(groups.sum(compiled) <= np.maximum(capacity, totals))
 
 
 def test_non_integer_sums_stay_on_numpy():

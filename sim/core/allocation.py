@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.kernels import group_sum
+from sim.kernels import group_sum, share_out
 
 __all__ = ["Groups", "allocate", "first_come", "muldiv", "pro_rata"]
 
@@ -231,6 +231,10 @@ def pro_rata(requests: np.ndarray, capacity: np.ndarray, groups: Groups) -> np.n
     fits = total <= capacity  # (R, G)
     if np.all(fits):
         return requests  # arrays are never written in place, so sharing is safe
+    if np.abs(total).max(initial=0) <= _SAFE_FACTOR:  # products fit: compiled where it runs
+        compiled = share_out(requests, capacity, groups.member_group, total)
+        if compiled is not None:
+            return compiled
     # Only the members of a group that is short in some run are shared out (a few
     # countries, or the chips that bind): the division is taken on their columns.
     short = np.flatnonzero(~fits.all(axis=0)[groups.member_group])

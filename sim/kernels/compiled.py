@@ -10,7 +10,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["group_sum", "take_support", "uniform_grid"]
+__all__ = ["group_sum", "share_out", "take_support", "uniform_grid"]
 
 
 @numba.njit(cache=True, nogil=True, boundscheck=False)
@@ -64,4 +64,19 @@ def uniform_grid(prefix, agents, multiplier, golden, mix1, mix2):  # noqa: D103
             x = x * mix2
             x = x ^ (x >> np.uint64(31))
             out[r, a] = np.float64(x >> np.uint64(11)) * scale
+    return out
+
+
+@numba.njit(cache=True, nogil=True, boundscheck=False)
+def share_out(requests, capacity, member_group, total):  # noqa: D103
+    n_runs, n_members = requests.shape
+    out = np.empty((n_runs, n_members), dtype=np.int64)
+    for r in range(n_runs):
+        for m in range(n_members):
+            g = member_group[m]
+            room, asked = capacity[r, g], total[r, g]
+            if asked <= room:
+                out[r, m] = requests[r, m]
+            else:  # room < asked: min(room, asked) is room
+                out[r, m] = requests[r, m] * room // max(asked, np.int64(1))
     return out
