@@ -10,9 +10,11 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.core import iter_batch, run_batch
-from sim.core.batch import bytes_per_run
+from sim.core.batch import _chunks, bytes_per_run
 from sim.core.layout import Layout
 from sim.errors import UserError
 from sim.experiment.capacity import Need, check_capacity
@@ -110,10 +112,11 @@ def _traced_peak(runs: int, streamed: bool, out: Path) -> int:
 
 def test_streamed_peak_memory_does_not_grow_with_runs(tmp_path):
     run_batch(SCENARIO, [0])  # caches and imports outside the measurement
-    small, large = (_traced_peak(n, True, tmp_path / f"s{n}") for n in (12, 48))
+    # whole chunks of 8 in both (chunks are as even as can be: 12 runs would be two of 6)
+    small, large = (_traced_peak(n, True, tmp_path / f"s{n}") for n in (16, 48))
     assert large < 1.25 * small, (small, large)
-    # the control: held in memory, four times the runs costs well over twice the memory
-    held_small, held_large = (_traced_peak(n, False, tmp_path / f"m{n}") for n in (12, 48))
+    # the control: held in memory, three times the runs costs well over twice the memory
+    held_small, held_large = (_traced_peak(n, False, tmp_path / f"m{n}") for n in (16, 48))
     assert held_large > 2 * held_small, (held_small, held_large)
 
 
@@ -135,3 +138,14 @@ def test_sim_run_refuses_too_many_runs_up_front(tmp_path):
     assert done.stderr.startswith("error: --runs: expected at most about ")
     assert len(done.stderr.strip().splitlines()) == 1
     assert not out.exists()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 5000), st.integers(-3, 2000))
+def test_chunks_are_the_fewest_and_as_even_as_can_be(n_runs, most):
+    sizes = [part.stop - part.start for part in _chunks(n_runs, most)]
+    assert sum(sizes) == n_runs and all(size >= 1 for size in sizes)
+    limit = max(1, most)
+    assert all(size <= limit for size in sizes)
+    assert len(sizes) == -(-n_runs // limit)  # the fewest
+    assert not sizes or max(sizes) - min(sizes) <= 1

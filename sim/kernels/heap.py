@@ -17,7 +17,7 @@ once per process so those blocks come from the heap and stay there:
 * ``M_TOP_PAD`` 64 MiB: the heap grows in steps of that much.
 
 The cost is that the process keeps up to its peak working memory (a chunk's
-budget, 256 MiB by default) after a batch. Elsewhere than glibc (macOS,
+budget, 512 MiB by default) after a batch. Elsewhere than glibc (macOS,
 Windows, musl) it does nothing. Results are unaffected: it changes where
 memory comes from, not what is computed.
 """
