@@ -16,6 +16,8 @@ the machine is shared and noisy. It measures:
 (c) the per-run speed-up of the core at 1,000 runs over the agent model: the agent
     runs are timed in rounds interleaved with core batches (``agent_repeats``
     rounds, best of each), so a change of load on the shared machine hits both;
+    where the compiled kernels run (:mod:`sim.kernels`, Numba installed), each round
+    times the NumPy reference engine's batch too, and both speed-ups are reported;
 (d) a roofline: a streaming pass that copies as many (runs, firms) int64
     arrays as the core's ``State`` holds, each once per month, and the core's
     rate as a fraction of it;
@@ -57,6 +59,7 @@ from typing import Any
 import numpy as np
 
 import sim
+from sim import kernels
 from sim.core import iter_batch, run_batch
 from sim.core.batch import _empty_metrics
 from sim.core.layout import Layout
@@ -88,7 +91,7 @@ class Config:
     memory_budget_bytes: int = 64 * MB
     """A chunk of a few hundred world-scale runs, so every size measured is past one chunk
     and working memory is seen to plateau (``run_batch`` sizes chunks by working memory
-    alone: 256 MiB holds about 1,000 runs)."""
+    alone: 512 MiB holds about 1,800 runs)."""
     scaling_runs: int = 2000
     scaling_repeats: int = 2
     two_core_runs: int = 10000
@@ -116,8 +119,17 @@ def machine_info() -> dict[str, Any]:
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     return {"platform": platform.platform(), "cpu": cpu, "cores": os.cpu_count(),
             "usable_cores": usable, "python": platform.python_version(),
-            "numpy": np.__version__, "sim": sim.__version__,
+            "numpy": np.__version__, "numba": _numba_version(), "sim": sim.__version__,
             "load_average_at_start": os.getloadavg()[0]}
+
+
+def _numba_version() -> str | None:
+    """Numba's version where the compiled kernels run, else None."""
+    if kernels.engine() != "numba":
+        return None
+    import numba
+
+    return str(numba.__version__)
 
 
 def best_of(fn: Callable[[], object], repeats: int) -> float:
@@ -377,17 +389,26 @@ def run_benchmark(scenario_path: str, config: Config) -> dict[str, Any]:
     report["core"] = core
     big = core[-1]
 
-    seconds = float("inf")
+    report["engine"] = engine = kernels.engine()
+    seconds, numpy_seconds = float("inf"), float("inf")
     for _ in range(max(1, config.agent_repeats)):  # interleaved with the core: a change of
         seconds = min(seconds, time_agent(scenario, config.agent_runs, 1))  # load hits both
         paired = time_core(scenario, big["runs"], 1)
         if paired < big["seconds"]:
             big.update(seconds=paired, firm_steps_per_s=rate(big["runs"], n_firms, n_steps,
                                                              paired))
+        if engine != "numpy":
+            with kernels.use_engine("numpy"):
+                numpy_seconds = min(numpy_seconds, time_core(scenario, big["runs"], 1))
     agent_rate = rate(config.agent_runs, n_firms, n_steps, seconds)
     report["agent"] = {"runs": config.agent_runs, "seconds": seconds,
                        "firm_steps_per_s": agent_rate, "paired_rounds": config.agent_repeats}
     report["speedup_per_run"] = big["firm_steps_per_s"] / agent_rate
+    if engine != "numpy":
+        numpy_rate = rate(big["runs"], n_firms, n_steps, numpy_seconds)
+        report["numpy_engine"] = {"runs": big["runs"], "seconds": numpy_seconds,
+                                  "firm_steps_per_s": numpy_rate,
+                                  "speedup_per_run": numpy_rate / agent_rate}
 
     first_come = sim.load_scenario(scenario_path, {"rules.allocation": "first_come"})
     seconds = time_core(first_come, big["runs"], config.core_repeats)
@@ -470,10 +491,14 @@ def format_table(report: dict[str, Any]) -> str:
               f"{r['rss_growth_mb']:>15.0f}{r['rss_working_mb']:>15.0f}"
               f"{r['traced_working_mb']:>18.0f}" for r in report["memory"]]
     sc, tc = report["scaling"], report["two_core"]
+    numpy_engine = report.get("numpy_engine")
     lines += ["",
-              f"speed-up per run, core ({report['core'][-1]['runs']:,} runs) over agent: "
+              f"speed-up per run, core ({report['core'][-1]['runs']:,} runs, "
+              f"{report['engine']} engine) over agent: "
               f"{report['speedup_per_run']:.0f}x (first_come: {fc['speedup_per_run']:.0f}x, "
-              f"{fc['slowdown_vs_pro_rata']:.2f}x slower than pro_rata)",
+              f"{fc['slowdown_vs_pro_rata']:.2f}x slower than pro_rata)"
+              + (f"; NumPy engine: {numpy_engine['speedup_per_run']:.0f}x"
+                 if numpy_engine else ""),
               f"core at {s['runs']:,} runs / streaming pass: {s['core_fraction']:.2f}",
               f"{sc['runs']:,} runs: 1 worker {sc['one_worker_s']:.2f} s, 2 workers "
               f"{sc['two_workers_s']:.2f} s, speed-up {sc['speedup']:.2f}x "

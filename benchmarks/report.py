@@ -54,9 +54,17 @@ def _scenario(report: dict[str, Any]) -> list[str]:
              (f"streaming pass, {stream['runs']:,} runs x {stream['n_arrays']} arrays",
               f"{stream['seconds']:.3f}", f"{stream['firm_steps_per_s']:.2g}", "")]
     scaling, two = report["scaling"], report["two_core"]
+    engine, numpy_engine = report.get("engine", "numpy"), report.get("numpy_engine")
+    if numpy_engine:
+        rows.insert(len(report["core"]), (
+            f"core, NumPy engine, {numpy_engine['runs']:,} runs",
+            f"{numpy_engine['seconds']:.3f}", f"{numpy_engine['firm_steps_per_s']:.2g}",
+            f"{1e3 * numpy_engine['seconds'] / numpy_engine['runs']:.2f} ms"))
     ratios = [
-        (f"core ({report['core'][-1]['runs']:,} runs) over agent model, per run",
-         f"**{report['speedup_per_run']:.0f}x**"),
+        (f"core ({report['core'][-1]['runs']:,} runs, {engine} engine) over agent model, "
+         "per run", f"**{report['speedup_per_run']:.0f}x**"),
+        *([(f"core ({numpy_engine['runs']:,} runs, NumPy engine) over agent model, per run",
+            f"**{numpy_engine['speedup_per_run']:.0f}x**")] if numpy_engine else []),
         ("core `first_come` over agent model, per run", f"{fc['speedup_per_run']:.0f}x"),
         ("`first_come` slowdown against `pro_rata`", f"{fc['slowdown_vs_pro_rata']:.2f}x"),
         (f"core rate / streaming-pass rate, {stream['runs']:,} runs",
@@ -84,7 +92,9 @@ def render(report: dict[str, Any]) -> str:
     m = report["machine"]
     machine = [("platform", m["platform"]), ("CPU", f"{m['cpu']}, {m['cores']} cores "
                                                    f"({m['usable_cores']} usable)"),
-               ("software", f"Python {m['python']}, NumPy {m['numpy']}, sim {m['sim']}"),
+               ("software", f"Python {m['python']}, NumPy {m['numpy']}, "
+                            + (f"Numba {m['numba']}, " if m.get("numba") else "")
+                            + f"sim {m['sim']}"),
                ("load average", f"{m['load_average_at_start']:.2f} at start, "
                                 f"{m.get('load_average_at_end', float('nan')):.2f} at end"),
                ("benchmark", f"{'`--quick`' if report.get('quick') else 'full'}, "
