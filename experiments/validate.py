@@ -154,11 +154,20 @@ def reuse_calibration(target_set: TargetSet) -> tuple[Posterior, float]:
         raise SystemExit(f"{POSTERIOR_PICKLE.relative_to(ROOT)}: no earlier calibration to "
                          "reuse; run without --reuse")
     posterior, seconds = pickle.loads(POSTERIOR_PICKLE.read_bytes())
-    if posterior.target_set != target_set:
+    if _in_checkout(posterior.target_set) != target_set.relative_to(ROOT):
         raise SystemExit(f"{TARGETS.relative_to(ROOT)}: changed since the last calibration; "
                          "run without --reuse")
     shutil.copyfile(RUN_DIR / ACCEPTED_FILE, SHIPPED_POSTERIOR)  # the page and the file agree
     return posterior, seconds
+
+
+def _in_checkout(target_set: TargetSet) -> TargetSet:
+    """A pickled target set with its paths relative to the checkout it was pickled in."""
+    parts = TARGETS.relative_to(ROOT).parts
+    file = Path(target_set.file)
+    if file.parts[-len(parts):] != parts:
+        return target_set  # another targets file: it differs anyway
+    return target_set.relative_to(file.parents[len(parts) - 1])
 
 
 def run_history(target_set: TargetSet, overrides: dict[str, float]) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import tomllib
 from dataclasses import replace
 from pathlib import Path
@@ -663,3 +664,15 @@ def test_calibrate_unreachable_scheduler_exits_2(tiny: Path, tmp_path: Path, mon
     assert _calibrate(_write_targets(tiny, _good_body()), tmp_path / "o", "--scheduler",
                       "tcp://127.0.0.1:9") == 2
     assert "expected a reachable Dask scheduler" in _one_error_line(capsys)
+
+
+def test_a_target_set_in_another_checkout_is_the_same_set_relative_to_its_root(tmp_path):
+    root = Path(__file__).resolve().parent.parent
+    shutil.copytree(root / "scenarios", tmp_path / "scenarios")  # another checkout
+    here = load_targets(root / "scenarios" / "targets" / "published.toml")
+    there = load_targets(tmp_path / "scenarios" / "targets" / "published.toml")
+    assert here != there  # absolute paths: what --reuse compared before
+    assert here.relative_to(root) == there.relative_to(tmp_path)
+    assert here.relative_to(root).file == Path("scenarios/targets/published.toml")
+    changed = replace(there, targets=there.targets[1:])
+    assert here.relative_to(root) != changed.relative_to(tmp_path)

@@ -102,3 +102,16 @@ def test_parameter_uncertainty_refuses_a_bad_scenario_in_one_line(monkeypatch, c
                        "--draws", "1", monkeypatch=monkeypatch) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--scenarios" in err and "'nope'" in err
+
+
+def test_validate_reuse_matches_a_posterior_pickled_in_another_checkout(tmp_path: Path) -> None:
+    import shutil
+
+    from sim.calibration.targets import load_targets
+
+    validate = runpy.run_path(str(EXPERIMENTS / "validate.py"), run_name="validate")
+    shutil.copytree(REPO / "scenarios", tmp_path / "scenarios")
+    there = load_targets(tmp_path / "scenarios" / "targets" / "published.toml")
+    here = load_targets(validate["TARGETS"])
+    assert validate["_in_checkout"](there) == here.relative_to(REPO)
+    assert validate["_in_checkout"](here) == here.relative_to(REPO)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +172,20 @@ class TargetSet:
     def scenarios(self) -> tuple[Path, ...]:
         """Distinct scenario files of the targets, in order of first use."""
         return tuple(dict.fromkeys(t.scenario for t in self.targets))
+
+    def relative_to(self, root: str | os.PathLike[str]) -> TargetSet:
+        """Return the set with its file paths relative to ``root`` (paths outside it kept).
+
+        Two checkouts of one repository give equal sets this way, though
+        their absolute paths differ (``experiments/validate.py --reuse``).
+        """
+        def relative(path: Path) -> Path:
+            return path.relative_to(root) if path.is_relative_to(root) else path
+
+        return replace(self, file=relative(self.file),
+                       calibrated_base=relative(self.calibrated_base),
+                       targets=tuple(replace(t, scenario=relative(t.scenario))
+                                     for t in self.targets))
 
 
 # --- loading and the checks that span keys --------------------------------------------------
