@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import os
 import pickle
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -21,6 +22,7 @@ from sim.experiment.executors import (
     BUG,
     LOST,
     USER,
+    AdaptiveExecutor,
     ChunkError,
     ChunkFailure,
     DaskExecutor,
@@ -148,8 +150,49 @@ def test_local_processes_serve_every_run_until_closed(executors) -> None:
     assert len(first | again) <= local.workers
 
 
+def _slow_pid(seconds: float, job: Job) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def test_the_default_keeps_a_small_job_in_this_process() -> None:
+    adaptive = AdaptiveExecutor(2)
+    try:
+        assert set(run_in_order(adaptive, _pid, JOBS)) == {os.getpid()}
+        assert run_in_order(adaptive, _square, JOBS) == [j.payload**2 for j in JOBS]
+        assert adaptive.description.startswith("this process")
+    finally:
+        adaptive.close()
+
+
+def test_the_default_starts_processes_for_a_long_job_and_keeps_them() -> None:
+    # Seven chunks of 0.2 s: 1.2 s here after the first, against 0.6 s on two processes plus
+    # a pool start taken as 0.1 s: the processes pay.
+    adaptive = AdaptiveExecutor(2, pool_start_seconds=0.1)
+    try:
+        pids = run_in_order(adaptive, functools.partial(_slow_pid, 0.2), JOBS)
+        assert pids[0] == os.getpid()  # the first chunk, timed here
+        assert os.getpid() not in set(pids[1:])
+        assert adaptive.description == "2 local processes"
+        again = run_in_order(adaptive, _pid, JOBS)  # later calls go straight to the processes
+        assert os.getpid() not in set(again)
+    finally:
+        adaptive.close()
+
+
+def test_a_failing_first_chunk_comes_back_as_its_failure() -> None:
+    adaptive = AdaptiveExecutor(2)
+    with pytest.raises(ChunkError, match="chunk 0"):
+        run_in_order(adaptive, functools.partial(_fails_on, 0, False), JOBS)
+    with pytest.raises(UserError, match=r"enforcement\.detection"):
+        run_in_order(adaptive, functools.partial(_fails_on, 3, True), JOBS)
+
+
 def test_make_executor_follows_the_command_line() -> None:
     assert isinstance(make_executor(1, None), InProcessExecutor)
+    default = make_executor(None, None)
+    assert isinstance(default, AdaptiveExecutor if (os.cpu_count() or 1) > 1
+                      else InProcessExecutor)
     assert isinstance(make_executor(3, None), LocalProcessExecutor)
     assert make_executor(3, None).workers == 3
     with pytest.raises(ExecutorError, match="--scheduler local"):

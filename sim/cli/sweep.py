@@ -37,8 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true",
                         help="start afresh: replace an earlier `sim sweep` folder at --out whole "
                              "(never a folder another command or someone else wrote)")
-    add_cluster_arguments(parser, "local worker processes (default: one per core); 1 runs "
-                                  "in-process")
+    add_cluster_arguments(parser, "local worker processes (default: this process if the "
+                                  "first chunk says the sweep is short, else one per core); 1 "
+                                  "runs in-process")
     add_posterior(parser, "every point")
 
 
