@@ -55,11 +55,12 @@ def firm_chips(market: ChipMarket, firms: FirmTable, headquarters_bound: np.ndar
     middle = (filled - size / 2) / np.maximum(filled[:, -1:], 1e-300)
     output = market.capacity[months] * market.tpp  # (S, K), TPP made a month
     pool, edges = _pool_edges(market.pool[months, destinations], output)
-    stretch = (edges[:, None, :] <= middle[:, :, None]).sum(axis=-1)  # searchsorted, right
-    n_pool = np.count_nonzero(edges < np.inf, axis=-1)[:, None]
-    chosen = np.take_along_axis(pool, np.minimum(stretch, n_pool - 1), axis=-1)
-    rows = np.broadcast_to(months[:, None], slot.shape)
-    chips[rows[active], slot[active]] = chosen[active]
+    pair = np.nonzero(active)[0]  # each active slot's (month, destination) pair: rows are
+    # padded to the largest firm count, so only these few are compared with the edges
+    stretch = (edges[pair] <= middle[active][:, None]).sum(axis=-1)  # searchsorted, right
+    n_pool = np.count_nonzero(edges < np.inf, axis=-1)[pair]
+    chosen = pool[pair, np.minimum(stretch, n_pool - 1)]
+    chips[months[pair], slot[active]] = chosen
     return chips
 
 
