@@ -17,7 +17,7 @@ The NumPy code is the reference engine. Where Numba is installed (the
   (:mod:`sim.world.support`) copied into its slice while checking that
   nothing lies outside it: three passes in NumPy, one here.
 
-Both are integer arithmetic (the uniform's float is an exact conversion
+All four are integer arithmetic (the uniform's float is an exact conversion
 of a 53-bit integer and a multiplication by a power of two), so the
 compiled engine and NumPy agree bit for bit by construction, and the
 tests hold them equal (``tests/test_kernels.py``, and every agreement test
@@ -28,6 +28,9 @@ Which engine runs is read once from :data:`ENGINE_VARIABLE`: ``numpy``,
 kernel call, not on import, so ``import sim`` and ``sim --help`` stay fast;
 its machine code is cached on disk (``cache=True``), so only the first
 process on a machine pays the compilation (a few seconds).
+
+:mod:`sim.kernels.heap`, beside them, keeps the core's freed arrays in the
+process (glibc's ``mallopt``) on either engine.
 """
 
 from __future__ import annotations
