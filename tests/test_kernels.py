@@ -72,6 +72,27 @@ def test_grouped_sums_match_numpy_in_every_layout(drawn):
 
 
 @settings(max_examples=150, deadline=None)
+@given(grouped_values(), st.sampled_from([1, 2**20, 2**40]), st.integers(0, 2**32 - 1))
+def test_weighted_grouped_sums_match_numpy_and_the_definition(drawn, largest, seed):
+    """``weights=`` (a firm's chip TPP) is the sum of the products, wrapping as NumPy's do."""
+    member_group, n_groups, values, order = drawn
+    groups = Groups.from_members(member_group, n_groups, np.arange(len(member_group)))
+    weights = np.random.default_rng(seed).integers(0, largest, values.shape[1], endpoint=True)
+    plain, plain_weights = values[:, :len(member_group)], weights[:len(member_group)]
+    with np.errstate(over="ignore"):
+        reference, compiled = both_engines(lambda: (
+            groups.sum(plain, weights=plain_weights),
+            groups.sum(values, columns=order, weights=weights)))
+        expected = np.zeros((len(values), n_groups), dtype=np.int64)
+        np.add.at(expected.T, member_group, (values * weights)[:, order].T)
+    for ref, got in zip(reference, compiled, strict=True):
+        assert got.dtype == ref.dtype == np.int64
+        np.testing.assert_array_equal(got, ref)
+    np.testing.assert_array_equal(compiled[1], expected)
+    np.testing.assert_array_equal(reference[1], expected)
+
+
+@settings(max_examples=150, deadline=None)
 @given(grouped_values(), st.sampled_from([10**3, 10**9, 2**40]), st.floats(0, 1.5))
 def test_pro_rata_shares_match_numpy(drawn, big, tightness):
     member_group, n_groups, _, _ = drawn

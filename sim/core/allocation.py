@@ -149,12 +149,16 @@ class Groups:
         regroup = np.argsort(self.group_key[ranked], axis=-1, kind="stable")
         return np.take_along_axis(ranked, regroup, axis=-1)
 
-    def sum(self, values: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
+    def sum(self, values: np.ndarray, columns: np.ndarray | None = None,
+            weights: np.ndarray | None = None) -> np.ndarray:
         """Sum members by group: (..., n_members) to (..., n_groups), same dtype.
 
         ``columns`` (n_members,), if given, says which column of ``values``
         holds each member: the sum of ``values[..., columns]``, without that
-        copy on the compiled engine.
+        copy on the compiled engine. ``weights`` (one per column of
+        ``values``, int64), if given, multiply the values first: the sum of
+        ``values * weights`` (a month's chips times each firm's chip TPP),
+        without that temporary on the compiled engine.
 
         On the compiled engine (:mod:`sim.kernels`) an int64 (R, M) array is
         summed in one pass. With NumPy, ``np.add.reduceat`` costs about as
@@ -169,17 +173,19 @@ class Groups:
         if columns is None:
             compiled = group_sum(values, self.lone_groups, self.lone_members,
                                  self.pooled_groups, self.pooled_bounds, self.pooled,
-                                 self.empty_groups, self.n_groups)
+                                 self.empty_groups, self.n_groups, weights)
         else:
             compiled = group_sum(values, self.lone_groups, columns[self.lone_members],
                                  self.pooled_groups, self.pooled_bounds, columns[self.pooled],
-                                 self.empty_groups, self.n_groups)
+                                 self.empty_groups, self.n_groups, weights)
         if compiled is not None:
             return compiled
-        if columns is not None:
-            values = values[..., columns]
         if values.dtype.kind in "iu" and not values.any():  # often: a flow nobody has
             return np.zeros((*values.shape[:-1], self.n_groups), dtype=values.dtype)
+        if weights is not None:
+            values = values * weights
+        if columns is not None:
+            values = values[..., columns]
         if self.starts.size == self.n_groups and self.pooled.size == len(self.member_group):
             return np.add.reduceat(values, self.starts, axis=-1)
         parts = [values, np.zeros((*values.shape[:-1], 1), dtype=values.dtype)]
@@ -214,7 +220,8 @@ def muldiv(a: np.ndarray, b: np.ndarray, c: np.ndarray, bound: np.ndarray) -> np
     return np.asarray(exact).astype(np.int64)
 
 
-def pro_rata(requests: np.ndarray, capacity: np.ndarray, groups: Groups) -> np.ndarray:
+def pro_rata(requests: np.ndarray, capacity: np.ndarray, groups: Groups,
+             total: np.ndarray | None = None) -> np.ndarray:
     """Grant all requests of a group that fit, else ``floor(r * capacity / total)``.
 
     Parameters
@@ -222,12 +229,15 @@ def pro_rata(requests: np.ndarray, capacity: np.ndarray, groups: Groups) -> np.n
     requests : ndarray of shape (n_runs, n_members), int64
     capacity : ndarray of shape (n_runs, n_groups), int64
     groups : Groups
+    total : ndarray of shape (n_runs, n_groups), int64, optional
+        ``groups.sum(requests)``, if the caller has it already.
 
     Returns
     -------
     ndarray of shape (n_runs, n_members), int64
     """
-    total = groups.sum(requests)
+    if total is None:
+        total = groups.sum(requests)
     fits = total <= capacity  # (R, G)
     if np.all(fits):
         return requests  # arrays are never written in place, so sharing is safe
@@ -278,9 +288,13 @@ def first_come(requests: np.ndarray, capacity: np.ndarray, queue: np.ndarray,
 
 
 def allocate(requests: np.ndarray, capacity: np.ndarray, mode: str,
-             queue: np.ndarray | None, groups: Groups) -> np.ndarray:
-    """Allocate by ``mode`` (``"pro_rata"``, or ``"first_come"`` along ``queue``)."""
+             queue: np.ndarray | None, groups: Groups,
+             total: np.ndarray | None = None) -> np.ndarray:
+    """Allocate by ``mode`` (``"pro_rata"``, or ``"first_come"`` along ``queue``).
+
+    ``total``, if given, is ``groups.sum(requests)`` (pro rata uses it).
+    """
     if mode == "first_come":
         assert queue is not None, "first-come allocation needs a queue"
         return first_come(requests, capacity, queue, groups)
-    return pro_rata(requests, capacity, groups)
+    return pro_rata(requests, capacity, groups, total)

@@ -106,8 +106,9 @@ def _compiled() -> ModuleType | None:
 
 def group_sum(values: np.ndarray, lone_groups: np.ndarray, lone_columns: np.ndarray,
               pooled_groups: np.ndarray, pooled_bounds: np.ndarray, pooled_columns: np.ndarray,
-              empty_groups: np.ndarray, n_groups: int) -> np.ndarray | None:
-    """Sum columns of ``values`` by group on the compiled engine; None on NumPy's.
+              empty_groups: np.ndarray, n_groups: int,
+              weights: np.ndarray | None = None) -> np.ndarray | None:
+    """Sum columns of ``values`` (times ``weights``) by group, compiled; None on NumPy's engine.
 
     Parameters
     ----------
@@ -124,6 +125,9 @@ def group_sum(values: np.ndarray, lone_groups: np.ndarray, lone_columns: np.ndar
     empty_groups : ndarray of int64
         Groups with no member: they sum to 0.
     n_groups : int
+    weights : ndarray of shape (n_columns,), int64, optional
+        Each column's multiplier: the sum of ``values * weights`` (wrapping
+        modulo 2**64 as NumPy's product does), without that temporary.
 
     Returns
     -------
@@ -132,8 +136,10 @@ def group_sum(values: np.ndarray, lone_groups: np.ndarray, lone_columns: np.ndar
     kernels = _compiled()
     if kernels is None or values.dtype != np.int64 or values.ndim != 2:
         return None
+    if weights is not None and (weights.dtype != np.int64 or weights.shape != values.shape[1:]):
+        return None
     return kernels.group_sum(values, lone_groups, lone_columns, pooled_groups, pooled_bounds,
-                             pooled_columns, empty_groups, n_groups)
+                             pooled_columns, empty_groups, n_groups, weights)
 
 
 def take_support(values: np.ndarray, columns: np.ndarray, out: np.ndarray) -> int | None:

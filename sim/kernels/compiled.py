@@ -15,20 +15,31 @@ __all__ = ["group_sum", "share_out", "take_support", "uniform_grid"]
 
 @numba.njit(cache=True, nogil=True, boundscheck=False)
 def group_sum(values, lone_groups, lone_columns, pooled_groups, pooled_bounds,  # noqa: D103
-              pooled_columns, empty_groups, n_groups):
+              pooled_columns, empty_groups, n_groups, weights):
     n_runs = values.shape[0]
     out = np.empty((n_runs, n_groups), dtype=np.int64)
     for r in range(n_runs):
         row, totals = values[r], out[r]
         for j in range(empty_groups.size):
             totals[empty_groups[j]] = 0
-        for j in range(lone_groups.size):
-            totals[lone_groups[j]] = row[lone_columns[j]]
-        for s in range(pooled_groups.size):
-            total = np.int64(0)
-            for i in range(pooled_bounds[s], pooled_bounds[s + 1]):
-                total += row[pooled_columns[i]]
-            totals[pooled_groups[s]] = total
+        if weights is None:  # resolved when compiled: two specialisations
+            for j in range(lone_groups.size):
+                totals[lone_groups[j]] = row[lone_columns[j]]
+            for s in range(pooled_groups.size):
+                total = np.int64(0)
+                for i in range(pooled_bounds[s], pooled_bounds[s + 1]):
+                    total += row[pooled_columns[i]]
+                totals[pooled_groups[s]] = total
+        else:
+            for j in range(lone_groups.size):
+                c = lone_columns[j]
+                totals[lone_groups[j]] = row[c] * weights[c]
+            for s in range(pooled_groups.size):
+                total = np.int64(0)
+                for i in range(pooled_bounds[s], pooled_bounds[s + 1]):
+                    c = pooled_columns[i]
+                    total += row[c] * weights[c]
+                totals[pooled_groups[s]] = total
     return out
 
 
