@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 
 from sim.core.layout import Layout
-from sim.core.shipping import received_tpp
 from sim.core.state import State
 from sim.kernels import take_support
 from sim.world.codes import CAPPED
@@ -37,16 +36,16 @@ def country_flows(layout: Layout, state: State, t: int) -> dict[str, np.ndarray]
     destination at its market price, truncated per destination and chip as
     ``Country.book_revenue`` does. Integer sums wrap the same way in any order
     (arithmetic modulo 2**64), so ``sum(a) - sum(b)`` is ``sum(a - b)`` bit
-    for bit, and ``sum(x) * s`` is ``sum(x * s)`` for a scalar ``s``.
+    for bit, ``sum(a) + sum(b)`` is ``sum(a + b)``, and ``sum(x) * s`` is
+    ``sum(x * s)`` for a scalar ``s``.
     """
     world, brokers, countries = layout.world, layout.brokers, layout.countries
-    received = received_tpp(layout, state, t)
-    shipment = received[:, brokers]
+    tpp = layout.chip_tpp[t]
+    shipment = state.shipped[:, brokers] * tpp[brokers]  # what brokers received, TPP
     by_transit = layout.broker_countries
-    shipped = countries.sum(received)
+    shipped = countries.sum(state.shipped, weights=tpp)
     attempted = by_transit.sum(shipment)
     seized = by_transit.sum(np.where(state.caught[:, brokers], shipment, 0))
-    tpp = layout.chip_tpp[t]
     vendors = layout.vendor_queues[layout.vendor_queue[t]]
     shipped_cells = vendors.cell_sums(state.shipped)  # (R, N): pairs some firm orders
     market_price = world.market.price[t] * state.price_index
@@ -54,13 +53,20 @@ def country_flows(layout: Layout, state: State, t: int) -> dict[str, np.ndarray]
     revenue = (shipped_cells * market_price[:, chip]).astype(np.int64)  # (R, N)
     payment = (revenue * world.market.payment_share[t, vendors.cell_country, chip]).astype(np.int64)
     by_country = vendors.countries_of_cells
+    if layout.limits_apply[t]:
+        lpp = countries.sum(state.path_lpp, weights=tpp)
+        veu = countries.sum(state.path_uveu, weights=tpp) + countries.sum(state.path_nveu,
+                                                                          weights=tpp)
+        licensed = countries.sum(state.path_cap, weights=tpp)
+    else:  # the limited paths are closed: every firm's is 0 (Layout.limits_apply)
+        lpp = veu = licensed = np.zeros_like(shipped)  # shared: never written in place
     flows = {
         "demand_tpp": countries.sum(state.demand_tpp),
         "shipped_tpp": shipped,
         "delivered_tpp": shipped - attempted,
-        "lpp_tpp": countries.sum(state.path_lpp * tpp),
-        "veu_tpp": countries.sum((state.path_uveu + state.path_nveu) * tpp),
-        "licensed_tpp": countries.sum(state.path_cap * tpp),
+        "lpp_tpp": lpp,
+        "veu_tpp": veu,
+        "licensed_tpp": licensed,
         "diversion_requested_tpp": countries.sum(state.divert_request_tpp),
         "diversion_attempted_tpp": attempted,
         "diversion_seized_tpp": seized,

@@ -13,7 +13,6 @@ from sim.core.allocation import muldiv
 from sim.core.books import country_flows
 from sim.core.enforcement import catch_probability
 from sim.core.layout import Layout
-from sim.core.shipping import received_tpp
 from sim.core.state import State, evolve
 from sim.rng import STREAM_CATCH, STREAM_ENTRY, STREAM_REDIRECT, STREAM_REFORM, uniform
 
@@ -101,7 +100,8 @@ def redirect(layout: Layout, state: State, t: int) -> State:
     if share == 0 or movers.size == 0:
         return evolve(state, redirected_tpp=zero, redirect_seized_tpp=zero,
                        redirected_received_tpp=zero)
-    attempt = (received_tpp(layout, state, t)[:, movers] * share).astype(np.int64)  # (R, M)
+    received = state.shipped[:, movers] * layout.chip_tpp[t, movers]  # Firm.received_tpp
+    attempt = (received * share).astype(np.int64)  # (R, M)
     host = layout.country[movers]
     u = uniform(state.seeds[:, None], t, STREAM_REDIRECT, layout.agent[movers])
     caught = (attempt > 0) & (u < catch_probability(layout, state, t, where=host))

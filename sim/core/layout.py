@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.core.allocation import Groups
 from sim.world import World
-from sim.world.codes import BROKER, NVEU, TIER1, UVEU
+from sim.world.codes import BROKER, CAPPED, NVEU, TIER1, UVEU, VOLUME
 from sim.world.market import NO_CHIP
 from sim.world.metrics import CHIP_METRICS
 from sim.world.support import metric_support
@@ -145,6 +145,10 @@ class Layout:
         A dormant broker slot at the start (``FirmTable.reserve``).
     regime : ndarray of shape (T, F), int8
         Regime of the chip the firm orders, in each step.
+    limits_apply : ndarray of shape (T,), bool
+        Some firm is capped or under a case-by-case volume limit in the step.
+        Where none is, the limited paths (UVEU, NVEU, low-volume, cap) are
+        closed: every firm's is 0, and the phases that fill them skip.
     restricted : ndarray of shape (T, F), bool
         The firm may not receive the month's frontier chip.
     chip : ndarray of shape (T, F), int64
@@ -199,6 +203,7 @@ class Layout:
     in_usa: np.ndarray
     is_reserve: np.ndarray
     regime: np.ndarray
+    limits_apply: np.ndarray
     restricted: np.ndarray
     chip: np.ndarray
     chip_tpp: np.ndarray
@@ -233,6 +238,7 @@ class Layout:
         hq = np.array(table.parent_hq, dtype=str)
         market = world.market
         brokers = np.flatnonzero(table.kind[agent] == BROKER)
+        regime = world.per_firm(world.regime, world.bound_regime)[:, agent]
 
         def per_firm(destination: np.ndarray, headquarters: np.ndarray) -> np.ndarray:
             return world.per_firm(destination, headquarters)[:, agent]
@@ -257,7 +263,8 @@ class Layout:
             is_nveu=table.status[agent] == NVEU,
             in_usa=codes[country] == "USA",
             is_reserve=table.reserve[agent],
-            regime=per_firm(world.regime, world.bound_regime),
+            regime=regime,
+            limits_apply=((regime == CAPPED) | (regime == VOLUME)).any(axis=1),
             restricted=per_firm(market.restricted, market.bound_restricted),
             chip=chip,
             chip_tpp=np.where(chip == NO_CHIP, 1, market.tpp[np.maximum(chip, 0)]),

@@ -31,7 +31,7 @@ def settle_uveu(layout: Layout, state: State, t: int) -> State:
     """
     rules, tpp = layout.world.at(t).rules, layout.world.market.frontier_tpp[t]
     parents, positions = layout.parents, layout.uveu
-    if positions.size == 0:
+    if positions.size == 0 or not layout.limits_apply[t]:  # nobody asks: path_uveu stays 0
         return state
     own = state.uveu_installed_tpp[:, positions]
     installed = parents.sum(own)
@@ -54,8 +54,11 @@ def allocate_caps(layout: Layout, state: State, t: int) -> State:
 
     A capped country's room is what is left of its cap, in chips of the chip
     it orders; a case-by-case country's is its volume limit, a multiple of
-    last month's US shipments of the reference chip.
+    last month's US shipments of the reference chip. In a month with neither
+    (``Layout.limits_apply``) nobody asks, and ``path_cap`` stays 0.
     """
+    if not layout.limits_apply[t]:
+        return state
     world = layout.world
     market = world.market
     cap_room = np.maximum(0, world.cap_tpp[t] - state.quota_used_tpp) // market.choice_tpp[t]

@@ -138,10 +138,18 @@ def license(layout: Layout, state: State, t: int) -> State:
     The NVEU and low-volume limits apply to capped firms only, so their
     room (an integer division by each firm's chip TPP) is computed on those
     firms' columns alone: none at all in a month without a capped regime.
+    In a month where no firm is capped or under a volume limit
+    (``Layout.limits_apply``) every limited path and request is 0: one
+    array of zeros serves them all.
     """
     world = layout.world
     want, regime, tpp = state.want, layout.regime[t], layout.chip_tpp[t]
     free = (regime == FREE) | (regime == LICENSED) | (regime == PAYMENT)
+    if not layout.limits_apply[t]:
+        closed = np.zeros_like(want)  # shared: arrays are never written in place
+        return evolve(state, path_free=np.where(free, want, 0), path_uveu=closed,
+                      path_nveu=closed, path_lpp=closed, path_cap=closed, uveu_request=closed,
+                      cap_request=closed)
     capped = regime == CAPPED
     uveu = capped & layout.is_uveu & layout.orders_frontier[t]
     nveu = capped & layout.is_nveu

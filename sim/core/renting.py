@@ -12,7 +12,6 @@ import numpy as np
 from sim.core.allocation import muldiv, pro_rata
 from sim.core.layout import Layout
 from sim.core.prices import price_response
-from sim.core.shipping import received_tpp
 from sim.core.state import State, evolve
 
 __all__ = ["rent", "rent_requests", "rental_factor"]
@@ -32,8 +31,7 @@ def rent_requests(layout: Layout, state: State, t: int) -> np.ndarray:
     rules = world.at(t).rules
     if not rules.remote_compute_allowed:
         return np.zeros_like(state.request_tpp)
-    missing = (state.request_tpp - received_tpp(layout, state, t)
-               - state.substituted_chips * world.domestic_tpp[t])
+    missing = state.shortfall_tpp
     request = (missing * world.scenario.market.remote_share).astype(np.int64)
     restricted = np.flatnonzero(layout.restricted[t])
     if restricted.size and rules.cloud_kyc > 0:

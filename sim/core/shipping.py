@@ -45,11 +45,12 @@ def ship_by_vendor(layout: Layout, state: State, t: int,
     queue = None
     if state.market_queue is not None:
         queue = vendors.groups.queue(vendors.position[state.market_queue])
+    orders = vendors.groups.sum(requests)  # (R, K + 1): the last group orders no chip
     granted = allocate(requests, np.broadcast_to(capacity, (state.n_runs, len(capacity))),
-                       world.at(t).rules.allocation, queue, vendors.groups)
+                       world.at(t).rules.allocation, queue, vendors.groups, orders)
     shipped = np.empty_like(granted)
     shipped[:, vendors.order] = granted
-    return shipped, vendors.groups.sum(requests)[:, :-1]
+    return shipped, orders[:, :-1]
 
 
 def ship(layout: Layout, state: State, t: int) -> State:
@@ -57,9 +58,18 @@ def ship(layout: Layout, state: State, t: int) -> State:
 
     Also books what the shipment uses up: the low-volume allowance, the NVEU
     cap, the UVEU installed base and the country cap (``Firm.ship`` and
-    ``Firm.record_shipment``).
+    ``Firm.record_shipment``). In a month where the limited paths are closed
+    (``Layout.limits_apply``) every order is on the free path, and the
+    others, 0, use nothing up.
     """
-    world = layout.world
+    if not layout.limits_apply[t]:
+        shipped, orders = ship_by_vendor(layout, state, t, state.path_free)
+        paths = {name: getattr(state, name) for name in PATHS}  # the closed ones: 0
+        paths["path_free"] = np.minimum(state.path_free, shipped)
+        return evolve(state, **paths, ordered=state.path_free, shipped=shipped,
+                      uveu_installed_tpp=_installed(layout, state, t, shipped),
+                      us_shipped_chips=_us_shipped(layout, state, t, shipped),
+                      vendor_orders_chips=orders)
     ordered = state.approved_chips
     shipped, orders = ship_by_vendor(layout, state, t, ordered)
     left = shipped.copy()  # this phase's own temporary, updated in place
@@ -71,27 +81,36 @@ def ship(layout: Layout, state: State, t: int) -> State:
     quota_used = state.quota_used_tpp  # arrays are never written in place: sharing is safe
     capped = np.flatnonzero(layout.regime[t] == CAPPED)
     if capped.size:  # only capped firms' licensed shipments count against the country cap
-        cap_tpp = np.zeros_like(shipped)
-        cap_tpp[:, capped] = paths["path_cap"][:, capped] * tpp[capped]
-        quota_used = quota_used + layout.countries.sum(cap_tpp)
-    installed = state.uveu_installed_tpp.copy()
-    installed[:, layout.uveu] += shipped[:, layout.uveu] * tpp[layout.uveu]
-    us_shipped = np.zeros_like(state.us_shipped_chips)
-    if layout.in_usa.any():
-        vendors = layout.vendor_queues[layout.vendor_queue[t]]
-        usa = world.countries.index("USA")
-        us_shipped = vendors.at_destination(vendors.cell_sums(shipped), usa)
+        cap_tpp = np.where(layout.regime[t] == CAPPED, tpp, 0)  # (F,): 0 for firms not capped
+        quota_used = quota_used + layout.countries.sum(paths["path_cap"], weights=cap_tpp)
     return evolve(
         state, **paths,
         ordered=ordered,
         shipped=shipped,
         lpp_used_tpp=state.lpp_used_tpp + paths["path_lpp"] * tpp,
         nveu_used_tpp=state.nveu_used_tpp + paths["path_nveu"] * tpp,
-        uveu_installed_tpp=installed,
+        uveu_installed_tpp=_installed(layout, state, t, shipped),
         quota_used_tpp=quota_used,
-        us_shipped_chips=us_shipped,
+        us_shipped_chips=_us_shipped(layout, state, t, shipped),
         vendor_orders_chips=orders,
     )
+
+
+def _installed(layout: Layout, state: State, t: int, shipped: np.ndarray) -> np.ndarray:
+    """UVEU subsidiaries' installed base after the month's shipments, (R, F) int64 TPP."""
+    installed = state.uveu_installed_tpp.copy()
+    uveu = layout.uveu
+    installed[:, uveu] += shipped[:, uveu] * layout.chip_tpp[t, uveu]
+    return installed
+
+
+def _us_shipped(layout: Layout, state: State, t: int, shipped: np.ndarray) -> np.ndarray:
+    """Chips shipped to the United States this month, by chip, (R, K) int64."""
+    if not layout.in_usa.any():
+        return np.zeros_like(state.us_shipped_chips)
+    vendors = layout.vendor_queues[layout.vendor_queue[t]]
+    usa = layout.world.countries.index("USA")
+    return vendors.at_destination(vendors.cell_sums(shipped), usa)
 
 
 def want_substitute(layout: Layout, state: State, t: int) -> State:
@@ -114,13 +133,20 @@ def allocate_domestic(layout: Layout, state: State, t: int) -> State:
     """Domestic makers share their output among their country's substitute requests.
 
     A country without a domestic maker has no requests and no capacity, so
-    every country can take part in one grouped allocation.
+    every country can take part in one grouped allocation. What shipments
+    and substitution left missing (``State.shortfall_tpp``) is kept for the
+    phases that start from it; only firms that asked were granted chips, so
+    the substitution is subtracted on their columns alone.
     """
     world = layout.world
     capacity = np.broadcast_to(world.domestic_chips[t], (state.n_runs, layout.n_countries))
     granted = allocate(state.substitute_want, capacity, world.at(t).rules.allocation,
                        state.country_queue, layout.countries)
-    return evolve(state, substituted_chips=granted)
+    shortfall = state.request_tpp - received_tpp(layout, state, t)  # a new array: updated in place
+    asks = np.flatnonzero((world.domestic_chips[t, layout.country] > 0) & ~layout.is_broker)
+    if asks.size:
+        shortfall[:, asks] -= granted[:, asks] * world.domestic_tpp[t]
+    return evolve(state, substituted_chips=granted, shortfall_tpp=shortfall)
 
 
 def respond(layout: Layout, state: State, t: int) -> State:
@@ -134,9 +160,7 @@ def respond(layout: Layout, state: State, t: int) -> State:
     world = layout.world
     market, diversion = world.scenario.market, world.at(t).diversion
     buyer = ~layout.is_broker
-    missing = state.request_tpp - received_tpp(layout, state, t)
-    missing -= state.substituted_chips * world.domestic_tpp[t]
-    missing -= state.rented_tpp
+    missing = state.shortfall_tpp - state.rented_tpp  # a new array: updated in place
     residual = np.where(buyer, missing, 0)  # what is missing before a broker is asked
     divert = np.zeros_like(missing)
     asks = np.flatnonzero(layout.restricted[t] & buyer)

@@ -77,6 +77,11 @@ class State:
         amounts ``Firm.respond`` books; ``caught`` whether a broker's shipment
         was seized; ``entered`` whether a broker entered or re-formed at the
         start of the month).
+    shortfall_tpp : (R, F) int64
+        What shipments and substitution left missing this month
+        (``Firm.request_tpp - Firm.received_tpp - substituted TPP``), kept by
+        ``allocate_domestic`` for ``rent`` and ``respond``, which both start
+        from it.
     diverted_received_tpp : (R, C) int64
         Diverted compute shared out to destinations this month.
     rented_out_tpp : (R, C) int64
@@ -135,6 +140,7 @@ class State:
     divert_request_tpp: np.ndarray
     unmet_tpp: np.ndarray
     residual_tpp: np.ndarray
+    shortfall_tpp: np.ndarray
     caught: np.ndarray
     entered: np.ndarray
     diverted_received_tpp: np.ndarray
@@ -232,7 +238,8 @@ def initial_state(layout: Layout, seeds: np.ndarray) -> State:
         path_lpp=firms(), path_cap=firms(),
         ordered=firms(), shipped=firms(), substitute_want=firms(),
         substituted_chips=firms(), rented_tpp=firms(), divert_request_tpp=firms(),
-        unmet_tpp=firms(), residual_tpp=firms(), caught=np.zeros((n_runs, n_firms), dtype=bool),
+        unmet_tpp=firms(), residual_tpp=firms(), shortfall_tpp=firms(),
+        caught=np.zeros((n_runs, n_firms), dtype=bool),
         entered=np.zeros((n_runs, n_firms), dtype=bool),
         diverted_received_tpp=countries(), rented_out_tpp=countries(),
         redirected_tpp=countries(), redirect_seized_tpp=countries(),
