@@ -47,7 +47,7 @@ def country_flows(layout: Layout, state: State, t: int) -> dict[str, np.ndarray]
     attempted = by_transit.sum(shipment)
     seized = by_transit.sum(np.where(state.caught[:, brokers], shipment, 0))
     vendors = layout.vendor_queues[layout.vendor_queue[t]]
-    shipped_cells = vendors.cell_sums(state.shipped)  # (R, N): pairs some firm orders
+    shipped_cells = state.shipped_cells  # (R, N): pairs some firm orders, summed by ship
     market_price = world.market.price[t] * state.price_index
     chip = vendors.cell_chip
     revenue = (shipped_cells * market_price[:, chip]).astype(np.int64)  # (R, N)

@@ -68,8 +68,7 @@ def ship(layout: Layout, state: State, t: int) -> State:
         paths["path_free"] = np.minimum(state.path_free, shipped)
         return evolve(state, **paths, ordered=state.path_free, shipped=shipped,
                       uveu_installed_tpp=_installed(layout, state, t, shipped),
-                      us_shipped_chips=_us_shipped(layout, state, t, shipped),
-                      vendor_orders_chips=orders)
+                      **_by_cell(layout, state, t, shipped), vendor_orders_chips=orders)
     ordered = state.approved_chips
     shipped, orders = ship_by_vendor(layout, state, t, ordered)
     left = shipped.copy()  # this phase's own temporary, updated in place
@@ -91,7 +90,7 @@ def ship(layout: Layout, state: State, t: int) -> State:
         nveu_used_tpp=state.nveu_used_tpp + paths["path_nveu"] * tpp,
         uveu_installed_tpp=_installed(layout, state, t, shipped),
         quota_used_tpp=quota_used,
-        us_shipped_chips=_us_shipped(layout, state, t, shipped),
+        **_by_cell(layout, state, t, shipped),
         vendor_orders_chips=orders,
     )
 
@@ -104,13 +103,14 @@ def _installed(layout: Layout, state: State, t: int, shipped: np.ndarray) -> np.
     return installed
 
 
-def _us_shipped(layout: Layout, state: State, t: int, shipped: np.ndarray) -> np.ndarray:
-    """Chips shipped to the United States this month, by chip, (R, K) int64."""
-    if not layout.in_usa.any():
-        return np.zeros_like(state.us_shipped_chips)
+def _by_cell(layout: Layout, state: State, t: int, shipped: np.ndarray) -> dict[str, np.ndarray]:
+    """Sum the month's chips shipped by cell, (R, N), and to the United States by chip, (R, K)."""
     vendors = layout.vendor_queues[layout.vendor_queue[t]]
+    cells = vendors.cell_sums(shipped)
+    if not layout.in_usa.any():
+        return {"shipped_cells": cells, "us_shipped_chips": np.zeros_like(state.us_shipped_chips)}
     usa = layout.world.countries.index("USA")
-    return vendors.at_destination(vendors.cell_sums(shipped), usa)
+    return {"shipped_cells": cells, "us_shipped_chips": vendors.at_destination(cells, usa)}
 
 
 def want_substitute(layout: Layout, state: State, t: int) -> State:

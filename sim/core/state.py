@@ -77,6 +77,10 @@ class State:
         amounts ``Firm.respond`` books; ``caught`` whether a broker's shipment
         was seized; ``entered`` whether a broker entered or re-formed at the
         start of the month).
+    shipped_cells : (R, N) int64
+        The month's chips shipped by cell, a (country, chip) pair some firm
+        orders (:meth:`~sim.core.layout.VendorQueue.cell_sums`), summed once
+        by ``ship`` for the US shipments and the books.
     shortfall_tpp : (R, F) int64
         What shipments and substitution left missing this month
         (``Firm.request_tpp - Firm.received_tpp - substituted TPP``), kept by
@@ -140,6 +144,7 @@ class State:
     divert_request_tpp: np.ndarray
     unmet_tpp: np.ndarray
     residual_tpp: np.ndarray
+    shipped_cells: np.ndarray
     shortfall_tpp: np.ndarray
     caught: np.ndarray
     entered: np.ndarray
@@ -239,6 +244,7 @@ def initial_state(layout: Layout, seeds: np.ndarray) -> State:
         ordered=firms(), shipped=firms(), substitute_want=firms(),
         substituted_chips=firms(), rented_tpp=firms(), divert_request_tpp=firms(),
         unmet_tpp=firms(), residual_tpp=firms(), shortfall_tpp=firms(),
+        shipped_cells=np.zeros((n_runs, 0), dtype=np.int64),
         caught=np.zeros((n_runs, n_firms), dtype=bool),
         entered=np.zeros((n_runs, n_firms), dtype=bool),
         diverted_received_tpp=countries(), rented_out_tpp=countries(),
