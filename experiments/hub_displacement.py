@@ -8,7 +8,10 @@ brokers that never return (a listed broker is gone for good, none enter), with
 brokers as calibrated (dormant front companies enter, listed networks re-form
 under a new name at the rates docs/validation.md estimates; ODD 6.1a), and with
 those brokers also steering their purchases away from risky hubs (an
-illustrative route sensitivity, not calibrated: docs/sources.md §26). Prints
+illustrative route sensitivity, not calibrated: docs/sources.md §26). Steered,
+the networks move their purchases between hubs (ODD 6.4), so what the risky hub
+loses goes to the others; unsteered, each broker buys at most its own capacity,
+and at the calibrated broker size the others have none to spare. Prints
 the diversion that got through each hub and the entry/listing balance, and
 draws ``hub_displacement.png``: diverted compute by transit hub at each factor,
 one panel per broker behaviour.
@@ -40,7 +43,10 @@ SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 NEVER_RETURN = {"diversion.entry_rate": 0.0, "diversion.reform_probability": 0.0}
 """Brokers as shipped before the history calibration: a listed broker is gone for good."""
 STEERED = {"diversion.route_sensitivity": 5.0}
-"""Brokers that also steer by catch risk: an illustrative assumption (docs/sources.md §26)."""
+"""Brokers that also steer by catch risk: an illustrative assumption (docs/sources.md §26).
+
+At 5 a hub that catches one shipment in five or more gets no purchases, so its brokers
+are not caught and their capacity serves the other hubs (ODD 6.4)."""
 BEHAVIOURS = {"brokers that never return (listed for good, none enter)": NEVER_RETURN,
               "brokers as calibrated (enter and re-form)": {},
               "as calibrated, and steering by risk (illustrative)": STEERED}

@@ -140,15 +140,22 @@ def test_raising_one_hubs_enforcement_moves_diversion_to_the_others():
         sgp = scenario.country_codes.index("SGP")
         return int(diverted[sgp]), int(diverted.sum() - diverted[sgp])
 
-    # Diversion moves only to brokers with spare capacity: at the calibrated broker size the
-    # others are at capacity, so the test gives them room (10x the calibrated size).
-    for behaviour in ({}, ADAPTIVE, {**ADAPTIVE, "market.firm_demand_h100e.broker": 420.0}):
+    # Unsteered, every broker buys its own share and no more, so the other hubs gain only
+    # where they had spare capacity (10x the calibrated size). Steered networks move what
+    # the risky hub loses to the others at the calibrated size too: at 5, a hub catching
+    # one shipment in five or more gets none, so its brokers are not caught and their
+    # capacity stays with the networks.
+    steered = {"diversion.route_sensitivity": 5.0}
+    roomy = {"market.firm_demand_h100e.broker": 420.0}
+    for behaviour in ({}, ADAPTIVE, {**ADAPTIVE, **roomy}, steered, {**ADAPTIVE, **steered}):
         level = _strict().countries["SGP"].enforcement
         sgp_before, others_before = through(behaviour)
         sgp_after, others_after = through({**behaviour, "countries.SGP.enforcement": 10 * level})
         assert sgp_after < 0.2 * sgp_before, behaviour
-        if "market.firm_demand_h100e.broker" in behaviour:
+        if roomy.keys() <= behaviour.keys():
             assert others_after > others_before, behaviour
+        if steered.keys() <= behaviour.keys():
+            assert others_after > others_before + 0.5 * (sgp_before - sgp_after), behaviour
 
 
 ROUTES = {"diversion.route_sensitivity": 20.0, "time.months": 14}
@@ -179,6 +186,39 @@ def test_steered_routes_move_purchases_away_from_a_risky_hub():
     sgp = _strict().country_codes.index("SGP")
     plain, steered = purchases({"time.months": 14}), purchases(ROUTES)
     assert steered[sgp] / steered.sum() < 0.8 * plain[sgp] / plain.sum()
+
+
+def grey_market_splits(scenario: sim.Scenario, seed: int) -> list[tuple[int, list, list]]:
+    """Each month's target, and each broker's capacity and want, right after the split."""
+    model = sim.ExportControlModel(scenario, seed=seed)
+    split, splits = model.place_grey_market_orders, []
+
+    def recorded() -> None:
+        split()
+        tpp, intensity = model.frontier_tpp, min(1.0, model.in_force.diversion.broker_appetite
+                                                 * (model.premium - 1.0))
+        target = int(sum(d // tpp for d in model.diversion_demand_tpp) * intensity)
+        splits.append((target, [b.capacity_chips() for b in model.brokers],
+                       [b.request_tpp // tpp for b in model.brokers]))
+
+    model.place_grey_market_orders = recorded
+    model.run()
+    return splits
+
+
+def test_the_networks_buy_the_target_within_their_capacity_and_steering_moves_it():
+    plain = _strict({**ADAPTIVE, "time.months": 14})
+    for target, capacity, want in grey_market_splits(plain, seed=4):
+        assert all(0 <= w <= k for w, k in zip(want, capacity, strict=True))
+        volume = min(target, sum(capacity))
+        assert volume - len(want) < sum(want) <= volume
+    beyond = 0
+    for target, capacity, want in grey_market_splits(_strict({**ADAPTIVE, **ROUTES}), seed=4):
+        volume = min(target, sum(capacity))
+        assert 0 <= sum(want) <= volume and min(want) >= 0
+        assert all(w == 0 for w, k in zip(want, capacity, strict=True) if k == 0)
+        beyond += sum(w > k for w, k in zip(want, capacity, strict=True))
+    assert beyond > 0  # steered, a safe hub's brokers buy what the risky hubs' would have
 
 
 def test_steered_routes_agree_after_every_phase():

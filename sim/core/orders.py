@@ -67,9 +67,13 @@ def demand(layout: Layout, state: State, t: int) -> State:
 def place_grey_market_orders(layout: Layout, state: State, t: int) -> State:
     """Brokers share last month's diversion requests by route weight (frontier chips).
 
-    A broker's share of the target is in proportion to its weight
-    (:func:`route_weights`: its capacity unless routes are steered) and at
-    most its capacity.
+    The networks buy ``min(target, sum of capacities)`` chips, the volume
+    their front companies together can move this month, and split it in
+    proportion to each broker's weight (:func:`route_weights`: its capacity
+    unless routes are steered). Unsteered, that is each broker's pro-rata
+    share of the target, at most its capacity; steered, the volume a risky
+    hub loses goes to the others (``Broker`` networks move purchases between
+    their front companies, ODD 6.4).
     """
     world, brokers = layout.world, layout.brokers
     tpp = world.market.frontier_tpp[t]
@@ -85,8 +89,9 @@ def place_grey_market_orders(layout: Layout, state: State, t: int) -> State:
     intensity = np.minimum(1.0, appetite * (state.premium - 1.0))
     asked = (state.diversion_demand_tpp // tpp).sum(axis=1)
     target = (asked * intensity).astype(np.int64)[:, None]
-    share = muldiv(target, weight, np.maximum(total, 1), bound=np.maximum(np.abs(target), total))
-    want = np.where(total > 0, np.minimum(capacity, share), 0)
+    volume = np.minimum(target, capacity.sum(axis=1, keepdims=True))
+    share = muldiv(volume, weight, np.maximum(total, 1), bound=np.maximum(np.abs(volume), total))
+    want = np.where(total > 0, share, 0)
     request = state.request_tpp.copy()
     request[:, brokers] = want * tpp
     return evolve(state, request_tpp=request)

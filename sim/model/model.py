@@ -214,9 +214,12 @@ class ExportControlModel(mesa.Model):
     def place_grey_market_orders(self) -> None:
         """Brokers share last month's diversion requests by route weight (frontier chips).
 
-        Each broker's share of the target is in proportion to its route weight
-        (:meth:`Broker.route_weight`: its capacity, unless routes are steered),
-        and at most its capacity.
+        The networks buy the target, at most what their front companies
+        together can move this month (the sum of capacities), and share it in
+        proportion to each broker's route weight (:meth:`Broker.route_weight`:
+        its capacity, unless routes are steered). Unsteered, a broker gets its
+        pro-rata share of the target, at most its capacity; steered, what a
+        risky hub loses goes to the others.
         """
         brokers = self.brokers
         capacity = [b.capacity_chips() for b in brokers]
@@ -226,9 +229,9 @@ class ExportControlModel(mesa.Model):
         intensity = min(1.0, appetite * (self.premium - 1.0))
         tpp = self.frontier_tpp
         target = int(sum(d // tpp for d in self.diversion_demand_tpp) * intensity)
-        for broker, chips, share in zip(brokers, capacity, weight, strict=True):
-            want = min(chips, target * share // total) if total > 0 else 0
-            broker.request_tpp = want * tpp
+        volume = min(target, sum(capacity))
+        for broker, share in zip(brokers, weight, strict=True):
+            broker.request_tpp = (volume * share // total if total > 0 else 0) * tpp
 
     @property
     def frontier_tpp(self) -> int:

@@ -367,9 +367,10 @@ class DiversionConfig:
         "providers pathway; 0: none)", default=0.0)
     route_sensitivity: float = changeable(
         MULTIPLIER, "how strongly brokers steer purchases away from risky hubs and toward hubs "
-        "with cap and low-volume room: a broker's weight is its room times max(0, 1 - "
-        "route_sensitivity x catch probability there) (0: pro rata to capacity wherever it "
-        "sits)", default=0.0)
+        "with cap and low-volume room: the networks' purchases, at most their brokers' summed "
+        "capacity, are split by weight, a broker's weight being its room times max(0, 1 - "
+        "route_sensitivity x catch probability there), so what a risky hub loses goes to the "
+        "others (0: pro rata to capacity wherever it sits)", default=0.0)
     reserve_brokers: int = value(
         Int(0, 1000), "dormant front companies per broker a country starts with: slots that "
         "can enter later (0: no new brokers ever enter)", default=0)
