@@ -24,6 +24,12 @@ the machine is shared and noisy. It measures:
 (e) peak memory and wall time of 2,000, 5,000 and 10,000 runs, each in a fresh
     process (peak RSS growth and tracemalloc peak, less the output arrays);
 (f) the speed-up of two worker processes over one, and 10,000 runs on two;
+(i) full-array operations a month (``benchmarks/passes.py``: operations over at least
+    runs x firms elements, counted on the NumPy engine over every month);
+(j) a sweep's model time against one plain batch of as many runs: ``sweep_points``
+    design points (detection spread over the sweep's range) of ``sweep_replicates``
+    runs each, run the way a sweep worker runs a chunk (``sim.sweep.task.run_chunk``),
+    against the same number of runs in one ``iter_batch`` with the same per-run outcomes;
 and the first-come allocation mode at 1,000 runs; each for every ``--scenario``
 (default: ``ai_diffusion_2025`` and the 2021-2027 ``history``). Then, once:
 
@@ -64,7 +70,12 @@ from sim.core import iter_batch, run_batch
 from sim.core.batch import _empty_metrics
 from sim.core.layout import Layout
 from sim.core.state import N_FIRM_ARRAYS
+from sim.experiment.outcomes import outcomes_per_run
+from sim.sweep.task import BaseScenario, make_chunks, run_chunk, run_seeds
 from sim.world import World
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from passes import count_months
 
 DEFAULT_SCENARIOS = ("scenarios/ai_diffusion_2025.toml", "scenarios/history.toml")
 TARGET_SPEEDUP = 300.0
@@ -73,6 +84,8 @@ TARGET_FLAT_RATIO = 1.25
 TARGET_10K_SECONDS = 60.0
 TARGET_HELP_SECONDS = 0.5
 TARGET_STREAMED_RSS_BYTES = 4 * 2**30
+TARGET_PASSES_PER_MONTH = 80
+TARGET_SWEEP_RATIO = 1.5
 MEMORY_OUTPUT_BYTES = 4 * 2**30
 """Largest metric output the memory measurement holds (:func:`memory_runs`)."""
 MB = 2**20
@@ -97,12 +110,16 @@ class Config:
     two_core_runs: int = 10000
     help_repeats: int = 5
     streamed_runs: int = 100_000
+    pass_runs: int = 64
+    sweep_points: int = 50
+    sweep_replicates: int = 2
 
 
 QUICK = Config(core_runs=(1, 100, 300), core_repeats=2, agent_runs=1, agent_repeats=2,
                roofline_runs=300, memory_runs=(200, 500, 1000),
                memory_budget_bytes=32 * MB, scaling_runs=400, scaling_repeats=1,
-               two_core_runs=1000, help_repeats=2, streamed_runs=1000)
+               two_core_runs=1000, help_repeats=2, streamed_runs=1000, pass_runs=16,
+               sweep_points=10)
 """A smoke test: smaller sizes, and a smaller chunk so memory still plateaus."""
 
 
@@ -370,6 +387,25 @@ def measure_streamed_run(scenario_path: str, n_runs: int) -> dict[str, Any]:
             "peak_rss_mb": peak / MB, "results_mb": size / MB}
 
 
+def measure_sweep(scenario_path: str, n_points: int, replicates: int,
+                  repeats: int) -> dict[str, float]:
+    """Model time of a sweep's points run point by point, against one batch of as many runs."""
+    base = BaseScenario.read(scenario_path)
+    detection = np.geomspace(0.01, 0.5, n_points)
+    chunk = make_chunks([{"enforcement.detection": float(d)} for d in detection], n_points)[0]
+    scenario = base.with_settings({})
+    seeds = np.concatenate([run_seeds(0, point, replicates) for point in chunk.points])
+
+    def plain() -> None:
+        for part in iter_batch(scenario, seeds):
+            outcomes_per_run(part)
+
+    sweep_s = best_of(lambda: run_chunk(base, chunk, replicates, 0), repeats)
+    batch_s = best_of(plain, repeats)
+    return {"points": n_points, "replicates": replicates, "sweep_s": sweep_s,
+            "batch_s": batch_s, "ratio": sweep_s / batch_s}
+
+
 def run_benchmark(scenario_path: str, config: Config) -> dict[str, Any]:
     """Measure every figure of the module docstring; return them as a JSON-able dict."""
     scenario = sim.load_scenario(scenario_path)
@@ -435,6 +471,9 @@ def run_benchmark(scenario_path: str, config: Config) -> dict[str, Any]:
                                         config.scaling_repeats)
     report["two_core"] = {"runs": config.two_core_runs,
                           "seconds": time_workers(scenario_path, config.two_core_runs, 2, 1)}
+    report["passes"] = count_months(scenario, config.pass_runs)
+    report["sweep"] = measure_sweep(scenario_path, config.sweep_points,
+                                    config.sweep_replicates, config.core_repeats)
     report["load_average_at_end"] = os.getloadavg()[0]
     report["targets"] = check_targets(report)
     return report
@@ -456,6 +495,12 @@ def check_targets(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
                                >= TARGET_STREAMING_FRACTION},
         "flat_memory": {"target": f"largest/smallest working memory <= {TARGET_FLAT_RATIO}",
                         "value": flat, "met": flat <= TARGET_FLAT_RATIO},
+        "full_array_ops": {"target": f"<= {TARGET_PASSES_PER_MONTH} a month (mean)",
+                           "value": report["passes"]["mean"],
+                           "met": report["passes"]["mean"] <= TARGET_PASSES_PER_MONTH},
+        "sweep_ratio": {"target": f"sweep <= {TARGET_SWEEP_RATIO:g}x one batch",
+                        "value": report["sweep"]["ratio"],
+                        "met": report["sweep"]["ratio"] <= TARGET_SWEEP_RATIO},
         "runs_on_two_cores": {"target": f"{report['two_core']['runs']} runs "
                               f"< {TARGET_10K_SECONDS:g} s on 2 cores",
                               "value": wall_10k, "one_process_s": largest["wall_s"],
@@ -490,7 +535,7 @@ def format_table(report: dict[str, Any]) -> str:
     lines += [f"{r['runs']:>8,}{r['wall_s']:>9.2f}{r['output_mb']:>11.0f}"
               f"{r['rss_growth_mb']:>15.0f}{r['rss_working_mb']:>15.0f}"
               f"{r['traced_working_mb']:>18.0f}" for r in report["memory"]]
-    sc, tc = report["scaling"], report["two_core"]
+    sc, tc, sw = report["scaling"], report["two_core"], report["sweep"]
     numpy_engine = report.get("numpy_engine")
     lines += ["",
               f"speed-up per run, core ({report['core'][-1]['runs']:,} runs, "
@@ -503,7 +548,12 @@ def format_table(report: dict[str, Any]) -> str:
               f"{sc['runs']:,} runs: 1 worker {sc['one_worker_s']:.2f} s, 2 workers "
               f"{sc['two_workers_s']:.2f} s, speed-up {sc['speedup']:.2f}x "
               f"(pure-Python control: {sc['control_speedup']:.2f}x)",
-              f"{tc['runs']:,} runs on 2 workers: {tc['seconds']:.1f} s", "", "targets:"]
+              f"{tc['runs']:,} runs on 2 workers: {tc['seconds']:.1f} s",
+              f"full-array operations a month: {report['passes']['mean']:.1f} mean, "
+              f"{report['passes']['max']} largest",
+              f"sweep of {sw['points']} points x {sw['replicates']} runs: {sw['sweep_s']:.2f} s, "
+              f"one batch of as many runs: {sw['batch_s']:.2f} s ({sw['ratio']:.1f}x)",
+              "", "targets:"]
     lines += [f"  {name:<20} {t['target']:<44} {t['value']:>9.3g}  "
               f"{'met' if t['met'] else 'MISSED'}" for name, t in report["targets"].items()]
     return "\n".join(lines)

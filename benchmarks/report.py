@@ -73,6 +73,17 @@ def _scenario(report: dict[str, Any]) -> list[str]:
          f"**{scaling['speedup']:.2f}x** (pure-Python control {scaling['control_speedup']:.2f}x)"),
         (f"{two['runs']:,} runs on 2 workers", f"{two['seconds']:.1f} s"),
     ]
+    passes, sweep = report.get("passes"), report.get("sweep")
+    if passes:
+        largest = sorted(passes["by_phase"].items(), key=lambda kv: -kv[1])[:3]
+        ratios.append(("full-array operations a month (NumPy engine), mean and largest",
+                       f"**{passes['mean']:.1f}**, {passes['max']} (most in "
+                       + ", ".join(f"`{name}` {n:.1f}" for name, n in largest) + ")"))
+    if sweep:
+        ratios.append((f"sweep of {sweep['points']} points x {sweep['replicates']} runs over "
+                       "one batch of as many runs",
+                       f"**{sweep['ratio']:.1f}x** ({sweep['sweep_s']:.2f} s against "
+                       f"{sweep['batch_s']:.2f} s)"))
     memory = [(f"{m['runs']:,}", f"{m['wall_s']:.1f} s", f"{m['output_mb']:,.0f} MB",
                f"{m['rss_growth_mb']:,.0f} MB", f"{m['rss_working_mb']:,.0f} MB",
                f"{m['traced_working_mb']:,.0f} MB") for m in report["memory"]]
