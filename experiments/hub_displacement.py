@@ -49,7 +49,8 @@ At 5 a hub that catches one shipment in five or more gets no purchases, so its b
 are not caught and their capacity serves the other hubs (ODD 6.4)."""
 BEHAVIOURS = {"brokers that never return (listed for good, none enter)": NEVER_RETURN,
               "brokers as calibrated (enter and re-form)": {},
-              "as calibrated, and steering by risk (illustrative)": STEERED}
+              "as calibrated, steering by risk and cap room (illustrative: route "
+              "sensitivity 5)": STEERED}
 
 
 def diverted_by_hub(scenario: sim.Scenario, runs: int) -> tuple[dict[str, float], dict[str, int]]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sim.version import __version__
 
 if TYPE_CHECKING:
-    from sim.core import run_batch
+    from sim.core import run_batch, run_points
     from sim.errors import UserError
     from sim.model import ExportControlModel
     from sim.results import Results, ResultsError, load_results
@@ -30,6 +30,7 @@ __all__ = [
     "load_results",
     "load_scenario",
     "run_batch",
+    "run_points",
 ]
 
 _HOMES = {
@@ -42,6 +43,7 @@ _HOMES = {
     "load_results": "sim.results",
     "load_scenario": "sim.scenario",
     "run_batch": "sim.core",
+    "run_points": "sim.core",
 }
 
 

@@ -34,6 +34,7 @@ from sim.world.metrics import CHIP_METRICS, COUNTRY_METRICS, MARKET_METRICS, STE
 from sim.world.support import metric_support
 
 if TYPE_CHECKING:
+    from sim.scenario import Scenario
     from sim.world import World
 
 __all__ = [
@@ -107,27 +108,31 @@ class Results:
     @classmethod
     def from_arrays(
         cls, world: World, seeds: np.ndarray, metrics: Mapping[str, np.ndarray],
-        support: Mapping[str, np.ndarray] | None = None,
+        support: Mapping[str, np.ndarray] | None = None, scenario: Scenario | None = None,
     ) -> Results:
         """Wrap metric arrays produced for ``world`` (either implementation).
 
         Each array is dense, or (runs, S) on its support (``support``, default
         :func:`sim.world.support.metric_support` of ``world``); dense ones with a
         support are checked to be zero outside it (``ValueError`` otherwise: a
-        programming error) and kept on it.
+        programming error) and kept on it. ``scenario`` (default
+        ``world.scenario``) names the runs: one point of a batch of points that
+        share ``world`` (:func:`sim.core.run_points`).
         """
         if support is None:
             support = metric_support(world)
+        if scenario is None:
+            scenario = world.scenario
         metrics = MetricStore.compact(metrics, support)
         return cls(
-            scenario_name=world.scenario.name,
-            digest=world.scenario.digest(),
+            scenario_name=scenario.name,
+            digest=scenario.digest(),
             seeds=np.asarray(seeds, dtype=np.int64),
             countries=world.countries,
             tiers=tuple(int(t) for t in world.tier),
             dates=world.dates,
             metrics=metrics,
-            scenario=world.scenario.to_dict(),
+            scenario=scenario.to_dict(),
             version=__version__,
             chips=world.market.names,
         )

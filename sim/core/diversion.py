@@ -13,6 +13,7 @@ from sim.core.allocation import muldiv
 from sim.core.books import country_flows
 from sim.core.enforcement import catch_probability
 from sim.core.layout import Layout
+from sim.core.points import column, in_force
 from sim.core.state import State, evolve
 from sim.rng import STREAM_CATCH, STREAM_ENTRY, STREAM_REDIRECT, STREAM_REFORM, uniform
 
@@ -30,18 +31,20 @@ def renew_brokers(layout: Layout, state: State, t: int) -> State:
     (``Broker.renew``). Either is an entry (``entered``). With both rates at
     0 nothing is drawn.
     """
-    diversion, brokers = layout.world.at(t).diversion, layout.brokers
+    brokers, point = layout.brokers, state.point
+    entry_rate = in_force(layout, point, t, "diversion.entry_rate")
+    reform_probability = column(in_force(layout, point, t, "diversion.reform_probability"))
+    reform_delay = column(in_force(layout, point, t, "diversion.reform_delay_months"))
     entered = np.zeros_like(state.entered)
-    if diversion.entry_rate == 0 and diversion.reform_probability == 0:
+    if not np.any(entry_rate) and not np.any(reform_probability):
         return evolve(state, entered=entered)
     keys = layout.agent[brokers]
-    pull = np.minimum(1.0, diversion.entry_rate * np.maximum(0.0, state.premium - 1.0))
+    pull = np.minimum(1.0, entry_rate * np.maximum(0.0, state.premium - 1.0))
     chance = pull[:, None] * (1.0 - catch_probability(layout, state, t))
     dormant, listed = state.dormant[:, brokers], state.listed[:, brokers]
     enters = dormant & (uniform(state.seeds[:, None], t, STREAM_ENTRY, keys) < chance)
-    due = listed & (t - state.listed_at[:, brokers] >= diversion.reform_delay_months)
-    reforms = due & (uniform(state.seeds[:, None], t, STREAM_REFORM, keys)
-                     < diversion.reform_probability)
+    due = listed & (t - state.listed_at[:, brokers] >= reform_delay)
+    reforms = due & (uniform(state.seeds[:, None], t, STREAM_REFORM, keys) < reform_probability)
     entered[:, brokers] = enters | reforms
     new_dormant, new_listed = state.dormant.copy(), state.listed.copy()
     listed_at = state.listed_at.copy()
@@ -94,14 +97,14 @@ def redirect(layout: Layout, state: State, t: int) -> State:
     (``Firm.redirect``). Booked by host (sent, seized) and by headquarters
     (received), summed with one-hot matrices over the few firms that can.
     """
-    share = layout.world.at(t).diversion.subsidiary_redirect_share
+    share = in_force(layout, state.point, t, "diversion.subsidiary_redirect_share")
     movers = np.flatnonzero(layout.redirect_to[t] >= 0)
     zero = np.zeros_like(state.redirected_tpp)
-    if share == 0 or movers.size == 0:
+    if not np.any(share) or movers.size == 0:
         return evolve(state, redirected_tpp=zero, redirect_seized_tpp=zero,
                        redirected_received_tpp=zero)
     received = state.shipped[:, movers] * layout.chip_tpp[t, movers]  # Firm.received_tpp
-    attempt = (received * share).astype(np.int64)  # (R, M)
+    attempt = (received * column(share)).astype(np.int64)  # (R, M)
     host = layout.country[movers]
     u = uniform(state.seeds[:, None], t, STREAM_REDIRECT, layout.agent[movers])
     caught = (attempt > 0) & (u < catch_probability(layout, state, t, where=host))
@@ -136,12 +139,13 @@ def deliver(layout: Layout, state: State, t: int) -> State:
     missing = state.residual_tpp[:, restricted].sum(axis=1)
     unmet = np.maximum(0, missing - state.diverted_chips * tpp)
     ratio = np.where(asked > 0, unmet / np.maximum(asked, 1), 0.0)
-    diversion, enforcement = world.at(t).diversion, world.at(t).enforcement
-    target = 1.0 + diversion.premium_sensitivity * ratio
-    inertia = diversion.premium_inertia
+    point = state.point
+    target = 1.0 + in_force(layout, point, t, "diversion.premium_sensitivity") * ratio
+    inertia = in_force(layout, point, t, "diversion.premium_inertia")
     premium = inertia * state.premium + (1.0 - inertia) * target
     caught = layout.broker_countries.sum(state.caught[:, layout.brokers].astype(np.int64))
-    vigilance = (state.vigilance * (1.0 - enforcement.vigilance_decay)
-                 + enforcement.vigilance_per_seizure * caught)
+    decay = column(in_force(layout, point, t, "enforcement.vigilance_decay"))
+    per_seizure = column(in_force(layout, point, t, "enforcement.vigilance_per_seizure"))
+    vigilance = state.vigilance * (1.0 - decay) + per_seizure * caught
     return evolve(state, stock_tpp=stock, premium=premium, books=flows, vigilance=vigilance,
                    diversion_demand_tpp=flows["diversion_requested_tpp"])

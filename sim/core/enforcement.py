@@ -25,5 +25,8 @@ def catch_probability(layout: Layout, state: State, t: int,
     world = layout.world
     if where is None:
         where = layout.country[layout.brokers]
-    catch = np.minimum(1.0, world.catch_probability[t, where] * (1.0 + state.vigilance[:, where]))
+    points = layout.points
+    table = (world.catch_probability[t] if points is None or points.catch_probability is None
+             else points.catch_probability[state.point, t])  # (C,), or (R, C) by point
+    catch = np.minimum(1.0, table[..., where] * (1.0 + state.vigilance[:, where]))
     return catch + (1.0 - catch) * world.at(t).rules.end_use_checks

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core.allocation import Groups
+from sim.core.points import PointTable
 from sim.world import World
 from sim.world.codes import BROKER, CAPPED, NVEU, TIER1, UVEU, VOLUME
 from sim.world.market import NO_CHIP
@@ -192,6 +193,10 @@ class Layout:
         be non-zero, (T, C) or (T, C, K).
     held : dict of str to HeldColumns
         Where each sparse metric's month is written (``collect``).
+    points : PointTable or None
+        With a batch of several scenario points (:mod:`sim.core.points`),
+        each point's values of the run-level keys in which they differ;
+        ``None`` for one scenario. ``State.point`` says which point a run is.
     """
 
     world: World
@@ -224,6 +229,7 @@ class Layout:
     parent_home: np.ndarray
     metric_support: dict[str, np.ndarray]
     held: dict[str, HeldColumns]
+    points: PointTable | None = None
 
     @classmethod
     def from_world(cls, world: World) -> Layout:

@@ -14,6 +14,7 @@ import numpy as np
 from sim.core.allocation import muldiv
 from sim.core.enforcement import catch_probability
 from sim.core.layout import Layout
+from sim.core.points import column, in_force, scenario_value, varies
 from sim.core.prices import demand_factor
 from sim.core.state import State, evolve
 from sim.reference import H100E_TPP
@@ -54,7 +55,8 @@ def demand(layout: Layout, state: State, t: int) -> State:
     like ``int``. Brokers have none.
     """
     u = uniform(state.seeds[:, None], t, STREAM_DEMAND, layout.agent)
-    noise = 1.0 + layout.world.scenario.market.demand_noise * (2.0 * u - 1.0)
+    spread = column(scenario_value(layout, state.point, "market.demand_noise"))
+    noise = 1.0 + spread * (2.0 * u - 1.0)
     need = state.base_h100e * layout.growth[t] * noise
     factor = demand_factor(layout, state, t)
     if factor is not None:
@@ -85,7 +87,7 @@ def place_grey_market_orders(layout: Layout, state: State, t: int) -> State:
     capacity = np.where(closed, 0, capacity)
     weight = route_weights(layout, state, t, capacity)
     total = weight.sum(axis=1, keepdims=True)
-    appetite = world.at(t).diversion.broker_appetite
+    appetite = in_force(layout, state.point, t, "diversion.broker_appetite")
     intensity = np.minimum(1.0, appetite * (state.premium - 1.0))
     asked = (state.diversion_demand_tpp // tpp).sum(axis=1)
     target = (asked * intensity).astype(np.int64)[:, None]
@@ -107,8 +109,8 @@ def route_weights(layout: Layout, state: State, t: int, capacity: np.ndarray) ->
     truncated (``Broker.route_weight``; ``catch``:
     :func:`sim.core.enforcement.catch_probability`).
     """
-    beta = layout.world.at(t).diversion.route_sensitivity
-    if beta == 0:
+    beta = in_force(layout, state.point, t, "diversion.route_sensitivity")
+    if not varies(beta) and beta == 0:
         return capacity
     world, brokers = layout.world, layout.brokers
     where, tpp = layout.country[brokers], layout.chip_tpp[t, brokers]
@@ -117,8 +119,9 @@ def route_weights(layout: Layout, state: State, t: int, capacity: np.ndarray) ->
                           - state.lpp_used_tpp[:, brokers]) // tpp
     capped = layout.regime[t, brokers] == CAPPED
     room = np.where(capped, np.minimum(capacity, cap_room + lpp_room), capacity)
-    safety = np.maximum(0.0, 1.0 - beta * catch_probability(layout, state, t))
-    return np.where(capacity == 0, 0, (room * safety).astype(np.int64))
+    safety = np.maximum(0.0, 1.0 - column(beta) * catch_probability(layout, state, t))
+    weight = np.where(capacity == 0, 0, (room * safety).astype(np.int64))
+    return np.where(column(beta) == 0, capacity, weight) if varies(beta) else weight
 
 
 def order(layout: Layout, state: State, t: int) -> State:
@@ -127,7 +130,7 @@ def order(layout: Layout, state: State, t: int) -> State:
     Brokers order their whole request (``Broker.order``). The partial-need
     share is taken on the columns of the firms it applies to only.
     """
-    share = layout.world.scenario.market.partial_need_share
+    share = column(scenario_value(layout, state.point, "market.partial_need_share"))
     partial = np.flatnonzero(~(layout.full_need[t] | layout.is_broker))
     need = state.request_tpp  # arrays are never written in place: sharing is safe
     if partial.size:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.core.layout import Layout
+from sim.core.points import column, scenario_value, varies
 from sim.core.state import State, evolve
 from sim.scenario.schema import MarketConfig
 from sim.world.market import NO_CHIP
@@ -93,10 +94,10 @@ def demand_factor(layout: Layout, state: State, t: int) -> np.ndarray | None:
     nothing. ``None`` when the elasticity is 0 (demand does not respond to
     price: nothing to multiply).
     """
-    elasticity = layout.world.scenario.market.price_elasticity
-    if elasticity == 0.0:
+    elasticity = scenario_value(layout, state.point, "market.price_elasticity")
+    if not varies(elasticity) and elasticity == 0.0:
         return None
-    factor = price_response(state.price_index, elasticity)
+    factor = price_response(state.price_index, column(elasticity))  # 1 exactly where e = 0
     chip = layout.chip[t]
     per_firm = factor[:, np.maximum(chip, 0)]
     return np.where(chip == NO_CHIP, 1.0, per_firm)

@@ -11,6 +11,7 @@ import numpy as np
 
 from sim.core.allocation import muldiv, pro_rata
 from sim.core.layout import Layout
+from sim.core.points import column, scenario_value, varies
 from sim.core.prices import price_response
 from sim.core.state import State, evolve
 
@@ -32,14 +33,17 @@ def rent_requests(layout: Layout, state: State, t: int) -> np.ndarray:
     if not rules.remote_compute_allowed:
         return np.zeros_like(state.request_tpp)
     missing = state.shortfall_tpp
-    request = (missing * world.scenario.market.remote_share).astype(np.int64)
+    share = column(scenario_value(layout, state.point, "market.remote_share"))
+    request = (missing * share).astype(np.int64)
     restricted = np.flatnonzero(layout.restricted[t])
     if restricted.size and rules.cloud_kyc > 0:
         request[:, restricted] = (request[:, restricted] * (1.0 - rules.cloud_kyc)).astype(np.int64)
     factor = rental_factor(layout, state)
     if factor is not None:  # below list price demand grows, but never beyond what is missing
-        request = np.minimum((request * factor[:, None]).astype(np.int64),
-                             np.maximum(missing, 0))
+        priced = np.minimum((request * factor[:, None]).astype(np.int64), np.maximum(missing, 0))
+        elasticity = scenario_value(layout, state.point, "market.price_elasticity")
+        request = np.where(column(elasticity) == 0, request, priced) if varies(elasticity) \
+            else priced
     return np.where(layout.is_broker, 0, request)
 
 
@@ -51,10 +55,11 @@ def rental_factor(layout: Layout, state: State) -> np.ndarray | None:
     under ``market.cloud_share = "unlimited"``, where renting has no price,
     or when the elasticity is 0.
     """
-    market = layout.world.scenario.market
-    if market.cloud_share == "unlimited" or market.price_elasticity == 0.0:
+    elasticity = scenario_value(layout, state.point, "market.price_elasticity")
+    if layout.world.scenario.market.cloud_share == "unlimited" or (
+            not varies(elasticity) and elasticity == 0.0):
         return None
-    return price_response(state.rental_index, market.price_elasticity)
+    return price_response(state.rental_index, elasticity)
 
 
 def rent(layout: Layout, state: State, t: int) -> State:

@@ -12,6 +12,7 @@ import numpy as np
 
 from sim.core.allocation import allocate
 from sim.core.layout import Layout
+from sim.core.points import column, in_force, scenario_value
 from sim.core.state import PATHS, State, evolve
 from sim.world.codes import CAPPED
 
@@ -120,7 +121,7 @@ def want_substitute(layout: Layout, state: State, t: int) -> State:
     domestic maker) only.
     """
     world = layout.world
-    share = world.scenario.market.substitution_share
+    share = column(scenario_value(layout, state.point, "market.substitution_share"))
     asks = np.flatnonzero((world.domestic_chips[t, layout.country] > 0) & ~layout.is_broker)
     want = np.zeros_like(state.request_tpp)
     if asks.size:
@@ -158,14 +159,15 @@ def respond(layout: Layout, state: State, t: int) -> State:
     columns alone; ``missing`` is this phase's own temporary, updated in place.
     """
     world = layout.world
-    market, diversion = world.scenario.market, world.at(t).diversion
+    market = world.scenario.market
+    divert_share = column(in_force(layout, state.point, t, "diversion.divert_share"))
     buyer = ~layout.is_broker
     missing = state.shortfall_tpp - state.rented_tpp  # a new array: updated in place
     residual = np.where(buyer, missing, 0)  # what is missing before a broker is asked
     divert = np.zeros_like(missing)
     asks = np.flatnonzero(layout.restricted[t] & buyer)
     if asks.size:
-        divert[:, asks] = (missing[:, asks] * diversion.divert_share).astype(np.int64)
+        divert[:, asks] = (missing[:, asks] * divert_share).astype(np.int64)
         missing[:, asks] -= divert[:, asks]
     backlog = np.minimum(missing, market.backlog_months * state.demand_tpp)
     missing -= backlog

@@ -19,6 +19,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from sim.core.layout import Layout
+from sim.core.points import scenario_value
 from sim.reference import H100E_TPP
 from sim.world.population import firm_sizes_h100e
 
@@ -35,6 +36,8 @@ class State:
     Attributes
     ----------
     seeds : (R,) int64
+    point : (R,) int64
+        The scenario point each run is (``Layout.points``; 0 for one scenario).
     base_h100e : (R, F) float64
         Each firm's base monthly demand (a broker's purchasing capacity).
     backlog_tpp, lpp_used_tpp, nveu_used_tpp, uveu_installed_tpp : (R, F) int64
@@ -105,6 +108,7 @@ class State:
     """
 
     seeds: np.ndarray
+    point: np.ndarray
     base_h100e: np.ndarray
     backlog_tpp: np.ndarray
     lpp_used_tpp: np.ndarray
@@ -200,18 +204,23 @@ N_FIRM_ARRAYS = sum(1 for f in fields(State) if f.name not in
 _FIELDS = frozenset(f.name for f in fields(State))
 
 
-def initial_state(layout: Layout, seeds: np.ndarray) -> State:
+def initial_state(layout: Layout, seeds: np.ndarray, point: np.ndarray | None = None) -> State:
     """Return the state before the first month: sizes drawn, UVEU bases installed.
 
     Parameters
     ----------
     layout : Layout
     seeds : ndarray of shape (R,), int64
+    point : ndarray of shape (R,), int64, optional
+        Each run's scenario point (``Layout.points``); default 0.
     """
     world = layout.world
     seeds = np.asarray(seeds, dtype=np.int64)
     n_runs, n_firms, n_countries = len(seeds), layout.n_firms, layout.n_countries
-    sizes = firm_sizes_h100e(world.firms, world.scenario.market.size_tail_alpha, seeds)
+    point = np.zeros(n_runs, dtype=np.int64) if point is None else np.asarray(point, np.int64)
+    points = layout.points
+    median = None if points is None or points.median_h100e is None else points.median_h100e[point]
+    sizes = firm_sizes_h100e(world.firms, world.scenario.market.size_tail_alpha, seeds, median)
     base = np.ascontiguousarray(sizes[:, layout.agent])
     months = world.scenario.market.uveu_installed_months
     installed = months * (base * H100E_TPP).astype(np.int64)
@@ -223,7 +232,7 @@ def initial_state(layout: Layout, seeds: np.ndarray) -> State:
         return np.zeros((n_runs, n_countries), dtype=np.int64)
 
     return State(
-        seeds=seeds, base_h100e=base, backlog_tpp=firms(), lpp_used_tpp=firms(),
+        seeds=seeds, point=point, base_h100e=base, backlog_tpp=firms(), lpp_used_tpp=firms(),
         nveu_used_tpp=firms(), uveu_installed_tpp=np.where(layout.is_uveu, installed, 0),
         listed=np.zeros((n_runs, n_firms), dtype=bool),
         dormant=np.broadcast_to(layout.is_reserve, (n_runs, n_firms)).copy(),
@@ -231,7 +240,8 @@ def initial_state(layout: Layout, seeds: np.ndarray) -> State:
         stock_tpp=countries(), diversion_demand_tpp=countries(),
         vigilance=np.zeros((n_runs, layout.n_countries), dtype=np.float64),
         us_shipped_chips=np.zeros((n_runs, world.market.n_chips), dtype=np.int64),
-        premium=np.full(n_runs, world.scenario.diversion.initial_premium, dtype=np.float64),
+        premium=np.full(n_runs, scenario_value(layout, point, "diversion.initial_premium"),
+                        dtype=np.float64),
         price_index=np.ones((n_runs, world.market.n_chips), dtype=np.float64),
         vendor_orders_chips=np.zeros((n_runs, world.market.n_chips), dtype=np.int64),
         rental_index=np.ones(n_runs, dtype=np.float64),

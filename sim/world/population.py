@@ -132,7 +132,8 @@ def firm_table(scenario: Scenario) -> FirmTable:
     )
 
 
-def firm_sizes_h100e(table: FirmTable, alpha: float, seeds: np.ndarray) -> np.ndarray:
+def firm_sizes_h100e(table: FirmTable, alpha: float, seeds: np.ndarray,
+                     median: np.ndarray | None = None) -> np.ndarray:
     """Return each firm's base monthly demand for each seed, in H100e.
 
     Parameters
@@ -141,6 +142,9 @@ def firm_sizes_h100e(table: FirmTable, alpha: float, seeds: np.ndarray) -> np.nd
     alpha : float
         Pareto tail index of generated firm sizes.
     seeds : ndarray of shape (n_runs,), int64
+    median : ndarray of shape (n_runs, n_firms), float64, optional
+        Each run's firm medians, where runs of one batch are different
+        scenario points (``sim.core.points``); default ``table.median_h100e``.
 
     Returns
     -------
@@ -149,8 +153,9 @@ def firm_sizes_h100e(table: FirmTable, alpha: float, seeds: np.ndarray) -> np.nd
     firms = np.arange(table.n_firms)
     u = uniform(np.asarray(seeds)[:, None], 0, STREAM_SIZE, firms[None, :])
     bins = (u * QUANTILE_BINS).astype(np.int64)
-    drawn = table.median_h100e * pareto_quantiles(alpha)[bins]
-    return np.where(table.generated, drawn, table.median_h100e)
+    median = table.median_h100e if median is None else median
+    drawn = median * pareto_quantiles(alpha)[bins]
+    return np.where(table.generated, drawn, median)
 
 
 def expected_demand_by_country(scenario: Scenario) -> np.ndarray:

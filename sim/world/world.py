@@ -10,6 +10,7 @@ per-step code free of calendars.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -129,7 +130,7 @@ class World:
         countries = scenario.country_codes
         dates = month_labels(scenario.time.start, scenario.time.months)
         chips = load_chips()
-        epochs, epoch = _epochs(scenario, dates)
+        epochs, epoch = scenario_epochs(scenario, dates)
         tiers = _tiers_by_month(epochs, epoch, countries, dates)
         active = np.array([_tiers_active(epochs[e], d) for e, d in zip(epoch, dates, strict=True)])
         january = np.array([d.endswith("-01") for d in dates])
@@ -159,8 +160,7 @@ class World:
             nveu_cap_tpp=np.array([_nveu_cap(epochs[e], d) for e, d in
                                    zip(epoch, dates, strict=True)], dtype=np.int64),
             growth=_growth(scenario, configs, dates),
-            catch_probability=np.array([_catch(e, countries) for e in epochs],
-                                       dtype=np.float64)[epoch],
+            catch_probability=catch_probabilities(epochs, epoch, countries),
             domestic_tpp=domestic_tpp,
             domestic_chips=capacity_tpp // domestic_tpp[:, None],
             firms=firms,
@@ -191,8 +191,9 @@ class World:
         return np.where(self.headquarters_bound, bound[:, country], destination[:, country])
 
 
-def _epochs(scenario: Scenario, dates: tuple[str, ...]) -> tuple[tuple[Scenario, ...], np.ndarray]:
-    """Return the distinct scenarios in force, and the index of each step's."""
+def scenario_epochs(scenario: Scenario,
+                    dates: tuple[str, ...]) -> tuple[tuple[Scenario, ...], np.ndarray]:
+    """Return the distinct scenarios in force, and the index of each step's (``World.epochs``)."""
     changes = [d for d in dict.fromkeys(e.date for e in scenario.timeline) if d > dates[0]]
     epochs = (scenario.in_force(dates[0]), *(scenario.in_force(d) for d in changes))
     epoch = np.searchsorted(np.array(changes, dtype=object), np.array(dates, dtype=object),
@@ -332,10 +333,19 @@ def _caps(scenario: Scenario, countries: tuple[str, ...]) -> list[int]:
                                         else 1.0)) for c in countries]
 
 
-def _catch(scenario: Scenario, countries: tuple[str, ...]) -> list[float]:
-    enforcement = scenario.enforcement
-    return [min(1.0, enforcement.detection * scenario.countries[c].enforcement
-                * enforcement.measures_multiplier) for c in countries]
+def catch_probabilities(epochs: Sequence[Scenario], epoch: np.ndarray,
+                        countries: tuple[str, ...]) -> np.ndarray:
+    """Each month's catch probability in each country, (T, C) float64 (``World.catch_probability``).
+
+    ``min(1, detection x the country's enforcement x measures_multiplier)`` in
+    the scenario in force.
+    """
+    def catch(scenario: Scenario) -> list[float]:
+        enforcement = scenario.enforcement
+        return [min(1.0, enforcement.detection * scenario.countries[c].enforcement
+                    * enforcement.measures_multiplier) for c in countries]
+
+    return np.array([catch(e) for e in epochs], dtype=np.float64)[epoch]
 
 
 def _nveu_cap(scenario: Scenario, date: str) -> int:

@@ -1,0 +1,175 @@
+"""Many points of one scenario in one batch: the run-level keys, read per run.
+
+A sweep or a calibration runs one scenario at many points, each a few
+settings apart, and a point of a few seeds costs about ten times its runs
+inside one batch: a month's NumPy calls are the same for 2 runs as for
+1,000. Where the points differ only in *run-level keys* (:data:`RUN_LEVEL_KEYS`:
+behaviour the core reads as a number in a phase, the catch probabilities and
+the broker size), they share one ``World`` and ``Layout`` and run as one
+batch: :class:`PointTable` holds each point's values of the keys that differ,
+``State.point`` says which point each run is, and the phases read those keys
+through :func:`in_force` and :func:`scenario_value`, which return the one
+value every point shares (a Python number, as before) or one value per run,
+shape (R,). A run's arithmetic is then that of its point run alone, element
+by element, so its bits do not depend on which points share its batch
+(``tests/test_points.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim.scenario import Scenario
+from sim.world import World
+from sim.world.population import firm_table
+from sim.world.world import catch_probabilities, scenario_epochs
+
+__all__ = ["RUN_LEVEL_KEYS", "PointTable", "column", "in_force", "scenario_value", "varies"]
+
+IN_FORCE_KEYS = (
+    "diversion.divert_share", "diversion.broker_appetite", "diversion.premium_sensitivity",
+    "diversion.premium_inertia", "diversion.subsidiary_redirect_share",
+    "diversion.route_sensitivity", "diversion.entry_rate", "diversion.reform_delay_months",
+    "diversion.reform_probability", "enforcement.vigilance_per_seizure",
+    "enforcement.vigilance_decay",
+)
+"""Run-level keys the core reads from the scenario in force in a month (``World.at(t)``)."""
+
+SCENARIO_KEYS = (
+    "market.partial_need_share", "market.substitution_share", "market.price_elasticity",
+    "market.remote_share", "market.demand_noise", "diversion.initial_premium",
+)
+"""Run-level keys the core reads from the scenario as loaded (``World.scenario``)."""
+
+TABLE_KEYS = ("enforcement.detection", "enforcement.measures_multiplier",
+              "market.firm_demand_h100e.broker")
+"""Run-level keys that reach the core through a table: each country's catch probability
+(``World.catch_probability``) and each firm's median size (``FirmTable.median_h100e``)."""
+
+RUN_LEVEL_KEYS = frozenset(IN_FORCE_KEYS + SCENARIO_KEYS + TABLE_KEYS)
+"""Keys in which the points of one batch may differ."""
+
+
+def _read(scenario: Scenario, key: str) -> Any:
+    node: Any = scenario
+    for part in key.split("."):
+        node = getattr(node, part)
+    return node
+
+
+@dataclass(frozen=True)
+class PointTable:
+    """Each point's values of the run-level keys in which a batch's points differ.
+
+    Attributes
+    ----------
+    n_points : int
+    in_force : dict of str to ndarray of shape (n_epochs, n_points)
+        Keys of :data:`IN_FORCE_KEYS` that differ: the value in force in each
+        epoch of ``World.epochs``.
+    loaded : dict of str to ndarray of shape (n_points,)
+        Keys of :data:`SCENARIO_KEYS` that differ.
+    catch_probability : ndarray of shape (n_points, T, C), float64, or None
+        Each point's ``World.catch_probability``, if any differs.
+    median_h100e : ndarray of shape (n_points, F), float64, or None
+        Each point's ``FirmTable.median_h100e`` (firm-table order), if any differs.
+    """
+
+    n_points: int
+    in_force: Mapping[str, np.ndarray]
+    loaded: Mapping[str, np.ndarray]
+    catch_probability: np.ndarray | None
+    median_h100e: np.ndarray | None
+
+    @classmethod
+    def from_scenarios(cls, world: World, scenarios: Sequence[Scenario]) -> PointTable:
+        """Tabulate the points, ``world`` being the first point's.
+
+        Raises
+        ------
+        ValueError
+            If two points differ in anything but run-level keys, naming the
+            first point and key that does (run those points as separate
+            batches).
+        """
+        first = scenarios[0]
+        structure = _structure(first)
+        for number, scenario in enumerate(scenarios[1:], start=1):
+            other = _structure(scenario)
+            if other != structure:
+                raise ValueError(f"point {number} differs from point 0 in "
+                                 f"{_first_difference(structure, other)}, which is not a "
+                                 "run-level key (sim.core.points.RUN_LEVEL_KEYS): run the "
+                                 "points as separate batches")
+        epochs = [scenario_epochs(s, world.dates)[0] for s in scenarios]
+        in_force = {}
+        for key in IN_FORCE_KEYS:
+            values = np.array([[_read(e, key) for e in point] for point in epochs]).T
+            if np.any(values != values[:, :1]):
+                in_force[key] = values
+        loaded = {}
+        for key in SCENARIO_KEYS:
+            values = np.array([_read(s, key) for s in scenarios])
+            if np.any(values != values[0]):
+                loaded[key] = values
+        catch = np.stack([catch_probabilities(point, world.epoch, world.countries)
+                          for point in epochs])
+        medians = np.stack([firm_table(s).median_h100e for s in scenarios])
+        return cls(n_points=len(scenarios), in_force=in_force, loaded=loaded,
+                   catch_probability=catch if np.any(catch != catch[:1]) else None,
+                   median_h100e=medians if np.any(medians != medians[:1]) else None)
+
+
+def _structure(scenario: Scenario) -> dict[str, Any]:
+    """Return the scenario as a dict, its run-level keys left out."""
+    document = scenario.to_dict()
+    for key in RUN_LEVEL_KEYS:
+        node = document
+        *path, leaf = key.split(".")
+        for part in path:
+            node = node.get(part, {})
+        node.pop(leaf, None)
+    return document
+
+
+def _first_difference(a: Any, b: Any, where: str = "") -> str:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b), key=str):
+            if a.get(key) != b.get(key):
+                return _first_difference(a.get(key), b.get(key), f"{where}.{key}".lstrip("."))
+    return where or "its settings"
+
+
+def in_force(layout: Any, point: np.ndarray, t: int, key: str) -> Any:
+    """Run-level ``key`` in force in month ``t`` (an :data:`IN_FORCE_KEYS` key).
+
+    ``point`` is ``State.point``. Returns the value every run shares
+    (``World.at(t)``'s), or one value per run, shape (R,), where the batch's
+    points differ in it.
+    """
+    points = layout.points
+    if points is not None and key in points.in_force:
+        return points.in_force[key][layout.world.epoch[t]][point]
+    return _read(layout.world.at(t), key)
+
+
+def scenario_value(layout: Any, point: np.ndarray, key: str) -> Any:
+    """Run-level ``key`` as loaded (a :data:`SCENARIO_KEYS` key): shared, or (R,)."""
+    points = layout.points
+    if points is not None and key in points.loaded:
+        return points.loaded[key][point]
+    return _read(layout.world.scenario, key)
+
+
+def column(value: Any) -> Any:
+    """Return a per-run (R,) value as a column (R, 1), to meet (R, F) arrays; a number as is."""
+    return value[:, None] if isinstance(value, np.ndarray) else value
+
+
+def varies(value: Any) -> bool:
+    """Whether ``value`` (from :func:`in_force` or :func:`scenario_value`) is per run."""
+    return isinstance(value, np.ndarray)

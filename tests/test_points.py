@@ -1,0 +1,187 @@
+"""Many scenario points in one batch (``sim.run_points``, ``sim.core.points``).
+
+A run's bits must not depend on which points share its batch: every point of
+``run_points`` equals its own ``run_batch`` (and so, through the agreement
+tests, the agent model). The run-level keys are held to reach the core only
+through the point table, so no key can be added to them that changes the
+world the points share.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import SCENARIOS
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import sim
+from sim.core import iter_points
+from sim.core.layout import Layout
+from sim.core.points import RUN_LEVEL_KEYS, TABLE_KEYS
+from sim.sweep.task import BaseScenario
+from sim.world import World
+
+PROFILE_EXAMPLES = settings().max_examples
+BASE = SCENARIOS / "strict_enforcement.toml"
+SHORT = {"time.months": 10, "diversion.reserve_brokers": 1}
+SHARE = st.floats(0.0, 1.0)
+VALUES: dict[str, st.SearchStrategy[Any]] = {
+    "market.partial_need_share": SHARE,
+    "market.substitution_share": SHARE,
+    "market.price_elasticity": st.sampled_from((0.0, 0.5, 2.0)),
+    "market.remote_share": SHARE,
+    "market.demand_noise": st.floats(0.0, 0.9),
+    "market.firm_demand_h100e.broker": st.floats(0.0, 2000.0),
+    "diversion.divert_share": SHARE,
+    "diversion.broker_appetite": st.floats(0.0, 4.0),
+    "diversion.initial_premium": st.floats(1.0, 3.0),
+    "diversion.premium_sensitivity": st.floats(0.0, 4.0),
+    "diversion.premium_inertia": SHARE,
+    "diversion.subsidiary_redirect_share": SHARE,
+    "diversion.route_sensitivity": st.sampled_from((0.0, 0.0, 1.0, 5.0, 40.0)),
+    "diversion.entry_rate": st.sampled_from((0.0, 0.0, 0.3, 4.0)),
+    "diversion.reform_delay_months": st.integers(0, 4),
+    "diversion.reform_probability": st.sampled_from((0.0, 0.0, 0.4, 1.0)),
+    "enforcement.detection": SHARE,
+    "enforcement.measures_multiplier": st.floats(0.0, 3.0),
+    "enforcement.vigilance_per_seizure": st.sampled_from((0.0, 0.0, 2.0)),
+    "enforcement.vigilance_decay": SHARE,
+}
+
+
+def test_every_run_level_key_has_a_strategy():
+    assert set(VALUES) == RUN_LEVEL_KEYS
+
+
+def _arrays(holder: Any) -> dict[str, np.ndarray]:
+    found = {}
+    for name in dir(holder):
+        if name.startswith("_"):
+            continue
+        value = getattr(holder, name, None)
+        if isinstance(value, np.ndarray):
+            found[name] = value
+    return found
+
+
+def _changed(a: Any, b: Any) -> set[str]:
+    left, right = _arrays(a), _arrays(b)
+    return {name for name in left if left[name].shape != right[name].shape
+            or not np.array_equal(left[name], right[name])}
+
+
+@pytest.mark.parametrize("key", sorted(RUN_LEVEL_KEYS))
+def test_a_run_level_key_reaches_the_core_only_through_the_point_table(key):
+    """Two values of the key: the shared world differs only where PointTable carries it."""
+    scenario = sim.load_scenario(BASE, SHORT)
+    value = BaseScenario.read(BASE).with_settings(SHORT)
+    node: Any = value
+    for part in key.split("."):
+        node = getattr(node, part)
+    if isinstance(node, int):
+        other = node + 1
+    elif key == "diversion.initial_premium":  # at least 1
+        other = node + 0.5
+    else:  # within every key's range: shares stay shares, the elasticity below its bound
+        other = 0.5 if node == 1.0 else (node + 1.0) / 2 if node < 1.0 else node * 0.8
+    worlds = [World.from_scenario(scenario),
+              World.from_scenario(sim.load_scenario(BASE, {**SHORT, key: other}))]
+    allowed = {"catch_probability"} if key in TABLE_KEYS[:2] else set()
+    assert _changed(*worlds) <= allowed, key
+    assert _changed(*(w.market for w in worlds)) == set(), key
+    firms = {"median_h100e"} if key == "market.firm_demand_h100e.broker" else set()
+    assert _changed(*(w.firms for w in worlds)) <= firms, key
+    layouts = [Layout.from_world(w) for w in worlds]
+    fields = {f.name for f in dataclasses.fields(Layout)} - {"world", "points"}
+    assert {name for name in _changed(*layouts) if name in fields} == set(), key
+    if key in TABLE_KEYS:
+        assert _changed(*worlds) | _changed(*(w.firms for w in worlds)), key  # it does reach
+
+
+@st.composite
+def points(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[np.ndarray]]:
+    keys = draw(st.lists(st.sampled_from(sorted(RUN_LEVEL_KEYS)), min_size=1, max_size=6,
+                         unique=True))
+    n_points = draw(st.integers(2, 4))
+    settings_ = [{**SHORT, **{key: draw(VALUES[key]) for key in keys}} for _ in range(n_points)]
+    seeds = [np.array(draw(st.lists(st.integers(0, 2**40), min_size=1, max_size=3)))
+             for _ in range(n_points)]
+    return settings_, seeds
+
+
+@settings(max_examples=max(5, PROFILE_EXAMPLES // 10))
+@given(drawn=points())
+def test_a_point_run_beside_others_equals_it_run_alone(drawn):
+    settings_, seeds = drawn
+    scenarios = [sim.load_scenario(BASE, s) for s in settings_]
+    together = sim.run_points(scenarios, seeds)
+    reversed_ = sim.run_points(scenarios[::-1], seeds[::-1])[::-1]
+    for scenario, point_seeds, found, found_reversed in zip(scenarios, seeds, together,
+                                                            reversed_, strict=True):
+        alone = sim.run_batch(scenario, point_seeds)
+        assert found.digest == alone.digest and np.array_equal(found.seeds, alone.seeds)
+        for name in alone.metrics:
+            assert np.array_equal(found.metric(name), alone.metric(name)), name
+            assert np.array_equal(found_reversed.metric(name), alone.metric(name)), name
+
+
+def test_the_streamed_chunks_are_the_points_runs_in_order():
+    scenarios = [sim.load_scenario(BASE, {**SHORT, "enforcement.detection": d,
+                                          "diversion.entry_rate": 0.5})
+                 for d in (0.05, 0.3, 0.9)]
+    seeds = [np.arange(4), np.arange(4, 7), np.arange(2)]
+    together = sim.run_points(scenarios, seeds)
+    chunks = list(iter_points(scenarios, seeds, memory_budget_bytes=1))  # one run a chunk
+    assert len(chunks) == 9
+    point = np.concatenate([p for p, _ in chunks])
+    assert np.array_equal(point, [0, 0, 0, 0, 1, 1, 1, 2, 2])
+    streamed = sim.Results.concat([results for _, results in chunks])
+    for p, results in enumerate(together):
+        for name in results.metrics:
+            assert np.array_equal(streamed.metric(name)[point == p], results.metric(name)), name
+    diverted = [r.metric("diverted_tpp").sum() for r in together]
+    assert diverted[0] > diverted[2]  # the points really differ
+
+
+def test_points_that_differ_in_another_key_are_refused_naming_it():
+    scenarios = [sim.load_scenario(BASE, {**SHORT, "rules.cap_tpp": cap})
+                 for cap in (395_000_000, 790_000_000)]
+    with pytest.raises(ValueError, match=r"point 1 differs from point 0 in rules\.cap_tpp"):
+        sim.run_points(scenarios, [[0], [1]])
+    with pytest.raises(ValueError, match="no scenario points"):
+        sim.run_points([], [])
+
+
+@pytest.mark.parametrize("posterior", [False, True])
+def test_a_sweep_chunk_of_run_level_points_runs_as_one_batch_with_the_same_rows(
+        posterior, monkeypatch):
+    from sim.sweep import task
+
+    base = BaseScenario.read(BASE)
+    settings_ = [{"enforcement.detection": d, "diversion.broker_appetite": a}
+                 for d, a in ((0.05, 0.5), (0.2, 1.0), (0.6, 2.0))]
+    chunk = task.make_chunks(settings_, 3)[0]
+    draws = (((("diversion.divert_share", "0.2"),), (("diversion.divert_share", "0.7"),))
+             if posterior else ())
+    draws = tuple(tuple((k, float(v)) for k, v in draw) for draw in draws)
+    calls = []
+    together = task._outcomes_together
+
+    def counted(*args):
+        calls.append(len(args[1]))
+        return together(*args)
+
+    monkeypatch.setattr(task, "_outcomes_together", counted)
+    fixed = tuple(SHORT.items())
+    batched = task.run_chunk(base, chunk, 3, 7, fixed=fixed, posterior=draws)
+    assert calls == [3 * (2 if posterior else 1)]  # every point (and draw) in one batch
+    monkeypatch.setattr(task, "RUN_LEVEL_KEYS", frozenset())  # each point alone, as before
+    alone = task.run_chunk(base, chunk, 3, 7, fixed=fixed, posterior=draws)
+    assert len(calls) == 1
+    pd.testing.assert_frame_equal(batched, alone)
+    assert batched["tier3_diverted_h100e"].nunique() > 3  # the points differ
