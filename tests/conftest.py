@@ -22,8 +22,10 @@ Any other value, or a seed outside 0-99, stops pytest with a usage error
 (tests/seeds.py parses the variable; tests/test_seeds.py tests it).
 """
 
+import importlib.util
 import os
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -49,6 +51,15 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = REPO / "scenarios"
+
+
+def benchmark_module(name: str) -> ModuleType:
+    """Load ``benchmarks/NAME.py`` (benchmarks/ is scripts, not a package)."""
+    path = REPO / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 SHIPPED = (
     "no_controls", "oct2022", "oct2023", "ai_diffusion_2025", "diffusion_rescinded_2025",
     "allied_coordination", "strict_enforcement", "history", "history_framework_kept",

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
+from conftest import benchmark_module
 
 import sim
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _passes_module():
-    spec = importlib.util.spec_from_file_location("bench_passes", ROOT / "benchmarks" / "passes.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-passes = _passes_module()
+passes = benchmark_module("passes")
 Counting = passes.Counting
 
 
