@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+
 from sim.distributions import size_quantile_max
 from sim.months import month_end, month_labels
 from sim.reference.chips import H100E_TPP, load_chips
 from sim.scenario.constraints import MAX_QUANTITY
 from sim.scenario.demand_growth import largest_growth
 from sim.scenario.demand_level import (
+    SizeFactors,
     expected_demand_h100e,
     size_factors,
     target_demand_h100e,
 )
 from sim.scenario.documents import Document, KeyPath
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Scenario, TiersConfig
 
 __all__ = [
     "INT64_MAX",
@@ -95,8 +98,19 @@ def _window_members(scenario: Scenario) -> set[tuple[frozenset[str], frozenset[s
     tiers = scenario.tiers
     if not isinstance(tiers.tier1, str) and not isinstance(tiers.tier3, str):
         return {tiers.members()}
-    months = month_labels(scenario.time.start, scenario.time.months)
-    return {tiers.members(month_end(m)) for m in months}
+    return set(_members_over(tiers, scenario.time.start, scenario.time.months))
+
+
+@functools.lru_cache(maxsize=256)
+def _members_over(tiers: TiersConfig, start: str, months: int,
+                  ) -> frozenset[tuple[frozenset[str], frozenset[str]]]:
+    """Return :func:`_window_members` of tiers that name a reference group.
+
+    The groups are reference data, read once a process (``country_groups``),
+    and a sweep checks the same tiers over the same window at every point and
+    in every epoch of its timeline.
+    """
+    return frozenset(tiers.members(month_end(m)) for m in month_labels(start, months))
 
 
 def _check_tiers(scenario: Scenario, doc: Document) -> None:
@@ -183,12 +197,14 @@ def _check_named_firms(scenario: Scenario, doc: Document) -> None:
                             f"expected an NVEU HQ outside Tier 3, found {firm.hq!r}")
 
 
-def largest_monthly_demand_tpp(scenario: Scenario) -> float:
+def largest_monthly_demand_tpp(scenario: Scenario, factors: SizeFactors | None = None) -> float:
     """Return an upper bound on any one firm's monthly request, in TPP.
 
     Used to reject scenarios whose integer bookkeeping could overflow.
+    ``factors``: the scenario's :func:`size_factors`, if already computed.
     """
-    sizes, factors = scenario.market.firm_demand_h100e, size_factors(scenario)
+    sizes = scenario.market.firm_demand_h100e
+    factors = size_factors(scenario) if factors is None else factors
     named = max((h for f in scenario.firms for h in f.hosts.values()), default=0.0)
     buyers = max(sizes.buyer, sizes.research, sizes.champion)
     generated = max(max((buyers * f for f in factors.buyer.values()), default=0.0),
@@ -203,13 +219,15 @@ def largest_monthly_demand_tpp(scenario: Scenario) -> float:
     return peak * growth * noise * backlog * H100E_TPP
 
 
-def monthly_orders_bound_tpp(scenario: Scenario) -> dict[KeyPath, float]:
+def monthly_orders_bound_tpp(scenario: Scenario,
+                             factors: SizeFactors | None = None) -> dict[KeyPath, float]:
     """Return upper bounds on what groups of firms can order in one month, in TPP.
 
     Every generated firm is taken at the largest size it can draw and every
     firm at its country's fastest growth, highest noise and fullest backlog,
     so no seed can exceed the bounds. A broker's order (its purchasing
-    capacity) stays within the same bound.
+    capacity) stays within the same bound. ``factors``: the scenario's
+    :func:`size_factors`, if already computed.
 
     Returns
     -------
@@ -218,7 +236,8 @@ def monthly_orders_bound_tpp(scenario: Scenario) -> dict[KeyPath, float]:
         ``("firms", index)``: the subsidiaries of a named firm.
     """
     market, last = scenario.market, window_end(scenario)
-    sizes, factors = market.firm_demand_h100e, size_factors(scenario)
+    sizes = market.firm_demand_h100e
+    factors = size_factors(scenario) if factors is None else factors
     per_h100e = (1 + market.demand_noise) * (1 + market.backlog_months) * H100E_TPP
     growth = {code: largest_growth(c.growth_per_year, market.demand_reference_month, last)
               for code, c in scenario.countries.items()}
@@ -237,11 +256,12 @@ def monthly_orders_bound_tpp(scenario: Scenario) -> dict[KeyPath, float]:
 
 
 def _check_quantities(scenario: Scenario, doc: Document) -> None:
-    _check_firm_demand(scenario, doc)
-    _check_totals(scenario, doc)
+    factors = size_factors(scenario)  # once: every epoch of a timeline is checked
+    _check_firm_demand(scenario, doc, factors)
+    _check_totals(scenario, doc, factors)
 
 
-def _check_totals(scenario: Scenario, doc: Document) -> None:
+def _check_totals(scenario: Scenario, doc: Document, factors: SizeFactors) -> None:
     """Reject scenarios whose sums could leave int64 (see docs/reliability.md).
 
     With ``T`` the bound on a month's orders of all firms: every monthly flow
@@ -249,7 +269,7 @@ def _check_totals(scenario: Scenario, doc: Document) -> None:
     most ``(market.uveu_installed_months + months) x T``; revenue at most
     ``T / tF x frontier price + T / tC x compliant price``.
     """
-    bounds = monthly_orders_bound_tpp(scenario)
+    bounds = monthly_orders_bound_tpp(scenario, factors)
     total = sum(bounds.values())
     largest = max(bounds, key=lambda k: bounds[k], default=None)
     blame = _blame_orders(scenario, doc, largest)
@@ -287,11 +307,10 @@ def _blame_orders(scenario: Scenario, doc: Document, largest: KeyPath | None) ->
                       ("time", "months"))
 
 
-def _check_firm_demand(scenario: Scenario, doc: Document) -> None:
-    if largest_monthly_demand_tpp(scenario) <= MAX_QUANTITY:
+def _check_firm_demand(scenario: Scenario, doc: Document, factors: SizeFactors) -> None:
+    if largest_monthly_demand_tpp(scenario, factors) <= MAX_QUANTITY:
         return
     sizes, countries = scenario.market.firm_demand_h100e, scenario.countries
-    factors = size_factors(scenario)
     kind = max(("buyer", "research", "champion", "broker"), key=lambda k: getattr(sizes, k))
     scale = max(max(factors.buyer.values(), default=0.0), max(factors.broker.values(), default=0.0))
     generated = getattr(sizes, kind) * size_quantile_max(scenario.market.size_tail_alpha) * scale
