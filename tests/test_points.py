@@ -18,13 +18,19 @@ import pytest
 from conftest import SCENARIOS
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from testbase import extending
 
 import sim
 from sim.core import iter_points
 from sim.core.layout import Layout
-from sim.core.points import RUN_LEVEL_KEYS, TABLE_KEYS
+from sim.core.points import RUN_LEVEL_KEYS, TABLE_KEYS, PointTable
+from sim.scenario import Scenario
+from sim.scenario.consistency import CHECKS, checks_reading
+from sim.scenario.documents import read_chain
+from sim.scenario.loading import resolve_points, resolve_scenario
 from sim.sweep.task import BaseScenario
 from sim.world import World
+from sim.world.world import catch_probabilities, scenario_epochs
 
 PROFILE_EXAMPLES = settings().max_examples
 BASE = SCENARIOS / "strict_enforcement.toml"
@@ -185,3 +191,149 @@ def test_a_sweep_chunk_of_run_level_points_runs_as_one_batch_with_the_same_rows(
     assert len(calls) == 1
     pd.testing.assert_frame_equal(batched, alone)
     assert batched["tier3_diverted_h100e"].nunique() > 3  # the points differ
+
+
+# A sweep's later points are the first point's scenario with a few values set
+# (sim.scenario.loading.resolve_points): each must equal its full resolution.
+
+HISTORY = SCENARIOS / "history.toml"
+
+
+class ReadPoison(Exception):
+    """Raised when a check uses a value it does not declare it reads."""
+
+
+class Poison:
+    """A value that raises on any comparison, arithmetic, conversion or hashing."""
+
+    def _read(self, *_: Any) -> Any:
+        raise ReadPoison
+
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _read  # type: ignore[assignment]
+    __bool__ = __float__ = __int__ = __index__ = __hash__ = __format__ = _read  # type: ignore[assignment]
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _read
+    __truediv__ = __rtruediv__ = __floordiv__ = __pow__ = __rpow__ = __neg__ = _read
+    __abs__ = __round__ = __lt__ = _read
+
+
+def _section_keys(cls: type = Scenario, prefix: str = "") -> list[str]:
+    """Every dotted key of a plain value in a section (not in a table or an array)."""
+    found = []
+    for declaration in dataclasses.fields(cls):
+        meta, key = declaration.metadata, f"{prefix}{declaration.name}"
+        if "section" in meta:
+            found += _section_keys(meta["section"], f"{key}.")
+        elif "table" not in meta and "array" not in meta:
+            found.append(key)
+    return found
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
+def test_a_cross_field_check_uses_no_key_it_does_not_list(path):
+    """check_consistency(changed=...) may skip a check whose listed keys miss the change."""
+    doc = read_chain(path)
+    scenario = sim.load_scenario(path)
+    epochs = [scenario, *(scenario.in_force(date)
+                          for date in dict.fromkeys(e.date for e in scenario.timeline))]
+    keys = _section_keys()
+    assert len(keys) > 50 and set(keys) >= RUN_LEVEL_KEYS
+    for key in keys:
+        for check in {check for check, _ in CHECKS} - set(checks_reading({key})):
+            for epoch in epochs:
+                try:
+                    check(epoch.with_values({key: Poison()}), doc)
+                except Exception as exc:
+                    pytest.fail(f"{check.__name__} uses {key} ({type(exc).__name__}), which "
+                                "sim.scenario.consistency.CHECKS does not list for it")
+
+
+@pytest.mark.parametrize("key", sorted(RUN_LEVEL_KEYS))
+def test_a_check_that_lists_a_run_level_key_uses_it(key):
+    """The lists are tight where a sweep's points differ: no check runs for nothing."""
+    for check in checks_reading({key}):
+        used = False
+        for path in (BASE, HISTORY):
+            try:
+                check(sim.load_scenario(path).with_values({key: Poison()}), read_chain(path))
+            except ReadPoison:
+                used = True
+        assert used, (check.__name__, key)
+    assert checks_reading(None) == tuple(check for check, _ in CHECKS)
+
+
+@settings(max_examples=max(10, PROFILE_EXAMPLES // 5), deadline=None)
+@given(key=st.sampled_from(sorted(RUN_LEVEL_KEYS)), data=st.data(),
+       path=st.sampled_from([BASE, HISTORY]))
+def test_a_point_set_on_the_first_equals_its_full_resolution(key, data, path):
+
+    doc = read_chain(path)
+    values = [data.draw(VALUES[key]) for _ in range(2)]
+    shown = data.draw(st.booleans())  # as the command line gives it
+    points = [{}, *({key: str(v) if shown else v} for v in values)]
+    derived = resolve_points(doc, points, RUN_LEVEL_KEYS)
+    for point, scenario in zip(points[1:], derived[1:], strict=True):
+        full = resolve_scenario(doc, point)
+        assert scenario == full and scenario.digest() == full.digest()
+        assert scenario.countries is derived[0].countries  # set on the first, not resolved
+
+
+@pytest.mark.parametrize("path", [HISTORY, SCENARIOS / "oct2023.toml"], ids=lambda p: p.stem)
+def test_a_bad_point_gets_the_error_its_full_resolution_gives(path):
+    """With a timeline (whose epochs are checked again) and without one."""
+    doc = read_chain(path)
+    for bad in ({"enforcement.detection": 1.5}, {"enforcement.detection": "high"},
+                {"market.price_elasticity": 20.0, "market.price_floor": 0.9}):
+        with pytest.raises(sim.ScenarioError) as full:
+            resolve_scenario(doc, bad)
+        with pytest.raises(sim.ScenarioError) as derived:
+            resolve_points(doc, [{"market.price_floor": 0.9} if "market.price_floor" in bad
+                                 else {}, bad], RUN_LEVEL_KEYS)
+        assert str(derived.value) == str(full.value)
+    assert "price_elasticity x (1 - price_floor)" in str(full.value)
+
+
+def test_a_point_that_differs_in_another_key_is_resolved_in_full():
+
+    doc = read_chain(BASE)
+    points = [{"enforcement.detection": 0.1}, {"enforcement.detection": 0.2, "time.months": 10},
+              {}]
+    derived = resolve_points(doc, points, RUN_LEVEL_KEYS)
+    for point, scenario in zip(points, derived, strict=True):
+        assert scenario == resolve_scenario(doc, point)
+    assert derived[1].countries is not derived[0].countries
+    assert derived[1].time.months == 10 and derived[2].enforcement.detection != 0.1
+
+
+def test_each_points_epochs_are_its_own_where_the_timeline_sets_a_run_level_key(tmp_path):
+    """PointTable sets each point's values on the first point's epochs; a key the
+    timeline sets holds the timeline's value from its date, whatever the point."""
+    path = tmp_path / "dated.toml"
+    path.write_text(extending(BASE, """
+[[timeline]]
+date = "2025-04"
+source = "test"
+set = { "diversion.entry_rate" = 2.0, "enforcement.detection" = 0.4 }
+"""))
+    base = BaseScenario.read(path)
+    settings_ = [{**SHORT, "diversion.entry_rate": r, "enforcement.detection": d,
+                  "diversion.divert_share": s}
+                 for r, d, s in ((0.1, 0.05, 0.2), (0.7, 0.2, 0.2), (0.3, 0.6, 0.9))]
+    scenarios = base.with_settings_of_points(settings_)
+    world = World.from_scenario(scenarios[0])
+    table = PointTable.from_scenarios(world, scenarios)
+    for number, scenario in enumerate(scenarios):
+        epochs, epoch = scenario_epochs(scenario, world.dates)
+        assert np.array_equal(epoch, world.epoch)
+        for key, values in table.in_force.items():
+            assert list(values[:, number]) == [_read_key(e, key) for e in epochs], key
+        catch = catch_probabilities(epochs, world.epoch, world.countries)
+        assert np.array_equal(table.catch_probability[number], catch)
+    assert set(table.in_force) == {"diversion.entry_rate", "diversion.divert_share"}
+    assert len(set(table.in_force["diversion.entry_rate"][-1])) == 1  # the timeline's 2.0
+    assert table.median_h100e is None and not table.loaded
+
+
+def _read_key(scenario: Any, key: str) -> Any:
+    for part in key.split("."):
+        scenario = getattr(scenario, part)
+    return scenario

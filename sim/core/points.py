@@ -26,7 +26,7 @@ import numpy as np
 from sim.scenario import Scenario
 from sim.world import World
 from sim.world.population import firm_table
-from sim.world.world import catch_probabilities, scenario_epochs
+from sim.world.world import catch_probabilities, epoch_keys
 
 __all__ = ["RUN_LEVEL_KEYS", "PointTable", "column", "in_force", "scenario_value", "varies"]
 
@@ -74,9 +74,11 @@ class PointTable:
     loaded : dict of str to ndarray of shape (n_points,)
         Keys of :data:`SCENARIO_KEYS` that differ.
     catch_probability : ndarray of shape (n_points, T, C), float64, or None
-        Each point's ``World.catch_probability``, if any differs.
+        Each point's ``World.catch_probability``, if the points differ in a key
+        it reads (``enforcement.detection``, ``enforcement.measures_multiplier``).
     median_h100e : ndarray of shape (n_points, F), float64, or None
-        Each point's ``FirmTable.median_h100e`` (firm-table order), if any differs.
+        Each point's ``FirmTable.median_h100e`` (firm-table order), if the points
+        differ in ``market.firm_demand_h100e.broker``.
     """
 
     n_points: int
@@ -97,31 +99,38 @@ class PointTable:
             batches).
         """
         first = scenarios[0]
-        structure = _structure(first)
+        shared = {key: _read(first, key) for key in RUN_LEVEL_KEYS}
         for number, scenario in enumerate(scenarios[1:], start=1):
-            other = _structure(scenario)
-            if other != structure:
-                raise ValueError(f"point {number} differs from point 0 in "
-                                 f"{_first_difference(structure, other)}, which is not a "
-                                 "run-level key (sim.core.points.RUN_LEVEL_KEYS): run the "
-                                 "points as separate batches")
-        epochs = [scenario_epochs(s, world.dates)[0] for s in scenarios]
+            # equal parts are mostly the same objects (a sweep's points are set on the
+            # first, sim.scenario.loading.resolve_points), so the comparison is quick
+            if scenario.with_values(shared) != first:
+                difference = _first_difference(_structure(first), _structure(scenario))
+                raise ValueError(f"point {number} differs from point 0 in {difference}, "
+                                 "which is not a run-level key (sim.core.points."
+                                 "RUN_LEVEL_KEYS): run the points as separate batches")
+        own = [{key: value for key in RUN_LEVEL_KEYS if (value := _read(s, key)) != shared[key]}
+               for s in scenarios]
+        differ = set().union(*own)
+        timeline_set = epoch_keys(first, world.dates)
+        epochs = [tuple(e.with_values({key: v for key, v in values.items() if key not in set_by})
+                        for e, set_by in zip(world.epochs, timeline_set, strict=True))
+                  for values in own]  # each point's scenario_epochs, set on the first's
         in_force = {}
-        for key in IN_FORCE_KEYS:
+        for key in differ.intersection(IN_FORCE_KEYS):
             values = np.array([[_read(e, key) for e in point] for point in epochs]).T
             if np.any(values != values[:, :1]):
                 in_force[key] = values
         loaded = {}
-        for key in SCENARIO_KEYS:
-            values = np.array([_read(s, key) for s in scenarios])
-            if np.any(values != values[0]):
-                loaded[key] = values
-        catch = np.stack([catch_probabilities(point, world.epoch, world.countries)
-                          for point in epochs])
-        medians = np.stack([firm_table(s).median_h100e for s in scenarios])
+        for key in differ.intersection(SCENARIO_KEYS):
+            loaded[key] = np.array([_read(s, key) for s in scenarios])
+        catch = medians = None
+        if differ.intersection(TABLE_KEYS[:2]):
+            catch = np.stack([catch_probabilities(point, world.epoch, world.countries)
+                              for point in epochs])
+        if TABLE_KEYS[2] in differ:
+            medians = np.stack([firm_table(s).median_h100e for s in scenarios])
         return cls(n_points=len(scenarios), in_force=in_force, loaded=loaded,
-                   catch_probability=catch if np.any(catch != catch[:1]) else None,
-                   median_h100e=medians if np.any(medians != medians[:1]) else None)
+                   catch_probability=catch, median_h100e=medians)
 
 
 def _structure(scenario: Scenario) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Collection
 
 from sim.distributions import size_quantile_max
 from sim.months import month_end, month_labels
@@ -19,9 +20,11 @@ from sim.scenario.documents import Document, KeyPath
 from sim.scenario.schema import Scenario, TiersConfig
 
 __all__ = [
+    "CHECKS",
     "INT64_MAX",
     "LAST_MONTH",
     "check_consistency",
+    "checks_reading",
     "largest_monthly_demand_tpp",
     "monthly_orders_bound_tpp",
     "window_end",
@@ -33,17 +36,27 @@ LAST_MONTH = "9999-12"
 """Last month a window may reach: month labels have four-digit years."""
 
 
-def check_consistency(scenario: Scenario, doc: Document) -> None:
-    """Raise ``ScenarioError`` for a scenario whose fields contradict each other."""
-    _check_countries(scenario, doc)
-    _check_chips(scenario, doc)
-    _check_window(scenario, doc)
-    _check_tiers(scenario, doc)  # after the window, over whose months it reads the groups
-    _check_named_firms(scenario, doc)
-    _check_demand_level(scenario, doc)
-    _check_quantities(scenario, doc)
-    _check_domestic_reference(scenario, doc)
-    _check_price_response(scenario, doc)
+def check_consistency(scenario: Scenario, doc: Document,
+                      changed: Collection[str] | None = None) -> None:
+    """Raise ``ScenarioError`` for a scenario whose fields contradict each other.
+
+    ``changed``: the dotted keys in which ``scenario`` differs from one that
+    passed these checks (a sweep's point derived from the first point); only
+    the checks that read one of them run. ``None``: every check.
+    """
+    for check in checks_reading(changed):
+        check(scenario, doc)
+
+
+def checks_reading(changed: Collection[str] | None) -> tuple[Callable[..., None], ...]:
+    """Return the checks of :data:`CHECKS` that read one of ``changed`` (all for ``None``)."""
+    return tuple(check for check, reads in CHECKS
+                 if changed is None or any(_under(key, reads) for key in changed))
+
+
+def _under(key: str, prefixes: tuple[str, ...]) -> bool:
+    """Whether dotted ``key`` is one of ``prefixes`` or lies under one."""
+    return any(key == prefix or key.startswith(f"{prefix}.") for prefix in prefixes)
 
 
 def _check_price_response(scenario: Scenario, doc: Document) -> None:
@@ -326,3 +339,29 @@ def _check_firm_demand(scenario: Scenario, doc: Document, factors: SizeFactors) 
         f"expected firm demand that stays below {MAX_QUANTITY:.0e} TPP a month over the "
         "window (sizes x growth overflow the integer bookkeeping)",
     )
+
+
+_DEMAND_LEVEL = ("market.world_demand_h100e", "market.demand_reference_month",
+                 "market.firm_demand_h100e.buyer", "market.firm_demand_h100e.research",
+                 "market.firm_demand_h100e.champion", "market.size_tail_alpha", "countries",
+                 "firms", "world")
+"""The keys a scenario's demand level and firm sizes read (``sim.scenario.demand_level``)."""
+
+CHECKS: tuple[tuple[Callable[[Scenario, Document], None], tuple[str, ...]], ...] = (
+    (_check_countries, ("countries",)),
+    (_check_chips, ("market.chips", "market.preference", "rules.chip_measures", "countries")),
+    (_check_window, ("time", "rules.tiers_from", "rules.tiers_until")),
+    (_check_tiers, ("tiers", "time")),  # after the window, over whose months it reads the groups
+    (_check_named_firms, ("firms", "countries", "tiers", "time")),
+    (_check_demand_level, _DEMAND_LEVEL),
+    (_check_quantities, (*_DEMAND_LEVEL, "market.firm_demand_h100e.broker",
+                         "market.demand_noise", "market.backlog_months",
+                         "market.uveu_installed_months", "market.chips", "time")),
+    (_check_domestic_reference, ("countries",)),
+    (_check_price_response, ("market.price_elasticity", "market.price_floor")),
+)
+"""The cross-field checks in the order they run, each with the keys it reads (a key
+and every key under it). ``tests/test_points.py`` holds each check to its list: every
+key of a section it does not list is set, in every shipped scenario, to a value that
+raises when used, and the check must pass all the same.
+"""

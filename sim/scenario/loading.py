@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import difflib
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import fields
 from os import PathLike
 from pathlib import Path
@@ -19,16 +19,16 @@ from sim.scenario.build import (
     describe_found,
 )
 from sim.scenario.consistency import check_consistency
-from sim.scenario.constraints import Countries, Country, Month, OneOf, Text
+from sim.scenario.constraints import Countries, Country, Invalid, Month, OneOf, Text
 from sim.scenario.documents import OVERRIDE_SOURCE, Document, KeyPath, merge_into, read_chain
 from sim.scenario.errors import ScenarioError
 from sim.scenario.reading import check_depth
 from sim.scenario.regions import apply_region_overrides, expand_regions
 from sim.scenario.schema import REGIONS_KEY, CountryConfig, Scenario
-from sim.scenario.timeline import check_timeline
+from sim.scenario.timeline import check_timeline, recheck_timeline
 from sim.scenario.world import WORLD_KEY, add_importers, apply_reference
 
-__all__ = ["load_scenario", "parse_assignment", "resolve_scenario"]
+__all__ = ["load_scenario", "parse_assignment", "resolve_points", "resolve_scenario"]
 
 DEFAULTS_KEY = "country_defaults"
 _EARLY_KEYS = (DEFAULTS_KEY, WORLD_KEY)
@@ -146,6 +146,64 @@ def _expand_country_defaults(doc: Document) -> None:
         countries[code] = merged.data
         for path, source in merged.origin.items():
             doc.origin.setdefault(("countries", code, *path), source)
+
+
+def resolve_points(document: Document, points: Sequence[Mapping[str, Any]],
+                   point_keys: Collection[str]) -> list[Scenario]:
+    """Resolve many override sets of one document, most by setting a few values.
+
+    A sweep's points differ from each other in a few keys, and resolving one
+    in full (:func:`resolve_scenario`) costs some 18 ms on the history. The
+    first point is resolved in full; a later point whose overrides differ
+    from the first's only in keys of ``point_keys`` is the first point's
+    scenario with those values set (:meth:`Scenario.with_values`), each
+    converted by its key's constraint, and only the cross-field checks that
+    read them (:data:`sim.scenario.consistency.CHECKS`) run again, in every
+    epoch of the timeline. Any other point, and any point whose values fail
+    there, is resolved in full, so a bad value gets the error
+    :func:`resolve_scenario` gives.
+
+    ``point_keys`` must be keys of plain values that the resolution copies
+    into the scenario as they are (not a region, defaults or world key, nor
+    one a resolution step derives other values from): ``sim.sweep`` passes
+    :data:`sim.core.points.RUN_LEVEL_KEYS`, and ``tests/test_scenario_points.py``
+    holds each of those, derived, equal to its full resolution.
+    """
+    if not points:
+        return []
+    first_overrides = dict(points[0])
+    first = resolve_scenario(document, first_overrides)
+    return [first, *(_derived(document, first, first_overrides, dict(overrides), point_keys)
+                     or resolve_scenario(document, overrides) for overrides in points[1:])]
+
+
+_UNSET = object()
+
+
+def _derived(document: Document, first: Scenario, first_overrides: dict[str, Any],
+             overrides: dict[str, Any], point_keys: Collection[str]) -> Scenario | None:
+    """Return the point as ``first`` with its own values set, or None to resolve it in full."""
+    changed = {key for key in first_overrides.keys() | overrides.keys()
+               if overrides.get(key, _UNSET) != first_overrides.get(key, _UNSET)}
+    if not changed <= overrides.keys() or not all(key in point_keys for key in changed):
+        return None
+    values = {}
+    for key in changed:
+        path = tuple(key.split("."))
+        constraint = constraint_at(Scenario, _schema_path(path))
+        if constraint is None:
+            return None
+        try:
+            values[key] = constraint.convert(_parse_override(path, overrides[key]))
+        except Invalid:
+            return None
+    scenario = first.with_values(values)
+    try:
+        check_consistency(scenario, document, changed)
+        recheck_timeline(scenario, document, changed)
+    except ScenarioError:
+        return None
+    return scenario
 
 
 def load_scenario(

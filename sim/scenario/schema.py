@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from typing import Any
 
@@ -559,6 +560,18 @@ class Scenario:
             if entry.date <= month:
                 for key, new in entry.set.items():
                     current = _with_value(current, tuple(key.split(".")), new)
+        return current
+
+    def with_values(self, values: Mapping[str, Any]) -> Scenario:
+        """Return a copy with each dotted key of ``values`` set, its other parts shared.
+
+        The values must be converted and checked already (by the key's
+        constraint, and by the cross-field checks that read it):
+        :func:`sim.scenario.loading.resolve_points` does both.
+        """
+        current = self
+        for key, new in values.items():
+            current = _with_value(current, tuple(key.split(".")), new)
         return current
 
     def digest(self) -> str:

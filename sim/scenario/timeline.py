@@ -33,19 +33,20 @@ Every error names the file and the entry as ``timeline[4].set."rules.chip_rule"`
 from __future__ import annotations
 
 import difflib
+from collections.abc import Collection
 from dataclasses import fields, replace
 from typing import Any
 
 from sim.reference.chips import load_chips
 from sim.reference.regions import REGIONS, region_of
 from sim.scenario.build import declaration_at, describe_found
-from sim.scenario.consistency import check_consistency, window_end
+from sim.scenario.consistency import check_consistency, checks_reading, window_end
 from sim.scenario.constraints import Invalid
 from sim.scenario.documents import OVERRIDE_SOURCE, Document, KeyPath, toml_key
 from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import REGIONS_KEY, Scenario, TimelineEntry
 
-__all__ = ["changeable_keys", "check_timeline"]
+__all__ = ["changeable_keys", "check_timeline", "recheck_timeline"]
 
 
 def changeable_keys(cls: type = Scenario, prefix: str = "") -> tuple[str, ...]:
@@ -222,7 +223,25 @@ def _check_launch(doc: Document, index: int, date: str, key: str, new: Any) -> N
                      f"({path[2]}: {launch}), found capacity {new} from {date}")
 
 
-def _check_in_force(scenario: Scenario, doc: Document, date: str) -> None:
+def recheck_timeline(scenario: Scenario, doc: Document, changed: Collection[str]) -> None:
+    """Rerun, at each entry's date, the cross-field checks that read ``changed`` keys.
+
+    For a scenario that differs from a checked one (whose entries were
+    converted by :func:`check_timeline`) only in the values of ``changed``.
+
+    Raises
+    ------
+    ScenarioError
+        As :func:`check_timeline` does.
+    """
+    if not checks_reading(changed):
+        return
+    for date in dict.fromkeys(entry.date for entry in scenario.timeline):
+        _check_in_force(scenario, doc, date, changed)
+
+
+def _check_in_force(scenario: Scenario, doc: Document, date: str,
+                    changed: Collection[str] | None = None) -> None:
     """Run the cross-field checks on the scenario in force at ``date``, blaming its entries."""
     epoch = Document(data=doc.data, origin=dict(doc.origin), files=doc.files)
     for index, entry in enumerate(scenario.timeline):
@@ -233,6 +252,6 @@ def _check_in_force(scenario: Scenario, doc: Document, date: str) -> None:
             _, text = _where(doc, index, "set", key)
             epoch.origin[tuple(key.split("."))] = (file, (text,))
     try:
-        check_consistency(scenario.in_force(date), epoch)
+        check_consistency(scenario.in_force(date), epoch, changed)
     except ScenarioError as exc:
         raise ScenarioError(exc.file, exc.key, f"{exc.problem} (in force from {date})") from None

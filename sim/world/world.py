@@ -194,11 +194,27 @@ class World:
 def scenario_epochs(scenario: Scenario,
                     dates: tuple[str, ...]) -> tuple[tuple[Scenario, ...], np.ndarray]:
     """Return the distinct scenarios in force, and the index of each step's (``World.epochs``)."""
-    changes = [d for d in dict.fromkeys(e.date for e in scenario.timeline) if d > dates[0]]
-    epochs = (scenario.in_force(dates[0]), *(scenario.in_force(d) for d in changes))
+    changes = _change_dates(scenario, dates)
+    epochs = tuple(scenario.in_force(d) for d in (dates[0], *changes))
     epoch = np.searchsorted(np.array(changes, dtype=object), np.array(dates, dtype=object),
                             side="right") if changes else np.zeros(len(dates), dtype=np.int64)
     return epochs, np.asarray(epoch, dtype=np.int64)
+
+
+def epoch_keys(scenario: Scenario, dates: tuple[str, ...]) -> tuple[frozenset[str], ...]:
+    """Return, for each of :func:`scenario_epochs`, the keys its timeline has set by then.
+
+    In epoch ``i`` a key of ``epoch_keys(...)[i]`` holds the timeline's
+    value, any other key the scenario's own.
+    """
+    return tuple(frozenset(key for entry in scenario.timeline if entry.date <= date
+                           for key in entry.set)
+                 for date in (dates[0], *_change_dates(scenario, dates)))
+
+
+def _change_dates(scenario: Scenario, dates: tuple[str, ...]) -> list[str]:
+    """Return the timeline's dates after the first month, each once, in order."""
+    return [d for d in dict.fromkeys(e.date for e in scenario.timeline) if d > dates[0]]
 
 
 def _growth(scenario: Scenario, configs: list[CountryConfig], dates: tuple[str, ...]) -> np.ndarray:
