@@ -158,6 +158,10 @@ class Layout:
         (``World.headquarters_bound``).
     chip_tpp : ndarray of shape (T, F), int64
         Its TPP (1 where there is none).
+    order_tpp : ndarray of shape (T, F), int64
+        Its TPP, and ``INT64_MAX`` where there is none: a request in TPP
+        (non-negative, below ``INT64_MAX``) divided by it is the chips the firm
+        orders, 0 where it orders no chip, without a select.
     full_need : ndarray of shape (T, F), bool
         The chip serves the full need (the partial-need rule).
     orders_frontier : ndarray of shape (T, F), bool
@@ -212,6 +216,7 @@ class Layout:
     restricted: np.ndarray
     chip: np.ndarray
     chip_tpp: np.ndarray
+    order_tpp: np.ndarray
     full_need: np.ndarray
     orders_frontier: np.ndarray
     vendor_queues: tuple[VendorQueue, ...]
@@ -274,6 +279,8 @@ class Layout:
             restricted=per_firm(market.restricted, market.bound_restricted),
             chip=chip,
             chip_tpp=np.where(chip == NO_CHIP, 1, market.tpp[np.maximum(chip, 0)]),
+            order_tpp=np.where(chip == NO_CHIP, np.iinfo(np.int64).max,
+                               market.tpp[np.maximum(chip, 0)]),
             full_need=per_firm(market.full_need, market.bound_full_need),
             orders_frontier=(chip == market.frontier[:, None]) & (chip != NO_CHIP),
             vendor_queues=vendor_queues,

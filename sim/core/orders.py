@@ -20,7 +20,6 @@ from sim.core.state import State, evolve
 from sim.reference import H100E_TPP
 from sim.rng import STREAM_DEMAND, STREAM_PRIORITY, uniform
 from sim.world import CAPPED, FREE, LICENSED, PAYMENT, VOLUME
-from sim.world.market import NO_CHIP
 
 __all__ = ["demand", "license", "order", "place_grey_market_orders", "route_weights",
            "start_month"]
@@ -62,7 +61,7 @@ def demand(layout: Layout, state: State, t: int) -> State:
     if factor is not None:
         need = need * factor
     need = (need * H100E_TPP).astype(np.int64)
-    need = np.where(layout.is_broker, 0, need)
+    need[:, layout.brokers] = 0  # a new array: brokers' columns only, not a select
     return evolve(state, demand_tpp=need, request_tpp=need + state.backlog_tpp)
 
 
@@ -136,8 +135,7 @@ def order(layout: Layout, state: State, t: int) -> State:
     if partial.size:
         need = need.copy()
         need[:, partial] = (need[:, partial] * share).astype(np.int64)
-    want = np.where(layout.chip[t] == NO_CHIP, 0, need // layout.chip_tpp[t])
-    return evolve(state, want=want)
+    return evolve(state, want=need // layout.order_tpp[t])  # 0 where there is no chip
 
 
 def license(layout: Layout, state: State, t: int) -> State:

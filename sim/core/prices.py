@@ -98,6 +98,6 @@ def demand_factor(layout: Layout, state: State, t: int) -> np.ndarray | None:
     if not varies(elasticity) and elasticity == 0.0:
         return None
     factor = price_response(state.price_index, column(elasticity))  # 1 exactly where e = 0
+    none = np.ones((len(factor), 1))  # a last column, of 1, for the firms that order no chip
     chip = layout.chip[t]
-    per_firm = factor[:, np.maximum(chip, 0)]
-    return np.where(chip == NO_CHIP, 1.0, per_firm)
+    return np.hstack([factor, none])[:, np.where(chip == NO_CHIP, factor.shape[1], chip)]

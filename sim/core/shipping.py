@@ -171,10 +171,8 @@ def respond(layout: Layout, state: State, t: int) -> State:
         missing[:, asks] -= divert[:, asks]
     backlog = np.minimum(missing, market.backlog_months * state.demand_tpp)
     missing -= backlog
-    return evolve(
-        state,
-        backlog_tpp=np.where(buyer, backlog, state.backlog_tpp),
-        divert_request_tpp=divert,
-        unmet_tpp=np.where(buyer, missing, 0),
-        residual_tpp=residual,
-    )
+    brokers = layout.brokers  # both are new arrays: only the brokers' columns are rewritten
+    backlog[:, brokers] = state.backlog_tpp[:, brokers]
+    missing[:, brokers] = 0
+    return evolve(state, backlog_tpp=backlog, divert_request_tpp=divert, unmet_tpp=missing,
+                  residual_tpp=residual)
