@@ -72,11 +72,12 @@ def ship(layout: Layout, state: State, t: int) -> State:
                       **_by_cell(layout, state, t, shipped), vendor_orders_chips=orders)
     ordered = state.approved_chips
     shipped, orders = ship_by_vendor(layout, state, t, ordered)
-    left = shipped.copy()  # this phase's own temporary, updated in place
+    left = shipped  # what the cheaper paths have not taken (no copy: never written in place)
     paths = {}
     for name in PATHS:
         paths[name] = np.minimum(getattr(state, name), left)
-        left -= paths[name]
+        if name != PATHS[-1]:  # after the last path nothing is left to count
+            left = left - paths[name]
     tpp = layout.chip_tpp[t]
     quota_used = state.quota_used_tpp  # arrays are never written in place: sharing is safe
     capped = np.flatnonzero(layout.regime[t] == CAPPED)
