@@ -166,7 +166,7 @@ def resolve_points(document: Document, points: Sequence[Mapping[str, Any]],
     ``point_keys`` must be keys of plain values that the resolution copies
     into the scenario as they are (not a region, defaults or world key, nor
     one a resolution step derives other values from): ``sim.sweep`` passes
-    :data:`sim.core.points.RUN_LEVEL_KEYS`, and ``tests/test_scenario_points.py``
+    :data:`sim.core.points.RUN_LEVEL_KEYS`, and ``tests/test_points.py``
     holds each of those, derived, equal to its full resolution.
     """
     if not points:
