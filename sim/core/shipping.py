@@ -88,13 +88,28 @@ def ship(layout: Layout, state: State, t: int) -> State:
         state, **paths,
         ordered=ordered,
         shipped=shipped,
-        lpp_used_tpp=state.lpp_used_tpp + paths["path_lpp"] * tpp,
-        nveu_used_tpp=state.nveu_used_tpp + paths["path_nveu"] * tpp,
+        lpp_used_tpp=_used_up(state.lpp_used_tpp, paths["path_lpp"], tpp, capped),
+        nveu_used_tpp=_used_up(state.nveu_used_tpp, paths["path_nveu"], tpp, capped),
         uveu_installed_tpp=_installed(layout, state, t, shipped),
         quota_used_tpp=quota_used,
         **_by_cell(layout, state, t, shipped),
         vendor_orders_chips=orders,
     )
+
+
+def _used_up(used: np.ndarray, chips: np.ndarray, tpp: np.ndarray,
+             capped: np.ndarray) -> np.ndarray:
+    """Return ``used + chips x tpp``, (R, F) int64, for a path only capped firms take.
+
+    The NVEU and low-volume paths are granted to capped firms alone
+    (:func:`sim.core.orders.license`), so only their columns change: no
+    pass over every firm, and none at all in a month without one.
+    """
+    if not capped.size:
+        return used  # arrays are never written in place: sharing is safe
+    booked = used.copy()
+    booked[:, capped] += chips[:, capped] * tpp[capped]
+    return booked
 
 
 def _installed(layout: Layout, state: State, t: int, shipped: np.ndarray) -> np.ndarray:
