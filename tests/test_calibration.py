@@ -676,3 +676,42 @@ def test_a_target_set_in_another_checkout_is_the_same_set_relative_to_its_root(t
     assert here.relative_to(root).file == Path("scenarios/targets/published.toml")
     changed = replace(there, targets=there.targets[1:])
     assert here.relative_to(root) != changed.relative_to(tmp_path)
+
+
+# ----- A chunk of draws in one batch (sim.core.run_points) ----------------------------------
+
+
+def test_a_chunk_of_draws_runs_as_one_batch_with_each_draws_own_numbers(monkeypatch):
+    """The published targets' keys are all run-level (China's demand scale too, which
+    splits the pools by size differently in every draw): a chunk's draws run together."""
+    from sim.calibration import simulate
+
+    target_set = load_targets(PUBLISHED)
+    parameters, targets = target_set.parameters, target_set.targets
+    rows = from_unit(parameters, sobol_unit(3, len(parameters), np.random.default_rng(5)))
+    seeds = np.arange(2)
+    batches = []
+    together = simulate.run_points
+
+    def counted(scenarios, seeds_):
+        batches.append(len(scenarios))
+        return together(scenarios, seeds_)
+
+    monkeypatch.setattr(simulate, "run_points", counted)
+    found = simulate.simulate_draws(parameters, targets, rows, seeds)
+    assert batches == [3]  # one scenario (the history), its three draws in one batch
+    alone = np.stack([simulate_draw(parameters, targets, row, seeds) for row in rows])
+    assert batches == [3]  # one draw at a time runs on its own
+    np.testing.assert_array_equal(found, alone)
+    assert len({tuple(np.round(f[:, 0], 9)) for f in found}) == 3  # the draws differ
+
+
+def test_draws_of_a_key_that_is_not_run_level_each_run_alone(tiny: Path, monkeypatch):
+    from sim.calibration import simulate
+
+    parameters = [Parameter("time.months", low=3, high=6, integer=True)]
+    target_set = load_targets(_write_targets(tiny, _good_body()))
+    monkeypatch.setattr(simulate, "run_points", lambda *_: pytest.fail("batched"))
+    found = simulate.simulate_draws(parameters, target_set.targets,
+                                    np.array([[3.0], [6.0]]), np.arange(2))
+    assert found.shape == (2, len(target_set.targets), 2)

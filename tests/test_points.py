@@ -23,7 +23,7 @@ from testbase import extending
 import sim
 from sim.core import iter_points
 from sim.core.layout import Layout
-from sim.core.points import RUN_LEVEL_KEYS, TABLE_KEYS, PointTable
+from sim.core.points import COUNTRY_KEYS, RUN_LEVEL_KEYS, TABLE_KEYS, PointTable, is_run_level
 from sim.scenario import Scenario
 from sim.scenario.consistency import CHECKS, checks_reading
 from sim.scenario.documents import read_chain
@@ -34,6 +34,7 @@ from sim.world.world import catch_probabilities, scenario_epochs
 
 PROFILE_EXAMPLES = settings().max_examples
 BASE = SCENARIOS / "strict_enforcement.toml"
+HISTORY = SCENARIOS / "history.toml"
 SHORT = {"time.months": 10, "diversion.reserve_brokers": 1}
 SHARE = st.floats(0.0, 1.0)
 VALUES: dict[str, st.SearchStrategy[Any]] = {
@@ -57,11 +58,16 @@ VALUES: dict[str, st.SearchStrategy[Any]] = {
     "enforcement.measures_multiplier": st.floats(0.0, 3.0),
     "enforcement.vigilance_per_seizure": st.sampled_from((0.0, 0.0, 2.0)),
     "enforcement.vigilance_decay": SHARE,
+    "countries.CHN.demand_scale": st.floats(0.5, 4.0),  # the calibration's prior
 }
+DEMAND_SCALE = "countries.CHN.demand_scale"
 
 
 def test_every_run_level_key_has_a_strategy():
-    assert set(VALUES) == RUN_LEVEL_KEYS
+    assert set(VALUES) == RUN_LEVEL_KEYS | {f"countries.CHN.{key}" for key in COUNTRY_KEYS}
+    assert all(is_run_level(key) for key in VALUES)
+    assert not is_run_level("country_defaults.demand_scale")  # many countries, by a resolution
+    assert not is_run_level("countries.CHN.transit") and not is_run_level("time.months")
 
 
 def _arrays(holder: Any) -> dict[str, np.ndarray]:
@@ -109,9 +115,53 @@ def test_a_run_level_key_reaches_the_core_only_through_the_point_table(key):
         assert _changed(*worlds) | _changed(*(w.firms for w in worlds)), key  # it does reach
 
 
+def test_a_demand_scale_reaches_the_core_only_through_sizes_and_the_chip_split():
+    """China's demand scale changes firm sizes and the chips a pool's firms order, no more."""
+    scenarios = [sim.load_scenario(HISTORY, {DEMAND_SCALE: k}) for k in (1.0, 3.0)]
+    worlds = [World.from_scenario(s) for s in scenarios]
+    assert _changed(*worlds) == {"firm_chip"}
+    assert _changed(*(w.market for w in worlds)) == set()
+    assert _changed(*(w.firms for w in worlds)) == {"median_h100e"}
+    table = PointTable.from_scenarios(worlds[0], scenarios)
+    assert np.array_equal(table.median_h100e[1], worlds[1].firms.median_h100e)
+    assert np.array_equal(table.firm_chip[1], worlds[1].firm_chip)
+    layout = Layout.from_world(worlds[0]).with_points(table)
+    alone = Layout.from_world(worlds[1])
+    chips = layout.point_chips
+    for name in ("chip", "chip_tpp", "order_tpp", "orders_frontier"):
+        assert np.array_equal(getattr(chips, name)[1], getattr(alone, name)), name
+    for t in range(worlds[0].n_steps):
+        own = layout.vendor_queues[chips.vendor_queue[1, t]]
+        mine = alone.vendor_queues[alone.vendor_queue[t]]
+        assert np.array_equal(own.order, mine.order) and np.array_equal(own.cell_index,
+                                                                       mine.cell_index)
+    assert layout.point_support(1).keys() == alone.metric_support.keys()
+    for name, mask in alone.metric_support.items():
+        assert np.array_equal(layout.point_support(1)[name], mask), name
+
+
+@pytest.mark.parametrize("path", [SCENARIOS / "history.toml",
+                                  SCENARIOS / "ai_diffusion_2025.toml"], ids=lambda p: p.stem)
+def test_points_that_split_a_pool_differently_each_equal_their_own_batch(path):
+    """The calibration's case: each draw's China demand scale splits the pools its own way."""
+    scales = (1.0, 0.5, 2.0, 4.0)
+    scenarios = [sim.load_scenario(path, {DEMAND_SCALE: k, "diversion.divert_share": s,
+                                          "time.months": 30})
+                 for k, s in zip(scales, (0.3, 0.6, 0.3, 0.9), strict=True)]
+    seeds = [np.array([1, 2]), np.array([3]), np.array([4, 5, 6]), np.array([7, 8])]
+    world = World.from_scenario(scenarios[0])
+    assert PointTable.from_scenarios(world, scenarios).firm_chip is not None  # they do differ
+    for found, scenario, point_seeds in zip(sim.run_points(scenarios, seeds), scenarios, seeds,
+                                            strict=True):
+        alone = sim.run_batch(scenario, point_seeds)
+        assert found.digest == alone.digest
+        for name in alone.metrics:
+            assert np.array_equal(found.metric(name), alone.metric(name)), name
+
+
 @st.composite
 def points(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[np.ndarray]]:
-    keys = draw(st.lists(st.sampled_from(sorted(RUN_LEVEL_KEYS)), min_size=1, max_size=6,
+    keys = draw(st.lists(st.sampled_from(sorted(VALUES)), min_size=1, max_size=6,
                          unique=True))
     n_points = draw(st.integers(2, 4))
     settings_ = [{**SHORT, **{key: draw(VALUES[key]) for key in keys}} for _ in range(n_points)]
@@ -186,7 +236,7 @@ def test_a_sweep_chunk_of_run_level_points_runs_as_one_batch_with_the_same_rows(
     fixed = tuple(SHORT.items())
     batched = task.run_chunk(base, chunk, 3, 7, fixed=fixed, posterior=draws)
     assert calls == [3 * (2 if posterior else 1)]  # every point (and draw) in one batch
-    monkeypatch.setattr(task, "RUN_LEVEL_KEYS", frozenset())  # each point alone, as before
+    monkeypatch.setattr(task, "is_run_level", lambda key: False)  # each point alone, as before
     alone = task.run_chunk(base, chunk, 3, 7, fixed=fixed, posterior=draws)
     assert len(calls) == 1
     pd.testing.assert_frame_equal(batched, alone)
@@ -196,7 +246,6 @@ def test_a_sweep_chunk_of_run_level_points_runs_as_one_batch_with_the_same_rows(
 # A sweep's later points are the first point's scenario with a few values set
 # (sim.scenario.loading.resolve_points): each must equal its full resolution.
 
-HISTORY = SCENARIOS / "history.toml"
 
 
 class ReadPoison(Exception):
@@ -262,7 +311,7 @@ def test_a_check_that_lists_a_run_level_key_uses_it(key):
 
 
 @settings(max_examples=max(10, PROFILE_EXAMPLES // 5), deadline=None)
-@given(key=st.sampled_from(sorted(RUN_LEVEL_KEYS)), data=st.data(),
+@given(key=st.sampled_from(sorted(VALUES)), data=st.data(),
        path=st.sampled_from([BASE, HISTORY]))
 def test_a_point_set_on_the_first_equals_its_full_resolution(key, data, path):
 
@@ -270,11 +319,14 @@ def test_a_point_set_on_the_first_equals_its_full_resolution(key, data, path):
     values = [data.draw(VALUES[key]) for _ in range(2)]
     shown = data.draw(st.booleans())  # as the command line gives it
     points = [{}, *({key: str(v) if shown else v} for v in values)]
-    derived = resolve_points(doc, points, RUN_LEVEL_KEYS)
+    derived = resolve_points(doc, points, is_run_level)
     for point, scenario in zip(points[1:], derived[1:], strict=True):
         full = resolve_scenario(doc, point)
         assert scenario == full and scenario.digest() == full.digest()
-        assert scenario.countries is derived[0].countries  # set on the first, not resolved
+        # set on the first, not resolved: what the key leaves is the first point's own
+        changed = key.split(".")[1] if key.startswith("countries.") else None
+        assert all(config is derived[0].countries[code]
+                   for code, config in scenario.countries.items() if code != changed)
 
 
 @pytest.mark.parametrize("path", [HISTORY, SCENARIOS / "oct2023.toml"], ids=lambda p: p.stem)
@@ -287,7 +339,7 @@ def test_a_bad_point_gets_the_error_its_full_resolution_gives(path):
             resolve_scenario(doc, bad)
         with pytest.raises(sim.ScenarioError) as derived:
             resolve_points(doc, [{"market.price_floor": 0.9} if "market.price_floor" in bad
-                                 else {}, bad], RUN_LEVEL_KEYS)
+                                 else {}, bad], is_run_level)
         assert str(derived.value) == str(full.value)
     assert "price_elasticity x (1 - price_floor)" in str(full.value)
 
@@ -297,7 +349,7 @@ def test_a_point_that_differs_in_another_key_is_resolved_in_full():
     doc = read_chain(BASE)
     points = [{"enforcement.detection": 0.1}, {"enforcement.detection": 0.2, "time.months": 10},
               {}]
-    derived = resolve_points(doc, points, RUN_LEVEL_KEYS)
+    derived = resolve_points(doc, points, is_run_level)
     for point, scenario in zip(points, derived, strict=True):
         assert scenario == resolve_scenario(doc, point)
     assert derived[1].countries is not derived[0].countries

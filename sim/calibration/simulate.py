@@ -2,7 +2,10 @@
 
 One draw loads each target scenario with the draw's values as overrides,
 runs it over the replicate seeds with the vectorised core and computes the
-statistic of every target compared under it. Draws are independent, so they
+statistic of every target compared under it. Where every calibrated key is
+run-level (:func:`sim.core.points.is_run_level`: the shipped targets' are),
+a chunk's draws run as one batch of points (:func:`sim.core.run_points`),
+each draw's bits those of its own batch. Draws are independent, so they
 are split into chunks of :data:`DRAWS_PER_CHUNK` that any
 :class:`~sim.experiment.executors.Executor` may run (in this process, local
 processes or a Dask cluster); results are put back in draw order, so they do
@@ -14,17 +17,22 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from sim.calibration.statistics import STATISTICS
 from sim.calibration.targets import Target, TargetSet
-from sim.core import run_batch
+from sim.core import run_batch, run_points
+from sim.core.points import is_run_level
 from sim.experiment.executors import Executor, InProcessExecutor, run_in_order
 from sim.experiment.parameters import Parameter
 from sim.experiment.sampling import as_overrides
+from sim.results import Results
 from sim.scenario import Scenario, load_scenario
+from sim.scenario.documents import read_chain
+from sim.scenario.loading import resolve_points
 
 DRAWS_PER_CHUNK = 8
 """Draws sent to a worker at a time (small enough to balance, large enough to amortise)."""
@@ -92,23 +100,39 @@ def simulate_draw(parameters: Sequence[Parameter], targets: Sequence[Target], ro
     -------
     ndarray of shape (k, n_runs), float64
     """
-    chosen = {**dict(overrides or {}), **as_overrides(parameters, row)}
-    out = np.empty((len(targets), len(seeds)), dtype=np.float64)
+    return _simulate_rows(parameters, targets, row.reshape(1, -1), seeds, overrides)[0]
+
+
+def _simulate_rows(parameters: Sequence[Parameter], targets: Sequence[Target], rows: np.ndarray,
+                   seeds: np.ndarray, overrides: Mapping[str, Any] | None) -> np.ndarray:
+    """Measure every target for each draw of ``rows`` (n, d): shape (n, k, n_runs)."""
+    draws = [{**dict(overrides or {}), **as_overrides(parameters, row)} for row in rows]
+    together = len(draws) > 1 and all(is_run_level(p.key) for p in parameters)
+    out = np.empty((len(draws), len(targets), len(seeds)), dtype=np.float64)
     for path in dict.fromkeys(t.scenario for t in targets):
-        results = run_batch(load_scenario(path, chosen), seeds)
-        for i, target in enumerate(targets):
-            if target.scenario == path:
-                statistic = STATISTICS[target.statistic]
-                out[i] = statistic.compute(results, target.countries, target.window)
+        if together:  # the draws differ in run-level keys alone: one batch of points
+            points = resolve_points(read_chain(Path(path)), draws, is_run_level)
+            runs = run_points(points, [seeds] * len(points))
+        else:
+            runs = [run_batch(load_scenario(path, draw), seeds) for draw in draws]
+        for measured, results in zip(out, runs, strict=True):
+            _measure(results, targets, path, measured)
     return out
+
+
+def _measure(results: Results, targets: Sequence[Target], path: Any, out: np.ndarray) -> None:
+    """Write the statistic of every target read off scenario ``path`` into its row of ``out``."""
+    for i, target in enumerate(targets):
+        if target.scenario == path:
+            statistic = STATISTICS[target.statistic]
+            out[i] = statistic.compute(results, target.countries, target.window)
 
 
 def _simulate_chunk(parameters: tuple[Parameter, ...], targets: tuple[Target, ...],
                     seeds: np.ndarray, overrides: dict[str, Any],
                     chunk: DrawChunk) -> np.ndarray:
     """Measure every target for each draw of ``chunk``: shape (n, k, n_runs)."""
-    return np.stack([simulate_draw(parameters, targets, row, seeds, overrides)
-                     for row in chunk.rows])
+    return _simulate_rows(parameters, targets, chunk.rows, seeds, overrides)
 
 
 def simulate_draws(parameters: Sequence[Parameter], targets: Sequence[Target],

@@ -156,7 +156,7 @@ class Groups:
         ``columns`` (n_members,), if given, says which column of ``values``
         holds each member: the sum of ``values[..., columns]``, without that
         copy on the compiled engine. ``weights`` (one per column of
-        ``values``, int64), if given, multiply the values first: the sum of
+        ``values``, or one per value, int64), if given, multiply the values first: the sum of
         ``values * weights`` (a month's chips times each firm's chip TPP),
         without that temporary on the compiled engine.
 
@@ -170,6 +170,8 @@ class Groups:
         month's books at world scale: a path or a flow no firm has this month)
         sums to zeros at once.
         """
+        if weights is not None and weights.ndim > 1:  # one row per run: no compiled form
+            values, weights = values * weights, None
         if columns is None:
             compiled = group_sum(values, self.lone_groups, self.lone_members,
                                  self.pooled_groups, self.pooled_bounds, self.pooled,

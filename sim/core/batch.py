@@ -31,7 +31,6 @@ memory plus 135 kB of metrics.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
 from itertools import pairwise
 from os import PathLike
 
@@ -223,7 +222,7 @@ def _point_layout(scenarios: Sequence[Scenario]) -> tuple[World, Layout]:
     world = World.from_scenario(scenarios[0])
     layout = Layout.from_world(world)
     if len(scenarios) > 1:
-        layout = replace(layout, points=PointTable.from_scenarios(world, scenarios))
+        layout = layout.with_points(PointTable.from_scenarios(world, scenarios))
     return world, layout
 
 
@@ -269,7 +268,7 @@ def run_points(scenarios: Sequence[Scenario], seeds: Sequence[Sequence[int] | np
     A sweep's points, or a calibration's draws, cost about ten times their
     runs when each is its own :func:`run_batch`, because a month's array
     calls cost the same for 2 runs as for 1,000. Points that differ only in
-    run-level keys (:data:`sim.core.points.RUN_LEVEL_KEYS`) share one world
+    run-level keys (:func:`sim.core.points.is_run_level`) share one world
     and run together.
 
     Parameters
@@ -300,7 +299,26 @@ def run_points(scenarios: Sequence[Scenario], seeds: Sequence[Sequence[int] | np
     for part in _chunks(len(all_seeds), most):
         chunk = {name: values[part] for name, values in metrics.items()}
         _run_chunk(layout, all_seeds[part], chunk, point[part])
-    return [Results.from_arrays(world, all_seeds[point == p],
-                                {name: values[point == p] for name, values in metrics.items()},
-                                support=layout.metric_support, scenario=scenario)
+    return [Results.from_arrays(world, all_seeds[point == p], _point_metrics(layout, p, metrics,
+                                                                             point == p),
+                                support=layout.point_support(p), scenario=scenario)
             for p, scenario in enumerate(scenarios)]
+
+
+def _point_metrics(layout: Layout, p: int, metrics: dict[str, np.ndarray],
+                   runs: np.ndarray) -> dict[str, np.ndarray]:
+    """Point ``p``'s runs of the batch's metrics, on its own support (``Layout.point_support``).
+
+    Where the points order different chips, the chip metrics are held on the
+    union of their cells; a point's runs are zero outside its own, which
+    are kept.
+    """
+    own = {name: values[runs] for name, values in metrics.items()}
+    if layout.point_chips is None:
+        return own
+    support = layout.point_support(p)
+    for name in CHIP_METRICS:
+        if name in layout.held and name in support:
+            inside = support[name].reshape(-1)[layout.metric_support[name].reshape(-1)]
+            own[name] = own[name][:, inside]
+    return own

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.core.layout import Layout
+from sim.core.point_chips import cell_sums, month_cells, per_firm
 from sim.core.state import State
 from sim.kernels import take_support
 from sim.world.codes import CAPPED
@@ -40,13 +41,13 @@ def country_flows(layout: Layout, state: State, t: int) -> dict[str, np.ndarray]
     ``sum(x * s)`` for a scalar ``s``.
     """
     world, brokers, countries = layout.world, layout.brokers, layout.countries
-    tpp = layout.chip_tpp[t]
-    shipment = state.shipped[:, brokers] * tpp[brokers]  # what brokers received, TPP
+    tpp = per_firm(layout, state.point, t, "chip_tpp")  # (F,), or (R, F) by point
+    shipment = state.shipped[:, brokers] * tpp[..., brokers]  # what brokers received, TPP
     by_transit = layout.broker_countries
     shipped = countries.sum(state.shipped, weights=tpp)
     attempted = by_transit.sum(shipment)
     seized = by_transit.sum(np.where(state.caught[:, brokers], shipment, 0))
-    vendors = layout.vendor_queues[layout.vendor_queue[t]]
+    vendors = month_cells(layout, t)
     shipped_cells = state.shipped_cells  # (R, N): pairs some firm orders, summed by ship
     market_price = world.market.price[t] * state.price_index
     chip = vendors.cell_chip
@@ -85,7 +86,7 @@ def country_flows(layout: Layout, state: State, t: int) -> dict[str, np.ndarray]
         "listed_brokers": by_transit.sum(state.caught[:, brokers].astype(np.int64)),
     }
     flows["shipped_chips"] = shipped_cells
-    flows["ordered_chips"] = vendors.cell_sums(state.ordered)
+    flows["ordered_chips"] = cell_sums(layout, state.point, t, state.ordered)
     return {name: flows[name] for name in (*FLOWS, *CHIP_METRICS)}
 
 
@@ -110,7 +111,7 @@ def collect(layout: Layout, state: State, t: int, out: dict[str, np.ndarray]) ->
         If a sparse metric is non-zero outside its support (a programming error).
     """
     world = layout.world
-    vendors = layout.vendor_queues[layout.vendor_queue[t]]
+    vendors = month_cells(layout, t)
     for name, values in state.books.items():
         if name not in CHIP_METRICS:
             _write(layout, out, name, t, values)

@@ -13,6 +13,7 @@ from sim.core.allocation import muldiv
 from sim.core.books import country_flows
 from sim.core.enforcement import catch_probability
 from sim.core.layout import Layout
+from sim.core.point_chips import per_firm
 from sim.core.points import column, in_force
 from sim.core.state import State, evolve
 from sim.rng import STREAM_CATCH, STREAM_ENTRY, STREAM_REDIRECT, STREAM_REFORM, uniform
@@ -66,7 +67,8 @@ def divert(layout: Layout, state: State, t: int) -> State:
     """
     world, brokers = layout.world, layout.brokers
     tpp = world.market.frontier_tpp[t]
-    shipment = state.shipped[:, brokers] * layout.chip_tpp[t, brokers]
+    chip_tpp = per_firm(layout, state.point, t, "chip_tpp")[..., brokers]
+    shipment = state.shipped[:, brokers] * chip_tpp
     u = uniform(state.seeds[:, None], t, STREAM_CATCH, layout.agent[brokers])
     caught_brokers = (shipment > 0) & (u < catch_probability(layout, state, t))
     caught = np.zeros_like(state.caught)
@@ -103,7 +105,8 @@ def redirect(layout: Layout, state: State, t: int) -> State:
     if not np.any(share) or movers.size == 0:
         return evolve(state, redirected_tpp=zero, redirect_seized_tpp=zero,
                        redirected_received_tpp=zero)
-    received = state.shipped[:, movers] * layout.chip_tpp[t, movers]  # Firm.received_tpp
+    tpp = per_firm(layout, state.point, t, "chip_tpp")[..., movers]
+    received = state.shipped[:, movers] * tpp  # Firm.received_tpp
     attempt = (received * column(share)).astype(np.int64)  # (R, M)
     host = layout.country[movers]
     u = uniform(state.seeds[:, None], t, STREAM_REDIRECT, layout.agent[movers])

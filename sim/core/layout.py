@@ -10,11 +10,12 @@ ties, so the layout changes no result.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from sim.core.allocation import Groups
+from sim.core.point_chips import MonthCells, PointChips, cells_at_destination, chip_columns
 from sim.core.points import PointTable
 from sim.world import World
 from sim.world.codes import BROKER, CAPPED, NVEU, TIER1, UVEU, VOLUME
@@ -97,10 +98,8 @@ class VendorQueue:
 
     def at_destination(self, cells: np.ndarray, country: int) -> np.ndarray:
         """One destination's cell sums by chip: (R, N) to (R, K), zeros elsewhere."""
-        mine = self.cell_country == country
-        out = np.zeros((cells.shape[0], self.n_chips), dtype=cells.dtype)
-        out[:, self.cell_chip[mine]] = cells[:, mine]
-        return out
+        return cells_at_destination(cells, self.cell_country, self.cell_chip, self.n_chips,
+                                    country)
 
 @dataclass(frozen=True)
 class HeldColumns:
@@ -201,6 +200,11 @@ class Layout:
         With a batch of several scenario points (:mod:`sim.core.points`),
         each point's values of the run-level keys in which they differ;
         ``None`` for one scenario. ``State.point`` says which point a run is.
+    point_chips : PointChips or None
+        Where the points order different chips (``PointTable.firm_chip``),
+        each point's (:mod:`sim.core.point_chips`): the chip arrays above are
+        then the first point's, ``vendor_queues`` holds every point's
+        groupings, and the chip metrics' support is the union of the points'.
     """
 
     world: World
@@ -235,6 +239,7 @@ class Layout:
     metric_support: dict[str, np.ndarray]
     held: dict[str, HeldColumns]
     points: PointTable | None = None
+    point_chips: PointChips | None = None
 
     @classmethod
     def from_world(cls, world: World) -> Layout:
@@ -255,6 +260,7 @@ class Layout:
             return world.per_firm(destination, headquarters)[:, agent]
 
         chip = world.firm_chip[:, agent]
+        chips = chip_columns(market, chip)
         patterns, vendor_queue = np.unique(chip, axis=0, return_inverse=True)
         vendor_queues = tuple(VendorQueue.from_chips(p, market.n_chips, agent, country,
                                                      n_countries) for p in patterns)
@@ -277,12 +283,8 @@ class Layout:
             regime=regime,
             limits_apply=((regime == CAPPED) | (regime == VOLUME)).any(axis=1),
             restricted=per_firm(market.restricted, market.bound_restricted),
-            chip=chip,
-            chip_tpp=np.where(chip == NO_CHIP, 1, market.tpp[np.maximum(chip, 0)]),
-            order_tpp=np.where(chip == NO_CHIP, np.iinfo(np.int64).max,
-                               market.tpp[np.maximum(chip, 0)]),
+            **chips,
             full_need=per_firm(market.full_need, market.bound_full_need),
-            orders_frontier=(chip == market.frontier[:, None]) & (chip != NO_CHIP),
             vendor_queues=vendor_queues,
             vendor_queue=vendor_queue.reshape(-1).astype(np.int64),
             redirect_to=world.redirect_to[:, agent],
@@ -300,6 +302,51 @@ class Layout:
             metric_support=support,
             held=held,
         )
+
+    def with_points(self, points: PointTable) -> Layout:
+        """Return this layout (the first point's) for a batch of ``points``.
+
+        Where the points order different chips (``points.firm_chip``), the
+        layout also holds every point's (:class:`PointChips`), and the chip
+        metrics are held on the union of the points' cells.
+        """
+        if points.firm_chip is None:
+            return replace(self, points=points)
+        market, n_countries = self.world.market, self.n_countries
+        chip = points.firm_chip[:, :, self.agent]  # (P, T, F), layout order
+        n_points, n_steps, n_firms = chip.shape
+        patterns, number = np.unique(chip.reshape(-1, n_firms), axis=0, return_inverse=True)
+        number = number.reshape(n_points, n_steps).astype(np.int64)
+        queues = tuple(VendorQueue.from_chips(p, market.n_chips, self.agent, self.country,
+                                              n_countries) for p in patterns)
+        cells = tuple(MonthCells.union({int(q): queues[q] for q in np.unique(number[:, t])},
+                                       n_countries) for t in range(n_steps))
+        union = np.zeros((n_steps, n_countries * market.n_chips), dtype=bool)
+        for t, month in enumerate(cells):
+            union[t, month.cell_index] = True
+        support = {name: mask for name, mask in self.metric_support.items()
+                   if name not in CHIP_METRICS}
+        held = {name: columns for name, columns in self.held.items() if name not in CHIP_METRICS}
+        if not union.all():
+            mask = np.ascontiguousarray(union.reshape(n_steps, n_countries, market.n_chips))
+            support.update(dict.fromkeys(CHIP_METRICS, mask))
+            held.update(dict.fromkeys(CHIP_METRICS, HeldColumns.from_mask(mask)))
+        return replace(self, points=points, vendor_queues=queues, vendor_queue=number[0],
+                       metric_support=support, held=held,
+                       point_chips=PointChips(**chip_columns(market, chip), vendor_queue=number,
+                                              cells=cells))
+
+    def point_support(self, point: int) -> dict[str, np.ndarray]:
+        """Point ``point``'s own ``metric_support`` (its chip metrics on its own cells)."""
+        if self.point_chips is None:
+            return self.metric_support
+        support = {name: mask for name, mask in self.metric_support.items()
+                   if name not in CHIP_METRICS}
+        own = self.point_chips.own_cells(point)
+        if not own.all():
+            mask = np.ascontiguousarray(own.reshape(len(own), self.n_countries, -1))
+            support.update(dict.fromkeys(CHIP_METRICS, mask))
+        return support
 
     @property
     def n_firms(self) -> int:

@@ -14,6 +14,7 @@ import numpy as np
 from sim.core.allocation import muldiv
 from sim.core.enforcement import catch_probability
 from sim.core.layout import Layout
+from sim.core.point_chips import per_firm
 from sim.core.points import column, in_force, scenario_value, varies
 from sim.core.prices import demand_factor
 from sim.core.state import State, evolve
@@ -82,7 +83,7 @@ def place_grey_market_orders(layout: Layout, state: State, t: int) -> State:
     capacity = (state.base_h100e[:, brokers] * growth * H100E_TPP).astype(np.int64)
     capacity //= tpp
     closed = (state.listed[:, brokers] | state.dormant[:, brokers]
-              | ~layout.orders_frontier[t, brokers])
+              | ~per_firm(layout, state.point, t, "orders_frontier")[..., brokers])
     capacity = np.where(closed, 0, capacity)
     weight = route_weights(layout, state, t, capacity)
     total = weight.sum(axis=1, keepdims=True)
@@ -112,7 +113,8 @@ def route_weights(layout: Layout, state: State, t: int, capacity: np.ndarray) ->
     if not varies(beta) and beta == 0:
         return capacity
     world, brokers = layout.world, layout.brokers
-    where, tpp = layout.country[brokers], layout.chip_tpp[t, brokers]
+    where = layout.country[brokers]
+    tpp = per_firm(layout, state.point, t, "chip_tpp")[..., brokers]
     cap_room = np.maximum(0, world.cap_tpp[t, where] - state.quota_used_tpp[:, where]) // tpp
     lpp_room = np.maximum(0, world.at(t).rules.lpp_tpp_per_year
                           - state.lpp_used_tpp[:, brokers]) // tpp
@@ -135,7 +137,8 @@ def order(layout: Layout, state: State, t: int) -> State:
     if partial.size:
         need = need.copy()
         need[:, partial] = (need[:, partial] * share).astype(np.int64)
-    return evolve(state, want=need // layout.order_tpp[t])  # 0 where there is no chip
+    # 0 where there is no chip
+    return evolve(state, want=need // per_firm(layout, state.point, t, "order_tpp"))
 
 
 def license(layout: Layout, state: State, t: int) -> State:
@@ -149,7 +152,8 @@ def license(layout: Layout, state: State, t: int) -> State:
     array of zeros serves them all.
     """
     world = layout.world
-    want, regime, tpp = state.want, layout.regime[t], layout.chip_tpp[t]
+    want, regime = state.want, layout.regime[t]
+    tpp = per_firm(layout, state.point, t, "chip_tpp")  # (F,), or (R, F) by point
     free = (regime == FREE) | (regime == LICENSED) | (regime == PAYMENT)
     if not layout.limits_apply[t]:
         closed = np.zeros_like(want)  # shared: arrays are never written in place
@@ -157,18 +161,18 @@ def license(layout: Layout, state: State, t: int) -> State:
                       path_nveu=closed, path_lpp=closed, path_cap=closed, uveu_request=closed,
                       cap_request=closed)
     capped = regime == CAPPED
-    uveu = capped & layout.is_uveu & layout.orders_frontier[t]
+    uveu = capped & layout.is_uveu & per_firm(layout, state.point, t, "orders_frontier")
     nveu = capped & layout.is_nveu
     lpp = capped & ~uveu & ~nveu
-    path_nveu = _within_room(want, np.flatnonzero(nveu), world.nveu_cap_tpp[t],
-                             state.nveu_used_tpp, tpp)
-    path_lpp = _within_room(want, np.flatnonzero(lpp), world.at(t).rules.lpp_tpp_per_year,
+    path_nveu = _within_room(want, nveu, world.nveu_cap_tpp[t], state.nveu_used_tpp, tpp)
+    path_lpp = _within_room(want, lpp, world.at(t).rules.lpp_tpp_per_year,
                             state.lpp_used_tpp, tpp)
     cap_request = np.zeros_like(want)
-    limited = np.flatnonzero(nveu | lpp)
+    limited_mask = nveu | lpp
+    limited = _columns(limited_mask)
     if limited.size:
-        cap_request[:, limited] = (want[:, limited] - path_nveu[:, limited]
-                                   - path_lpp[:, limited])
+        cap_request[:, limited] = _on(limited_mask, limited, want[:, limited]
+                                      - path_nveu[:, limited] - path_lpp[:, limited])
     volume = np.flatnonzero(regime == VOLUME)
     if volume.size:
         cap_request[:, volume] = want[:, volume]
@@ -184,21 +188,33 @@ def license(layout: Layout, state: State, t: int) -> State:
     )
 
 
-def _within_room(want: np.ndarray, columns: np.ndarray, limit: int | np.integer,
+def _within_room(want: np.ndarray, applies: np.ndarray, limit: int | np.integer,
                  used: np.ndarray, tpp: np.ndarray) -> np.ndarray:
-    """``min(want, max(0, limit - used) // tpp)`` on ``columns``, 0 elsewhere, (R, F) int64.
+    """``min(want, max(0, limit - used) // tpp)`` where ``applies``, 0 elsewhere, (R, F) int64.
 
     Parameters
     ----------
     want, used : ndarray of shape (R, F), int64
-    columns : ndarray of shape (n,), int64
-        Layout positions the limit applies to.
+    applies : ndarray of shape (F,) or (R, F), bool
+        The firms the limit applies to (per run where a batch's points order
+        different chips, ``sim.core.point_chips``).
     limit : int
         The limit in TPP (the same for every firm).
-    tpp : ndarray of shape (F,), int64
+    tpp : ndarray of shape (F,) or (R, F), int64
     """
     granted = np.zeros_like(want)
+    columns = _columns(applies)
     if columns.size:
-        room = np.maximum(0, limit - used[:, columns]) // tpp[columns]
-        granted[:, columns] = np.minimum(want[:, columns], room)
+        room = np.maximum(0, limit - used[:, columns]) // tpp[..., columns]
+        granted[:, columns] = _on(applies, columns, np.minimum(want[:, columns], room))
     return granted
+
+
+def _columns(mask: np.ndarray) -> np.ndarray:
+    """Layout positions where a (F,) mask holds, or a (R, F) one holds in some run."""
+    return np.flatnonzero(mask if mask.ndim == 1 else mask.any(axis=0))
+
+
+def _on(mask: np.ndarray, columns: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values`` on ``columns`` (:func:`_columns` of ``mask``), 0 in a run ``mask`` leaves out."""
+    return values if mask.ndim == 1 else np.where(mask[:, columns], values, 0)

@@ -3,9 +3,10 @@
 A sweep or a calibration runs one scenario at many points, each a few
 settings apart, and a point of a few seeds costs about ten times its runs
 inside one batch: a month's NumPy calls are the same for 2 runs as for
-1,000. Where the points differ only in *run-level keys* (:data:`RUN_LEVEL_KEYS`:
-behaviour the core reads as a number in a phase, the catch probabilities and
-the broker size), they share one ``World`` and ``Layout`` and run as one
+1,000. Where the points differ only in *run-level keys* (:func:`is_run_level`:
+behaviour the core reads as a number in a phase, the catch probabilities, the
+broker size and the countries' demand scales), they share one ``World`` and
+``Layout`` and run as one
 batch: :class:`PointTable` holds each point's values of the keys that differ,
 ``State.point`` says which point each run is, and the phases read those keys
 through :func:`in_force` and :func:`scenario_value`, which return the one
@@ -18,7 +19,7 @@ by element, so its bits do not depend on which points share its batch
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -26,9 +27,11 @@ import numpy as np
 from sim.scenario import Scenario
 from sim.world import World
 from sim.world.population import firm_table
+from sim.world.split import firm_chips
 from sim.world.world import catch_probabilities, epoch_keys
 
-__all__ = ["RUN_LEVEL_KEYS", "PointTable", "column", "in_force", "scenario_value", "varies"]
+__all__ = ["COUNTRY_KEYS", "RUN_LEVEL_KEYS", "PointTable", "column", "in_force", "is_run_level",
+           "run_level_keys", "scenario_value", "varies"]
 
 IN_FORCE_KEYS = (
     "diversion.divert_share", "diversion.broker_appetite", "diversion.premium_sensitivity",
@@ -51,13 +54,38 @@ TABLE_KEYS = ("enforcement.detection", "enforcement.measures_multiplier",
 (``World.catch_probability``) and each firm's median size (``FirmTable.median_h100e``)."""
 
 RUN_LEVEL_KEYS = frozenset(IN_FORCE_KEYS + SCENARIO_KEYS + TABLE_KEYS)
-"""Keys in which the points of one batch may differ."""
+"""Keys in which the points of one batch may differ, besides :data:`COUNTRY_KEYS`."""
+
+COUNTRY_KEYS = ("demand_scale",)
+"""Run-level keys of every country, ``countries.<code>.<key>`` (a calibration's China
+demand scale): they reach the core through each firm's median size and the chip each firm
+orders, split by size (``PointTable.median_h100e`` and ``PointTable.firm_chip``)."""
+
+
+def is_run_level(key: str) -> bool:
+    """Whether the points of one batch may differ in dotted ``key``.
+
+    One of :data:`RUN_LEVEL_KEYS`, or ``countries.<code>.<key>`` for a key of
+    :data:`COUNTRY_KEYS` (not ``country_defaults`` or a region: those set
+    many countries at once, through a resolution step).
+    """
+    head, _, rest = key.partition(".")
+    if head == "countries":
+        code, _, name = rest.partition(".")
+        return bool(code) and name in COUNTRY_KEYS
+    return key in RUN_LEVEL_KEYS
+
+
+def run_level_keys(scenario: Scenario) -> tuple[str, ...]:
+    """Every run-level key of ``scenario``: :data:`RUN_LEVEL_KEYS`, then each country's."""
+    return (*sorted(RUN_LEVEL_KEYS),
+            *(f"countries.{code}.{name}" for code in scenario.countries for name in COUNTRY_KEYS))
 
 
 def _read(scenario: Scenario, key: str) -> Any:
     node: Any = scenario
     for part in key.split("."):
-        node = getattr(node, part)
+        node = node[part] if isinstance(node, Mapping) else getattr(node, part)
     return node
 
 
@@ -78,7 +106,11 @@ class PointTable:
         it reads (``enforcement.detection``, ``enforcement.measures_multiplier``).
     median_h100e : ndarray of shape (n_points, F), float64, or None
         Each point's ``FirmTable.median_h100e`` (firm-table order), if the points
-        differ in ``market.firm_demand_h100e.broker``.
+        differ in ``market.firm_demand_h100e.broker`` or a key of :data:`COUNTRY_KEYS`.
+    firm_chip : ndarray of shape (n_points, T, F), int64, or None
+        Each point's ``World.firm_chip``, if the points' sizes split a pool of
+        chips differently (:func:`sim.world.split.firm_chips`): the layout then
+        groups each point's runs by its own chips (``Layout.point_chips``).
     """
 
     n_points: int
@@ -86,6 +118,7 @@ class PointTable:
     loaded: Mapping[str, np.ndarray]
     catch_probability: np.ndarray | None
     median_h100e: np.ndarray | None
+    firm_chip: np.ndarray | None = None
 
     @classmethod
     def from_scenarios(cls, world: World, scenarios: Sequence[Scenario]) -> PointTable:
@@ -99,16 +132,21 @@ class PointTable:
             batches).
         """
         first = scenarios[0]
-        shared = {key: _read(first, key) for key in RUN_LEVEL_KEYS}
+        keys = run_level_keys(first)
+        shared = {key: _read(first, key) for key in keys}
         for number, scenario in enumerate(scenarios[1:], start=1):
             # equal parts are mostly the same objects (a sweep's points are set on the
             # first, sim.scenario.loading.resolve_points), so the comparison is quick
-            if scenario.with_values(shared) != first:
+            if scenario.countries.keys() != first.countries.keys():
+                difference = "countries"
+            elif scenario.with_values(shared) != first:
                 difference = _first_difference(_structure(first), _structure(scenario))
-                raise ValueError(f"point {number} differs from point 0 in {difference}, "
-                                 "which is not a run-level key (sim.core.points."
-                                 "RUN_LEVEL_KEYS): run the points as separate batches")
-        own = [{key: value for key in RUN_LEVEL_KEYS if (value := _read(s, key)) != shared[key]}
+            else:
+                continue
+            raise ValueError(f"point {number} differs from point 0 in {difference}, "
+                             "which is not a run-level key (sim.core.points."
+                             "is_run_level): run the points as separate batches")
+        own = [{key: value for key in keys if (value := _read(s, key)) != shared[key]}
                for s in scenarios]
         differ = set().union(*own)
         timeline_set = epoch_keys(first, world.dates)
@@ -127,15 +165,23 @@ class PointTable:
         if differ.intersection(TABLE_KEYS[:2]):
             catch = np.stack([catch_probabilities(point, world.epoch, world.countries)
                               for point in epochs])
-        if TABLE_KEYS[2] in differ:
+        chips = None
+        if TABLE_KEYS[2] in differ or any(key.startswith("countries.") for key in differ):
             medians = np.stack([firm_table(s).median_h100e for s in scenarios])
+            chips = np.stack([firm_chips(world.market, replace(world.firms, median_h100e=m),
+                                         world.headquarters_bound) for m in medians])
+            if np.array_equal(chips, np.broadcast_to(world.firm_chip, chips.shape)):
+                chips = None  # the sizes split every pool alike: one grouping serves all
         return cls(n_points=len(scenarios), in_force=in_force, loaded=loaded,
-                   catch_probability=catch, median_h100e=medians)
+                   catch_probability=catch, median_h100e=medians, firm_chip=chips)
 
 
 def _structure(scenario: Scenario) -> dict[str, Any]:
     """Return the scenario as a dict, its run-level keys left out."""
     document = scenario.to_dict()
+    for country in document.get("countries", {}).values():
+        for name in COUNTRY_KEYS:
+            country.pop(name, None)
     for key in RUN_LEVEL_KEYS:
         node = document
         *path, leaf = key.split(".")

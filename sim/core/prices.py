@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.core.layout import Layout
+from sim.core.point_chips import per_firm
 from sim.core.points import column, scenario_value, varies
 from sim.core.state import State, evolve
 from sim.scenario.schema import MarketConfig
@@ -99,5 +100,9 @@ def demand_factor(layout: Layout, state: State, t: int) -> np.ndarray | None:
         return None
     factor = price_response(state.price_index, column(elasticity))  # 1 exactly where e = 0
     none = np.ones((len(factor), 1))  # a last column, of 1, for the firms that order no chip
-    chip = layout.chip[t]
-    return np.hstack([factor, none])[:, np.where(chip == NO_CHIP, factor.shape[1], chip)]
+    chip = per_firm(layout, state.point, t, "chip")
+    column_of = np.where(chip == NO_CHIP, factor.shape[1], chip)
+    factors = np.hstack([factor, none])
+    if column_of.ndim == 1:
+        return factors[:, column_of]
+    return np.take_along_axis(factors, column_of, axis=1)  # each run its point's chips

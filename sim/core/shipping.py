@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim.core.allocation import allocate
-from sim.core.layout import Layout
+from sim.core.layout import Layout, VendorQueue
+from sim.core.point_chips import cell_sums, month_cells, per_firm, vendor_groups
 from sim.core.points import column, in_force, scenario_value
 from sim.core.state import PATHS, State, evolve
 from sim.world.codes import CAPPED
@@ -22,7 +23,7 @@ __all__ = ["allocate_domestic", "received_tpp", "respond", "ship", "ship_by_vend
 
 def received_tpp(layout: Layout, state: State, t: int) -> np.ndarray:
     """Compute shipped to each firm in month ``t``, (R, F) int64 TPP (``Firm.received_tpp``)."""
-    return state.shipped * layout.chip_tpp[t]
+    return state.shipped * per_firm(layout, state.point, t, "chip_tpp")
 
 
 def ship_by_vendor(layout: Layout, state: State, t: int,
@@ -37,18 +38,32 @@ def ship_by_vendor(layout: Layout, state: State, t: int,
     The firms are regrouped by the chip they order (:class:`VendorQueue`),
     allocated group by group in one grouped allocation, and put back in
     layout order; the first-come queue keeps the market's priority order
-    within each chip.
+    within each chip. Where a batch's points order different chips, each
+    group of runs that shares a grouping is allocated in turn
+    (:func:`~sim.core.point_chips.vendor_groups`).
     """
-    world = layout.world
-    vendors = layout.vendor_queues[layout.vendor_queue[t]]
-    capacity = np.append(world.market.capacity[t], 0)
+    groups = vendor_groups(layout, state.point, t)
+    if len(groups) == 1:
+        return _ship_grouped(layout, t, ordered, state.market_queue, groups[0][1])
+    shipped = np.empty_like(ordered)
+    orders = np.empty((state.n_runs, layout.world.market.n_chips), dtype=ordered.dtype)
+    for rows, vendors in groups:
+        queue = None if state.market_queue is None else state.market_queue[rows]
+        shipped[rows], orders[rows] = _ship_grouped(layout, t, ordered[rows], queue, vendors)
+    return shipped, orders
+
+
+def _ship_grouped(layout: Layout, t: int, ordered: np.ndarray, market_queue: np.ndarray | None,
+                  vendors: VendorQueue) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`ship_by_vendor` for runs that share the grouping ``vendors``."""
+    capacity = np.append(layout.world.market.capacity[t], 0)
     requests = ordered[:, vendors.order]
     queue = None
-    if state.market_queue is not None:
-        queue = vendors.groups.queue(vendors.position[state.market_queue])
+    if market_queue is not None:
+        queue = vendors.groups.queue(vendors.position[market_queue])
     orders = vendors.groups.sum(requests)  # (R, K + 1): the last group orders no chip
-    granted = allocate(requests, np.broadcast_to(capacity, (state.n_runs, len(capacity))),
-                       world.at(t).rules.allocation, queue, vendors.groups, orders)
+    granted = allocate(requests, np.broadcast_to(capacity, (len(ordered), len(capacity))),
+                       layout.world.at(t).rules.allocation, queue, vendors.groups, orders)
     shipped = np.empty_like(granted)
     shipped[:, vendors.order] = granted
     return shipped, orders[:, :-1]
@@ -78,7 +93,7 @@ def ship(layout: Layout, state: State, t: int) -> State:
         paths[name] = np.minimum(getattr(state, name), left)
         if name != PATHS[-1]:  # after the last path nothing is left to count
             left = left - paths[name]
-    tpp = layout.chip_tpp[t]
+    tpp = per_firm(layout, state.point, t, "chip_tpp")  # (F,), or (R, F) by point
     quota_used = state.quota_used_tpp  # arrays are never written in place: sharing is safe
     capped = np.flatnonzero(layout.regime[t] == CAPPED)
     if capped.size:  # only capped firms' licensed shipments count against the country cap
@@ -108,7 +123,7 @@ def _used_up(used: np.ndarray, chips: np.ndarray, tpp: np.ndarray,
     if not capped.size:
         return used  # arrays are never written in place: sharing is safe
     booked = used.copy()
-    booked[:, capped] += chips[:, capped] * tpp[capped]
+    booked[:, capped] += chips[:, capped] * tpp[..., capped]
     return booked
 
 
@@ -116,18 +131,18 @@ def _installed(layout: Layout, state: State, t: int, shipped: np.ndarray) -> np.
     """UVEU subsidiaries' installed base after the month's shipments, (R, F) int64 TPP."""
     installed = state.uveu_installed_tpp.copy()
     uveu = layout.uveu
-    installed[:, uveu] += shipped[:, uveu] * layout.chip_tpp[t, uveu]
+    installed[:, uveu] += shipped[:, uveu] * per_firm(layout, state.point, t, "chip_tpp")[..., uveu]
     return installed
 
 
 def _by_cell(layout: Layout, state: State, t: int, shipped: np.ndarray) -> dict[str, np.ndarray]:
     """Sum the month's chips shipped by cell, (R, N), and to the United States by chip, (R, K)."""
-    vendors = layout.vendor_queues[layout.vendor_queue[t]]
-    cells = vendors.cell_sums(shipped)
+    cells = cell_sums(layout, state.point, t, shipped)
     if not layout.in_usa.any():
         return {"shipped_cells": cells, "us_shipped_chips": np.zeros_like(state.us_shipped_chips)}
     usa = layout.world.countries.index("USA")
-    return {"shipped_cells": cells, "us_shipped_chips": vendors.at_destination(cells, usa)}
+    return {"shipped_cells": cells,
+            "us_shipped_chips": month_cells(layout, t).at_destination(cells, usa)}
 
 
 def want_substitute(layout: Layout, state: State, t: int) -> State:
@@ -141,7 +156,8 @@ def want_substitute(layout: Layout, state: State, t: int) -> State:
     asks = np.flatnonzero((world.domestic_chips[t, layout.country] > 0) & ~layout.is_broker)
     want = np.zeros_like(state.request_tpp)
     if asks.size:
-        shortfall = state.request_tpp[:, asks] - state.shipped[:, asks] * layout.chip_tpp[t, asks]
+        tpp = per_firm(layout, state.point, t, "chip_tpp")[..., asks]
+        shortfall = state.request_tpp[:, asks] - state.shipped[:, asks] * tpp
         want[:, asks] = (shortfall * share).astype(np.int64) // world.domestic_tpp[t]
     return evolve(state, substitute_want=want)
 

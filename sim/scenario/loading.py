@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import difflib
 import tomllib
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
 from os import PathLike
 from pathlib import Path
@@ -149,13 +149,13 @@ def _expand_country_defaults(doc: Document) -> None:
 
 
 def resolve_points(document: Document, points: Sequence[Mapping[str, Any]],
-                   point_keys: Collection[str]) -> list[Scenario]:
+                   is_point_key: Callable[[str], bool]) -> list[Scenario]:
     """Resolve many override sets of one document, most by setting a few values.
 
     A sweep's points differ from each other in a few keys, and resolving one
     in full (:func:`resolve_scenario`) costs some 18 ms on the history. The
     first point is resolved in full; a later point whose overrides differ
-    from the first's only in keys of ``point_keys`` is the first point's
+    from the first's only in keys ``is_point_key`` accepts is the first point's
     scenario with those values set (:meth:`Scenario.with_values`), each
     converted by its key's constraint, and only the cross-field checks that
     read them (:data:`sim.scenario.consistency.CHECKS`) run again, in every
@@ -163,17 +163,18 @@ def resolve_points(document: Document, points: Sequence[Mapping[str, Any]],
     there, is resolved in full, so a bad value gets the error
     :func:`resolve_scenario` gives.
 
-    ``point_keys`` must be keys of plain values that the resolution copies
-    into the scenario as they are (not a region, defaults or world key, nor
-    one a resolution step derives other values from): ``sim.sweep`` passes
-    :data:`sim.core.points.RUN_LEVEL_KEYS`, and ``tests/test_points.py``
-    holds each of those, derived, equal to its full resolution.
+    ``is_point_key`` must accept only keys of plain values that the
+    resolution copies into the scenario as they are (not a region, defaults
+    or world key, nor one a resolution step derives other values from):
+    ``sim.sweep`` and ``sim.calibration`` pass
+    :func:`sim.core.points.is_run_level`, and ``tests/test_points.py`` holds
+    each of those keys, derived, equal to its full resolution.
     """
     if not points:
         return []
     first_overrides = dict(points[0])
     first = resolve_scenario(document, first_overrides)
-    return [first, *(_derived(document, first, first_overrides, dict(overrides), point_keys)
+    return [first, *(_derived(document, first, first_overrides, dict(overrides), is_point_key)
                      or resolve_scenario(document, overrides) for overrides in points[1:])]
 
 
@@ -181,12 +182,15 @@ _UNSET = object()
 
 
 def _derived(document: Document, first: Scenario, first_overrides: dict[str, Any],
-             overrides: dict[str, Any], point_keys: Collection[str]) -> Scenario | None:
+             overrides: dict[str, Any], is_point_key: Callable[[str], bool]) -> Scenario | None:
     """Return the point as ``first`` with its own values set, or None to resolve it in full."""
     changed = {key for key in first_overrides.keys() | overrides.keys()
                if overrides.get(key, _UNSET) != first_overrides.get(key, _UNSET)}
-    if not changed <= overrides.keys() or not all(key in point_keys for key in changed):
+    if not changed <= overrides.keys() or not all(is_point_key(key) for key in changed):
         return None
+    if any(key.startswith("countries.") and key.split(".")[1] not in first.countries
+           for key in changed):
+        return None  # a country the scenario does not model: its full resolution says so
     values = {}
     for key in changed:
         path = tuple(key.split("."))

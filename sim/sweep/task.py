@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sim.core import iter_batch, iter_points
-from sim.core.points import RUN_LEVEL_KEYS
+from sim.core.points import is_run_level
 from sim.experiment.outcomes import outcomes_per_run
 from sim.scenario import Scenario
 from sim.scenario.documents import Document, read_chain
@@ -61,11 +61,11 @@ class BaseScenario:
         """Return each point's scenario, as :meth:`with_settings` would.
 
         A point that differs from the first only in run-level keys
-        (:data:`sim.core.points.RUN_LEVEL_KEYS`) is the first point's
+        (:func:`sim.core.points.is_run_level`) is the first point's
         scenario with its values set and checked (:func:`resolve_points`),
         at a fraction of the cost of resolving it.
         """
-        return resolve_points(self.document, points, RUN_LEVEL_KEYS)
+        return resolve_points(self.document, points, is_run_level)
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ def run_chunk(base: BaseScenario, chunk: Chunk, replicates: int, sweep_seed: int
     + r`` is seed ``r`` under draw ``d``, and a ``draw`` column says which.
 
     Where the points (and draws) differ only in run-level keys
-    (:data:`sim.core.points.RUN_LEVEL_KEYS`), they run as one batch
+    (:func:`sim.core.points.is_run_level`), they run as one batch
     (:func:`sim.core.iter_points`), which costs about a tenth of a batch per
     point; the rows are the same bit for bit.
 
@@ -148,7 +148,7 @@ def run_chunk(base: BaseScenario, chunk: Chunk, replicates: int, sweep_seed: int
             for number, draw in enumerate(draws)]
     varied = {key for settings in chunk.settings for key in settings}
     varied |= {key for draw in draws for key, _ in draw}
-    if len(runs) > 1 and varied <= RUN_LEVEL_KEYS:
+    if len(runs) > 1 and all(is_run_level(key) for key in varied):
         outcomes = _outcomes_together(base, runs)
     else:
         outcomes = [_outcomes_alone(base, run) for run in runs]
