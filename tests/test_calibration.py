@@ -603,7 +603,7 @@ def test_a_programming_error_in_a_calibration_chunk_is_raised(tiny: Path, tmp_pa
     def broken(*args, **kwargs):
         raise ZeroDivisionError("a bug in a statistic")
 
-    monkeypatch.setattr(simulate, "simulate_draw", broken)
+    monkeypatch.setattr(simulate, "_measure", broken)  # where a chunk computes the statistics
     with pytest.raises(ChunkError, match="ZeroDivisionError: a bug in a statistic") as caught:
         _calibrate(_write_targets(tiny, _good_body()), tmp_path / "o")
     assert "in broken" in str(caught.value.__cause__)  # the worker's traceback

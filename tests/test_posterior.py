@@ -215,3 +215,30 @@ def test_no_shipped_scenario_pins_a_value_a_posterior_draw_sets():
 
 def _lookup(node, leaf):
     return node[leaf] if isinstance(node, dict) or hasattr(node, "keys") else getattr(node, leaf)
+
+
+def test_the_shipped_posteriors_draws_run_as_one_batch_each_into_its_own_file(
+        tmp_path, monkeypatch):
+    """Its keys are all run-level (China's demand scale too): one batch of points, and each
+    draw's file holds the rows that draw's own batch gives."""
+    from sim.experiment import run
+
+    batches = []
+    together = run.iter_point_runs
+
+    def counted(variants, *args):
+        batches.append(len(variants))
+        return together(variants, *args)
+
+    monkeypatch.setattr(run, "iter_point_runs", counted)
+    draws = load_posterior(SCENARIOS / "posterior", 3)
+    path = SCENARIOS / "ai_diffusion_2025.toml"
+    saved = run.run_to_folder(path, runs=2, seed=5, out=tmp_path / "run", posterior=draws,
+                              memory_budget_bytes=1)  # one run a chunk: parts cut at draws
+    assert batches == [3]
+    for k, override in enumerate(draws.overrides()):
+        expected = sim.run_batch(sim.load_scenario(path, override), np.arange(5, 7))
+        found = load_results(saved.results_files[k])
+        assert found.digest == expected.digest
+        for name in expected.metrics:
+            np.testing.assert_array_equal(found.metric(name), expected.metric(name), name)

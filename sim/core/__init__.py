@@ -7,6 +7,6 @@ State arrays are shaped (runs, firms) or (runs, countries); each phase of
 :mod:`sim.core.allocation` and the loop over months in :mod:`sim.core.batch`.
 """
 
-from sim.core.batch import iter_batch, iter_points, run_batch, run_points
+from sim.core.batch import iter_batch, iter_point_runs, iter_points, run_batch, run_points
 
-__all__ = ["iter_batch", "iter_points", "run_batch", "run_points"]
+__all__ = ["iter_batch", "iter_point_runs", "iter_points", "run_batch", "run_points"]

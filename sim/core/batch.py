@@ -54,7 +54,7 @@ from sim.world.metrics import CHIP_METRICS, COUNTRY_METRICS, MARKET_METRICS, STE
 from sim.world.phases import PHASES
 
 __all__ = ["DEFAULT_MEMORY_BUDGET", "PHASE_FUNCTIONS", "bytes_per_run", "iter_batch",
-           "iter_points", "run_batch", "run_points", "step", "step_phases"]
+           "iter_point_runs", "iter_points", "run_batch", "run_points", "step", "step_phases"]
 
 DEFAULT_MEMORY_BUDGET = 512 * 2**20
 """Default working memory of one chunk of runs, bytes: about 1,800 world-scale runs of
@@ -259,6 +259,30 @@ def iter_points(scenarios: Sequence[Scenario], seeds: Sequence[Sequence[int] | n
         _run_chunk(layout, all_seeds[part], metrics, point[part])
         yield point[part], Results.from_arrays(world, all_seeds[part], metrics,
                                                support=layout.metric_support)
+
+
+def iter_point_runs(scenarios: Sequence[Scenario], seeds: Sequence[Sequence[int] | np.ndarray],
+                    memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET,
+                    ) -> Iterator[tuple[int, Results]]:
+    """Run many points of one scenario as one batch, yielding each point's runs as they finish.
+
+    As :func:`iter_points`, but each chunk is cut at the points it holds:
+    yields ``(p, results)``, the chunk's runs of point ``p`` labelled with
+    its own scenario and on its own support, so that concatenating a
+    point's parts gives ``run_batch(scenarios[p], seeds[p])`` bit for bit
+    (a posterior's draws, each written to its own file).
+    """
+    world, layout = _point_layout(scenarios)
+    all_seeds, point = _point_runs(seeds)
+    keep_freed_arrays()
+    for part in _chunks(len(all_seeds), int(memory_budget_bytes) // bytes_per_run(layout)):
+        metrics = _empty_metrics(layout, len(all_seeds[part]))
+        _run_chunk(layout, all_seeds[part], metrics, point[part])
+        for p in np.unique(point[part]):
+            runs = point[part] == p
+            yield int(p), Results.from_arrays(
+                world, all_seeds[part][runs], _point_metrics(layout, int(p), metrics, runs),
+                support=layout.point_support(int(p)), scenario=scenarios[p])
 
 
 def run_points(scenarios: Sequence[Scenario], seeds: Sequence[Sequence[int] | np.ndarray],

@@ -31,7 +31,7 @@ from sim.world.split import firm_chips
 from sim.world.world import catch_probabilities, epoch_keys
 
 __all__ = ["COUNTRY_KEYS", "RUN_LEVEL_KEYS", "PointTable", "column", "in_force", "is_run_level",
-           "run_level_keys", "scenario_value", "varies"]
+           "run_level_keys", "scenario_value", "structural_difference", "varies"]
 
 IN_FORCE_KEYS = (
     "diversion.divert_share", "diversion.broker_appetite", "diversion.premium_sensitivity",
@@ -132,20 +132,14 @@ class PointTable:
             batches).
         """
         first = scenarios[0]
-        keys = run_level_keys(first)
-        shared = {key: _read(first, key) for key in keys}
-        for number, scenario in enumerate(scenarios[1:], start=1):
-            # equal parts are mostly the same objects (a sweep's points are set on the
-            # first, sim.scenario.loading.resolve_points), so the comparison is quick
-            if scenario.countries.keys() != first.countries.keys():
-                difference = "countries"
-            elif scenario.with_values(shared) != first:
-                difference = _first_difference(_structure(first), _structure(scenario))
-            else:
-                continue
+        found = structural_difference(scenarios)
+        if found is not None:
+            number, difference = found
             raise ValueError(f"point {number} differs from point 0 in {difference}, "
                              "which is not a run-level key (sim.core.points."
                              "is_run_level): run the points as separate batches")
+        keys = run_level_keys(first)
+        shared = {key: _read(first, key) for key in keys}
         own = [{key: value for key in keys if (value := _read(s, key)) != shared[key]}
                for s in scenarios]
         differ = set().union(*own)
@@ -174,6 +168,24 @@ class PointTable:
                 chips = None  # the sizes split every pool alike: one grouping serves all
         return cls(n_points=len(scenarios), in_force=in_force, loaded=loaded,
                    catch_probability=catch, median_h100e=medians, firm_chip=chips)
+
+
+def structural_difference(scenarios: Sequence[Scenario]) -> tuple[int, str] | None:
+    """Return the first point that differs from point 0 in a key that is not run-level.
+
+    ``(point, key)``, or ``None`` where the points differ in run-level keys
+    alone (:func:`is_run_level`) and so may run as one batch.
+    """
+    first = scenarios[0]
+    shared = {key: _read(first, key) for key in run_level_keys(first)}
+    for number, scenario in enumerate(scenarios[1:], start=1):
+        # equal parts are mostly the same objects (a sweep's points are set on the
+        # first, sim.scenario.loading.resolve_points), so the comparison is quick
+        if scenario.countries.keys() != first.countries.keys():
+            return number, "countries"
+        if scenario.with_values(shared) != first:
+            return number, _first_difference(_structure(first), _structure(scenario))
+    return None
 
 
 def _structure(scenario: Scenario) -> dict[str, Any]:

@@ -58,7 +58,6 @@ import numpy as np
 import pandas as pd
 
 from sim.atomic import write_text_atomically
-from sim.core import iter_batch
 from sim.core.batch import DEFAULT_MEMORY_BUDGET
 from sim.errors import UserError, shown
 from sim.experiment.capacity import Need, check_capacity, estimate_need, one_after_another
@@ -70,8 +69,7 @@ from sim.experiment.folders import prepare_output
 from sim.experiment.outcomes import summarise_outcomes
 from sim.experiment.panels import Panels
 from sim.experiment.posterior import PosteriorDraws
-from sim.experiment.run import reducing
-from sim.results import save_chunks
+from sim.experiment.run import save_variants
 from sim.scenario import Scenario, load_scenario
 from sim.world import World
 
@@ -254,10 +252,10 @@ def compare_to_folder(paths: Sequence[Path], runs: int, seed: int, out: Path | N
             print(f"[{number}/{len(scenarios)}] {shown(scenario.name)}: {runs} run(s){times}",
                   file=sys.stderr)
         reduced = CompareReductions()
-        for k, variant in enumerate(under):
-            folder = folders[scenario.name] / (f"draw={k}" if posterior is not None else "")
-            files.append(save_chunks(folder / "results.parquet", reducing(
-                iter_batch(variant, seeds, memory_budget_bytes), reduced), seeds))
+        files += save_variants(
+            [folders[scenario.name] / (f"draw={k}" if posterior is not None else "")
+             / "results.parquet" for k in range(len(under))], under, seeds,
+            memory_budget_bytes, reduced)
         compared[scenario.name] = reduced.compared()
     if posterior is not None:
         files.append(write_text_atomically(out / "posterior.csv",

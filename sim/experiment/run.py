@@ -16,8 +16,9 @@ scenario runs once per draw on the same seeds, each draw's runs in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 from typing import Protocol
 
@@ -25,8 +26,9 @@ import numpy as np
 import pandas as pd
 
 from sim.atomic import write_text_atomically
-from sim.core import iter_batch
+from sim.core import iter_batch, iter_point_runs
 from sim.core.batch import DEFAULT_MEMORY_BUDGET
+from sim.core.points import structural_difference
 from sim.experiment.capacity import check_capacity, estimate_need
 from sim.experiment.chips import chip_windows, regime_spans
 from sim.experiment.export import tidy_for_csv
@@ -38,7 +40,7 @@ from sim.results import Results, save_chunks
 from sim.scenario import Scenario, load_scenario
 from sim.world import World
 
-__all__ = ["Reduction", "SavedRun", "reducing", "run_to_folder"]
+__all__ = ["Reduction", "SavedRun", "reducing", "run_to_folder", "save_variants"]
 
 
 class Reduction(Protocol):
@@ -144,10 +146,9 @@ def run_to_folder(path: Path, runs: int, seed: int, out: Path,
     prepare_output(out, "run", force=force)
     seeds = np.arange(seed, seed + runs, dtype=np.int64)
     reduced = RunReductions()
-    results_files = tuple(
-        save_chunks(out / (f"draw={k}" if posterior is not None else "") / "results.parquet",
-                    reducing(iter_batch(variant, seeds, memory_budget_bytes), reduced), seeds)
-        for k, variant in enumerate(variants))
+    results_files = save_variants(
+        [out / (f"draw={k}" if posterior is not None else "") / "results.parquet"
+         for k in range(len(variants))], variants, seeds, memory_budget_bytes, reduced)
     if posterior is not None:
         results_files += (write_text_atomically(out / "posterior.csv",
                                                 posterior.table().to_csv(index=False)),)
@@ -174,6 +175,25 @@ def run_to_folder(path: Path, runs: int, seed: int, out: Path,
     return SavedRun(scenario, reduced.dates, reduced.chips, summary, by_region,
                     results_files[0], summary_file, chips, restricted, files,
                     results_files[:len(variants)], posterior)
+
+
+def save_variants(paths: Sequence[Path], variants: Sequence[Scenario], seeds: np.ndarray,
+                  memory_budget_bytes: int, *reductions: Reduction) -> tuple[Path, ...]:
+    """Run each variant of a scenario on ``seeds`` into its results file, as chunks finish.
+
+    A posterior's draws differ from each other in the draws' keys alone;
+    where those are all run-level (:func:`sim.core.points.is_run_level`, as
+    the shipped posterior's are), the draws run as one batch of points
+    (:func:`sim.core.iter_point_runs`), and each file holds the rows its
+    own batch would. Every chunk is added to each of ``reductions``.
+    """
+    if len(variants) > 1 and structural_difference(variants) is None:
+        parts = iter_point_runs(variants, [seeds] * len(variants), memory_budget_bytes)
+        return tuple(save_chunks(paths[k], reducing((r for _, r in runs), *reductions), seeds)
+                     for k, runs in groupby(parts, key=lambda part: part[0]))
+    return tuple(save_chunks(path, reducing(iter_batch(variant, seeds, memory_budget_bytes),
+                                            *reductions), seeds)
+                 for path, variant in zip(paths, variants, strict=True))
 
 
 def reducing(chunks: Iterable[Results], *reductions: Reduction) -> Iterator[Results]:
