@@ -617,7 +617,7 @@ def test_a_user_mistake_in_a_calibration_chunk_is_exit_2(tiny: Path, tmp_path: P
         raise sim.ScenarioError("tiny.toml", "market.substitution_share",
                                 "expected a number in [0, 1], found 1.5")
 
-    monkeypatch.setattr(simulate, "simulate_draw", refused)
+    monkeypatch.setattr(simulate, "resolve_points", refused)  # loading a chunk's draws
     assert _calibrate(_write_targets(tiny, _good_body()), tmp_path / "o") == 2
     assert "tiny.toml: market.substitution_share: expected" in _one_error_line(capsys)
 
