@@ -34,6 +34,11 @@ and the first-come allocation mode at 1,000 runs; each for every ``--scenario``
 (default: ``ai_diffusion_2025`` and the 2021-2027 ``history``). Then, once:
 
 (g) ``sim --help`` in a fresh interpreter (best-of wall time);
+(k) a calibration chunk: ``DRAWS_PER_CHUNK`` draws of the published targets (every
+    key run-level, China's demand scale too) of ``calibration_seeds`` seeds each, as a
+    calibration worker runs them (``sim.calibration.simulate.simulate_draws``),
+    against one plain ``run_batch`` of the history of as many runs with the same
+    statistics;
 (h) ``sim run`` of the last scenario at 100,000 runs (streamed results) in a
     child process: its peak RSS (``os.wait4``'s ``ru_maxrss``) and wall time.
 
@@ -66,11 +71,15 @@ import numpy as np
 
 import sim
 from sim import kernels
+from sim.calibration.simulate import DRAWS_PER_CHUNK, simulate_draws
+from sim.calibration.statistics import STATISTICS
+from sim.calibration.targets import load_targets
 from sim.core import iter_batch, run_batch
 from sim.core.batch import _empty_metrics
 from sim.core.layout import Layout
 from sim.core.state import N_FIRM_ARRAYS
 from sim.experiment.outcomes import outcomes_per_run
+from sim.experiment.sampling import from_unit, sobol_unit
 from sim.sweep.task import BaseScenario, make_chunks, run_chunk, run_seeds
 from sim.world import World
 
@@ -78,6 +87,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from passes import count_months
 
 DEFAULT_SCENARIOS = ("scenarios/ai_diffusion_2025.toml", "scenarios/history.toml")
+PUBLISHED_TARGETS = "scenarios/targets/published.toml"
 TARGET_SPEEDUP = 300.0
 TARGET_STREAMING_FRACTION = 1 / 3
 TARGET_FLAT_RATIO = 1.25
@@ -113,6 +123,7 @@ class Config:
     pass_runs: int = 64
     sweep_points: int = 50
     sweep_replicates: int = 2
+    calibration_seeds: int = 4
 
 
 QUICK = Config(core_runs=(1, 100, 300), core_repeats=2, agent_runs=1, agent_repeats=2,
@@ -406,6 +417,27 @@ def measure_sweep(scenario_path: str, n_points: int, replicates: int,
             "batch_s": batch_s, "ratio": sweep_s / batch_s}
 
 
+def measure_calibration(seeds: int, repeats: int) -> dict[str, float]:
+    """Model time of a chunk of calibration draws, against one batch of as many runs."""
+    target_set = load_targets(PUBLISHED_TARGETS)
+    parameters, targets = target_set.parameters, target_set.targets
+    rows = from_unit(parameters, sobol_unit(DRAWS_PER_CHUNK, len(parameters),
+                                            np.random.default_rng(0)))
+    replicates = np.arange(seeds, dtype=np.int64)
+    (path,) = {t.scenario for t in targets}
+    scenario = sim.load_scenario(path)
+
+    def plain() -> None:
+        results = run_batch(scenario, np.arange(DRAWS_PER_CHUNK * seeds))
+        for target in targets:
+            STATISTICS[target.statistic].compute(results, target.countries, target.window)
+
+    chunk_s = best_of(lambda: simulate_draws(parameters, targets, rows, replicates), repeats)
+    batch_s = best_of(plain, repeats)
+    return {"draws": DRAWS_PER_CHUNK, "seeds": seeds, "chunk_s": chunk_s, "batch_s": batch_s,
+            "ratio": chunk_s / batch_s}
+
+
 def run_benchmark(scenario_path: str, config: Config) -> dict[str, Any]:
     """Measure every figure of the module docstring; return them as a JSON-able dict."""
     scenario = sim.load_scenario(scenario_path)
@@ -596,13 +628,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         report["scenarios"].append(one)
         print(format_table({**one, "machine": report["machine"]}), "\n")
     report["help"] = measure_help(config.help_repeats)
+    report["calibration"] = measure_calibration(config.calibration_seeds, config.core_repeats)
     report["streamed_run"] = measure_streamed_run(scenarios[-1], config.streamed_runs)
     report["targets"] = check_overall(report)
     report["machine"]["load_average_at_end"] = os.getloadavg()[0]
     report["total_s"] = time.perf_counter() - start
-    h, r = report["help"], report["streamed_run"]
+    h, r, c = report["help"], report["streamed_run"], report["calibration"]
     print(f"sim --help: {h['seconds']:.3f} s; sim run {r['scenario']} --runs {r['runs']:,}: "
           f"peak RSS {r['peak_rss_mb']:,.0f} MB, {r['wall_s']:.0f} s")
+    print(f"calibration chunk of {c['draws']} draws x {c['seeds']} seeds: {c['chunk_s']:.2f} s, "
+          f"one batch of as many runs: {c['batch_s']:.2f} s ({c['ratio']:.1f}x)")
     print(f"\ntotal {report['total_s']:.0f} s; wrote {args.json}")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2) + "\n")

@@ -118,7 +118,8 @@ def render(report: dict[str, Any]) -> str:
     for scenario in report["scenarios"]:
         lines += _scenario(scenario)
     help_, streamed = report["help"], report["streamed_run"]
-    lines += ["### Start-up and streamed results", "",
+    calibration = report.get("calibration")
+    lines += ["### Start-up, calibration and streamed results", "",
               *_table(("measure", "value"), [
                   ("`sim --help`, fresh interpreter (best of "
                    f"{help_['repeats']})", f"{help_['seconds']:.3f} s, peak RSS "
@@ -126,7 +127,13 @@ def render(report: dict[str, Any]) -> str:
                   (f"`sim run {streamed['scenario']} --runs {streamed['runs']:,}`, peak RSS",
                    f"**{streamed['peak_rss_mb']:,.0f} MB**"),
                   ("the same, wall time", f"{streamed['wall_s']:.0f} s"),
-                  ("the same, `results.parquet`", f"{streamed['results_mb']:,.0f} MB")]), "",
+                  ("the same, `results.parquet`", f"{streamed['results_mb']:,.0f} MB"),
+                  *([(f"calibration chunk of {calibration['draws']} draws x "
+                      f"{calibration['seeds']} seeds (the published targets) over one "
+                      "batch of as many runs",
+                      f"**{calibration['ratio']:.1f}x** ({calibration['chunk_s']:.2f} s "
+                      f"against {calibration['batch_s']:.2f} s)")] if calibration else [])]),
+              "",
               *_targets(report["targets"])]
     return "\n".join(lines).rstrip() + "\n"
 

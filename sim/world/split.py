@@ -30,8 +30,9 @@ def firm_chips(market: ChipMarket, firms: FirmTable, headquarters_bound: np.ndar
     """Return the chip each firm orders in each month, (T, F) int64 (``NO_CHIP``: none).
 
     Every (month, destination) whose buyers share a pool is split at once:
-    ``S`` such pairs, each with the destination's firms in a row of ``M``
-    slots (its largest firm count) and the pool's chips in a row of ``K``.
+    ``S`` such pairs, the pool's chips in a row of ``K``; the pairs'
+    firms are laid along their lines in blocks of pairs whose destinations
+    hold as many firms (:func:`_middles`).
 
     Parameters
     ----------
@@ -46,22 +47,43 @@ def firm_chips(market: ChipMarket, firms: FirmTable, headquarters_bound: np.ndar
     months, destinations = np.nonzero(market.pool.sum(axis=-1) >= 2)  # (S,) each
     if months.size == 0:
         return chips
-    members = _members_by_size(country, firms.median_h100e, market.pool.shape[1])[destinations]
-    slot = np.maximum(members, 0)  # (S, M)
-    active = ((members >= 0) & (firms.kind[slot] != BROKER)
-              & ~headquarters_bound[months[:, None], slot])
-    size = np.where(active, firms.median_h100e[slot], 0.0)
-    filled = np.cumsum(size, axis=-1)  # zeros between members add nothing
-    middle = (filled - size / 2) / np.maximum(filled[:, -1:], 1e-300)
+    pair, slot, middle = _middles(firms, headquarters_bound, months, destinations,
+                                  market.pool.shape[1])
     output = market.capacity[months] * market.tpp  # (S, K), TPP made a month
     pool, edges = _pool_edges(market.pool[months, destinations], output)
-    pair = np.nonzero(active)[0]  # each active slot's (month, destination) pair: rows are
-    # padded to the largest firm count, so only these few are compared with the edges
-    stretch = (edges[pair] <= middle[active][:, None]).sum(axis=-1)  # searchsorted, right
+    stretch = (edges[pair] <= middle[:, None]).sum(axis=-1)  # searchsorted, right
     n_pool = np.count_nonzero(edges < np.inf, axis=-1)[pair]
     chosen = pool[pair, np.minimum(stretch, n_pool - 1)]
-    chips[months[pair], slot[active]] = chosen
+    chips[months[pair], slot] = chosen
     return chips
+
+
+def _middles(firms: FirmTable, headquarters_bound: np.ndarray, months: np.ndarray,
+             destinations: np.ndarray,
+             n_countries: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lay each pair's firms that share its pool along a line by size; return their middles.
+
+    Returns each such firm's pair (into ``months``), its firm index and the
+    middle of its stretch, a share of the line: (n,) each. A pair's firms
+    are a row of as many slots as its destination has firms; pairs of equal
+    firm counts are done as one block (a few blocks: the distinct counts),
+    so the many one-firm destinations of the whole world are not padded to
+    the largest. A row's sums are its firms' in order, as in one padded row
+    (the padding would add zeros at its end).
+    """
+    members = _members_by_size(firms.country, firms.median_h100e, n_countries)
+    width = np.bincount(firms.country, minlength=n_countries)[destinations]
+    found = []
+    for n in np.unique(width):  # one block per distinct firm count, not per destination
+        rows = np.flatnonzero(width == n)
+        slot = members[destinations[rows], :n]  # (S_n, n), every slot a firm
+        active = (firms.kind[slot] != BROKER) & ~headquarters_bound[months[rows, None], slot]
+        size = np.where(active, firms.median_h100e[slot], 0.0)
+        filled = np.cumsum(size, axis=-1)  # zeros between members add nothing
+        middle = (filled - size / 2) / np.maximum(filled[:, -1:], 1e-300)
+        found.append((rows[np.nonzero(active)[0]], slot[active], middle[active]))
+    pair, slot, middle = (np.concatenate(parts) for parts in zip(*found, strict=True))
+    return pair, slot, middle
 
 
 def _members_by_size(country: np.ndarray, median_h100e: np.ndarray,
