@@ -117,7 +117,7 @@ def test_a_failed_calibration_draws_no_last_line(tiny, monkeypatch):  # noqa: F8
         raise ScenarioError("tiny.toml", "market.substitution_share", "expected a number")
 
     target_set = load_targets(_write_targets(tiny, _good_body()))
-    monkeypatch.setattr(simulate, "simulate_draw", refused)
+    monkeypatch.setattr(simulate, "resolve_points", refused)  # loading a chunk's draws
     log, terminal = io.StringIO(), _Terminal()
     for stream in (log, terminal):
         with pytest.raises(ScenarioError):
