@@ -251,14 +251,23 @@ def iter_points(scenarios: Sequence[Scenario], seeds: Sequence[Sequence[int] | n
         sweep reads of it besides the metrics (countries, tiers, dates, the
         caps) is shared by every point.
     """
+    for world, layout, chunk_seeds, point, metrics in _point_chunks(scenarios, seeds,
+                                                                    memory_budget_bytes):
+        yield point, Results.from_arrays(world, chunk_seeds, metrics,
+                                         support=layout.metric_support)
+
+
+def _point_chunks(scenarios: Sequence[Scenario], seeds: Sequence[Sequence[int] | np.ndarray],
+                  memory_budget_bytes: int) -> Iterator[tuple[World, Layout, np.ndarray,
+                                                             np.ndarray, dict[str, np.ndarray]]]:
+    """Run the points' runs chunk by chunk: yield the world, layout, seeds, points and metrics."""
     world, layout = _point_layout(scenarios)
     all_seeds, point = _point_runs(seeds)
     keep_freed_arrays()
     for part in _chunks(len(all_seeds), int(memory_budget_bytes) // bytes_per_run(layout)):
         metrics = _empty_metrics(layout, len(all_seeds[part]))
         _run_chunk(layout, all_seeds[part], metrics, point[part])
-        yield point[part], Results.from_arrays(world, all_seeds[part], metrics,
-                                               support=layout.metric_support)
+        yield world, layout, all_seeds[part], point[part], metrics
 
 
 def iter_point_runs(scenarios: Sequence[Scenario], seeds: Sequence[Sequence[int] | np.ndarray],
@@ -272,17 +281,13 @@ def iter_point_runs(scenarios: Sequence[Scenario], seeds: Sequence[Sequence[int]
     point's parts gives ``run_batch(scenarios[p], seeds[p])`` bit for bit
     (a posterior's draws, each written to its own file).
     """
-    world, layout = _point_layout(scenarios)
-    all_seeds, point = _point_runs(seeds)
-    keep_freed_arrays()
-    for part in _chunks(len(all_seeds), int(memory_budget_bytes) // bytes_per_run(layout)):
-        metrics = _empty_metrics(layout, len(all_seeds[part]))
-        _run_chunk(layout, all_seeds[part], metrics, point[part])
-        for p in np.unique(point[part]):
-            runs = point[part] == p
-            yield int(p), Results.from_arrays(
-                world, all_seeds[part][runs], _point_metrics(layout, int(p), metrics, runs),
-                support=layout.point_support(int(p)), scenario=scenarios[p])
+    for world, layout, chunk_seeds, point, metrics in _point_chunks(scenarios, seeds,
+                                                                    memory_budget_bytes):
+        for p in np.unique(point).tolist():
+            runs = point == p
+            yield p, Results.from_arrays(world, chunk_seeds[runs],
+                                         _point_metrics(layout, p, metrics, runs),
+                                         support=layout.point_support(p), scenario=scenarios[p])
 
 
 def run_points(scenarios: Sequence[Scenario], seeds: Sequence[Sequence[int] | np.ndarray],
