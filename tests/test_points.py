@@ -389,3 +389,32 @@ def _read_key(scenario: Any, key: str) -> Any:
     for part in key.split("."):
         scenario = getattr(scenario, part)
     return scenario
+
+
+def test_the_timeline_is_rechecked_only_at_dates_that_set_a_key_a_check_reads(
+        tmp_path, monkeypatch):
+    """recheck_timeline skips a date whose checks read no key set by then: the scenario in
+    force there gives them the values they just passed on."""
+    from sim.scenario import timeline
+
+    path = tmp_path / "dated.toml"
+    path.write_text(extending(BASE, """
+[[timeline]]
+date = "2025-04"
+source = "test"
+set = { "diversion.entry_rate" = 2.0 }
+
+[[timeline]]
+date = "2025-06"
+source = "test"
+set = { "countries.SGP.enforcement" = 3.0 }
+"""))
+    doc = read_chain(path)
+    scenario = resolve_scenario(doc, {})
+    dates = []
+    monkeypatch.setattr(timeline, "_check_in_force",
+                        lambda scenario_, doc_, date, changed: dates.append((date, changed)))
+    timeline.recheck_timeline(scenario, doc, {"market.price_elasticity"})  # no check reads
+    assert dates == []  # what either entry sets
+    timeline.recheck_timeline(scenario, doc, {"market.demand_noise"})  # the quantities check
+    assert dates == [("2025-06", {"market.demand_noise"})]  # reads the countries

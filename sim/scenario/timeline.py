@@ -227,17 +227,26 @@ def recheck_timeline(scenario: Scenario, doc: Document, changed: Collection[str]
     """Rerun, at each entry's date, the cross-field checks that read ``changed`` keys.
 
     For a scenario that differs from a checked one (whose entries were
-    converted by :func:`check_timeline`) only in the values of ``changed``.
+    converted by :func:`check_timeline`) only in the values of ``changed``,
+    and whose own values have just passed ``check_consistency(scenario,
+    doc, changed)``: a date is skipped where none of those checks reads a
+    key the timeline has set by then, since the scenario in force there
+    gives them the values they passed on.
 
     Raises
     ------
     ScenarioError
         As :func:`check_timeline` does.
     """
-    if not checks_reading(changed):
+    needed = set(checks_reading(changed))
+    if not needed:
         return
     for date in dict.fromkeys(entry.date for entry in scenario.timeline):
-        _check_in_force(scenario, doc, date, changed)
+        set_by = {key for entry in scenario.timeline if entry.date <= date for key in entry.set}
+        # a check that reads no key the timeline has set by then sees the scenario's own
+        # values there (CHECKS lists what each reads), and passed on those just before
+        if needed.intersection(checks_reading(set_by)):
+            _check_in_force(scenario, doc, date, changed)
 
 
 def _check_in_force(scenario: Scenario, doc: Document, date: str,
