@@ -283,8 +283,9 @@ def iter_point_runs(scenarios: Sequence[Scenario], seeds: Sequence[Sequence[int]
     """
     for world, layout, chunk_seeds, point, metrics in _point_chunks(scenarios, seeds,
                                                                     memory_budget_bytes):
-        for p in np.unique(point).tolist():
-            runs = point == p
+        for p, runs in enumerate(_point_slices(point, len(scenarios))):
+            if runs.start == runs.stop:
+                continue  # a point with no run in this chunk
             yield p, Results.from_arrays(world, chunk_seeds[runs],
                                          _point_metrics(layout, p, metrics, runs),
                                          support=layout.point_support(p), scenario=scenarios[p])
@@ -328,14 +329,20 @@ def run_points(scenarios: Sequence[Scenario], seeds: Sequence[Sequence[int] | np
     for part in _chunks(len(all_seeds), most):
         chunk = {name: values[part] for name, values in metrics.items()}
         _run_chunk(layout, all_seeds[part], chunk, point[part])
-    return [Results.from_arrays(world, all_seeds[point == p], _point_metrics(layout, p, metrics,
-                                                                             point == p),
+    slices = _point_slices(point, len(scenarios))
+    return [Results.from_arrays(world, all_seeds[runs], _point_metrics(layout, p, metrics, runs),
                                 support=layout.point_support(p), scenario=scenario)
-            for p, scenario in enumerate(scenarios)]
+            for p, (scenario, runs) in enumerate(zip(scenarios, slices, strict=True))]
+
+
+def _point_slices(point: np.ndarray, n_points: int) -> list[slice]:
+    """Each point's runs, ``point`` being non-decreasing (``_point_runs``): views, not copies."""
+    bounds = np.searchsorted(point, np.arange(n_points + 1))
+    return [slice(int(a), int(b)) for a, b in pairwise(bounds)]
 
 
 def _point_metrics(layout: Layout, p: int, metrics: dict[str, np.ndarray],
-                   runs: np.ndarray) -> dict[str, np.ndarray]:
+                   runs: slice) -> dict[str, np.ndarray]:
     """Point ``p``'s runs of the batch's metrics, on its own support (``Layout.point_support``).
 
     Where the points order different chips, the chip metrics are held on the
